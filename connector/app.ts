@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { bodyLimit } from 'hono/body-limit';
+import { accessLog, apiKeyAuth } from './http/middleware.ts';
+import { HttpProblem, problemResponse } from './http/errors.ts';
+import { wellKnownRoutes } from './routes/well-known.ts';
+import { healthRoutes } from './routes/health.ts';
+import { managementRoutes } from './routes/management.ts';
+import type { ConnectorContext } from './context.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Assembles the connector's HTTP surface (see ARCHITECTURE.md, "HTTP surface of one connector"). */
+export function createApp(ctx: ConnectorContext): Hono {
+  const app = new Hono();
+  app.use(requestId({ headerName: 'X-Request-Id', generator: () => crypto.randomUUID() }));
+  app.use(accessLog(ctx.logger));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpProblem(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', wellKnownRoutes(ctx));
+  app.route('/', healthRoutes(ctx));
+  app.use('/api/*', apiKeyAuth(ctx.apiKey));
+  app.route('/api', managementRoutes(ctx));
+
+  app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    if (error instanceof HttpProblem) return problemResponse(c, error);
+    ctx.logger.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, error });
+    return problemResponse(c, new HttpProblem(500, 'internal_error', 'Internal error; the request id identifies it in the server log'));
+  });
+  return app;
+}

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Connector configuration: a JSON file, then environment overrides, validated as a whole.
+ * Errors name the field and what is wrong; the CLI turns a ConfigError into exit code 2.
+ */
+
+export const ROLES = ['hospital', 'research-institute', 'governance-authority'] as const;
+export type ParticipantRole = (typeof ROLES)[number];
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const did = z.string().regex(/^did:[a-z0-9]+:.+$/, 'must be a DID (did:method:identifier)');
+
+const TrustedIssuer = z.strictObject({
+  did,
+  /** Credential types this issuer is trusted for; ["*"] trusts it for every type. */
+  credentialTypes: z.array(z.string().min(1)).min(1),
+});
+
+const Peer = z.strictObject({
+  name: z.string().min(1).optional(),
+  did,
+  /** The peer's DSP base address, e.g. http://127.0.0.1:8702/dsp/2025-1 */
+  dspAddress: httpUrl,
+});
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const ConfigSchema = z
+  .strictObject({
+    name: z.string().min(1, 'must not be empty'),
+    role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+    /** The URL peers reach this connector at; its DID derives from it. Default: http://127.0.0.1:<port>. */
+    publicUrl: httpUrl.optional(),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535),
+    dataDir: z.string().min(1),
+    /** "sqlite" (a file in dataDir), a path to a SQLite file, or a postgres:// URL. */
+    database: z.string().min(1).default('sqlite'),
+    /** Management API key; when absent, one is generated into dataDir/management-api-key (mode 0600). */
+    apiKey: z.string().min(32, 'must be at least 32 characters').optional(),
+    trustedIssuers: z.array(TrustedIssuer).default([]),
+    peers: z.array(Peer).default([]),
+    /** Resolve did:web over plain http for non-loopback hosts too (never in production). */
+    allowInsecureHttpDids: z.boolean().default(false),
+    didCacheTtlSeconds: z.number().int().min(0).default(300),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+  })
+  .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, '') }));
+
+export type ConnectorConfig = z.output<typeof ConfigSchema>;
+export type ConnectorConfigInput = z.input<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`Invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Environment variables that override config fields, and how their text becomes a value. */
+const ENV_OVERRIDES: Record<string, [field: string, parse: (text: string) => unknown]> = {
+  CONNECTOR_PORT: ['port', (t) => (/^\d+$/.test(t) ? Number(t) : t)],
+  CONNECTOR_HOST: ['host', String],
+  CONNECTOR_PUBLIC_URL: ['publicUrl', String],
+  CONNECTOR_DATA_DIR: ['dataDir', String],
+  DATABASE_URL: ['database', String],
+  CONNECTOR_API_KEY: ['apiKey', String],
+  CONNECTOR_LOG_LEVEL: ['logLevel', String],
+};
+
+/**
+ * Validates a config object. `baseDir` resolves a relative dataDir or SQLite path (the config file's folder).
+ *
+ * @example
+ * const config = parseConfig(JSON.parse(text), { env: process.env, baseDir: '/etc/connector', source: 'hospital.json' });
+ */
+export function parseConfig(
+  raw: unknown,
+  options: { env?: Record<string, string | undefined>; baseDir?: string; source?: string } = {},
+): ConnectorConfig {
+  const source = options.source ?? 'config';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(source, ['the configuration must be a JSON object']);
+  }
+  const merged: Record<string, unknown> = { ...raw };
+  const origin: Record<string, string> = {};
+  for (const [variable, [field, parse]] of Object.entries(ENV_OVERRIDES)) {
+    const value = options.env?.[variable];
+    if (value === undefined || value === '') continue;
+    merged[field] = parse(value);
+    origin[field] = variable;
+  }
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => {
+        const path = issue.path.map(String).join('.') || '(root)';
+        const via = origin[String(issue.path[0])];
+        return `${path}${via ? ` (from ${via})` : ''}: ${describeIssue(issue)}`;
+      }),
+    );
+  }
+  const baseDir = options.baseDir ?? process.cwd();
+  const config = result.data;
+  config.dataDir = resolve(baseDir, config.dataDir);
+  if (config.database !== 'sqlite' && !isPostgresUrl(config.database)) config.database = resolve(baseDir, config.database);
+  return config;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+  return issue.message;
+}
+
+export function isPostgresUrl(database: string): boolean {
+  return /^postgres(ql)?:\/\//.test(database);
+}
+
+/** Reads and validates a config file; relative paths inside it are resolved against its folder. */
+export function loadConfigFile(path: string, env: Record<string, string | undefined> = process.env): ConnectorConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(raw, { env, baseDir: dirname(resolve(path)), source: path });
+}

@@ -1,0 +1,27 @@
+import type { ConnectorConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { IdentityKey } from './identity/keys.ts';
+import type { DidDocument } from './identity/did-web.ts';
+import type { DidResolverService } from './identity/did-resolver.ts';
+import type { ConnectorDatabase } from './storage/database.ts';
+import type { MetaStore } from './storage/meta-store.ts';
+import type { DocumentLoader } from '../vocab/document-loader.ts';
+
+/** Everything a route or worker of one running connector needs, built once at start-up. */
+export interface ConnectorContext {
+  config: ConnectorConfig & { publicUrl: string };
+  logger: Logger;
+  did: string;
+  /** The verification method id of the identity key (did#key-1). */
+  keyId: string;
+  key: IdentityKey;
+  didDocument: DidDocument;
+  database: ConnectorDatabase;
+  meta: MetaStore;
+  didResolver: DidResolverService;
+  /** The one JSON-LD document loader: bundled contexts and DIDs, nothing from the network. */
+  documentLoader: DocumentLoader;
+  apiKey: string;
+  /** Work to stop before the database closes (background workers, timers), run in reverse order. */
+  onShutdown(hook: () => Promise<void> | void): void;
+}

@@ -1,0 +1,84 @@
+import { CONTEXT } from '../../vocab/namespaces.ts';
+
+/**
+ * did:web as specified: the host (with its port percent-encoded as %3A) and optional path segments
+ * joined by ":". did:web:127.0.0.1%3A8701 <-> http://127.0.0.1:8701/.well-known/did.json
+ */
+
+export class InvalidDidError extends Error {
+  override name = 'InvalidDidError';
+}
+
+/** The did:web of a connector whose public URL is `publicUrl` (its path, if any, becomes DID path segments). */
+export function didWebFromUrl(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  const host = url.port ? `${url.hostname}%3A${url.port}` : url.hostname;
+  const segments = url.pathname.split('/').filter(Boolean).map(encodeURIComponent);
+  return ['did:web', host, ...segments].join(':');
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOST.test(hostname);
+}
+
+/**
+ * The URL of a did:web DID document. Plain http is used for loopback hosts (local dataspaces and tests)
+ * or when `allowInsecureHttp` is set; every other host is reached over https.
+ */
+export function didWebDocumentUrl(did: string, options: { allowInsecureHttp?: boolean } = {}): URL {
+  const match = /^did:web:([^:#?/]+)((?::[^:#?/]+)*)$/.exec(did);
+  if (!match) throw new InvalidDidError(`"${did}" is not a valid did:web DID`);
+  let host: string;
+  try {
+    host = decodeURIComponent(match[1]!);
+  } catch {
+    throw new InvalidDidError(`"${did}" has a malformed percent-encoding in its host`);
+  }
+  const path = match[2] ? match[2].slice(1).split(':').map(decodeURIComponent).join('/') : '.well-known';
+  let url: URL;
+  try {
+    url = new URL(`https://${host}`);
+  } catch {
+    throw new InvalidDidError(`"${did}" does not name a valid host`);
+  }
+  if (url.pathname !== '/' || url.username || url.search) throw new InvalidDidError(`"${did}" does not name a valid host`);
+  if (isLoopbackHost(url.hostname) || options.allowInsecureHttp) url.protocol = 'http:';
+  url.pathname = `/${path}/did.json`;
+  return url;
+}
+
+export interface ServiceEndpoint {
+  id: string;
+  type: string;
+  serviceEndpoint: string;
+}
+
+export interface DidDocument {
+  '@context': string[];
+  id: string;
+  verificationMethod: { id: string; type: 'Multikey'; controller: string; publicKeyMultibase: string }[];
+  authentication: string[];
+  assertionMethod: string[];
+  service: ServiceEndpoint[];
+}
+
+export const IDENTITY_KEY_FRAGMENT = 'key-1';
+
+/** The connector's DID document: one Multikey for authentication and assertions, and its service endpoints. */
+export function buildDidDocument(did: string, publicKeyMultibase: string, publicUrl: string): DidDocument {
+  const keyId = `${did}#${IDENTITY_KEY_FRAGMENT}`;
+  return {
+    '@context': [CONTEXT.didV1, CONTEXT.multikeyV1],
+    id: did,
+    verificationMethod: [{ id: keyId, type: 'Multikey', controller: did, publicKeyMultibase }],
+    authentication: [keyId],
+    assertionMethod: [keyId],
+    service: [
+      { id: `${did}#dsp`, type: 'DataService', serviceEndpoint: `${publicUrl}/.well-known/dspace-version` },
+      { id: `${did}#catalog`, type: 'CatalogService', serviceEndpoint: `${publicUrl}/dsp/2025-1/catalog` },
+      { id: `${did}#credential-service`, type: 'CredentialService', serviceEndpoint: `${publicUrl}/dcp` },
+    ],
+  };
+}

@@ -1,0 +1,143 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { ConnectorConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { loadOrCreateIdentityKey } from './identity/keys.ts';
+import { buildDidDocument, didWebFromUrl, IDENTITY_KEY_FRAGMENT } from './identity/did-web.ts';
+import { createDidResolver } from './identity/did-resolver.ts';
+import { openDatabase } from './storage/database.ts';
+import { metaStore } from './storage/meta-store.ts';
+import { createDocumentLoader } from '../vocab/document-loader.ts';
+import { createApp } from './app.ts';
+import type { ConnectorContext } from './context.ts';
+
+export interface RunningConnector {
+  ctx: ConnectorContext;
+  app: Hono;
+  /** The connector's public base URL, e.g. http://127.0.0.1:8701 */
+  url: string;
+  did: string;
+  port: number;
+  /** Graceful stop: refuse new connections, let in-flight requests finish, stop workers, close the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  shutdownTimeoutMs?: number;
+}
+
+export const API_KEY_FILE = 'management-api-key';
+
+/** The management API key: from config, else read from (or generated into) dataDir with mode 0600. */
+function loadOrCreateApiKey(config: ConnectorConfig): string {
+  if (config.apiKey) return config.apiKey;
+  const path = join(config.dataDir, API_KEY_FILE);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(path, key + '\n', { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Starts one connector: identity key and API key from the data directory, database with migrations,
+ * then HTTP. With port 0 the OS picks a free port and the default public URL follows it.
+ *
+ * @example
+ * const connector = await startConnector(loadConfigFile('examples/hospital.json'));
+ * console.log(connector.did); // did:web:127.0.0.1%3A8701
+ */
+export async function startConnector(config: ConnectorConfig, options: StartOptions = {}): Promise<RunningConnector> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { connector: config.name } });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
+  const { key, created } = loadOrCreateIdentityKey(config.dataDir);
+  const apiKey = loadOrCreateApiKey(config);
+  const database = await openDatabase(config.database, config.dataDir);
+
+  let handler: Hono | undefined;
+  const server = createAdaptorServer({
+    fetch: (request, env) => (handler ? handler.fetch(request, env) : new Response('Starting', { status: 503 })),
+  }) as Server;
+  let port: number;
+  try {
+    port = await listen(server, config.port, config.host);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+  const did = didWebFromUrl(publicUrl);
+  const meta = metaStore(database.db);
+  const previousDid = await meta.get('did');
+  if (previousDid && previousDid !== did) logger.warn('the DID changed because the public URL changed', { previousDid, did });
+  await meta.set('did', did);
+  if (!(await meta.get('first_started_at'))) await meta.set('first_started_at', new Date().toISOString());
+
+  const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000 });
+  const shutdownHooks: (() => Promise<void> | void)[] = [];
+  const ctx: ConnectorContext = {
+    config: { ...config, publicUrl },
+    logger,
+    did,
+    keyId: `${did}#${IDENTITY_KEY_FRAGMENT}`,
+    key,
+    didDocument: buildDidDocument(did, key.publicKeyMultibase, publicUrl),
+    database,
+    meta,
+    didResolver,
+    documentLoader: createDocumentLoader({ dids: (url) => didResolver.dereference(url) }),
+    apiKey,
+    onShutdown: (hook) => void shutdownHooks.push(hook),
+  };
+  const app = createApp(ctx);
+  handler = app;
+  logger.info('connector started', {
+    role: config.role,
+    did,
+    publicUrl,
+    listen: `${config.host}:${port}`,
+    database: database.location,
+    identityKey: created ? 'generated' : 'loaded',
+    managementKeyFrom: config.apiKey ? 'config' : join(config.dataDir, API_KEY_FILE),
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('connector stopping');
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
+      for (const hook of shutdownHooks.reverse()) {
+        try {
+          await hook();
+        } catch (error) {
+          logger.error('shutdown hook failed', { error });
+        }
+      }
+      await stopped;
+      clearTimeout(timeout);
+      await database.close();
+      logger.info('connector stopped');
+    })());
+
+  return { ctx, app, url: publicUrl, did, port, close };
+}

@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { isPostgresUrl } from '../config.ts';
+import { openNodeSqlite } from './node-sqlite-database.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface ConnectorDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where it lives, safe to log (a PostgreSQL URL without its password). */
+  location: string;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Strips the password from a connection URL so it can be logged. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/**
+ * Opens the connector's database and runs migrations: PostgreSQL for a postgres:// URL, otherwise
+ * SQLite through node:sqlite ("sqlite" means connector.db in the data directory).
+ */
+export async function openDatabase(database: string, dataDir: string): Promise<ConnectorDatabase> {
+  let connection: ConnectorDatabase;
+  if (isPostgresUrl(database)) {
+    const pool = new pg.Pool({ connectionString: database, max: 10, connectionTimeoutMillis: 5000 });
+    // An idle client that loses its server emits 'error'; without a listener that would crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    connection = {
+      db,
+      dialect: 'postgres',
+      location: describeDatabaseUrl(database),
+      ping: async () => void (await sql`select 1`.execute(db)),
+      close: () => db.destroy(),
+    };
+  } else {
+    const path = database === 'sqlite' ? join(dataDir, 'connector.db') : database;
+    mkdirSync(join(path, '..'), { recursive: true });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: openNodeSqlite(path) }) });
+    connection = {
+      db,
+      dialect: 'sqlite',
+      location: path,
+      ping: async () => void (await sql`select 1`.execute(db)),
+      close: () => db.destroy(),
+    };
+  }
+  try {
+    await migrateToLatest(connection.db);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  return connection;
+}

@@ -1,0 +1,34 @@
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+/**
+ * Adapts Node's built-in node:sqlite to the database interface Kysely's SqliteDialect expects, so the
+ * embedded store needs no native addon. Booleans become 0/1 and undefined becomes NULL, as SQLite has
+ * neither.
+ */
+export function openNodeSqlite(path: string): SqliteDatabase {
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+  return {
+    close: () => db.close(),
+    prepare(sql: string): SqliteStatement {
+      const statement = db.prepare(sql);
+      const reader = statement.columns().length > 0;
+      return {
+        reader,
+        all: (parameters) => statement.all(...toSqlite(parameters)) as unknown[],
+        run: (parameters) => statement.run(...toSqlite(parameters)),
+        iterate: (parameters) => statement.iterate(...toSqlite(parameters)) as IterableIterator<unknown>,
+      };
+    },
+  };
+}
+
+function toSqlite(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
+  return parameters.map((value) => {
+    if (value === undefined) return null;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (value instanceof Date) return value.toISOString();
+    return value as SQLInputValue;
+  });
+}

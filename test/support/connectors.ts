@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { parseConfig, type ConnectorConfigInput, type ParticipantRole } from '../../connector/config.ts';
+import { createLogger } from '../../connector/logger.ts';
+import { startConnector, type RunningConnector } from '../../connector/server.ts';
+import { testDatabase } from './database.ts';
+
+/** A temporary folder removed when the test file ends. */
+export function tempDir(prefix = 'hdc-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface TestConnectorOptions extends Partial<ConnectorConfigInput> {
+  role?: ParticipantRole;
+}
+
+/**
+ * Starts a real connector on a free loopback port with its own data directory and database
+ * (SQLite, or a fresh PostgreSQL schema when DATABASE_URL is set). It is closed when the test file ends.
+ * Set TEST_LOGS=1 to see its logs.
+ */
+export async function startTestConnector(options: TestConnectorOptions = {}): Promise<RunningConnector> {
+  const config = parseConfig({
+    name: options.name ?? `test-${options.role ?? 'hospital'}`,
+    role: options.role ?? 'hospital',
+    port: 0,
+    dataDir: options.dataDir ?? tempDir(),
+    database: options.database ?? (await testDatabase()),
+    logLevel: process.env.TEST_LOGS ? 'debug' : 'silent',
+    ...options,
+  });
+  const connector = await startConnector(config, { logger: createLogger({ level: config.logLevel, base: { connector: config.name } }) });
+  afterAll(() => connector.close());
+  return connector;
+}
+
+/** Calls a connector's management API with its API key. */
+export function managementFetch(connector: RunningConnector, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${connector.ctx.apiKey}`);
+  if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  return fetch(`${connector.url}/api${path}`, { ...init, headers });
+}
