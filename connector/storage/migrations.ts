@@ -1,24 +1,15 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { connectorMeta } from './migrations/0001-connector-meta.ts';
 
 /**
  * In-code migrations, applied in name order at start-up. One set serves both dialects: keep to column
- * types and statements SQLite and PostgreSQL share. Never edit a migration that has shipped; add one.
+ * types and statements SQLite and PostgreSQL share (text for JSON and ISO timestamps, integer for counters
+ * and booleans). Never edit a migration that has shipped; add one. Each capability numbers its migrations
+ * in its own range: 00xx foundation, 01xx catalog, 02xx trust, 03xx negotiation, 04xx transfer.
  */
 const migrations: Record<string, Migration> = {
-  '0001_connector_meta': {
-    async up(db: Kysely<any>) {
-      await db.schema
-        .createTable('connector_meta')
-        .addColumn('key', 'varchar(200)', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
-        .execute();
-    },
-    async down(db: Kysely<any>) {
-      await db.schema.dropTable('connector_meta').execute();
-    },
-  },
+  '0001_connector_meta': connectorMeta,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,7 +1,8 @@
 /**
- * The one Database interface that types every table. Each capability adds its tables here and a
- * migration in migrations.ts. Portable column types only: text for JSON and timestamps (ISO 8601, UTC),
- * integer for counters and booleans, so one migration set serves SQLite and PostgreSQL.
+ * The one Database interface that types every table. Each capability declares its tables in its own
+ * interface (next to its store) and adds it to the `extends` list here, with a migration in migrations/.
+ * Portable column types only: text for JSON and timestamps (ISO 8601, UTC), integer for counters and
+ * booleans, so one migration set serves SQLite and PostgreSQL.
  */
 export interface ConnectorMetaTable {
   key: string;
@@ -9,6 +10,8 @@ export interface ConnectorMetaTable {
   updated_at: string;
 }
 
-export interface Database {
+export interface FoundationTables {
   connector_meta: ConnectorMetaTable;
 }
+
+export interface Database extends FoundationTables {}

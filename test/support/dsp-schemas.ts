@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
  * what the connector sends against the spec itself. Some transfer schemas reference "#definitions/…"
  * without the slash; those references are repaired on load.
  */
+/** The standards' data files, in the workspace's shared/ folder beside the project (as on CI). */
 export const SPECS_DIR = new URL('../../../shared/specs/', import.meta.url).pathname;
 const DSP_DIR = join(SPECS_DIR, 'dsp-2025-1');
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import jsonld from 'jsonld';
-import { readFileSync } from 'node:fs';
 import { createDocumentLoader, DocumentLoaderError, offlineDocumentLoader } from '../../vocab/document-loader.ts';
 import { bundledContextUrls } from '../../vocab/contexts.ts';
 import { CONTEXT, NS } from '../../vocab/namespaces.ts';
+import { dspExample } from '../support/dsp-schemas.ts';
 
 describe('offline document loader', () => {
   it('serves every bundled context as a JSON-LD context document', async () => {
@@ -32,7 +32,7 @@ describe('offline document loader', () => {
   });
 
   it('expands the DSP 2025-1 catalog example with the bundled DSP and ODRL profile contexts', async () => {
-    const example = JSON.parse(readFileSync(new URL('../../../shared/specs/dsp-2025-1/catalog/example/catalog.json', import.meta.url), 'utf8'));
+    const example = dspExample('catalog/example/catalog.json');
     const [expanded] = await jsonld.expand(example, { documentLoader: offlineDocumentLoader });
     expect(expanded!['@type']).toContain(`${NS.dcat}Catalog`);
     expect(JSON.stringify(expanded)).toContain(`${NS.odrl}permission`);
