@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -38,6 +38,8 @@ const ConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535),
     dataDir: z.string().min(1),
+    /** Root folder of the files and folders datasets are served from; nothing outside it can be reached. Default: dataDir/datasets. */
+    dataRoot: z.string().min(1).optional(),
     /** "sqlite" (a file in dataDir), a path to a SQLite file, or a postgres:// URL. */
     database: z.string().min(1).default('sqlite'),
     /** Management API key; when absent, one is generated into dataDir/management-api-key (mode 0600). */
@@ -49,7 +51,7 @@ const ConfigSchema = z
     didCacheTtlSeconds: z.number().int().min(0).default(300),
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
-  .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, '') }));
+  .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets') }));
 
 export type ConnectorConfig = z.output<typeof ConfigSchema>;
 export type ConnectorConfigInput = z.input<typeof ConfigSchema>;
@@ -69,6 +71,7 @@ const ENV_OVERRIDES: Record<string, [field: string, parse: (text: string) => unk
   CONNECTOR_HOST: ['host', String],
   CONNECTOR_PUBLIC_URL: ['publicUrl', String],
   CONNECTOR_DATA_DIR: ['dataDir', String],
+  CONNECTOR_DATA_ROOT: ['dataRoot', String],
   DATABASE_URL: ['database', String],
   CONNECTOR_API_KEY: ['apiKey', String],
   CONNECTOR_LOG_LEVEL: ['logLevel', String],
@@ -110,6 +113,7 @@ export function parseConfig(
   const baseDir = options.baseDir ?? process.cwd();
   const config = result.data;
   config.dataDir = resolve(baseDir, config.dataDir);
+  config.dataRoot = resolve(baseDir, config.dataRoot);
   if (config.database !== 'sqlite' && !isPostgresUrl(config.database)) config.database = resolve(baseDir, config.database);
   return config;
 }

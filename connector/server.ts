@@ -67,6 +67,7 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { connector: config.name } });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
+  mkdirSync(config.dataRoot, { recursive: true });
   const { key, created } = loadOrCreateIdentityKey(config.dataDir);
   const apiKey = loadOrCreateApiKey(config);
   const database = await openDatabase(config.database, config.dataDir);

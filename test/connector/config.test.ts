@@ -21,6 +21,7 @@ describe('configuration', () => {
   it('accepts a minimal config and fills defaults', () => {
     const config = parseConfig(valid, { baseDir: '/srv/connector' });
     expect(config.dataDir).toBe('/srv/connector/data');
+    expect(config.dataRoot).toBe('/srv/connector/data/datasets');
     expect(config.database).toBe('sqlite');
     expect(config.host).toBe('127.0.0.1');
     expect(config.trustedIssuers).toEqual([]);
