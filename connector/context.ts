@@ -6,6 +6,7 @@ import type { DidResolverService } from './identity/did-resolver.ts';
 import type { ConnectorDatabase } from './storage/database.ts';
 import type { MetaStore } from './storage/meta-store.ts';
 import type { DocumentLoader } from '../vocab/document-loader.ts';
+import type { DspFetch } from './http/dsp-client.ts';
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -22,6 +23,8 @@ export interface ConnectorContext {
   /** The one JSON-LD document loader: bundled contexts and DIDs, nothing from the network. */
   documentLoader: DocumentLoader;
   apiKey: string;
+  /** Sends a DSP/DCP request to a peer, authenticated by the trust layer (see http/dsp-client.ts). */
+  dspFetch: DspFetch;
   /** Work to stop before the database closes (background workers, timers), run in reverse order. */
   onShutdown(hook: () => Promise<void> | void): void;
 }

@@ -14,6 +14,7 @@ import { openDatabase } from './storage/database.ts';
 import { metaStore } from './storage/meta-store.ts';
 import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
+import { dspFetchWith } from './http/dsp-client.ts';
 import type { ConnectorContext } from './context.ts';
 
 export interface RunningConnector {
@@ -106,6 +107,8 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     didResolver,
     documentLoader: createDocumentLoader({ dids: (url) => didResolver.dereference(url) }),
     apiKey,
+    // Until the trust layer signs requests, outgoing DSP calls carry no Authorization header.
+    dspFetch: dspFetchWith(async () => undefined),
     onShutdown: (hook) => void shutdownHooks.push(hook),
   };
   const app = createApp(ctx);
