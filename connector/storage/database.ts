@@ -61,10 +61,19 @@ export async function openDatabase(database: string, dataDir: string): Promise<C
     };
   }
   try {
-    await migrateToLatest(connection.db);
+    const schema = connection.dialect === 'postgres' ? await currentSchema(connection.db) : undefined;
+    await migrateToLatest(connection.db, schema);
   } catch (error) {
     await connection.close();
     throw error;
   }
   return connection;
+}
+
+/** The schema unqualified table names resolve to (first of search_path); the one our tables live in. */
+export async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('The PostgreSQL connection has no current schema (check search_path)');
+  return schema;
 }

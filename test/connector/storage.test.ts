@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openDatabase, describeDatabaseUrl } from '../../connector/storage/database.ts';
+import { openDatabase, describeDatabaseUrl, currentSchema } from '../../connector/storage/database.ts';
 import { migrateToLatest } from '../../connector/storage/migrations.ts';
 import { metaStore } from '../../connector/storage/meta-store.ts';
 import { POSTGRES_URL, freshPostgresSchemaUrl } from '../support/database.ts';
@@ -24,7 +24,7 @@ describe.each(dialects)('storage on %s', (_name, location) => {
     await first.close();
 
     const second = await openDatabase(where, tempDir());
-    expect(await migrateToLatest(second.db)).toEqual([]);
+    expect(await migrateToLatest(second.db, second.dialect === 'postgres' ? await currentSchema(second.db) : undefined)).toEqual([]);
     expect(await metaStore(second.db).get('note')).toBe('second value');
     await second.ping();
     await second.close();
