@@ -14,7 +14,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(ctx: ConnectorContext): Hono {
   const app = new Hono();
   app.use(requestId({ headerName: 'X-Request-Id', generator: () => crypto.randomUUID() }));
-  app.use(accessLog(ctx.logger));
+  app.use(accessLog(ctx.logger, ctx.metrics));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

@@ -7,6 +7,7 @@ import type { ConnectorDatabase } from './storage/database.ts';
 import type { MetaStore } from './storage/meta-store.ts';
 import type { DocumentLoader } from '../vocab/document-loader.ts';
 import type { DspFetch } from './http/dsp-client.ts';
+import type { MetricsRegistry } from './http/metrics.ts';
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -25,6 +26,8 @@ export interface ConnectorContext {
   apiKey: string;
   /** Sends a DSP/DCP request to a peer, authenticated by the trust layer (see http/dsp-client.ts). */
   dspFetch: DspFetch;
+  /** Prometheus metrics served at /metrics; capabilities register their own counters here. */
+  metrics: MetricsRegistry;
   /** Work to stop before the database closes (background workers, timers), run in reverse order. */
   onShutdown(hook: () => Promise<void> | void): void;
 }

@@ -15,6 +15,7 @@ import { metaStore } from './storage/meta-store.ts';
 import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
+import { MetricsRegistry } from './http/metrics.ts';
 import type { ConnectorContext } from './context.ts';
 
 export interface RunningConnector {
@@ -109,6 +110,7 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     apiKey,
     // Until the trust layer signs requests, outgoing DSP calls carry no Authorization header.
     dspFetch: dspFetchWith(async () => undefined),
+    metrics: new MetricsRegistry(),
     onShutdown: (hook) => void shutdownHooks.push(hook),
   };
   const app = createApp(ctx);

@@ -2,18 +2,28 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { HttpProblem } from './errors.ts';
 import type { Logger } from '../logger.ts';
+import type { MetricsRegistry } from './metrics.ts';
 
-/** One access-log line per request: method, path (never the query string, which may carry tokens), status, duration. */
-export function accessLog(logger: Logger): MiddlewareHandler {
+/**
+ * One access-log line per request (method, path but never the query string, which may carry tokens,
+ * status, duration) and the request metrics, labelled by route pattern.
+ */
+export function accessLog(logger: Logger, metrics: MetricsRegistry): MiddlewareHandler {
+  const requests = metrics.counter('hdc_http_requests_total', 'HTTP requests answered, by method, route pattern and status');
+  const durations = metrics.histogram('hdc_http_request_duration_seconds', 'Time to answer HTTP requests, by method and route pattern');
   return async (c, next) => {
     const started = performance.now();
     await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.res.status === 404 ? '(unmatched)' : c.req.routePath;
+    requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    durations.observe(seconds, { method: c.req.method, route });
     logger.info('request', {
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round(seconds * 10_000) / 10,
     });
   };
 }

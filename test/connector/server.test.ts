@@ -82,3 +82,23 @@ describe('npm start', () => {
     expect(log).not.toContain(apiKey);
   });
 });
+
+describe('/metrics', () => {
+  it('counts requests by route pattern and status in the Prometheus text format', async () => {
+    const connector = await startTestConnector();
+    await fetch(`${connector.url}/health`);
+    await fetch(`${connector.url}/health`);
+    await fetch(`${connector.url}/api/identity`);
+    await fetch(`${connector.url}/no/such/thing/123`);
+    const response = await fetch(`${connector.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('# TYPE hdc_http_requests_total counter');
+    expect(text).toContain('hdc_http_requests_total{method="GET",route="/health",status="200"} 2');
+    expect(text).toContain('hdc_http_requests_total{method="GET",route="/api/*",status="401"} 1');
+    expect(text).toContain('hdc_http_requests_total{method="GET",route="(unmatched)",status="404"} 1');
+    expect(text).toMatch(/hdc_http_request_duration_seconds_count\{method="GET",route="\/health"\} 2/);
+    expect(text).toMatch(/hdc_process_resident_memory_bytes \d+/);
+    expect(text).not.toContain('/no/such');
+  });
+});
