@@ -104,6 +104,7 @@ describe('npm start with a bad config', () => {
   it('exits with code 2 and the usage when --config is missing', () => {
     const run = spawnSync(process.execPath, ['connector/main.ts'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('Usage: npm start -- --config <file.json>');
+    expect(run.stderr).toContain('Missing --config.');
+    expect(run.stderr).toContain('npm start -- --config <file.json>');
   });
 });

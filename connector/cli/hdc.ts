@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config.ts';
+import { startCommand, START_USAGE } from './start.ts';
+import { initCommand, INIT_USAGE } from './init.ts';
+import { UsageError } from './usage-error.ts';
+
+/**
+ * The operator CLI. Exit codes: 0 success, 1 the action failed, 2 wrong arguments or configuration.
+ * Errors are printed as one readable message, never a stack trace.
+ */
+const USAGE = `Usage: hdc <command> [options]
+
+Commands:
+  start   run a connector from a config file
+  init    create a connector's key and DID
+
+Run "hdc <command> --help" for a command's options.`;
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
+  start: { run: startCommand, usage: START_USAGE },
+  init: { run: (args) => initCommand(args, console.log), usage: INIT_USAGE },
+};
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`Unknown command "${name}".\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${error.usage}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(error as Error).message}\n\n${command.usage}`);
+      return 2;
+    }
+    console.error(`hdc ${name} failed: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) process.exit(await runCli(process.argv.slice(2)));

@@ -1,0 +1,26 @@
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../config.ts';
+import { startConnector } from '../server.ts';
+import { UsageError } from './usage-error.ts';
+
+export const START_USAGE = `Usage: hdc start --config <file.json>   (or: npm start -- --config <file.json>)
+  Runs one connector until SIGTERM or SIGINT, then stops gracefully.
+  Environment overrides: CONNECTOR_PORT, CONNECTOR_HOST, CONNECTOR_PUBLIC_URL, CONNECTOR_DATA_DIR,
+  CONNECTOR_DATA_ROOT, DATABASE_URL, CONNECTOR_API_KEY, CONNECTOR_LOG_LEVEL`;
+
+/** `hdc start` (and `npm start`): runs a connector from a config file until a stop signal. */
+export async function startCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  if (!values.config) throw new UsageError('Missing --config.', START_USAGE);
+  const connector = await startConnector(loadConfigFile(values.config));
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      connector.ctx.logger.info('signal received', { signal });
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await connector.close();
+  return 0;
+}
