@@ -8,6 +8,7 @@ import type { MetaStore } from './storage/meta-store.ts';
 import type { DocumentLoader } from '../vocab/document-loader.ts';
 import type { DspFetch } from './http/dsp-client.ts';
 import type { MetricsRegistry } from './http/metrics.ts';
+import type { Outbox } from './outbox/outbox-worker.ts';
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -26,6 +27,8 @@ export interface ConnectorContext {
   apiKey: string;
   /** Sends a DSP/DCP request to a peer, authenticated by the trust layer (see http/dsp-client.ts). */
   dspFetch: DspFetch;
+  /** Durable outgoing protocol messages, sent with retries by a background worker (outbox/outbox-worker.ts). */
+  outbox: Outbox;
   /** Prometheus metrics served at /metrics; capabilities register their own counters here. */
   metrics: MetricsRegistry;
   /** Work to stop before the database closes (background workers, timers), run in reverse order. */

@@ -16,6 +16,8 @@ import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
 import { MetricsRegistry } from './http/metrics.ts';
+import { createOutbox, type OutboxOptions } from './outbox/outbox-worker.ts';
+import { outboxStore } from './storage/outbox-store.ts';
 import type { ConnectorContext } from './context.ts';
 
 export interface RunningConnector {
@@ -33,6 +35,8 @@ export interface StartOptions {
   logger?: Logger;
   /** How long close() waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
+  /** Outbox sender tuning (poll interval, back-off), mostly for tests. */
+  outbox?: OutboxOptions;
 }
 
 export const API_KEY_FILE = 'management-api-key';
@@ -96,6 +100,10 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
 
   const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000 });
   const shutdownHooks: (() => Promise<void> | void)[] = [];
+  const metrics = new MetricsRegistry();
+  // Until the trust layer signs requests, outgoing DSP calls carry no Authorization header.
+  const dspFetch = dspFetchWith(async () => undefined);
+  const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, options.outbox);
   const ctx: ConnectorContext = {
     config: { ...config, publicUrl },
     logger,
@@ -108,13 +116,15 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     didResolver,
     documentLoader: createDocumentLoader({ dids: (url) => didResolver.dereference(url) }),
     apiKey,
-    // Until the trust layer signs requests, outgoing DSP calls carry no Authorization header.
-    dspFetch: dspFetchWith(async () => undefined),
-    metrics: new MetricsRegistry(),
+    dspFetch,
+    outbox,
+    metrics,
     onShutdown: (hook) => void shutdownHooks.push(hook),
   };
   const app = createApp(ctx);
   handler = app;
+  outbox.start();
+  ctx.onShutdown(() => outbox.stop());
   logger.info('connector started', {
     role: config.role,
     did,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { connectorMeta } from './migrations/0001-connector-meta.ts';
+import { outbox } from './migrations/0002-outbox.ts';
 
 /**
  * In-code migrations, applied in name order at start-up. One set serves both dialects: keep to column
@@ -10,6 +11,7 @@ import { connectorMeta } from './migrations/0001-connector-meta.ts';
  */
 const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
+  '0002_outbox': outbox,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

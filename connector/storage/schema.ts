@@ -1,3 +1,5 @@
+import type { OutboxTables } from './outbox-store.ts';
+
 /**
  * The one Database interface that types every table. Each capability declares its tables in its own
  * interface (next to its store) and adds it to the `extends` list here, with a migration in migrations/.
@@ -14,4 +16,4 @@ export interface FoundationTables {
   connector_meta: ConnectorMetaTable;
 }
 
-export interface Database extends FoundationTables {}
+export interface Database extends FoundationTables, OutboxTables {}

@@ -1,27 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { verify } from 'node:crypto';
 import { jsonOf } from '../support/http.ts';
 import { startTestConnector, tempDir } from '../support/connectors.ts';
+import { startFakePeer } from '../support/peer.ts';
 import { createDidResolver, DidResolutionError } from '../../connector/identity/did-resolver.ts';
 import { didWebDocumentUrl, didWebFromUrl } from '../../connector/identity/did-web.ts';
 import { IDENTITY_KEY_FILE } from '../../connector/identity/keys.ts';
 import { decodeMultikey, ED25519_PUBLIC_HEADER } from '../../vocab/multikey.ts';
 import { createPublicKey, sign } from 'node:crypto';
 
-/** A plain HTTP server answering every request with `respond`, to play a broken peer. */
-async function fakePeer(respond: (path: string) => { status: number; body: string }): Promise<{ url: string; server: Server; hits: string[] }> {
-  const hits: string[] = [];
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '');
-    const { status, body } = respond(req.url ?? '');
-    res.writeHead(status, { 'content-type': 'application/json' }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits };
+async function fakePeer(respond: (path: string) => { status: number; body: string }) {
+  const peer = await startFakePeer((request) => respond(request.path));
+  return { ...peer, hits: peer.requests };
 }
 
 async function resolutionError(promise: Promise<unknown>): Promise<DidResolutionError> {
@@ -112,7 +104,7 @@ describe('DID resolution between connectors', () => {
 
   it('gives a clear error for a DID whose host does not answer', async () => {
     const closed = await fakePeer(() => ({ status: 200, body: '{}' }));
-    await new Promise((resolve) => closed.server.close(resolve));
+    await closed.close();
     const did = didWebFromUrl(closed.url);
     const error = await resolutionError(createDidResolver().resolve(did));
     expect(error.code).toBe('unreachable');
@@ -133,7 +125,7 @@ describe('DID resolution between connectors', () => {
       const error = await resolutionError(createDidResolver().resolve(did));
       expect([name, error.code]).toEqual([name, code]);
       expect(error.message).toMatch(message);
-      peer.server.close();
+      await peer.close();
     }
   });
 
@@ -157,7 +149,7 @@ describe('DID resolution between connectors', () => {
     now += 61_000;
     await resolver.resolve(did);
     expect(peer.hits).toHaveLength(2);
-    peer.server.close();
+    await peer.close();
   });
 
   it('does not cache failures, so a peer that comes back is seen at once', async () => {
@@ -169,6 +161,6 @@ describe('DID resolution between connectors', () => {
     expect((await resolutionError(resolver.resolve(did))).code).toBe('unreachable');
     up = true;
     expect((await resolver.resolve(did)).id).toBe(did);
-    peer.server.close();
+    await peer.close();
   });
 });

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Dialect } from './database.ts';
+import type { Database } from './schema.ts';
+
+export type OutboxState = 'pending' | 'sent' | 'failed';
+
+export interface OutboxTable {
+  id: string;
+  kind: string;
+  process_id: string;
+  message_type: string;
+  url: string;
+  audience_did: string;
+  body: string;
+  scopes: string;
+  state: OutboxState;
+  attempts: number;
+  next_attempt_at: string;
+  deadline_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  response_status: number | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface OutboxTables {
+  outbox: OutboxTable;
+}
+
+export interface NewOutboxMessage {
+  /** The capability that owns the message ("negotiation", "transfer"): picks the delivery handlers. */
+  kind: string;
+  /** The local process the message belongs to; messages of one process are sent in order. */
+  processId: string;
+  messageType: string;
+  url: string;
+  audienceDid: string;
+  body: unknown;
+  scopes?: string[];
+  /** Earliest send time (default now). */
+  notBefore?: Date;
+  /** After this, a message still not delivered is given up. */
+  deadline: Date;
+}
+
+export interface OutboxMessage {
+  id: string;
+  kind: string;
+  processId: string;
+  messageType: string;
+  url: string;
+  audienceDid: string;
+  body: unknown;
+  scopes: string[];
+  attempts: number;
+  deadlineAt: string;
+}
+
+let counter = 0;
+/** Ids sort by creation time (hex milliseconds, then a counter), so "oldest first" is "smallest id". */
+function outboxId(now: Date): string {
+  counter = (counter + 1) % 0xffffff;
+  return `${now.getTime().toString(16).padStart(12, '0')}${counter.toString(16).padStart(6, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+function toMessage(row: OutboxTable): OutboxMessage {
+  return {
+    id: row.id,
+    kind: row.kind,
+    processId: row.process_id,
+    messageType: row.message_type,
+    url: row.url,
+    audienceDid: row.audience_did,
+    body: JSON.parse(row.body),
+    scopes: JSON.parse(row.scopes),
+    attempts: Number(row.attempts),
+    deadlineAt: row.deadline_at,
+  };
+}
+
+/**
+ * The outbox table with leases: a sender claims due messages for a while, so two processes sharing a
+ * database never send the same message at once (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite serialises
+ * writers). Only the oldest pending message of a process is due, which keeps each process in order.
+ */
+export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
+  return {
+    /** Adds a message inside the caller's transaction, next to the state change it announces. */
+    async enqueue(trx: Kysely<Database> | Transaction<Database>, message: NewOutboxMessage, now = new Date()): Promise<string> {
+      const id = outboxId(now);
+      await trx
+        .insertInto('outbox')
+        .values({
+          id,
+          kind: message.kind,
+          process_id: message.processId,
+          message_type: message.messageType,
+          url: message.url,
+          audience_did: message.audienceDid,
+          body: JSON.stringify(message.body),
+          scopes: JSON.stringify(message.scopes ?? []),
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: (message.notBefore ?? now).toISOString(),
+          deadline_at: message.deadline.toISOString(),
+          lease_owner: null,
+          lease_until: null,
+          last_error: null,
+          response_status: null,
+          created_at: now.toISOString(),
+          finished_at: null,
+        })
+        .execute();
+      return id;
+    },
+
+    /** Claims up to `limit` due messages for `owner` until `leaseUntil`. */
+    async claimDue(owner: string, limit: number, now: Date, leaseUntil: Date): Promise<OutboxMessage[]> {
+      const nowIso = now.toISOString();
+      const due = db
+        .selectFrom('outbox as o')
+        .select('o.id')
+        .where('o.state', '=', 'pending')
+        .where('o.next_attempt_at', '<=', nowIso)
+        .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<', nowIso)]))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('outbox as earlier')
+                .select(sql`1`.as('one'))
+                .whereRef('earlier.process_id', '=', 'o.process_id')
+                .where('earlier.state', '=', 'pending')
+                .whereRef('earlier.id', '<', 'o.id'),
+            ),
+          ),
+        )
+        .orderBy('o.id')
+        .limit(limit)
+        .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
+      const rows = await db
+        .updateTable('outbox')
+        .set({ lease_owner: owner, lease_until: leaseUntil.toISOString() })
+        .where('id', 'in', due)
+        .where('state', '=', 'pending')
+        .returningAll()
+        .execute();
+      return rows.sort((a, b) => a.id.localeCompare(b.id)).map(toMessage);
+    },
+
+    async markSent(id: string, owner: string, status: number, now: Date): Promise<boolean> {
+      const result = await db
+        .updateTable('outbox')
+        .set({ state: 'sent', response_status: status, finished_at: now.toISOString(), lease_owner: null, lease_until: null, attempts: sql`attempts + 1` })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async markRetry(id: string, owner: string, error: string, status: number | null, nextAttemptAt: Date): Promise<void> {
+      await db
+        .updateTable('outbox')
+        .set({ last_error: error, response_status: status, next_attempt_at: nextAttemptAt.toISOString(), lease_owner: null, lease_until: null, attempts: sql`attempts + 1` })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .execute();
+    },
+
+    async markFailed(id: string, owner: string, error: string, status: number | null, now: Date): Promise<boolean> {
+      const result = await db
+        .updateTable('outbox')
+        .set({ state: 'failed', last_error: error, response_status: status, finished_at: now.toISOString(), lease_owner: null, lease_until: null, attempts: sql`attempts + 1` })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** Gives up every pending message of a process (it was terminated locally). */
+    async cancelProcess(processId: string, reason: string, now: Date): Promise<void> {
+      await db
+        .updateTable('outbox')
+        .set({ state: 'failed', last_error: reason, finished_at: now.toISOString(), lease_owner: null, lease_until: null })
+        .where('process_id', '=', processId)
+        .where('state', '=', 'pending')
+        .execute();
+    },
+
+    async list(filter: { processId?: string; state?: OutboxState } = {}) {
+      return db
+        .selectFrom('outbox')
+        .selectAll()
+        .$if(filter.processId !== undefined, (qb) => qb.where('process_id', '=', filter.processId!))
+        .$if(filter.state !== undefined, (qb) => qb.where('state', '=', filter.state!))
+        .orderBy('id')
+        .execute();
+    },
+
+    async countPending(): Promise<number> {
+      const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
+
+export type OutboxStore = ReturnType<typeof outboxStore>;
