@@ -46,14 +46,9 @@ export interface NewOutboxMessage {
   deadline: Date;
 }
 
-export interface OutboxMessage {
+/** A message as the sender sees it once stored. */
+export interface OutboxMessage extends Omit<NewOutboxMessage, 'notBefore' | 'deadline' | 'scopes'> {
   id: string;
-  kind: string;
-  processId: string;
-  messageType: string;
-  url: string;
-  audienceDid: string;
-  body: unknown;
   scopes: string[];
   attempts: number;
   deadlineAt: string;
