@@ -9,6 +9,7 @@ import { managementRoutes } from './routes/management.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+export const API_VERSION = '0.1.0';
 
 /** Assembles the connector's HTTP surface (see ARCHITECTURE.md, "HTTP surface of one connector"). */
 export function createApp(ctx: ConnectorContext): Hono {
@@ -26,6 +27,8 @@ export function createApp(ctx: ConnectorContext): Hono {
 
   app.route('/', wellKnownRoutes(ctx));
   app.route('/', healthRoutes(ctx));
+  // The API's own description is public; every operation it lists needs the key.
+  app.get('/api/openapi.json', (c) => c.json(ctx.openapi.document({ title: `${ctx.config.name} management API`, version: API_VERSION, serverUrl: ctx.config.publicUrl })));
   app.use('/api/*', apiKeyAuth(ctx.apiKey));
   app.route('/api', managementRoutes(ctx));
 

@@ -9,6 +9,7 @@ import type { DocumentLoader } from '../vocab/document-loader.ts';
 import type { DspFetch } from './http/dsp-client.ts';
 import type { MetricsRegistry } from './http/metrics.ts';
 import type { Outbox } from './outbox/outbox-worker.ts';
+import type { OpenApiRegistry } from './http/openapi.ts';
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -29,6 +30,8 @@ export interface ConnectorContext {
   dspFetch: DspFetch;
   /** Durable outgoing protocol messages, sent with retries by a background worker (outbox/outbox-worker.ts). */
   outbox: Outbox;
+  /** Management API operations, rendered at /api/openapi.json; route groups register theirs. */
+  openapi: OpenApiRegistry;
   /** Prometheus metrics served at /metrics; capabilities register their own counters here. */
   metrics: MetricsRegistry;
   /** Work to stop before the database closes (background workers, timers), run in reverse order. */

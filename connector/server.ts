@@ -16,6 +16,7 @@ import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
 import { MetricsRegistry } from './http/metrics.ts';
+import { OpenApiRegistry } from './http/openapi.ts';
 import { createOutbox, type OutboxOptions } from './outbox/outbox-worker.ts';
 import { outboxStore } from './storage/outbox-store.ts';
 import type { ConnectorContext } from './context.ts';
@@ -119,6 +120,7 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     dspFetch,
     outbox,
     metrics,
+    openapi: new OpenApiRegistry(),
     onShutdown: (hook) => void shutdownHooks.push(hook),
   };
   const app = createApp(ctx);

@@ -1,9 +1,27 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
+import { ROLES } from '../config.ts';
 import type { ConnectorContext } from '../context.ts';
+
+const Identity = z.object({
+  name: z.string(),
+  role: z.enum(ROLES),
+  did: z.string(),
+  publicUrl: z.string(),
+  dspAddress: z.string(),
+  database: z.object({ dialect: z.enum(['sqlite', 'postgres']), location: z.string() }),
+});
 
 /** The operator's management API (mounted under /api behind the API key). */
 export function managementRoutes(ctx: ConnectorContext): Hono {
   const app = new Hono();
+  ctx.openapi.add({
+    method: 'get',
+    path: '/identity',
+    tag: 'connector',
+    summary: "This connector's name, role, DID, addresses and database",
+    responses: { 200: { description: 'The connector identity', schema: Identity } },
+  });
   app.get('/identity', (c) =>
     c.json({
       name: ctx.config.name,
@@ -12,7 +30,7 @@ export function managementRoutes(ctx: ConnectorContext): Hono {
       publicUrl: ctx.config.publicUrl,
       dspAddress: `${ctx.config.publicUrl}/dsp/2025-1`,
       database: { dialect: ctx.database.dialect, location: ctx.database.location },
-    }),
+    } satisfies z.input<typeof Identity>),
   );
   return app;
 }

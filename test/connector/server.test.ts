@@ -102,3 +102,18 @@ describe('/metrics', () => {
     expect(text).not.toContain('/no/such');
   });
 });
+
+describe('/api/openapi.json', () => {
+  it('describes the management API as OpenAPI 3.1, publicly, with the API key as its security scheme', async () => {
+    const connector = await startTestConnector();
+    const response = await fetch(`${connector.url}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    const doc = await jsonOf(response);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers).toEqual([{ url: `${connector.url}/api` }]);
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const identity = doc.paths['/identity'].get;
+    expect(identity.security).toEqual([{ apiKey: [] }]);
+    expect(identity.responses['200'].content['application/json'].schema.required).toEqual(expect.arrayContaining(['did', 'role', 'dspAddress']));
+  });
+});
