@@ -2,6 +2,8 @@
 import { ConfigError } from '../config.ts';
 import { startCommand, START_USAGE } from './start.ts';
 import { initCommand, INIT_USAGE } from './init.ts';
+import { identityCommand, IDENTITY_USAGE } from './identity.ts';
+import { ManagementApiError } from './management-client.ts';
 import { UsageError } from './usage-error.ts';
 
 /**
@@ -11,14 +13,16 @@ import { UsageError } from './usage-error.ts';
 const USAGE = `Usage: hdc <command> [options]
 
 Commands:
-  start   run a connector from a config file
-  init    create a connector's key and DID
+  start     run a connector from a config file
+  init      create a connector's key and DID
+  identity  show a running connector's name, role, DID and addresses
 
 Run "hdc <command> --help" for a command's options.`;
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
   start: { run: startCommand, usage: START_USAGE },
   init: { run: (args) => initCommand(args, console.log), usage: INIT_USAGE },
+  identity: { run: (args) => identityCommand(args, console.log), usage: IDENTITY_USAGE },
 };
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -50,6 +54,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`${(error as Error).message}\n\n${command.usage}`);
       return 2;
+    }
+    if (error instanceof ManagementApiError) {
+      console.error(error.message);
+      return 1;
     }
     console.error(`hdc ${name} failed: ${(error as Error).message}`);
     return 1;

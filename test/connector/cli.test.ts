@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../support/connectors.ts';
+import { startTestConnector, tempDir } from '../support/connectors.ts';
 
 function hdc(...args: string[]) {
   return spawnSync(process.execPath, ['connector/cli/hdc.ts', ...args], { encoding: 'utf8' });
+}
+
+/** Runs hdc without blocking this process, so an in-process test connector can answer it. */
+function hdcAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['connector/cli/hdc.ts', ...args], { env: { ...process.env, HDC_URL: '', HDC_API_KEY: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 describe('hdc (operator CLI)', () => {
@@ -48,5 +60,33 @@ describe('hdc (operator CLI)', () => {
     const bad = hdc('init', '--data-dir', tempDir(), '--public-url', 'not a url');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('is not a URL');
+  });
+});
+
+describe('hdc management commands', () => {
+  it('identity shows a running connector, found through its config file', async () => {
+    const dir = tempDir();
+    const connector = await startTestConnector({ dataDir: join(dir, 'data') });
+    const config = join(dir, 'c.json');
+    writeFileSync(config, JSON.stringify({ name: 'Hospital', role: 'hospital', port: connector.port, dataDir: 'data' }));
+    const run = await hdcAsync('identity', '--config', config);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`DID          ${connector.did}`);
+    expect(run.stdout).toContain(`DSP address  ${connector.url}/dsp/2025-1`);
+  });
+
+  it('says clearly when the connector is not running or the key is wrong', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'key'), 'x'.repeat(40));
+    const down = await hdcAsync('identity', '--url', 'http://127.0.0.1:1', '--api-key-file', join(dir, 'key'));
+    expect(down.status).toBe(1);
+    expect(down.stderr).toContain('Cannot reach the connector at http://127.0.0.1:1');
+    const connector = await startTestConnector();
+    const wrongKey = await hdcAsync('identity', '--url', connector.url, '--api-key-file', join(dir, 'key'));
+    expect(wrongKey.status).toBe(1);
+    expect(wrongKey.stderr).toContain('GET /identity failed with 401: A valid management API key is required');
+    const nothing = await hdcAsync('identity');
+    expect(nothing.status).toBe(2);
+    expect(nothing.stderr).toContain('Say which connector');
   });
 });
