@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../support/connectors.ts';
+
+function runDataspace(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['scripts/dataspace/local-dataspace.ts', ...args], { env: { ...process.env, DATABASE_URL: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const basePort = () => 20_000 + Math.floor(Math.random() * 30_000);
+
+describe('npm run dataspace -- --once', () => {
+  it('starts the three participants as processes, runs every step and exits 0', async () => {
+    const dir = tempDir();
+    const run = await runDataspace(['--once', '--dir', dir, '--base-port', String(basePort()), '--patients', '200']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/✔ \[1\/\d+\] Start the governance authority/);
+    expect(run.stdout).toContain('Every step succeeded.');
+    expect(run.stdout).not.toContain('✘');
+    for (const who of ['authority', 'hospital', 'institute']) expect(existsSync(join(dir, who, 'data', 'connector.db'))).toBe(true);
+    expect(existsSync(join(dir, 'hospital', 'data', 'datasets', 'diabetes-cohort', 'Observation.ndjson'))).toBe(true);
+  });
+
+  it('names the step that failed and exits non-zero', async () => {
+    const dir = tempDir();
+    const port = basePort();
+    const blocker = (await import('node:net')).createServer().listen(port + 1, '127.0.0.1');
+    try {
+      const run = await runDataspace(['--once', '--dir', dir, '--base-port', String(port)]);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain('✘ [2/');
+      expect(run.stderr).toContain('Step "Start the hospital "Centre Hospitalier Example"" failed');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses bad arguments with its usage', async () => {
+    const run = await runDataspace(['--base-port', 'eighty']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('Usage: npm run dataspace');
+  });
+});
