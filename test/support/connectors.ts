@@ -7,10 +7,20 @@ import { createLogger } from '../../connector/logger.ts';
 import { startConnector, type RunningConnector } from '../../connector/server.ts';
 import { testDatabase } from './database.ts';
 
+// Hooks registered inside a running test are not run by vitest, so cleanup is collected here and done by
+// one afterAll registered when a test file first imports this module.
+const running = new Set<RunningConnector>();
+const folders: string[] = [];
+afterAll(async () => {
+  await Promise.all([...running].map((connector) => connector.close()));
+  running.clear();
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A temporary folder removed when the test file ends. */
 export function tempDir(prefix = 'hdc-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  folders.push(dir);
   return dir;
 }
 
@@ -34,7 +44,7 @@ export async function startTestConnector(options: TestConnectorOptions = {}): Pr
     ...options,
   });
   const connector = await startConnector(config, { logger: createLogger({ level: config.logLevel, base: { connector: config.name } }) });
-  afterAll(() => connector.close());
+  running.add(connector);
   return connector;
 }
 

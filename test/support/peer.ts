@@ -16,6 +16,12 @@ export interface FakePeer {
   close(): Promise<void>;
 }
 
+const peers = new Set<() => Promise<void>>();
+afterAll(async () => {
+  await Promise.all([...peers].map((close) => close()));
+  peers.clear();
+});
+
 /**
  * A plain HTTP server on a free loopback port that records what it receives and answers with `respond`.
  * It plays a peer that misbehaves in ways a real connector would not (down, slow, garbage), so tests can
@@ -41,6 +47,6 @@ export async function startFakePeer(
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
-  afterAll(close);
+  peers.add(close);
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, server, close };
 }
