@@ -6,6 +6,7 @@ import { HttpProblem, problemResponse } from './http/errors.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 import { healthRoutes } from './routes/health.ts';
 import { managementRoutes } from './routes/management.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,6 +28,7 @@ export function createApp(ctx: ConnectorContext): Hono {
 
   app.route('/', wellKnownRoutes(ctx));
   app.route('/', healthRoutes(ctx));
+  app.route('/', dashboardRoutes(ctx));
   // The API's own description is public; every operation it lists needs the key.
   app.get('/api/openapi.json', (c) => c.json(ctx.openapi.document({ title: `${ctx.config.name} management API`, version: API_VERSION, serverUrl: ctx.config.publicUrl })));
   app.use('/api/*', apiKeyAuth(ctx.apiKey));

@@ -10,6 +10,7 @@ import type { DspFetch } from './http/dsp-client.ts';
 import type { MetricsRegistry } from './http/metrics.ts';
 import type { Outbox } from './outbox/outbox-worker.ts';
 import type { OpenApiRegistry } from './http/openapi.ts';
+import type { DashboardRegistry } from './dashboard/sections.ts';
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -32,6 +33,8 @@ export interface ConnectorContext {
   outbox: Outbox;
   /** Management API operations, rendered at /api/openapi.json; route groups register theirs. */
   openapi: OpenApiRegistry;
+  /** Panels of the operator dashboard at "/"; capabilities add theirs. */
+  dashboard: DashboardRegistry;
   /** Prometheus metrics served at /metrics; capabilities register their own counters here. */
   metrics: MetricsRegistry;
   /** Work to stop before the database closes (background workers, timers), run in reverse order. */

@@ -17,6 +17,7 @@ import { createApp } from './app.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
 import { MetricsRegistry } from './http/metrics.ts';
 import { OpenApiRegistry } from './http/openapi.ts';
+import { DashboardRegistry } from './dashboard/sections.ts';
 import { createOutbox, type OutboxOptions } from './outbox/outbox-worker.ts';
 import { outboxStore } from './storage/outbox-store.ts';
 import type { ConnectorContext } from './context.ts';
@@ -121,6 +122,7 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     outbox,
     metrics,
     openapi: new OpenApiRegistry(),
+    dashboard: new DashboardRegistry(),
     onShutdown: (hook) => void shutdownHooks.push(hook),
   };
   const app = createApp(ctx);
