@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -115,5 +116,30 @@ describe('/api/openapi.json', () => {
     const identity = doc.paths['/identity'].get;
     expect(identity.security).toEqual([{ apiKey: [] }]);
     expect(identity.responses['200'].content['application/json'].schema.required).toEqual(expect.arrayContaining(['did', 'role', 'dspAddress']));
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('stops accepting connections but lets a request in flight finish before closing', async () => {
+    const connector = await startTestConnector();
+    const body = `apiKey=${encodeURIComponent(connector.ctx.apiKey)}`;
+    const socket = connect(connector.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.write(`POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    let closed = false;
+    const closing = connector.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(fetch(`${connector.url}/health`)).rejects.toThrow();
+    expect(closed).toBe(false);
+
+    socket.write(body.slice(10));
+    await closing;
+    expect(answer).toMatch(/^HTTP\/1\.1 303/);
+    expect(answer).toContain('hdc_session=');
+    socket.destroy();
   });
 });
