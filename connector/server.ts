@@ -7,10 +7,10 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { ConnectorConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { loadOrCreateIdentityKey } from './identity/keys.ts';
+import { loadOrCreateIdentityKey, type IdentityKey } from './identity/keys.ts';
 import { buildDidDocument, didWebFromUrl, IDENTITY_KEY_FRAGMENT } from './identity/did-web.ts';
 import { createDidResolver } from './identity/did-resolver.ts';
-import { openDatabase } from './storage/database.ts';
+import { openDatabase, type ConnectorDatabase } from './storage/database.ts';
 import { metaStore } from './storage/meta-store.ts';
 import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
@@ -63,6 +63,75 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** Builds everything routes and workers share, once the public URL (hence the DID) is known. */
+async function assembleContext(
+  config: ConnectorConfig,
+  publicUrl: string,
+  parts: { logger: Logger; key: IdentityKey; apiKey: string; database: ConnectorDatabase; outboxOptions?: OutboxOptions },
+  shutdownHooks: (() => Promise<void> | void)[],
+): Promise<ConnectorContext> {
+  const { logger, key, apiKey, database } = parts;
+  const did = didWebFromUrl(publicUrl);
+  const meta = metaStore(database.db);
+  const previousDid = await meta.get('did');
+  if (previousDid && previousDid !== did) logger.warn('the DID changed because the public URL changed', { previousDid, did });
+  await meta.set('did', did);
+  if (!(await meta.get('first_started_at'))) await meta.set('first_started_at', new Date().toISOString());
+
+  const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000 });
+  const metrics = new MetricsRegistry();
+  // Until the trust layer signs requests, outgoing DSP calls carry no Authorization header.
+  const dspFetch = dspFetchWith(async () => undefined);
+  const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, parts.outboxOptions);
+  return {
+    config: { ...config, publicUrl },
+    logger,
+    did,
+    keyId: `${did}#${IDENTITY_KEY_FRAGMENT}`,
+    key,
+    didDocument: buildDidDocument(did, key.publicKeyMultibase, publicUrl),
+    database,
+    meta,
+    didResolver,
+    documentLoader: createDocumentLoader({ dids: (url) => didResolver.dereference(url) }),
+    apiKey,
+    dspFetch,
+    outbox,
+    metrics,
+    openapi: new OpenApiRegistry(),
+    dashboard: new DashboardRegistry(),
+    onShutdown: (hook) => void shutdownHooks.push(hook),
+  };
+}
+
+/** Graceful stop: refuse new connections, run the shutdown hooks (newest first), let requests finish, close the database. */
+function shutdown(server: Server, database: ConnectorDatabase, logger: Logger, hooks: (() => Promise<void> | void)[], timeoutMs: number) {
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      logger.info('connector stopping');
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = setTimeout(() => server.closeAllConnections(), timeoutMs);
+      for (const hook of hooks.reverse()) {
+        try {
+          await hook();
+        } catch (error) {
+          logger.error('shutdown hook failed', { error });
+        }
+      }
+      await stopped;
+      clearTimeout(timeout);
+      await database.close();
+      logger.info('connector stopped');
+    })());
+}
+
+function defaultPublicUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
+}
+
 /**
  * Starts one connector: identity key and API key from the data directory, database with migrations,
  * then HTTP. With port 0 the OS picks a free port and the default public URL follows it.
@@ -84,80 +153,28 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
   const server = createAdaptorServer({
     fetch: (request, env) => (handler ? handler.fetch(request, env) : new Response('Starting', { status: 503 })),
   }) as Server;
+  const shutdownHooks: (() => Promise<void> | void)[] = [];
+  const close = shutdown(server, database, logger, shutdownHooks, options.shutdownTimeoutMs ?? 10_000);
   let port: number;
+  let ctx: ConnectorContext;
   try {
     port = await listen(server, config.port, config.host);
+    ctx = await assembleContext(config, config.publicUrl ?? defaultPublicUrl(config.host, port), { logger, key, apiKey, database, outboxOptions: options.outbox }, shutdownHooks);
+    handler = createApp(ctx);
+    ctx.outbox.start();
+    ctx.onShutdown(() => ctx.outbox.stop());
   } catch (error) {
-    await database.close();
+    await close();
     throw error;
   }
-
-  const publicUrl = config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-  const did = didWebFromUrl(publicUrl);
-  const meta = metaStore(database.db);
-  const previousDid = await meta.get('did');
-  if (previousDid && previousDid !== did) logger.warn('the DID changed because the public URL changed', { previousDid, did });
-  await meta.set('did', did);
-  if (!(await meta.get('first_started_at'))) await meta.set('first_started_at', new Date().toISOString());
-
-  const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000 });
-  const shutdownHooks: (() => Promise<void> | void)[] = [];
-  const metrics = new MetricsRegistry();
-  // Until the trust layer signs requests, outgoing DSP calls carry no Authorization header.
-  const dspFetch = dspFetchWith(async () => undefined);
-  const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, options.outbox);
-  const ctx: ConnectorContext = {
-    config: { ...config, publicUrl },
-    logger,
-    did,
-    keyId: `${did}#${IDENTITY_KEY_FRAGMENT}`,
-    key,
-    didDocument: buildDidDocument(did, key.publicKeyMultibase, publicUrl),
-    database,
-    meta,
-    didResolver,
-    documentLoader: createDocumentLoader({ dids: (url) => didResolver.dereference(url) }),
-    apiKey,
-    dspFetch,
-    outbox,
-    metrics,
-    openapi: new OpenApiRegistry(),
-    dashboard: new DashboardRegistry(),
-    onShutdown: (hook) => void shutdownHooks.push(hook),
-  };
-  const app = createApp(ctx);
-  handler = app;
-  outbox.start();
-  ctx.onShutdown(() => outbox.stop());
   logger.info('connector started', {
     role: config.role,
-    did,
-    publicUrl,
+    did: ctx.did,
+    publicUrl: ctx.config.publicUrl,
     listen: `${config.host}:${port}`,
     database: database.location,
     identityKey: created ? 'generated' : 'loaded',
     managementKeyFrom: config.apiKey ? 'config' : join(config.dataDir, API_KEY_FILE),
   });
-
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      logger.info('connector stopping');
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timeout = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
-      for (const hook of shutdownHooks.reverse()) {
-        try {
-          await hook();
-        } catch (error) {
-          logger.error('shutdown hook failed', { error });
-        }
-      }
-      await stopped;
-      clearTimeout(timeout);
-      await database.close();
-      logger.info('connector stopped');
-    })());
-
-  return { ctx, app, url: publicUrl, did, port, close };
+  return { ctx, app: handler, url: ctx.config.publicUrl, did: ctx.did, port, close };
 }
