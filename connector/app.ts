@@ -7,6 +7,11 @@ import { wellKnownRoutes } from './routes/well-known.ts';
 import { healthRoutes } from './routes/health.ts';
 import { managementRoutes } from './routes/management.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { vcApiRoutes } from './routes/vc-api.ts';
+import { authorityManagementRoutes, registryRoutes } from './routes/authority.ts';
+import { walletManagementRoutes } from './routes/wallet.ts';
+import { credentialServiceRoutes } from './trust/credential-service.ts';
+import { createAuthority } from './trust/authority.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -29,10 +34,16 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/', wellKnownRoutes(ctx));
   app.route('/', healthRoutes(ctx));
   app.route('/', dashboardRoutes(ctx));
+  const authority = ctx.config.role === 'governance-authority' ? createAuthority(ctx) : undefined;
+  app.route('/', credentialServiceRoutes(ctx));
+  app.route('/', vcApiRoutes(ctx, authority));
+  if (authority) app.route('/', registryRoutes(ctx, authority));
   // The API's own description is public; every operation it lists needs the key.
   app.get('/api/openapi.json', (c) => c.json(ctx.openapi.document({ title: `${ctx.config.name} management API`, version: API_VERSION, serverUrl: ctx.config.publicUrl })));
   app.use('/api/*', apiKeyAuth(ctx.apiKey));
   app.route('/api', managementRoutes(ctx));
+  app.route('/api', walletManagementRoutes(ctx));
+  if (authority) app.route('/api', authorityManagementRoutes(ctx, authority));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

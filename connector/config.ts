@@ -49,6 +49,10 @@ const ConfigSchema = z
     /** Resolve did:web over plain http for non-loopback hosts too (never in production). */
     allowInsecureHttpDids: z.boolean().default(false),
     didCacheTtlSeconds: z.number().int().min(0).default(300),
+    /** How long a verified status list is reused before it is fetched again (revocations show after at most this). */
+    statusListCacheTtlSeconds: z.number().int().min(0).default(30),
+    /** Governance authority only: how long the credentials it issues are valid by default. */
+    credentialValidityDays: z.number().int().min(1).default(365),
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
   .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets') }));

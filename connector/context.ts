@@ -11,6 +11,8 @@ import type { MetricsRegistry } from './http/metrics.ts';
 import type { Outbox } from './outbox/outbox-worker.ts';
 import type { OpenApiRegistry } from './http/openapi.ts';
 import type { DashboardRegistry } from './dashboard/sections.ts';
+import type { TrustServices } from './trust/trust-services.ts';
+import type { WalletStore } from './storage/trust-store.ts';
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -29,6 +31,10 @@ export interface ConnectorContext {
   apiKey: string;
   /** Sends a DSP/DCP request to a peer, authenticated by the trust layer (see http/dsp-client.ts). */
   dspFetch: DspFetch;
+  /** Signing, verification of credentials and presentations, and peer authentication (self-issued ID tokens). */
+  trust: TrustServices;
+  /** The credentials this connector holds and presents to verifiers. */
+  wallet: WalletStore;
   /** Durable outgoing protocol messages, sent with retries by a background worker (outbox/outbox-worker.ts). */
   outbox: Outbox;
   /** Management API operations, rendered at /api/openapi.json; route groups register theirs. */

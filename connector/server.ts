@@ -21,6 +21,8 @@ import { DashboardRegistry } from './dashboard/sections.ts';
 import { createOutbox, type OutboxOptions } from './outbox/outbox-worker.ts';
 import { outboxStore } from './storage/outbox-store.ts';
 import type { ConnectorContext } from './context.ts';
+import { createTrustServices } from './trust/trust-services.ts';
+import { seenTokenIdStore, walletStore } from './storage/trust-store.ts';
 
 export interface RunningConnector {
   ctx: ConnectorContext;
@@ -80,20 +82,26 @@ async function assembleContext(
 
   const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000 });
   const metrics = new MetricsRegistry();
-  // Until the trust layer signs requests, outgoing DSP calls carry no Authorization header.
-  const dspFetch = dspFetchWith(async () => undefined);
+  const keyId = `${did}#${IDENTITY_KEY_FRAGMENT}`;
+  const documentLoader = createDocumentLoader({ dids: (url) => didResolver.dereference(url) });
+  const seenTokenIds = seenTokenIdStore(database.db);
+  const trust = await createTrustServices({ config, did, keyId, key, didResolver, documentLoader, rememberTokenId: seenTokenIds.remember });
+  // Every peer request carries a self-issued ID token for its audience.
+  const dspFetch = dspFetchWith(async (request) => trust.authorizationFor(request));
   const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, parts.outboxOptions);
   return {
     config: { ...config, publicUrl },
     logger,
     did,
-    keyId: `${did}#${IDENTITY_KEY_FRAGMENT}`,
+    keyId,
     key,
-    didDocument: buildDidDocument(did, key.publicKeyMultibase, publicUrl),
+    didDocument: buildDidDocument(did, key.publicKeyMultibase, publicUrl, config.role),
     database,
     meta,
     didResolver,
-    documentLoader: createDocumentLoader({ dids: (url) => didResolver.dereference(url) }),
+    documentLoader,
+    trust,
+    wallet: walletStore(database.db),
     apiKey,
     dspFetch,
     outbox,

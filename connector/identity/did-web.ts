@@ -65,9 +65,10 @@ export interface DidDocument {
 }
 
 export const IDENTITY_KEY_FRAGMENT = 'key-1';
+export const MEMBER_REGISTRY_SERVICE = 'MemberRegistry';
 
 /** The connector's DID document: one Multikey for authentication and assertions, and its service endpoints. */
-export function buildDidDocument(did: string, publicKeyMultibase: string, publicUrl: string): DidDocument {
+export function buildDidDocument(did: string, publicKeyMultibase: string, publicUrl: string, role?: string): DidDocument {
   const keyId = `${did}#${IDENTITY_KEY_FRAGMENT}`;
   return {
     '@context': [CONTEXT.didV1, CONTEXT.multikeyV1],
@@ -79,6 +80,8 @@ export function buildDidDocument(did: string, publicKeyMultibase: string, public
       { id: `${did}#dsp`, type: 'DataService', serviceEndpoint: `${publicUrl}/.well-known/dspace-version` },
       { id: `${did}#catalog`, type: 'CatalogService', serviceEndpoint: `${publicUrl}/dsp/2025-1/catalog` },
       { id: `${did}#credential-service`, type: 'CredentialService', serviceEndpoint: `${publicUrl}/dcp` },
+      // A governance authority also publishes its member registry and hands members their credentials there.
+      ...(role === 'governance-authority' ? [{ id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` }] : []),
     ],
   };
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { connectorMeta } from './migrations/0001-connector-meta.ts';
 import { outbox } from './migrations/0002-outbox.ts';
+import { trust } from './migrations/0201-trust.ts';
 
 /**
  * In-code migrations, applied in name order at start-up. One set serves both dialects: keep to column
@@ -12,6 +13,7 @@ import { outbox } from './migrations/0002-outbox.ts';
 const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
   '0002_outbox': outbox,
+  '0201_trust': trust,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,4 +1,5 @@
 import type { OutboxTables } from './outbox-store.ts';
+import type { TrustTables } from './trust-store.ts';
 
 /**
  * The one Database interface that types every table. Each capability declares its tables in its own
@@ -16,4 +17,4 @@ export interface FoundationTables {
   connector_meta: ConnectorMetaTable;
 }
 
-export interface Database extends FoundationTables, OutboxTables {}
+export interface Database extends FoundationTables, OutboxTables, TrustTables {}

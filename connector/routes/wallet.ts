@@ -1,0 +1,72 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { ConnectorContext } from '../context.ts';
+import { HttpProblem } from '../http/errors.ts';
+import { parseJsonBody } from '../http/openapi.ts';
+import { MEMBER_REGISTRY_SERVICE } from '../identity/did-web.ts';
+import type { StoredCredential } from '../storage/trust-store.ts';
+import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+
+const ImportCredential = z.strictObject({ verifiableCredential: z.record(z.string(), z.unknown()) });
+const RequestCredentials = z.strictObject({ authorityDid: z.string().regex(/^did:/, 'must be a DID').optional() });
+const CredentialView = z.object({ id: z.string(), types: z.array(z.string()), issuer: z.string(), validUntil: z.string().nullable(), storedAt: z.string() });
+const credentialView = ({ credential: _full, ...summary }: StoredCredential) => summary;
+
+/** Where a governance authority hands its members their credentials (its DID document names the registry). */
+async function registryEndpoint(ctx: ConnectorContext, authorityDid: string): Promise<string> {
+  const doc = await ctx.didResolver.resolve(authorityDid);
+  const service = (doc.service ?? []).find((s) => s.type === MEMBER_REGISTRY_SERVICE);
+  if (typeof service?.serviceEndpoint !== 'string') throw new HttpProblem(400, 'not_an_authority', `${authorityDid} publishes no ${MEMBER_REGISTRY_SERVICE}`);
+  return service.serviceEndpoint.replace(/\/+$/, '');
+}
+
+/** The wallet's management API: the credentials this connector holds, imported or collected from its authority. */
+export function walletManagementRoutes(ctx: ConnectorContext): Hono {
+  const app = new Hono();
+  const tag = 'wallet';
+  ctx.openapi.add(
+    { method: 'get', path: '/wallet/credentials', tag, summary: 'Credentials this connector holds', responses: { 200: { description: 'Held credentials', schema: z.object({ credentials: z.array(CredentialView) }) } } },
+    { method: 'get', path: '/wallet/credentials/{id}', tag, summary: 'One held credential, whole', responses: { 200: { description: 'The credential' }, 404: { description: 'Not held' } } },
+    { method: 'post', path: '/wallet/credentials', tag, summary: 'Import a credential: it must verify and be about this connector', body: ImportCredential, responses: { 201: { description: 'Stored', schema: CredentialView }, 422: { description: 'Refused, with the reason' } } },
+    { method: 'delete', path: '/wallet/credentials/{id}', tag, summary: 'Remove a held credential', responses: { 204: { description: 'Removed' }, 404: { description: 'Not held' } } },
+    { method: 'post', path: '/wallet/request', tag, summary: 'Collect the credentials a governance authority issued to this connector', body: RequestCredentials, responses: { 200: { description: 'What was stored and what was refused' } } },
+  );
+
+  async function verifyAndStore(credential: VerifiableCredential) {
+    const result = await ctx.trust.verifier.verifyCredential(credential, { holder: ctx.did });
+    if (!result.verified) return { stored: undefined, refusal: { id: credential?.id, code: result.code, message: result.message } };
+    return { stored: await ctx.wallet.put(credential), refusal: undefined };
+  }
+
+  app.get('/wallet/credentials', async (c) => c.json({ credentials: (await ctx.wallet.list()).map(credentialView) }));
+  app.get('/wallet/credentials/:id', async (c) => {
+    const held = await ctx.wallet.get(c.req.param('id'));
+    if (!held) throw new HttpProblem(404, 'not_found', `No credential ${c.req.param('id')} in the wallet`);
+    return c.json(held.credential);
+  });
+  app.post('/wallet/credentials', async (c) => {
+    const { verifiableCredential } = await parseJsonBody(c, ImportCredential);
+    const { stored, refusal } = await verifyAndStore(verifiableCredential as VerifiableCredential);
+    if (!stored) throw new HttpProblem(422, `credential_${refusal!.code}`, `The credential was not stored: ${refusal!.message}`);
+    return c.json(credentialView(stored), 201);
+  });
+  app.delete('/wallet/credentials/:id', async (c) => {
+    if (!(await ctx.wallet.remove(c.req.param('id')))) throw new HttpProblem(404, 'not_found', `No credential ${c.req.param('id')} in the wallet`);
+    return c.body(null, 204);
+  });
+  app.post('/wallet/request', async (c) => {
+    const { authorityDid = ctx.config.trustedIssuers[0]?.did } = await parseJsonBody(c, RequestCredentials);
+    if (!authorityDid) throw new HttpProblem(400, 'invalid_request', 'Name the authorityDid (no trusted issuer is configured)');
+    const endpoint = await registryEndpoint(ctx, authorityDid);
+    const response = await ctx.dspFetch({ url: `${endpoint}/credentials`, audienceDid: authorityDid, method: 'GET' });
+    if (!response.ok) throw new HttpProblem(502, 'authority_refused', `${authorityDid} answered HTTP ${response.status}`);
+    const body = (await response.json().catch(() => ({}))) as { credentials?: unknown };
+    if (!Array.isArray(body.credentials)) throw new HttpProblem(502, 'authority_garbage', `${authorityDid} did not answer with a list of credentials`);
+    const results = await Promise.all(body.credentials.map((vc) => verifyAndStore(vc as VerifiableCredential)));
+    return c.json({
+      stored: results.flatMap((r) => (r.stored ? [credentialView(r.stored)] : [])),
+      refused: results.flatMap((r) => (r.refusal ? [r.refusal] : [])),
+    });
+  });
+  return app;
+}

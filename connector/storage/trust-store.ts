@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+import { asArray, issuerId } from '../../contracts/credentials/model.ts';
+
+export interface SeenTokenIdsTable {
+  jti: string;
+  expires_at: number;
+}
+
+export interface WalletCredentialsTable {
+  id: string;
+  /** JSON array of the credential's types. */
+  types: string;
+  issuer: string;
+  valid_until: string | null;
+  credential: string;
+  stored_at: string;
+}
+
+export interface StatusListsTable {
+  id: string;
+  purpose: 'revocation' | 'suspension';
+  /** The raw bitstring, base64. */
+  bits: string;
+  length: number;
+  next_index: number;
+  /** The signed BitstringStatusListCredential as last published; null until first signed. */
+  signed_credential: string | null;
+  updated_at: string;
+}
+
+export interface IssuedCredentialsTable {
+  id: string;
+  types: string;
+  subject_did: string;
+  status_list_id: string;
+  status_index: number;
+  issued_at: string;
+  valid_until: string | null;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  credential: string;
+}
+
+export interface MembersTable {
+  did: string;
+  name: string;
+  role: string;
+  dsp_address: string;
+  /** JSON of the participant claims the member was admitted with. */
+  claims: string;
+  status: 'active' | 'suspended';
+  admitted_at: string;
+  updated_at: string;
+}
+
+export interface TrustTables {
+  seen_token_ids: SeenTokenIdsTable;
+  wallet_credentials: WalletCredentialsTable;
+  status_lists: StatusListsTable;
+  issued_credentials: IssuedCredentialsTable;
+  members: MembersTable;
+}
+
+/** Token ids already accepted, kept until the token expires: a replay is refused even by another replica. */
+export function seenTokenIdStore(db: Kysely<Database>) {
+  let lastPurge = 0;
+  return {
+    /** Records the jti; false if it was already there. */
+    async remember(jti: string, expiresAt: number): Promise<boolean> {
+      const now = Math.floor(Date.now() / 1000);
+      if (now - lastPurge > 60) {
+        lastPurge = now;
+        await db.deleteFrom('seen_token_ids').where('expires_at', '<', now - 60).execute();
+      }
+      const inserted = await db.insertInto('seen_token_ids').values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+  };
+}
+
+export interface StoredCredential {
+  id: string;
+  types: string[];
+  issuer: string;
+  validUntil: string | null;
+  storedAt: string;
+  credential: VerifiableCredential;
+}
+
+const toStored = (row: WalletCredentialsTable): StoredCredential => ({
+  id: row.id,
+  types: JSON.parse(row.types),
+  issuer: row.issuer,
+  validUntil: row.valid_until,
+  storedAt: row.stored_at,
+  credential: JSON.parse(row.credential),
+});
+
+/** The credentials this connector holds (its wallet). */
+export function walletStore(db: Kysely<Database>) {
+  return {
+    async put(credential: VerifiableCredential): Promise<StoredCredential> {
+      const row: WalletCredentialsTable = {
+        id: String(credential.id),
+        types: JSON.stringify(asArray(credential.type)),
+        issuer: issuerId(credential),
+        valid_until: credential.validUntil ?? null,
+        credential: JSON.stringify(credential),
+        stored_at: new Date().toISOString(),
+      };
+      await db.insertInto('wallet_credentials').values(row).onConflict((oc) => oc.column('id').doUpdateSet({ ...row })).execute();
+      return toStored(row);
+    },
+    async list(): Promise<StoredCredential[]> {
+      const rows = await db.selectFrom('wallet_credentials').selectAll().orderBy('stored_at').orderBy('id').execute();
+      return rows.map(toStored);
+    },
+    async get(id: string): Promise<StoredCredential | undefined> {
+      const row = await db.selectFrom('wallet_credentials').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toStored(row);
+    },
+    async remove(id: string): Promise<boolean> {
+      const result = await db.deleteFrom('wallet_credentials').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    /** Credentials having at least one of `types` (all when types is empty). */
+    async ofTypes(types: string[]): Promise<VerifiableCredential[]> {
+      const all = await this.list();
+      return all.filter((c) => types.length === 0 || c.types.some((t) => types.includes(t))).map((c) => c.credential);
+    },
+  };
+}
+
+export type WalletStore = ReturnType<typeof walletStore>;

@@ -1,0 +1,53 @@
+import type { ConnectorContext } from '../context.ts';
+import { authorityStore, type AuthorityStore, type IssuedCredentialRecord } from '../storage/authority-store.ts';
+import { issueCredential } from '../../contracts/credentials/proofs.ts';
+import { statusEntry, statusListCredential } from '../../contracts/credentials/status-list.ts';
+import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+
+/** Where the authority publishes one status list. */
+export function statusListUrl(publicUrl: string, listId: string): string {
+  return `${publicUrl}/status/${listId}`;
+}
+
+/**
+ * The governance authority's issuing desk: every credential it signs gets a revocation entry in one of its
+ * Bitstring Status Lists and a record, in the same transaction; revoking flips the bit, and the list is
+ * re-signed when next requested.
+ */
+export function createAuthority(ctx: ConnectorContext) {
+  const store: AuthorityStore = authorityStore(ctx.database.db, ctx.database.dialect);
+
+  /** Adds this authority as issuer (when absent), a status entry and a default validity, then signs. */
+  async function issue(credential: VerifiableCredential): Promise<IssuedCredentialRecord> {
+    const now = new Date();
+    return store.issue(async ({ listId, index }) =>
+      issueCredential(
+        {
+          ...credential,
+          id: credential.id ?? `urn:uuid:${crypto.randomUUID()}`,
+          issuer: credential.issuer ?? ctx.did,
+          validFrom: credential.validFrom ?? now.toISOString(),
+          validUntil: credential.validUntil ?? new Date(now.getTime() + ctx.config.credentialValidityDays * 86_400_000).toISOString(),
+          credentialStatus: statusEntry(statusListUrl(ctx.config.publicUrl, listId), index),
+        },
+        ctx.trust.signer,
+        ctx.documentLoader,
+      ),
+    );
+  }
+
+  /** The signed status list credential, signing the current bitstring if it changed since last time. */
+  async function publishedStatusList(listId: string): Promise<VerifiableCredential | undefined> {
+    const list = await store.statusList(listId);
+    if (!list) return undefined;
+    if (list.signed_credential) return JSON.parse(list.signed_credential);
+    const unsigned = statusListCredential({ url: statusListUrl(ctx.config.publicUrl, list.id), issuer: ctx.did, purpose: list.purpose, bits: new Uint8Array(Buffer.from(list.bits, 'base64')) });
+    const signed = await issueCredential(unsigned, ctx.trust.signer, ctx.documentLoader);
+    await store.saveSignedStatusList(list.id, list.updated_at, signed);
+    return signed;
+  }
+
+  return { store, issue, publishedStatusList };
+}
+
+export type Authority = ReturnType<typeof createAuthority>;
