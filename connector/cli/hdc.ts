@@ -4,6 +4,7 @@ import { startCommand, START_USAGE } from './start.ts';
 import { initCommand, INIT_USAGE } from './init.ts';
 import { identityCommand, IDENTITY_USAGE } from './identity.ts';
 import { ManagementApiError } from './management-client.ts';
+import { credentialsCommand, CREDENTIALS_USAGE, membersCommand, MEMBERS_USAGE, walletCommand, WALLET_USAGE } from './trust-commands.ts';
 import { UsageError } from './usage-error.ts';
 
 /**
@@ -16,6 +17,9 @@ Commands:
   start     run a connector from a config file
   init      create a connector's key and DID
   identity  show a running connector's name, role, DID and addresses
+  wallet    list held credentials; collect them from the authority
+  members   (authority) list, admit and suspend members
+  credentials (authority) list issued credentials, grant data permits, revoke
 
 Run "hdc <command> --help" for a command's options.`;
 
@@ -23,6 +27,9 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   start: { run: startCommand, usage: START_USAGE },
   init: { run: (args) => initCommand(args, console.log), usage: INIT_USAGE },
   identity: { run: (args) => identityCommand(args, console.log), usage: IDENTITY_USAGE },
+  wallet: { run: (args) => walletCommand(args, console.log), usage: WALLET_USAGE },
+  members: { run: (args) => membersCommand(args, console.log), usage: MEMBERS_USAGE },
+  credentials: { run: (args) => credentialsCommand(args, console.log), usage: CREDENTIALS_USAGE },
 };
 
 export async function runCli(argv: string[]): Promise<number> {
