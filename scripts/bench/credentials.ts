@@ -4,46 +4,24 @@
  * sign/verify with node:crypto measured in the same run. Everything runs in this process with the real
  * libraries: keys, DID documents through the offline loader, a signed status list checked on every verify.
  */
-import { sign, verify } from 'node:crypto';
-import { loadOrCreateIdentityKey } from '../../connector/identity/keys.ts';
-import { buildDidDocument } from '../../connector/identity/did-web.ts';
-import { createDocumentLoader } from '../../vocab/document-loader.ts';
-import { CONTEXT } from '../../vocab/namespaces.ts';
-import { createProofSigner, issueCredential, signPresentation, verifyPresentationProof } from '../../contracts/credentials/proofs.ts';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { issueCredential, signPresentation, verifyPresentationProof } from '../../contracts/credentials/proofs.ts';
 import { createCredentialVerifier, ProofCache } from '../../contracts/credentials/verifier.ts';
 import { CREDENTIAL_TYPE, unsignedCredential, type VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { emptyBitstring, statusEntry, statusListCredential } from '../../contracts/credentials/status-list.ts';
 import { createStatusChecker } from '../../connector/trust/status-lists.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loaderFor, makeParty } from '../../test/support/parties.ts';
 import { measureRate, printTable } from './measure.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 
-function party(name: string) {
-  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const { key } = loadOrCreateIdentityKey(dir);
-  rmSync(dir, { recursive: true, force: true });
-  const did = `did:web:${name}.example`;
-  return { did, keyId: `${did}#key-1`, key, doc: buildDidDocument(did, key.publicKeyMultibase, `https://${name}.example`) };
-}
-
-const authority = party('authority');
-const institute = party('institute');
-const docs = new Map([authority, institute].map((p) => [p.did, p.doc]));
-const documentLoader = createDocumentLoader({
-  dids: async (url) => {
-    const [did, fragment] = url.split('#');
-    const doc = docs.get(did!);
-    if (!doc) throw new Error(`unknown DID ${url}`);
-    if (!fragment) return doc;
-    return { '@context': CONTEXT.multikeyV1, ...doc.verificationMethod.find((m) => m.id === url) };
-  },
-});
-const signerOf = (p: typeof authority) => createProofSigner({ id: p.keyId, controller: p.did, publicKeyMultibase: p.key.publicKeyMultibase, secretKeyMultibase: p.key.secretKeyMultibase() });
-const authoritySigner = await signerOf(authority);
-const instituteSigner = await signerOf(institute);
+const authority = await makeParty('authority');
+const institute = await makeParty('institute');
+const documentLoader = loaderFor(authority, institute);
+const authoritySigner = authority.signer;
+const instituteSigner = institute.signer;
+// Raw keys for the node:crypto baseline.
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
 const listUrl = 'https://authority.example/status/revocation-0001';
 const statusList = await issueCredential(statusListCredential({ url: listUrl, issuer: authority.did, purpose: 'revocation', bits: emptyBitstring() }), authoritySigner, documentLoader);
@@ -63,9 +41,9 @@ const permit = (i: number): VerifiableCredential => ({
 
 // Raw Ed25519 on a payload the size of a canonicalized credential, as the floor of what a proof costs.
 const payload = Buffer.from('x'.repeat(1500));
-const rawSign = await measureRate('raw Ed25519 sign (node:crypto)', () => sign(null, payload, institute.key.privateKey), { seconds });
-const signature = sign(null, payload, institute.key.privateKey);
-const rawVerify = await measureRate('raw Ed25519 verify (node:crypto)', () => verify(null, payload, institute.key.publicKey, signature), { seconds });
+const rawSign = await measureRate('raw Ed25519 sign (node:crypto)', () => sign(null, payload, privateKey), { seconds });
+const signature = sign(null, payload, privateKey);
+const rawVerify = await measureRate('raw Ed25519 verify (node:crypto)', () => verify(null, payload, publicKey, signature), { seconds });
 
 const issued: VerifiableCredential[] = [];
 const issue = await measureRate('credential issue', async (i) => issued.push(await issueCredential(permit(i), authoritySigner, documentLoader)), { seconds });
