@@ -6,6 +6,7 @@ import type { ConnectorConfigInput, ParticipantRole } from '../../connector/conf
 import { startConnectorProcess, type ConnectorProcess } from './connector-process.ts';
 import { runSteps, StepFailed, type Step } from './steps.ts';
 import { writeDiabetesCohort } from '../synthetic/write-cohort.ts';
+import { trustSteps } from './trust-steps.ts';
 
 /**
  * `npm run dataspace`: a governance authority, a hospital and a research institute on loopback ports,
@@ -87,7 +88,7 @@ const generateCohort: Step<DataspaceState> = {
 };
 
 export function dataspaceSteps(): Step<DataspaceState>[] {
-  return [...PARTICIPANTS.map(startStep), resolveEachOther, generateCohort];
+  return [...PARTICIPANTS.map(startStep), resolveEachOther, ...trustSteps(), generateCohort];
 }
 
 async function stopAll(state: DataspaceState) {
