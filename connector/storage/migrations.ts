@@ -3,6 +3,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import { connectorMeta } from './migrations/0001-connector-meta.ts';
 import { outbox } from './migrations/0002-outbox.ts';
 import { trust } from './migrations/0201-trust.ts';
+import { negotiation } from './migrations/0301-negotiation.ts';
 
 /**
  * In-code migrations, applied in name order at start-up. One set serves both dialects: keep to column
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
   '0002_outbox': outbox,
   '0201_trust': trust,
+  '0301_negotiation': negotiation,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

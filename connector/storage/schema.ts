@@ -1,5 +1,6 @@
 import type { OutboxTables } from './outbox-store.ts';
 import type { TrustTables } from './trust-store.ts';
+import type { NegotiationTables } from './negotiation-store.ts';
 
 /**
  * The one Database interface that types every table. Each capability declares its tables in its own
@@ -17,4 +18,4 @@ export interface FoundationTables {
   connector_meta: ConnectorMetaTable;
 }
 
-export interface Database extends FoundationTables, OutboxTables, TrustTables {}
+export interface Database extends FoundationTables, OutboxTables, TrustTables, NegotiationTables {}

@@ -1,0 +1,83 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { ConnectorContext } from '../context.ts';
+import { HttpProblem } from '../http/errors.ts';
+import { parseJsonBody, parseQuery } from '../http/openapi.ts';
+import { MessageOffer } from '../../contracts/negotiation/messages.ts';
+import { NEGOTIATION_STATES } from '../../contracts/negotiation/state-machine.ts';
+import type { Negotiation, StoredAgreement } from '../storage/negotiation-store.ts';
+import { NegotiationProblem, type NegotiationService } from './negotiation-service.ts';
+
+const StartNegotiation = z.strictObject({
+  providerDid: z.string().regex(/^did:/, 'must be a DID'),
+  /** The provider's DSP base address, e.g. http://127.0.0.1:8701/dsp/2025-1 */
+  providerAddress: z.url({ protocol: /^https?$/ }),
+  offer: MessageOffer,
+});
+const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
+const ListQuery = z.object({ role: z.enum(['provider', 'consumer']).optional(), state: z.enum(NEGOTIATION_STATES).optional() });
+
+const NegotiationView = z.object({
+  id: z.string(), role: z.string(), state: z.string(), consumerPid: z.string().nullable(), providerPid: z.string().nullable(),
+  counterpartyDid: z.string(), datasetId: z.string(), offerId: z.string(), agreementId: z.string().nullable(), pending: z.string().nullable(),
+  reasons: z.array(z.string()), createdAt: z.string(), updatedAt: z.string(),
+});
+const AgreementView = z.object({ id: z.string(), negotiationId: z.string(), role: z.string(), providerDid: z.string(), consumerDid: z.string(), datasetId: z.string(), counterSigned: z.boolean(), transferCount: z.number(), createdAt: z.string(), agreement: z.unknown(), credential: z.unknown() });
+
+const view = (n: Negotiation) => ({
+  id: n.id, role: n.role, state: n.state, consumerPid: n.consumerPid, providerPid: n.providerPid, counterpartyDid: n.counterpartyDid, datasetId: n.datasetId,
+  offerId: n.offer['@id'], agreementId: n.agreementId, pending: n.pending, reasons: n.reasons, createdAt: n.createdAt, updatedAt: n.updatedAt,
+});
+const agreementView = (a: StoredAgreement) => a;
+
+/** Management API: start, list, inspect, approve, reject and terminate negotiations; list and get agreements. */
+export function negotiationManagementRoutes(ctx: ConnectorContext, service: NegotiationService): Hono {
+  const app = new Hono();
+  const tag = 'negotiations';
+  ctx.openapi.add(
+    { method: 'post', path: '/negotiations', tag, summary: 'Start a negotiation for an offer with a provider', body: StartNegotiation, responses: { 201: { description: 'The negotiation, REQUESTED', schema: NegotiationView }, 400: { description: 'Invalid request' } } },
+    { method: 'get', path: '/negotiations', tag, summary: 'Negotiations, newest first', query: ListQuery, responses: { 200: { description: 'Negotiations', schema: z.object({ negotiations: z.array(NegotiationView) }) } } },
+    { method: 'get', path: '/negotiations/{id}', tag, summary: 'One negotiation', responses: { 200: { description: 'The negotiation', schema: NegotiationView }, 404: { description: 'Unknown' } } },
+    { method: 'post', path: '/negotiations/{id}/terminate', tag, summary: 'Terminate a negotiation; the peer is told why', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Already final' } } },
+    { method: 'post', path: '/negotiations/{id}/approve', tag, summary: 'Provider: approve a request that awaits approval (the policy already permitted it)', responses: { 200: { description: 'AGREED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
+    { method: 'post', path: '/negotiations/{id}/reject', tag, summary: 'Provider: reject a request that awaits approval', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
+    { method: 'get', path: '/agreements', tag, summary: 'Agreements, newest first', responses: { 200: { description: 'Agreements', schema: z.object({ agreements: z.array(AgreementView) }) } } },
+    { method: 'get', path: '/agreements/{id}', tag, summary: 'One agreement with its doubly-signed credential', responses: { 200: { description: 'The agreement', schema: AgreementView }, 404: { description: 'Unknown' } } },
+  );
+
+  const found = (n: Negotiation | undefined, id: string) => {
+    if (!n) throw new HttpProblem(404, 'not_found', `No negotiation ${id}`);
+    return view(n);
+  };
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof NegotiationProblem) throw new HttpProblem(error.status === 409 ? 409 : 400, 'invalid_state', error.message);
+      throw error;
+    }
+  };
+
+  app.post('/negotiations', async (c) => {
+    const input = await parseJsonBody(c, StartNegotiation);
+    return c.json(view(await service.start(input)), 201);
+  });
+  app.get('/negotiations', async (c) => c.json({ negotiations: (await service.store.list(parseQuery(c, ListQuery))).map(view) }));
+  app.get('/negotiations/:id', async (c) => c.json(found(await service.store.get(c.req.param('id')), c.req.param('id'))));
+  app.post('/negotiations/:id/terminate', async (c) => {
+    const { reason } = await parseJsonBody(c, Reason);
+    return c.json(found(await guarded(() => service.terminate(c.req.param('id'), reason)), c.req.param('id')));
+  });
+  app.post('/negotiations/:id/approve', async (c) => c.json(found(await guarded(() => service.approve(c.req.param('id'), true)), c.req.param('id'))));
+  app.post('/negotiations/:id/reject', async (c) => {
+    const { reason } = await parseJsonBody(c, Reason);
+    return c.json(found(await guarded(() => service.approve(c.req.param('id'), false, reason)), c.req.param('id')));
+  });
+  app.get('/agreements', async (c) => c.json({ agreements: (await service.store.agreements()).map(agreementView) }));
+  app.get('/agreements/:id', async (c) => {
+    const agreement = await service.store.agreement(c.req.param('id'));
+    if (!agreement) throw new HttpProblem(404, 'not_found', `No agreement ${c.req.param('id')}`);
+    return c.json(agreementView(agreement));
+  });
+  return app;
+}
