@@ -12,6 +12,10 @@ import { authorityManagementRoutes, registryRoutes } from './routes/authority.ts
 import { walletManagementRoutes } from './routes/wallet.ts';
 import { credentialServiceRoutes } from './trust/credential-service.ts';
 import { createAuthority } from './trust/authority.ts';
+import { createNegotiationService } from './negotiation/negotiation-service.ts';
+import { negotiationDspRoutes } from './negotiation/dsp-routes.ts';
+import { negotiationManagementRoutes } from './negotiation/management-routes.ts';
+import { odrlPolicyEngine } from './negotiation/policy-engine.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -38,12 +42,18 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/', credentialServiceRoutes(ctx));
   app.route('/', vcApiRoutes(ctx, authority));
   if (authority) app.route('/', registryRoutes(ctx, authority));
+  const negotiations = createNegotiationService(ctx, { offers: { findOffer: (id) => ctx.offers.findOffer(id) }, policy: odrlPolicyEngine });
+  app.route('/dsp/2025-1', negotiationDspRoutes(ctx, negotiations));
+  const expiry = setInterval(() => void negotiations.expireOverdue().catch((error) => ctx.logger.error('negotiation expiry failed', { error })), 5000);
+  expiry.unref();
+  ctx.onShutdown(() => clearInterval(expiry));
   // The API's own description is public; every operation it lists needs the key.
   app.get('/api/openapi.json', (c) => c.json(ctx.openapi.document({ title: `${ctx.config.name} management API`, version: API_VERSION, serverUrl: ctx.config.publicUrl })));
   app.use('/api/*', apiKeyAuth(ctx.apiKey));
   app.route('/api', managementRoutes(ctx));
   app.route('/api', walletManagementRoutes(ctx));
   if (authority) app.route('/api', authorityManagementRoutes(ctx, authority));
+  app.route('/api', negotiationManagementRoutes(ctx, negotiations));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

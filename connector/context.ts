@@ -13,6 +13,7 @@ import type { OpenApiRegistry } from './http/openapi.ts';
 import type { DashboardRegistry } from './dashboard/sections.ts';
 import type { TrustServices } from './trust/trust-services.ts';
 import type { WalletStore } from './storage/trust-store.ts';
+import type { OfferCatalog } from './negotiation/ports.ts';
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -35,6 +36,8 @@ export interface ConnectorContext {
   trust: TrustServices;
   /** The credentials this connector holds and presents to verifiers. */
   wallet: WalletStore;
+  /** The offers this connector publishes, as negotiations look them up (the catalog provides them). */
+  offers: OfferCatalog;
   /** Durable outgoing protocol messages, sent with retries by a background worker (outbox/outbox-worker.ts). */
   outbox: Outbox;
   /** Management API operations, rendered at /api/openapi.json; route groups register theirs. */

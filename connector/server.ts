@@ -102,6 +102,7 @@ async function assembleContext(
     documentLoader,
     trust,
     wallet: walletStore(database.db),
+    offers: { findOffer: async () => undefined },
     apiKey,
     dspFetch,
     outbox,

@@ -10,6 +10,7 @@ import {
 import { counterSignAgreement, issueAgreementCredential, verifyAgreementCredential } from '../../contracts/credentials/agreement.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
+import { credentialDigest } from '../../contracts/credentials/verifier.ts';
 import { fetchCallerCredentials } from '../trust/presentation-client.ts';
 import { scopeForType } from '../trust/scopes.ts';
 import type { Caller } from '../trust/trust-services.ts';
@@ -110,8 +111,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     const published = await options.offers.findOffer(n.offer['@id']);
     if (!published) return [`offer ${n.offer['@id']} is not offered here`];
     if (published.datasetId !== n.offer.target) return [`offer ${n.offer['@id']} is not an offer for ${n.offer.target}`];
-    const requested = JSON.stringify(rulesOf(n.offer));
-    if (requested !== JSON.stringify(rulesOf(published.offer))) return ['the requested terms differ from the published offer; counter-offers are not accepted automatically'];
+    if (!sameJson(rulesOf(n.offer), rulesOf(published.offer))) return ['the requested terms differ from the published offer; counter-offers are not accepted automatically'];
     const types = [...new Set([CREDENTIAL_TYPE.participant, ...options.policy.requiredCredentialTypes(published.offer)])];
     const presented = await fetchCallerCredentials(ctx, caller, types.map(scopeForType));
     if (!presented.verified) return [`credentials not accepted: ${presented.code}: ${presented.message}`];
@@ -137,7 +137,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
       if (!msg.callbackAddress) throw new NegotiationProblem(400, ['an initial ContractRequestMessage needs a callbackAddress'], msg);
       n = {
         id: newPid(), role: 'provider', consumerPid: msg.consumerPid, providerPid: '', state: 'REQUESTED', counterpartyDid: caller.did, counterpartyAddress: msg.callbackAddress,
-        datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: 'decision', reasons: [], createdAt: '', updatedAt: '',
+        datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], createdAt: '', updatedAt: '',
         deadlineAt: new Date(Date.now() + timeoutMs).toISOString(),
       };
       n.providerPid = n.id;
@@ -228,7 +228,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     if (msg.agreement.assignee !== ctx.did || msg.agreement.assigner !== caller.did || msg.agreement.target !== n.datasetId) {
       throw new NegotiationProblem(400, ['the agreement does not name this consumer as assignee, the provider as assigner and the negotiated dataset as target'], msg);
     }
-    if (JSON.stringify(rulesOf(msg.agreement)) !== JSON.stringify(rulesOf(n.offer))) throw new NegotiationProblem(400, ['the agreement\'s terms differ from the offer requested'], msg);
+    if (!sameJson(rulesOf(msg.agreement), rulesOf(n.offer))) throw new NegotiationProblem(400, ['the agreement\'s terms differ from the offer requested'], msg);
     let signed: VerifiableCredential;
     try {
       signed = await counterSignAgreement(credential, ctx.trust.signer, ctx.documentLoader, { agreementId: msg.agreement['@id'], provider: caller.did });
@@ -236,7 +236,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
       throw new NegotiationProblem(400, [(error as Error).message], msg);
     }
     const inCredential = (signed.credentialSubject as { agreement?: unknown }).agreement;
-    if (JSON.stringify(inCredential) !== JSON.stringify(msg.agreement)) throw new NegotiationProblem(400, ['the agreement credential does not carry the agreement sent'], msg);
+    if (!sameJson(inCredential, msg.agreement)) throw new NegotiationProblem(400, ['the agreement credential does not carry the agreement sent'], msg);
     const withPid = { ...n, providerPid: msg.providerPid };
     await store.transaction(async (trx) => {
       if (!(await store.move(trx, n.id, n.state, { state: 'AGREED', lastMessage: 'ContractAgreementMessage', providerPid: msg.providerPid, agreementId: msg.agreement['@id'], pending: null }))) return;
@@ -320,6 +320,9 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
 
   return { store, start, onContractRequest, onOffer, onAgreement, onEvent, onTermination, onVerification, get, terminate, approve, expireOverdue };
 }
+
+/** Equal as JSON documents, whatever the order of their keys. */
+const sameJson = (a: unknown, b: unknown) => credentialDigest(a) === credentialDigest(b);
 
 function rulesOf(policy: { permission?: unknown; prohibition?: unknown; obligation?: unknown }) {
   return { permission: policy.permission ?? null, prohibition: policy.prohibition ?? null, obligation: policy.obligation ?? null };

@@ -13,7 +13,7 @@ export const AGREEMENT_CREDENTIAL = `${NS.hdc}agreementCredential`;
 const nonEmpty = z.string().min(1);
 const constraint: z.ZodType = z.lazy(() =>
   z.union([
-    z.looseObject({ leftOperand: z.union([nonEmpty, z.looseObject({})]), operator: z.union([nonEmpty, z.looseObject({})]), rightOperand: z.unknown() }),
+    z.looseObject({ leftOperand: z.union([nonEmpty, z.looseObject({})]), operator: z.union([nonEmpty, z.looseObject({})]), rightOperand: z.union([z.string(), z.looseObject({}), z.array(z.unknown())], { error: 'rightOperand must be a string, an object or an array' }) }),
     z.looseObject({ and: z.array(constraint).min(1) }),
     z.looseObject({ or: z.array(constraint).min(1) }),
     z.looseObject({ xone: z.array(constraint).min(1) }),

@@ -192,6 +192,7 @@ export function constraintFailures(constraint: unknown, scope: Scope): string[] 
   const result = holds(operator, left, c.rightOperand);
   if (typeof result === 'string') return [`${operandName} ${operator}: ${result}`];
   if (result) return [];
+  if (left.kind === 'boolean' && operator === 'eq' && !left.value) return [`${OPERAND_LABEL[operandName] ?? operandName} is required; the consumer has none`];
   const rightText = JSON.stringify(literal(c.rightOperand));
   return [`${OPERAND_LABEL[operandName] ?? operandName} must be ${operator} ${rightText}; found ${describeLeft(left)}`];
 }

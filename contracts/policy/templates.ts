@@ -16,7 +16,7 @@ export function permitBoundResearchOffer(options: { id: string; purposes: string
         constraint: [
           { leftOperand: 'dataspaceRole', operator: 'eq', rightOperand: 'research-institute' },
           { leftOperand: 'membershipStatus', operator: 'eq', rightOperand: 'active' },
-          { leftOperand: 'dataPermit', operator: 'eq', rightOperand: true },
+          { leftOperand: 'dataPermit', operator: 'eq', rightOperand: 'true' },
           { leftOperand: 'purpose', operator: 'isAnyOf', rightOperand: options.purposes },
           { leftOperand: 'elapsedTime', operator: 'lteq', rightOperand: period },
         ],

@@ -47,7 +47,7 @@ describe('the diabetes research offer', () => {
   it('refuses without a data permit, with a reason per failed constraint', () => {
     const decision = evaluatePolicy(offer, request({ credentials: [participant()] }));
     expect(decision.permitted).toBe(false);
-    expect(decision.reasons).toEqual(['a valid data permit for this dataset must be eq true; found false', 'purpose must be isAnyOf ["scientific-research"]; found none']);
+    expect(decision.reasons).toEqual(['a valid data permit for this dataset is required; the consumer has none', 'purpose must be isAnyOf ["scientific-research"]; found none']);
   });
 
   it('refuses a permit for another purpose or another category, or an expired permit', () => {

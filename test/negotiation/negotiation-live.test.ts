@@ -1,0 +1,119 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { managementFetch, startTestConnector } from '../support/connectors.ts';
+import { jsonOf } from '../support/http.ts';
+import { admit, collectCredentials, onboard, startTrio, type Trio } from '../support/dataspace.ts';
+import { dspSchemaErrors } from '../support/dsp-schemas.ts';
+import { verifyAgreementCredential } from '../../contracts/credentials/agreement.ts';
+import { createDidResolver } from '../../connector/identity/did-resolver.ts';
+import { createDocumentLoader } from '../../vocab/document-loader.ts';
+import { DATASET, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
+
+const SCHEMA_OF: Record<string, string> = {
+  ContractRequestMessage: 'negotiation/contract-request-message-schema.json',
+  ContractAgreementMessage: 'negotiation/contract-agreement-message-schema.json',
+  ContractAgreementVerificationMessage: 'negotiation/contract-agreement-verification-message-schema.json',
+  ContractNegotiationEventMessage: 'negotiation/contract-negotiation-event-message-schema.json',
+  ContractNegotiationTerminationMessage: 'negotiation/contract-negotiation-termination-message-schema.json',
+};
+
+async function sentMessages(...connectors: Trio['hospital'][]) {
+  const rows = await Promise.all(connectors.map((c) => c.ctx.database.db.selectFrom('outbox').select(['message_type', 'body']).where('kind', '=', 'negotiation').execute()));
+  return rows.flat().map((r) => ({ type: r.message_type, body: JSON.parse(r.body) }));
+}
+
+describe('contract negotiation across live connectors', () => {
+  let trio: Trio;
+  beforeAll(async () => {
+    trio = await startTrio();
+    await onboard(trio);
+  });
+
+  it('agrees, both sides sign, and a third party verifies the agreement offline from the two DIDs', async () => {
+    const offer = publishOffer(trio.hospital, researchOffer());
+    const started = await startNegotiation(trio.institute, trio.hospital, offer);
+    expect(started).toMatchObject({ role: 'consumer', state: 'REQUESTED', datasetId: DATASET });
+    const consumerSide = await waitForState(trio.institute, started.id, ['FINALIZED', 'TERMINATED']);
+    expect(consumerSide.state, JSON.stringify(consumerSide.reasons)).toBe('FINALIZED');
+    const providerSide = await waitForState(trio.hospital, consumerSide.providerPid, ['FINALIZED']);
+    expect(providerSide).toMatchObject({ role: 'provider', consumerPid: started.id, counterpartyDid: trio.institute.did, agreementId: consumerSide.agreementId });
+
+    const [held, issued] = await Promise.all([
+      jsonOf(await managementFetch(trio.institute, `/agreements/${encodeURIComponent(consumerSide.agreementId)}`)),
+      jsonOf(await managementFetch(trio.hospital, `/agreements/${encodeURIComponent(consumerSide.agreementId)}`)),
+    ]);
+    expect(held).toMatchObject({ counterSigned: true, providerDid: trio.hospital.did, consumerDid: trio.institute.did, datasetId: DATASET });
+    expect(issued.counterSigned).toBe(true);
+    expect(held.agreement).toMatchObject({ '@type': 'Agreement', target: DATASET, assigner: trio.hospital.did, assignee: trio.institute.did });
+    expect(held.credential.proof).toHaveLength(2);
+
+    const stranger = createDidResolver();
+    const loader = createDocumentLoader({ dids: (url) => stranger.dereference(url) });
+    expect(await verifyAgreementCredential(issued.credential, loader)).toMatchObject({ verified: true, provider: trio.hospital.did, consumer: trio.institute.did, target: DATASET });
+  });
+
+  it('sends only messages that validate against the DSP 2025-1 schemas', async () => {
+    const messages = await sentMessages(trio.hospital, trio.institute);
+    expect(new Set(messages.map((m) => m.type))).toEqual(new Set(['ContractRequestMessage', 'ContractAgreementMessage', 'ContractAgreementVerificationMessage', 'ContractNegotiationEventMessage']));
+    for (const m of messages) expect(dspSchemaErrors(SCHEMA_OF[m.type]!, m.body), `${m.type} ${JSON.stringify(m.body).slice(0, 1500)}`).toEqual([]);
+  });
+
+  it('refuses an institute without a data permit, and the researcher sees why', async () => {
+    const other = await startTestConnector({ role: 'research-institute', name: 'permitless', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    await admit(trio.authority, other, 'research-institute');
+    await collectCredentials(other, trio.authority);
+    const offer = publishOffer(trio.hospital, researchOffer());
+    const started = await startNegotiation(other, trio.hospital, offer);
+    const refused = await waitForState(other, started.id, ['TERMINATED', 'FINALIZED']);
+    expect(refused.state).toBe('TERMINATED');
+    expect(refused.reasons).toEqual(expect.arrayContaining(['a valid data permit for this dataset is required; the consumer has none']));
+    const messages = await sentMessages(trio.hospital);
+    const termination = messages.find((m) => m.type === 'ContractNegotiationTerminationMessage')!;
+    expect(dspSchemaErrors(SCHEMA_OF[termination.type]!, termination.body)).toEqual([]);
+  });
+
+  it('refuses an offer the provider does not publish', async () => {
+    const started = await startNegotiation(trio.institute, trio.hospital, { ...researchOffer('urn:uuid:never-published'), target: DATASET });
+    const refused = await waitForState(trio.institute, started.id, ['TERMINATED', 'FINALIZED']);
+    expect(refused.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/offer urn:uuid:never-published is not offered here/)]));
+  });
+
+  it('refuses terms that differ from the published offer', async () => {
+    const offer = publishOffer(trio.hospital, researchOffer());
+    const loosened = { ...offer, permission: [{ action: 'use' }] };
+    const started = await startNegotiation(trio.institute, trio.hospital, loosened as never);
+    const refused = await waitForState(trio.institute, started.id, ['TERMINATED', 'FINALIZED']);
+    expect(refused.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/differ from the published offer/)]));
+  });
+
+  it('waits for an operator when the dataset requires approval, then agrees', async () => {
+    const offer = publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
+    const started = await startNegotiation(trio.institute, trio.hospital, offer);
+    const consumer = await waitForState(trio.institute, started.id, ['REQUESTED']);
+    let provider: any;
+    for (let i = 0; i < 100 && !provider?.pending; i++) {
+      const { negotiations } = await jsonOf(await managementFetch(trio.hospital, '/negotiations?role=provider&state=REQUESTED'));
+      provider = negotiations.find((n: any) => n.consumerPid === consumer.id);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(provider.pending).toBe('approval');
+    const approved = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/approve`, { method: 'POST' });
+    expect(approved.status).toBe(200);
+    expect((await waitForState(trio.institute, started.id, ['FINALIZED', 'TERMINATED'])).state).toBe('FINALIZED');
+  });
+
+  it('either side can terminate with a reason, and the other side records it', async () => {
+    const offer = publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
+    const started = await startNegotiation(trio.institute, trio.hospital, offer);
+    let providerId: string | undefined;
+    for (let i = 0; i < 100 && !providerId; i++) {
+      providerId = (await jsonOf(await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}`))).providerPid ?? undefined;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const terminated = await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/terminate`, { method: 'POST', body: JSON.stringify({ reason: 'project cancelled' }) });
+    expect((await jsonOf(terminated)).state).toBe('TERMINATED');
+    const provider = await waitForState(trio.hospital, providerId!, ['TERMINATED']);
+    expect(provider.reasons).toEqual(expect.arrayContaining(['project cancelled']));
+    const again = await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/terminate`, { method: 'POST', body: JSON.stringify({ reason: 'twice' }) });
+    expect(again.status).toBe(409);
+  });
+});

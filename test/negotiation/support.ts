@@ -1,0 +1,39 @@
+import { expect } from 'vitest';
+import type { RunningConnector } from '../../connector/server.ts';
+import { permitBoundResearchOffer } from '../../contracts/policy/templates.ts';
+import type { MessageOffer } from '../../contracts/negotiation/messages.ts';
+import { managementFetch } from '../support/connectors.ts';
+import { jsonOf } from '../support/http.ts';
+
+export const DATASET = 'urn:uuid:5b0b6c58-diabetes-cohort';
+
+/** Publishes `offer` for DATASET on the hospital (until the catalog lands, straight into its offer port). */
+export function publishOffer(hospital: RunningConnector, offer: MessageOffer, options: { requiresApproval?: boolean } = {}): MessageOffer {
+  const previous = hospital.ctx.offers;
+  hospital.ctx.offers = {
+    findOffer: async (id) => (id === offer['@id'] ? { datasetId: DATASET, offer: { ...offer, target: DATASET }, requiresApproval: options.requiresApproval ?? false, healthCategories: ['diabetes'] } : previous.findOffer(id)),
+  };
+  return { ...offer, target: DATASET };
+}
+
+export function researchOffer(id = `urn:uuid:${crypto.randomUUID()}`): MessageOffer {
+  return permitBoundResearchOffer({ id, purposes: ['scientific-research'], months: 12 });
+}
+
+export async function startNegotiation(consumer: RunningConnector, provider: RunningConnector, offer: MessageOffer): Promise<any> {
+  const response = await managementFetch(consumer, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: provider.did, providerAddress: `${provider.url}/dsp/2025-1`, offer }) });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return jsonOf(response);
+}
+
+/** Polls a negotiation until it reaches one of `states` (or fails the test after `timeoutMs`). */
+export async function waitForState(connector: RunningConnector, id: string, states: string[], timeoutMs = 15_000): Promise<any> {
+  const started = Date.now();
+  let last: any;
+  while (Date.now() - started < timeoutMs) {
+    last = await jsonOf(await managementFetch(connector, `/negotiations/${encodeURIComponent(id)}`));
+    if (states.includes(last.state)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`negotiation ${id} on ${connector.ctx.config.name} stayed ${last?.state} (${JSON.stringify(last?.reasons)}), expected ${states.join('/')}`);
+}
