@@ -16,6 +16,10 @@ import { createNegotiationService } from './negotiation/negotiation-service.ts';
 import { negotiationDspRoutes } from './negotiation/dsp-routes.ts';
 import { negotiationManagementRoutes } from './negotiation/management-routes.ts';
 import { odrlPolicyEngine } from './negotiation/policy-engine.ts';
+import { createCatalogService } from './catalog/catalog-service.ts';
+import { catalogDspRoutes } from './catalog/dsp-routes.ts';
+import { publicCatalogRoutes } from './catalog/public-routes.ts';
+import { catalogManagementRoutes } from './catalog/management-routes.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,6 +46,10 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/', credentialServiceRoutes(ctx));
   app.route('/', vcApiRoutes(ctx, authority));
   if (authority) app.route('/', registryRoutes(ctx, authority));
+  const catalog = createCatalogService(ctx);
+  ctx.offers = catalog.offers;
+  app.route('/', publicCatalogRoutes(catalog));
+  app.route('/dsp/2025-1', catalogDspRoutes(ctx, catalog));
   const negotiations = createNegotiationService(ctx, { offers: { findOffer: (id) => ctx.offers.findOffer(id) }, policy: odrlPolicyEngine });
   app.route('/dsp/2025-1', negotiationDspRoutes(ctx, negotiations));
   const expiry = setInterval(() => void negotiations.expireOverdue().catch((error) => ctx.logger.error('negotiation expiry failed', { error })), 5000);
@@ -53,6 +61,7 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/api', managementRoutes(ctx));
   app.route('/api', walletManagementRoutes(ctx));
   if (authority) app.route('/api', authorityManagementRoutes(ctx, authority));
+  app.route('/api', catalogManagementRoutes(ctx, catalog));
   app.route('/api', negotiationManagementRoutes(ctx, negotiations));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));

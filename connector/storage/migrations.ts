@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { connectorMeta } from './migrations/0001-connector-meta.ts';
 import { outbox } from './migrations/0002-outbox.ts';
+import { catalog } from './migrations/0101-catalog.ts';
 import { trust } from './migrations/0201-trust.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
 
@@ -14,6 +15,7 @@ import { negotiation } from './migrations/0301-negotiation.ts';
 const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
   '0002_outbox': outbox,
+  '0101_catalog': catalog,
   '0201_trust': trust,
   '0301_negotiation': negotiation,
 };

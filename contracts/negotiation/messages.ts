@@ -23,10 +23,15 @@ const constraint: z.ZodType = z.lazy(() =>
 const rule = z.looseObject({ action: z.union([nonEmpty, z.looseObject({})]), constraint: z.array(constraint).min(1).optional(), duty: z.array(z.looseObject({})).min(1).optional() });
 const rules = { permission: z.array(rule).min(1).optional(), prohibition: z.array(rule).min(1).optional(), obligation: z.array(rule).min(1).optional() };
 
-export const MessageOffer = z
-  .looseObject({ '@type': z.literal('Offer'), '@id': nonEmpty, target: nonEmpty, assigner: nonEmpty.optional(), ...rules })
-  .refine((o) => o.permission || o.prohibition, 'an offer needs at least one permission or prohibition');
+const needsRule = [(o: { permission?: unknown; prohibition?: unknown }) => !!(o.permission || o.prohibition), 'an offer needs at least one permission or prohibition'] as const;
+
+/** An offer inside a message: it names its target. */
+export const MessageOffer = z.looseObject({ '@type': z.literal('Offer'), '@id': nonEmpty, target: nonEmpty, assigner: nonEmpty.optional(), ...rules }).refine(...needsRule);
 export type MessageOffer = z.infer<typeof MessageOffer>;
+
+/** An offer inside a catalog: no target (the dataset it hangs on is the target). */
+export const CatalogOffer = z.looseObject({ '@type': z.literal('Offer'), '@id': nonEmpty, ...rules }).refine(...needsRule);
+export type CatalogOffer = z.infer<typeof CatalogOffer>;
 
 export const Agreement = z
   .looseObject({ '@type': z.literal('Agreement'), '@id': nonEmpty, target: nonEmpty, assigner: nonEmpty, assignee: nonEmpty, timestamp: z.iso.datetime({ offset: true }), ...rules })

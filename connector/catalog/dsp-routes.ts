@@ -1,0 +1,88 @@
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import type { ConnectorContext } from '../context.ts';
+import { requireCaller } from '../trust/caller-auth.ts';
+import { catalogError, catalogToDsp } from '../../catalog/dsp.ts';
+import { CONTEXT } from '../../vocab/namespaces.ts';
+import type { CatalogService } from './catalog-service.ts';
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 500;
+
+class CatalogProblem extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(status: ContentfulStatusCode, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const CatalogRequestMessage = z.object({
+  '@context': z.array(z.string()).refine((c) => c.includes(CONTEXT.dspace), `@context must include ${CONTEXT.dspace}`),
+  '@type': z.literal('CatalogRequestMessage'),
+  filter: z.array(z.strictObject({ text: z.string().min(1).max(200) }, { error: 'filter entries are objects with "text" (full-text search)' })).optional(),
+});
+
+/** offset/limit from the query string; a page beyond MAX_PAGE or a negative offset is a 400. */
+export function pageOf(c: Context): { offset: number; limit: number } {
+  const offset = Number(c.req.query('offset') ?? 0);
+  const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE);
+  if (!Number.isInteger(offset) || offset < 0) throw new CatalogProblem(400, 'offset must be a non-negative integer');
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new CatalogProblem(400, `limit must be an integer from 1 to ${MAX_PAGE}`);
+  return { offset, limit };
+}
+
+/** RFC 8288 Link header with rel="next"/"prev" for a paged resource at `url`. */
+export function pageLinks(url: string, page: { offset: number; limit: number }, total: number): string | undefined {
+  const at = (offset: number) => {
+    const u = new URL(url);
+    u.searchParams.set('offset', String(offset));
+    u.searchParams.set('limit', String(page.limit));
+    return u.toString();
+  };
+  const links: string[] = [];
+  if (page.offset > 0) links.push(`<${at(Math.max(0, page.offset - page.limit))}>; rel="prev"`);
+  if (page.offset + page.limit < total) links.push(`<${at(page.offset + page.limit)}>; rel="next"`);
+  return links.length ? links.join(', ') : undefined;
+}
+
+/** DSP 2025-1 catalog protocol, provider side: authenticated callers; members also see members-only datasets. */
+export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService): Hono {
+  const app = new Hono();
+  const header = JSON.stringify(catalogToDsp(catalog.host, []));
+  app.use('/catalog/*', requireCaller(ctx.trust, (c, reason) => c.json(catalogError('401', [reason]), 401)));
+  app.onError((error, c) => {
+    if (error instanceof CatalogProblem) return c.json(catalogError(String(error.status), [error.message]), error.status);
+    ctx.logger.error('catalog endpoint failed', { path: c.req.path, error });
+    return c.json(catalogError('500', ['internal error; the request id identifies it in the provider log']), 500);
+  });
+  const membersView = async (c: Context) => (await catalog.hasMembersOnly()) && (await catalog.isMember(c.get('caller')));
+
+  app.post('/catalog/request', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new CatalogProblem(400, 'the body must be a CatalogRequestMessage (JSON)');
+    }
+    const parsed = CatalogRequestMessage.safeParse(body);
+    if (!parsed.success) throw new CatalogProblem(400, parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; '));
+    const page = pageOf(c);
+    const members = await membersView(c);
+    const text = parsed.data.filter?.map((f) => f.text).join(' ');
+    const [rows, total] = await Promise.all([catalog.store.page('dsp', { members, ...page, ...(text ? { text } : {}) }), catalog.store.count(members, text)]);
+    const links = pageLinks(c.req.url, page, total);
+    if (links) c.header('Link', links);
+    const json = rows.length ? `${header.slice(0, -1)},"dataset":[${rows.join(',')}]}` : header;
+    return c.body(json, 200, { 'content-type': 'application/json' });
+  });
+
+  app.get('/catalog/datasets/:id', async (c) => {
+    const id = c.req.param('id');
+    const row = await catalog.store.visibility(id);
+    if (!row || (row.visibility === 'members' && !(await catalog.isMember(c.get('caller'))))) throw new CatalogProblem(404, `No dataset ${id}`);
+    return c.body(`{"@context":["${CONTEXT.dspace}"],${row.dsp.slice(1)}`, 200, { 'content-type': 'application/json' });
+  });
+  return app;
+}

@@ -1,0 +1,113 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { Dataset } from '../../catalog/dataset.ts';
+import type { PublishedDataset } from '../../catalog/publication.ts';
+
+export interface DatasetsTable {
+  id: string;
+  visibility: 'public' | 'members';
+  dataset: string;
+  dsp: string;
+  turtle: string;
+  jsonld: string;
+  search_text: string;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface DatasetOffersTable {
+  offer_id: string;
+  dataset_id: string;
+}
+
+export interface FederatedDatasetsTable {
+  provider_did: string;
+  dataset_id: string;
+  dsp_address: string;
+  title: string;
+  search_text: string;
+  /** JSON: { themes, healthCategories, publishers, spatial } as lists of IRIs or names. */
+  facets: string;
+  dataset: string;
+  crawled_at: string;
+}
+
+export interface FederatedPeersTable {
+  did: string;
+  name: string | null;
+  dsp_address: string;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  dataset_count: number;
+}
+
+export interface CatalogTables {
+  datasets: DatasetsTable;
+  dataset_offers: DatasetOffersTable;
+  federated_datasets: FederatedDatasetsTable;
+  federated_peers: FederatedPeersTable;
+}
+
+export class OfferTakenError extends Error {
+  override name = 'OfferTakenError';
+}
+
+/** This connector's published datasets. Visibility "public" ⊂ what members see. */
+export function catalogStore(db: Kysely<Database>) {
+  const visibleTo = (members: boolean): ('public' | 'members')[] => (members ? ['public', 'members'] : ['public']);
+  return {
+    /** Inserts or replaces a dataset and its offer index in one transaction. */
+    async put(published: PublishedDataset): Promise<void> {
+      const { dataset } = published;
+      await db.transaction().execute(async (trx) => {
+        const owners = await trx.selectFrom('dataset_offers').select(['offer_id', 'dataset_id']).where('offer_id', 'in', dataset.offers.map((o) => o['@id'])).execute();
+        const taken = owners.find((o) => o.dataset_id !== dataset.id);
+        if (taken) throw new OfferTakenError(`offer ${taken.offer_id} already belongs to dataset ${taken.dataset_id}`);
+        const now = new Date().toISOString();
+        const row = { visibility: dataset.visibility, dataset: JSON.stringify(dataset), dsp: published.dsp, turtle: published.turtle, jsonld: published.jsonld, search_text: published.searchText, modified_at: dataset.modified };
+        await trx.insertInto('datasets').values({ id: dataset.id, created_at: now, ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+        await trx.deleteFrom('dataset_offers').where('dataset_id', '=', dataset.id).execute();
+        await trx.insertInto('dataset_offers').values(dataset.offers.map((o) => ({ offer_id: o['@id'], dataset_id: dataset.id }))).execute();
+      });
+    },
+    async get(id: string): Promise<Dataset | undefined> {
+      const row = await db.selectFrom('datasets').select('dataset').where('id', '=', id).executeTakeFirst();
+      return row && JSON.parse(row.dataset);
+    },
+    async remove(id: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('dataset_offers').where('dataset_id', '=', id).execute();
+        const result = await trx.deleteFrom('datasets').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
+    },
+    async list(options: { offset?: number; limit?: number } = {}): Promise<Dataset[]> {
+      const rows = await db.selectFrom('datasets').select('dataset').orderBy('id').offset(options.offset ?? 0).limit(options.limit ?? 100).execute();
+      return rows.map((r) => JSON.parse(r.dataset));
+    },
+    async count(members: boolean, text?: string): Promise<number> {
+      let query = db.selectFrom('datasets').select((eb) => eb.fn.countAll().as('n')).where('visibility', 'in', visibleTo(members));
+      if (text) query = query.where('search_text', 'like', `%${text.toLowerCase()}%`);
+      return Number((await query.executeTakeFirstOrThrow()).n);
+    },
+    /** One page of precomputed serializations, in id order. */
+    async page<K extends 'dsp' | 'turtle' | 'jsonld'>(column: K, options: { members: boolean; offset: number; limit: number; text?: string }): Promise<string[]> {
+      let query = db.selectFrom('datasets').select(column).where('visibility', 'in', visibleTo(options.members)).orderBy('id').offset(options.offset).limit(options.limit);
+      if (options.text) query = query.where('search_text', 'like', `%${options.text.toLowerCase()}%`);
+      return (await query.execute()).map((r) => (r as unknown as Record<K, string>)[column]);
+    },
+    async ids(members: boolean): Promise<string[]> {
+      return (await db.selectFrom('datasets').select('id').where('visibility', 'in', visibleTo(members)).orderBy('id').execute()).map((r) => r.id);
+    },
+    async visibility(id: string): Promise<{ dsp: string; visibility: string } | undefined> {
+      return db.selectFrom('datasets').select(['dsp', 'visibility']).where('id', '=', id).executeTakeFirst();
+    },
+    async datasetOfOffer(offerId: string): Promise<Dataset | undefined> {
+      const row = await db.selectFrom('dataset_offers').innerJoin('datasets', 'datasets.id', 'dataset_offers.dataset_id').select('datasets.dataset').where('dataset_offers.offer_id', '=', offerId).executeTakeFirst();
+      return row && JSON.parse(row.dataset);
+    },
+  };
+}
+
+export type CatalogStore = ReturnType<typeof catalogStore>;
