@@ -4,8 +4,9 @@ import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { dspSchemaErrors } from '../support/dsp-schemas.ts';
 import { contractRequestMessage, negotiationEventMessage, terminationMessage } from '../../contracts/negotiation/messages.ts';
-import { DATASET, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
+import { publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
 
+const DATASET = 'urn:uuid:some-dataset';
 const ERROR_SCHEMA = 'negotiation/contract-negotiation-error-schema.json';
 
 describe('ContractNegotiationError paths (nothing changes)', () => {
@@ -57,7 +58,7 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
     let consumer: any;
     let provider: any;
     beforeAll(async () => {
-      const offer = publishOffer(trio.hospital, researchOffer());
+      const offer = await publishOffer(trio.hospital, researchOffer());
       const started = await startNegotiation(trio.institute, trio.hospital, offer);
       consumer = await waitForState(trio.institute, started.id, ['FINALIZED']);
       provider = await waitForState(trio.hospital, consumer.providerPid, ['FINALIZED']);
@@ -90,7 +91,7 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
   });
 
   it('a terminated negotiation stays addressable: GET works, further messages get 400', async () => {
-    const offer = publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
+    const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     let providerPid: string | null = null;
     for (let i = 0; i < 100 && !providerPid; i++) {

@@ -6,7 +6,7 @@ import { dspSchemaErrors } from '../support/dsp-schemas.ts';
 import { verifyAgreementCredential } from '../../contracts/credentials/agreement.ts';
 import { createDidResolver } from '../../connector/identity/did-resolver.ts';
 import { createDocumentLoader } from '../../vocab/document-loader.ts';
-import { DATASET, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
+import { publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
 
 const SCHEMA_OF: Record<string, string> = {
   ContractRequestMessage: 'negotiation/contract-request-message-schema.json',
@@ -29,9 +29,9 @@ describe('contract negotiation across live connectors', () => {
   });
 
   it('agrees, both sides sign, and a third party verifies the agreement offline from the two DIDs', async () => {
-    const offer = publishOffer(trio.hospital, researchOffer());
+    const offer = await publishOffer(trio.hospital, researchOffer());
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
-    expect(started).toMatchObject({ role: 'consumer', state: 'REQUESTED', datasetId: DATASET });
+    expect(started).toMatchObject({ role: 'consumer', state: 'REQUESTED', datasetId: offer.target });
     const consumerSide = await waitForState(trio.institute, started.id, ['FINALIZED', 'TERMINATED']);
     expect(consumerSide.state, JSON.stringify(consumerSide.reasons)).toBe('FINALIZED');
     const providerSide = await waitForState(trio.hospital, consumerSide.providerPid, ['FINALIZED']);
@@ -41,14 +41,14 @@ describe('contract negotiation across live connectors', () => {
       jsonOf(await managementFetch(trio.institute, `/agreements/${encodeURIComponent(consumerSide.agreementId)}`)),
       jsonOf(await managementFetch(trio.hospital, `/agreements/${encodeURIComponent(consumerSide.agreementId)}`)),
     ]);
-    expect(held).toMatchObject({ counterSigned: true, providerDid: trio.hospital.did, consumerDid: trio.institute.did, datasetId: DATASET });
+    expect(held).toMatchObject({ counterSigned: true, providerDid: trio.hospital.did, consumerDid: trio.institute.did, datasetId: offer.target });
     expect(issued.counterSigned).toBe(true);
-    expect(held.agreement).toMatchObject({ '@type': 'Agreement', target: DATASET, assigner: trio.hospital.did, assignee: trio.institute.did });
+    expect(held.agreement).toMatchObject({ '@type': 'Agreement', target: offer.target, assigner: trio.hospital.did, assignee: trio.institute.did });
     expect(held.credential.proof).toHaveLength(2);
 
     const stranger = createDidResolver();
     const loader = createDocumentLoader({ dids: (url) => stranger.dereference(url) });
-    expect(await verifyAgreementCredential(issued.credential, loader)).toMatchObject({ verified: true, provider: trio.hospital.did, consumer: trio.institute.did, target: DATASET });
+    expect(await verifyAgreementCredential(issued.credential, loader)).toMatchObject({ verified: true, provider: trio.hospital.did, consumer: trio.institute.did, target: offer.target });
   });
 
   it('sends only messages that validate against the DSP 2025-1 schemas', async () => {
@@ -61,7 +61,7 @@ describe('contract negotiation across live connectors', () => {
     const other = await startTestConnector({ role: 'research-institute', name: 'permitless', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
     await admit(trio.authority, other, 'research-institute');
     await collectCredentials(other, trio.authority);
-    const offer = publishOffer(trio.hospital, researchOffer());
+    const offer = await publishOffer(trio.hospital, researchOffer());
     const started = await startNegotiation(other, trio.hospital, offer);
     const refused = await waitForState(other, started.id, ['TERMINATED', 'FINALIZED']);
     expect(refused.state).toBe('TERMINATED');
@@ -72,13 +72,13 @@ describe('contract negotiation across live connectors', () => {
   });
 
   it('refuses an offer the provider does not publish', async () => {
-    const started = await startNegotiation(trio.institute, trio.hospital, { ...researchOffer('urn:uuid:never-published'), target: DATASET });
+    const started = await startNegotiation(trio.institute, trio.hospital, { ...researchOffer('urn:uuid:never-published'), target: 'urn:uuid:some-dataset' });
     const refused = await waitForState(trio.institute, started.id, ['TERMINATED', 'FINALIZED']);
     expect(refused.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/offer urn:uuid:never-published is not offered here/)]));
   });
 
   it('refuses terms that differ from the published offer', async () => {
-    const offer = publishOffer(trio.hospital, researchOffer());
+    const offer = await publishOffer(trio.hospital, researchOffer());
     const loosened = { ...offer, permission: [{ action: 'use' }] };
     const started = await startNegotiation(trio.institute, trio.hospital, loosened as never);
     const refused = await waitForState(trio.institute, started.id, ['TERMINATED', 'FINALIZED']);
@@ -86,7 +86,7 @@ describe('contract negotiation across live connectors', () => {
   });
 
   it('waits for an operator when the dataset requires approval, then agrees', async () => {
-    const offer = publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
+    const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     const consumer = await waitForState(trio.institute, started.id, ['REQUESTED']);
     let provider: any;
@@ -102,7 +102,7 @@ describe('contract negotiation across live connectors', () => {
   });
 
   it('either side can terminate with a reason, and the other side records it', async () => {
-    const offer = publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
+    const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     let providerId: string | undefined;
     for (let i = 0; i < 100 && !providerId; i++) {

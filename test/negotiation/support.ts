@@ -4,16 +4,14 @@ import { permitBoundResearchOffer } from '../../contracts/policy/templates.ts';
 import type { MessageOffer } from '../../contracts/negotiation/messages.ts';
 import { managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
+import { exampleDataset, registerDataset } from '../catalog/support.ts';
 
-export const DATASET = 'urn:uuid:5b0b6c58-diabetes-cohort';
-
-/** Publishes `offer` for DATASET on the hospital (until the catalog lands, straight into its offer port). */
-export function publishOffer(hospital: RunningConnector, offer: MessageOffer, options: { requiresApproval?: boolean } = {}): MessageOffer {
-  const previous = hospital.ctx.offers;
-  hospital.ctx.offers = {
-    findOffer: async (id) => (id === offer['@id'] ? { datasetId: DATASET, offer: { ...offer, target: DATASET }, requiresApproval: options.requiresApproval ?? false, healthCategories: ['diabetes'] } : previous.findOffer(id)),
-  };
-  return { ...offer, target: DATASET };
+/** Registers the example diabetes dataset with `offer` on the hospital; returns the offer as a consumer sends it. */
+export async function publishOffer(hospital: RunningConnector, offer: MessageOffer, options: { requiresApproval?: boolean } = {}): Promise<MessageOffer> {
+  const { target: _target, ...published } = offer;
+  const dataset = exampleDataset(hospital, { offers: [published], requiresApproval: options.requiresApproval ?? false });
+  await registerDataset(hospital, dataset);
+  return { ...offer, target: dataset.id };
 }
 
 export function researchOffer(id = `urn:uuid:${crypto.randomUUID()}`): MessageOffer {
