@@ -20,6 +20,8 @@ import { createCatalogService } from './catalog/catalog-service.ts';
 import { catalogDspRoutes } from './catalog/dsp-routes.ts';
 import { publicCatalogRoutes } from './catalog/public-routes.ts';
 import { catalogManagementRoutes } from './catalog/management-routes.ts';
+import { createCrawler } from './catalog/crawler.ts';
+import { federatedCatalogRoutes } from './catalog/federated-routes.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -62,6 +64,9 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/api', walletManagementRoutes(ctx));
   if (authority) app.route('/api', authorityManagementRoutes(ctx, authority));
   app.route('/api', catalogManagementRoutes(ctx, catalog));
+  const crawler = createCrawler(ctx);
+  crawler.schedule(ctx.config.catalogCrawlIntervalSeconds * 1000);
+  app.route('/api', federatedCatalogRoutes(ctx, crawler));
   app.route('/api', negotiationManagementRoutes(ctx, negotiations));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));

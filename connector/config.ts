@@ -51,6 +51,8 @@ const ConfigSchema = z
     didCacheTtlSeconds: z.number().int().min(0).default(300),
     /** How long a verified status list is reused before it is fetched again (revocations show after at most this). */
     statusListCacheTtlSeconds: z.number().int().min(0).default(30),
+    /** How often the federated catalog crawls its peers; 0 crawls only on demand. */
+    catalogCrawlIntervalSeconds: z.number().int().min(0).default(300),
     /** Governance authority only: how long the credentials it issues are valid by default. */
     credentialValidityDays: z.number().int().min(1).default(365),
     logLevel: z.enum(LOG_LEVELS).default('info'),
