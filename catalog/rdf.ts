@@ -19,6 +19,17 @@ export interface CatalogHost {
   publisherName: string;
 }
 
+/** The catalog host of a connector at `publicUrl` (its DSP endpoint is publicUrl/dsp/2025-1). */
+export function catalogHost(publicUrl: string, participantId: string, publisherName: string): CatalogHost {
+  return {
+    catalogId: `${publicUrl}/catalog`,
+    dspEndpoint: `${publicUrl}/dsp/2025-1`,
+    dataServiceId: `${publicUrl}/dsp/2025-1#data-service`,
+    participantId,
+    publisherName,
+  };
+}
+
 class Graph {
   readonly quads: Quad[] = [];
   #blanks = 0;

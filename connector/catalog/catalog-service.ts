@@ -1,7 +1,8 @@
 import type { ConnectorContext } from '../context.ts';
 import { catalogStore } from '../storage/catalog-store.ts';
 import { prepareDataset, type PublishedDataset } from '../../catalog/publication.ts';
-import type { CatalogHost } from '../../catalog/rdf.ts';
+import { catalogHost, type CatalogHost } from '../../catalog/rdf.ts';
+import { catalogToDsp } from '../../catalog/dsp.ts';
 import { DataSource, type Dataset } from '../../catalog/dataset.ts';
 import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
 import { fetchCallerCredentials } from '../trust/presentation-client.ts';
@@ -11,17 +12,31 @@ import type { OfferCatalog } from '../negotiation/ports.ts';
 import { resolveDataSource, sizeOf } from './data-source.ts';
 
 const MEMBERSHIP_TTL_MS = 60_000;
+const PAGE_CACHE_MS = 2000;
+const PAGE_CACHE_ENTRIES = 200;
+
+export interface PageQuery {
+  members: boolean;
+  limit: number;
+  offset?: number;
+  after?: string;
+  before?: string;
+  text?: string;
+}
+
+export interface CatalogPage {
+  /** The Catalog JSON, encoded once. */
+  body: Uint8Array;
+  firstId: string | undefined;
+  lastId: string | undefined;
+  hasNext: boolean;
+  hasPrev: boolean;
+}
 
 /** This connector's catalog: registration (validated), lookups for negotiations, and who may see what. */
 export function createCatalogService(ctx: ConnectorContext) {
   const store = catalogStore(ctx.database.db);
-  const host: CatalogHost = {
-    catalogId: `${ctx.config.publicUrl}/catalog`,
-    dspEndpoint: `${ctx.config.publicUrl}/dsp/2025-1`,
-    dataServiceId: `${ctx.config.publicUrl}/dsp/2025-1#data-service`,
-    participantId: ctx.did,
-    publisherName: ctx.config.name,
-  };
+  const host: CatalogHost = catalogHost(ctx.config.publicUrl, ctx.did, ctx.config.name);
   const memberships = new Map<string, { member: boolean; until: number }>();
 
   async function register(raw: unknown, previous?: Dataset): Promise<PublishedDataset> {
@@ -29,7 +44,16 @@ export function createCatalogService(ctx: ConnectorContext) {
     const resolved = source.success ? resolveDataSource(ctx.config.dataRoot, source.data) : undefined;
     const published = await prepareDataset(raw, host, { ...(previous ? { previous } : {}), ...(resolved?.kind === 'file' ? { sourceBytes: sizeOf(resolved.path) } : {}) });
     await store.put(published);
+    pages.clear();
+    membersOnly = undefined;
     return published;
+  }
+
+  async function remove(id: string): Promise<boolean> {
+    const removed = await store.remove(id);
+    pages.clear();
+    membersOnly = undefined;
+    return removed;
   }
 
   /** Whether an authenticated caller is an active member: a verified ParticipantCredential says so. */
@@ -44,8 +68,38 @@ export function createCatalogService(ctx: ConnectorContext) {
   }
 
   /** Members-only datasets exist at all? Only then is a caller's membership worth a presentation query. */
+  let membersOnly: { value: boolean; until: number } | undefined;
   async function hasMembersOnly(): Promise<boolean> {
-    return (await store.count(true)) > (await store.count(false));
+    if (!membersOnly || membersOnly.until < Date.now()) membersOnly = { value: await store.anyMembersOnly(), until: Date.now() + PAGE_CACHE_MS };
+    return membersOnly.value;
+  }
+
+  /**
+   * Rendered catalog pages, reused until this process changes the catalog or PAGE_CACHE_MS passes (another
+   * replica sharing the database may have changed it): a page request then costs its authentication only.
+   */
+  const pages = new Map<string, { value: CatalogPage; until: number }>();
+  const header = JSON.stringify(catalogToDsp(host, []));
+  /** One page of the DSP Catalog, as the bytes of its JSON; one row more than asked tells whether more follow. */
+  async function page(query: PageQuery): Promise<CatalogPage> {
+    const key = JSON.stringify(query);
+    const cached = pages.get(key);
+    if (cached && cached.until > Date.now()) return cached.value;
+    const rows = await store.page('dsp', { ...query, limit: query.limit + 1 });
+    // The extra row says whether more follow in the direction of travel.
+    const more = rows.length > query.limit;
+    const shown = query.before !== undefined ? rows.slice(more ? 1 : 0) : rows.slice(0, query.limit);
+    const json = shown.length ? `${header.slice(0, -1)},"dataset":[${shown.map((r) => r.value).join(',')}]}` : header;
+    const value: CatalogPage = {
+      body: Buffer.from(json),
+      firstId: shown[0]?.id,
+      lastId: shown.at(-1)?.id,
+      hasNext: query.before !== undefined ? shown.length > 0 : more,
+      hasPrev: query.before !== undefined ? more : (query.offset ?? 0) > 0 || query.after !== undefined,
+    };
+    if (pages.size >= PAGE_CACHE_ENTRIES) pages.delete(pages.keys().next().value!);
+    pages.set(key, { value, until: Date.now() + PAGE_CACHE_MS });
+    return value;
   }
 
   const offers: OfferCatalog = {
@@ -57,7 +111,7 @@ export function createCatalogService(ctx: ConnectorContext) {
     },
   };
 
-  return { store, host, register, isMember, hasMembersOnly, offers };
+  return { store, host, register, remove, page, isMember, hasMembersOnly, offers };
 }
 
 export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
 import { requireCaller } from '../trust/caller-auth.ts';
-import { catalogError, catalogToDsp } from '../../catalog/dsp.ts';
+import { catalogError } from '../../catalog/dsp.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import type { CatalogService } from './catalog-service.ts';
 
@@ -24,33 +24,39 @@ const CatalogRequestMessage = z.object({
   filter: z.array(z.strictObject({ text: z.string().min(1).max(200) }, { error: 'filter entries are objects with "text" (full-text search)' })).optional(),
 });
 
-/** offset/limit from the query string; a page beyond MAX_PAGE or a negative offset is a 400. */
-export function pageOf(c: Context): { offset: number; limit: number } {
-  const offset = Number(c.req.query('offset') ?? 0);
+/** Page position from the query string: limit, and offset or a cursor (after / before a dataset id). */
+export function pageOf(c: Context): { limit: number; offset?: number; after?: string; before?: string } {
   const limit = Number(c.req.query('limit') ?? DEFAULT_PAGE);
-  if (!Number.isInteger(offset) || offset < 0) throw new CatalogProblem(400, 'offset must be a non-negative integer');
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new CatalogProblem(400, `limit must be an integer from 1 to ${MAX_PAGE}`);
-  return { offset, limit };
+  const [offsetText, after, before] = [c.req.query('offset'), c.req.query('after'), c.req.query('before')];
+  if ([offsetText, after, before].filter((v) => v !== undefined).length > 1) throw new CatalogProblem(400, 'give at most one of offset, after and before');
+  if (after !== undefined || before !== undefined) return { limit, ...(after !== undefined ? { after } : { before: before! }) };
+  const offset = Number(offsetText ?? 0);
+  if (!Number.isInteger(offset) || offset < 0) throw new CatalogProblem(400, 'offset must be a non-negative integer');
+  return { limit, offset };
 }
 
-/** RFC 8288 Link header with rel="next"/"prev" for a paged resource at `url`. */
-export function pageLinks(url: string, page: { offset: number; limit: number }, total: number): string | undefined {
-  const at = (offset: number) => {
+/**
+ * RFC 8288 Link header with rel="next"/"prev". Links carry a cursor (after/before a dataset id), so following
+ * them costs an index seek however deep the catalog.
+ */
+export function pageLinks(url: string, page: { limit: number }, result: { firstId?: string; lastId?: string; hasNext: boolean; hasPrev: boolean }): string | undefined {
+  const at = (key: 'after' | 'before', id: string) => {
     const u = new URL(url);
-    u.searchParams.set('offset', String(offset));
+    for (const k of ['offset', 'after', 'before']) u.searchParams.delete(k);
+    u.searchParams.set(key, id);
     u.searchParams.set('limit', String(page.limit));
     return u.toString();
   };
   const links: string[] = [];
-  if (page.offset > 0) links.push(`<${at(Math.max(0, page.offset - page.limit))}>; rel="prev"`);
-  if (page.offset + page.limit < total) links.push(`<${at(page.offset + page.limit)}>; rel="next"`);
+  if (result.hasPrev && result.firstId) links.push(`<${at('before', result.firstId)}>; rel="prev"`);
+  if (result.hasNext && result.lastId) links.push(`<${at('after', result.lastId)}>; rel="next"`);
   return links.length ? links.join(', ') : undefined;
 }
 
 /** DSP 2025-1 catalog protocol, provider side: authenticated callers; members also see members-only datasets. */
 export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService): Hono {
   const app = new Hono();
-  const header = JSON.stringify(catalogToDsp(catalog.host, []));
   app.use('/catalog/*', requireCaller(ctx.trust, (c, reason) => c.json(catalogError('401', [reason]), 401)));
   app.onError((error, c) => {
     if (error instanceof CatalogProblem) return c.json(catalogError(String(error.status), [error.message]), error.status);
@@ -71,11 +77,10 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
     const page = pageOf(c);
     const members = await membersView(c);
     const text = parsed.data.filter?.map((f) => f.text).join(' ');
-    const [rows, total] = await Promise.all([catalog.store.page('dsp', { members, ...page, ...(text ? { text } : {}) }), catalog.store.count(members, text)]);
-    const links = pageLinks(c.req.url, page, total);
+    const result = await catalog.page({ members, ...page, ...(text ? { text } : {}) });
+    const links = pageLinks(c.req.url, page, result);
     if (links) c.header('Link', links);
-    const json = rows.length ? `${header.slice(0, -1)},"dataset":[${rows.join(',')}]}` : header;
-    return c.body(json, 200, { 'content-type': 'application/json' });
+    return c.body(result.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 
   app.get('/catalog/datasets/:id', async (c) => {

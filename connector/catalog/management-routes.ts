@@ -63,7 +63,7 @@ export function catalogManagementRoutes(ctx: ConnectorContext, catalog: CatalogS
     return c.json(summary((await register(raw, previous)).dataset));
   });
   app.delete('/datasets/:id', async (c) => {
-    if (!(await catalog.store.remove(c.req.param('id')))) throw new HttpProblem(404, 'not_found', `No dataset ${c.req.param('id')}`);
+    if (!(await catalog.remove(c.req.param('id')))) throw new HttpProblem(404, 'not_found', `No dataset ${c.req.param('id')}`);
     return c.body(null, 204);
   });
   return app;

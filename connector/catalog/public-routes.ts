@@ -15,7 +15,7 @@ export function publicCatalogRoutes(catalog: CatalogService): Hono {
     if (format !== 'turtle' && format !== 'jsonld') return c.json({ error: { code: 'invalid_format', message: 'format must be turtle or jsonld' } }, 400);
     const ids = await catalog.store.ids(false);
     const header = catalogQuads(catalog.host, ids);
-    const rows = await catalog.store.page(format === 'turtle' ? 'turtle' : 'jsonld', { members: false, offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    const rows = (await catalog.store.page(format === 'turtle' ? 'turtle' : 'jsonld', { members: false, offset: 0, limit: Number.MAX_SAFE_INTEGER })).map((r) => r.value);
     c.header('Vary', 'Accept');
     if (format === 'turtle') return c.body([turtlePrefixes(), '', turtleBody(header), ...rows].join('\n') + '\n', 200, { 'content-type': 'text/turtle; charset=utf-8' });
     return c.body(`{"@graph":[${[jsonLdNodes(header), ...rows].filter(Boolean).join(',')}]}`, 200, { 'content-type': 'application/ld+json' });

@@ -86,16 +86,21 @@ export function catalogStore(db: Kysely<Database>) {
       const rows = await db.selectFrom('datasets').select('dataset').orderBy('id').offset(options.offset ?? 0).limit(options.limit ?? 100).execute();
       return rows.map((r) => JSON.parse(r.dataset));
     },
-    async count(members: boolean, text?: string): Promise<number> {
-      let query = db.selectFrom('datasets').select((eb) => eb.fn.countAll().as('n')).where('visibility', 'in', visibleTo(members));
-      if (text) query = query.where('search_text', 'like', `%${text.toLowerCase()}%`);
-      return Number((await query.executeTakeFirstOrThrow()).n);
-    },
-    /** One page of precomputed serializations, in id order. */
-    async page<K extends 'dsp' | 'turtle' | 'jsonld'>(column: K, options: { members: boolean; offset: number; limit: number; text?: string }): Promise<string[]> {
-      let query = db.selectFrom('datasets').select(column).where('visibility', 'in', visibleTo(options.members)).orderBy('id').offset(options.offset).limit(options.limit);
+    /**
+     * One page of precomputed serializations in id order: after `offset` rows, or keyset-style right after the
+     * id `after` (an index seek, however deep the page), or the rows right before the id `before`.
+     */
+    async page<K extends 'dsp' | 'turtle' | 'jsonld'>(column: K, options: { members: boolean; offset?: number; after?: string; before?: string; limit: number; text?: string }): Promise<{ id: string; value: string }[]> {
+      let query = db.selectFrom('datasets').select(['id', column]).where('visibility', 'in', visibleTo(options.members)).limit(options.limit);
       if (options.text) query = query.where('search_text', 'like', `%${options.text.toLowerCase()}%`);
-      return (await query.execute()).map((r) => (r as unknown as Record<K, string>)[column]);
+      if (options.after !== undefined) query = query.where('id', '>', options.after);
+      if (options.before !== undefined) query = query.where('id', '<', options.before).orderBy('id', 'desc');
+      else query = query.orderBy('id').offset(options.offset ?? 0);
+      const rows = (await query.execute()).map((r) => { const row = r as unknown as { id: string } & Record<K, string>; return { id: row.id, value: row[column] }; });
+      return options.before !== undefined ? rows.reverse() : rows;
+    },
+    async anyMembersOnly(): Promise<boolean> {
+      return (await db.selectFrom('datasets').select('id').where('visibility', '=', 'members').limit(1).executeTakeFirst()) !== undefined;
     },
     async ids(members: boolean): Promise<string[]> {
       return (await db.selectFrom('datasets').select('id').where('visibility', 'in', visibleTo(members)).orderBy('id').execute()).map((r) => r.id);

@@ -16,6 +16,7 @@ export const catalog: Migration = {
       .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
       .addColumn('modified_at', 'varchar(40)', (c) => c.notNull())
       .execute();
+    await db.schema.createIndex('datasets_visibility').on('datasets').columns(['visibility', 'id']).execute();
     await db.schema
       .createTable('dataset_offers')
       .addColumn('offer_id', 'varchar(300)', (c) => c.primaryKey())
