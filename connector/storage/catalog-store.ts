@@ -96,7 +96,10 @@ export function catalogStore(db: Kysely<Database>) {
       if (options.after !== undefined) query = query.where('id', '>', options.after);
       if (options.before !== undefined) query = query.where('id', '<', options.before).orderBy('id', 'desc');
       else query = query.orderBy('id').offset(options.offset ?? 0);
-      const rows = (await query.execute()).map((r) => { const row = r as unknown as { id: string } & Record<K, string>; return { id: row.id, value: row[column] }; });
+      const rows = (await query.execute()).map((r) => {
+        const row = r as unknown as { id: string } & Record<K, string>;
+        return { id: row.id, value: row[column] };
+      });
       return options.before !== undefined ? rows.reverse() : rows;
     },
     async anyMembersOnly(): Promise<boolean> {
