@@ -4,6 +4,8 @@ import { startCommand, START_USAGE } from './start.ts';
 import { initCommand, INIT_USAGE } from './init.ts';
 import { identityCommand, IDENTITY_USAGE } from './identity.ts';
 import { ManagementApiError } from './management-client.ts';
+import { catalogCommand, CATALOG_USAGE, datasetsCommand, DATASETS_USAGE } from './catalog-commands.ts';
+import { negotiateCommand, NEGOTIATE_USAGE, negotiationsCommand, NEGOTIATIONS_USAGE } from './negotiation-commands.ts';
 import { credentialsCommand, CREDENTIALS_USAGE, membersCommand, MEMBERS_USAGE, walletCommand, WALLET_USAGE } from './trust-commands.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -17,6 +19,10 @@ Commands:
   start     run a connector from a config file
   init      create a connector's key and DID
   identity  show a running connector's name, role, DID and addresses
+  datasets  list, add and remove this connector's datasets
+  catalog   search the federated catalog; crawl peers; peer status
+  negotiate start a contract negotiation for a dataset and wait for the outcome
+  negotiations list, show, approve, reject, terminate negotiations; list agreements
   wallet    list held credentials; collect them from the authority
   members   (authority) list, admit and suspend members
   credentials (authority) list issued credentials, grant data permits, revoke
@@ -27,6 +33,10 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   start: { run: startCommand, usage: START_USAGE },
   init: { run: (args) => initCommand(args, console.log), usage: INIT_USAGE },
   identity: { run: (args) => identityCommand(args, console.log), usage: IDENTITY_USAGE },
+  datasets: { run: (args) => datasetsCommand(args, console.log), usage: DATASETS_USAGE },
+  catalog: { run: (args) => catalogCommand(args, console.log), usage: CATALOG_USAGE },
+  negotiate: { run: (args) => negotiateCommand(args, console.log), usage: NEGOTIATE_USAGE },
+  negotiations: { run: (args) => negotiationsCommand(args, console.log), usage: NEGOTIATIONS_USAGE },
   wallet: { run: (args) => walletCommand(args, console.log), usage: WALLET_USAGE },
   members: { run: (args) => membersCommand(args, console.log), usage: MEMBERS_USAGE },
   credentials: { run: (args) => credentialsCommand(args, console.log), usage: CREDENTIALS_USAGE },

@@ -19,7 +19,8 @@ export const WALLET_USAGE = `Usage: hdc wallet <list|request> [options]
   list                       the credentials this connector holds
   request [--authority <did>] collect the credentials the authority issued to this connector`;
 
-function subcommand(positionals: string[], known: string[], usage: string): string {
+/** The action a command's first positional names; anything else is a usage error. */
+export function subcommand(positionals: string[], known: string[], usage: string): string {
   const [name] = positionals;
   if (!name || !known.includes(name)) throw new UsageError(name ? `Unknown action "${name}".` : 'Say which action.', usage);
   return name;

@@ -6,14 +6,23 @@ import { parseJsonBody, parseQuery } from '../http/openapi.ts';
 import { MessageOffer } from '../../contracts/negotiation/messages.ts';
 import { NEGOTIATION_STATES } from '../../contracts/negotiation/state-machine.ts';
 import type { Negotiation, StoredAgreement } from '../storage/negotiation-store.ts';
+import { federatedStore, type FederatedStore } from '../storage/catalog-store.ts';
 import { NegotiationProblem, type NegotiationService } from './negotiation-service.ts';
 
-const StartNegotiation = z.strictObject({
-  providerDid: z.string().regex(/^did:/, 'must be a DID'),
-  /** The provider's DSP base address, e.g. http://127.0.0.1:8701/dsp/2025-1 */
-  providerAddress: z.url({ protocol: /^https?$/ }),
-  offer: MessageOffer,
-});
+const StartNegotiation = z.union([
+  z.strictObject({
+    providerDid: z.string().regex(/^did:/, 'must be a DID'),
+    /** The provider's DSP base address, e.g. http://127.0.0.1:8701/dsp/2025-1 */
+    providerAddress: z.url({ protocol: /^https?$/ }),
+    offer: MessageOffer,
+  }),
+  z.strictObject({
+    /** A dataset found in the federated catalog; its provider and offer are taken from there. */
+    datasetId: z.string().min(1),
+    offerId: z.string().min(1).optional(),
+    providerDid: z.string().regex(/^did:/, 'must be a DID').optional(),
+  }),
+]);
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
 const ListQuery = z.object({ role: z.enum(['provider', 'consumer']).optional(), state: z.enum(NEGOTIATION_STATES).optional() });
 
@@ -30,12 +39,26 @@ const view = (n: Negotiation) => ({
 });
 const agreementView = (a: StoredAgreement) => a;
 
+/** Provider, address and offer of a dataset the federated catalog knows; a 404/409 says what is missing. */
+async function resolveFromCatalog(federated: FederatedStore, input: { datasetId: string; offerId?: string; providerDid?: string }) {
+  const entries = (await federated.find(input.datasetId)).filter((e) => !input.providerDid || e.providerDid === input.providerDid);
+  if (entries.length === 0) throw new HttpProblem(404, 'not_found', `The federated catalog has no dataset ${input.datasetId}${input.providerDid ? ` from ${input.providerDid}` : ''}; crawl first`);
+  if (entries.length > 1) throw new HttpProblem(409, 'ambiguous', `Several providers offer ${input.datasetId}; name providerDid`);
+  const entry = entries[0]!;
+  const offers = ((entry.dataset.hasPolicy as Record<string, unknown>[] | undefined) ?? []).filter((o) => !input.offerId || o['@id'] === input.offerId);
+  if (offers.length === 0) throw new HttpProblem(404, 'not_found', `Dataset ${input.datasetId} has no offer ${input.offerId ?? ''}`.trim());
+  if (offers.length > 1) throw new HttpProblem(409, 'ambiguous', `Dataset ${input.datasetId} has several offers; name offerId`);
+  const offer = MessageOffer.safeParse({ ...offers[0], target: input.datasetId });
+  if (!offer.success) throw new HttpProblem(502, 'invalid_offer', `The provider's offer is not a valid ODRL offer: ${offer.error.issues[0]?.message}`);
+  return { providerDid: entry.providerDid, providerAddress: entry.dspAddress, offer: offer.data };
+}
+
 /** Management API: start, list, inspect, approve, reject and terminate negotiations; list and get agreements. */
 export function negotiationManagementRoutes(ctx: ConnectorContext, service: NegotiationService): Hono {
   const app = new Hono();
   const tag = 'negotiations';
   ctx.openapi.add(
-    { method: 'post', path: '/negotiations', tag, summary: 'Start a negotiation for an offer with a provider', body: StartNegotiation, responses: { 201: { description: 'The negotiation, REQUESTED', schema: NegotiationView }, 400: { description: 'Invalid request' } } },
+    { method: 'post', path: '/negotiations', tag, summary: 'Start a negotiation: for an offer at a provider, or for a dataset of the federated catalog (its offer and provider looked up)', body: StartNegotiation, responses: { 201: { description: 'The negotiation, REQUESTED', schema: NegotiationView }, 400: { description: 'Invalid request' } } },
     { method: 'get', path: '/negotiations', tag, summary: 'Negotiations, newest first', query: ListQuery, responses: { 200: { description: 'Negotiations', schema: z.object({ negotiations: z.array(NegotiationView) }) } } },
     { method: 'get', path: '/negotiations/{id}', tag, summary: 'One negotiation', responses: { 200: { description: 'The negotiation', schema: NegotiationView }, 404: { description: 'Unknown' } } },
     { method: 'post', path: '/negotiations/{id}/terminate', tag, summary: 'Terminate a negotiation; the peer is told why', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Already final' } } },
@@ -45,6 +68,8 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
     { method: 'get', path: '/agreements/{id}', tag, summary: 'One agreement with its doubly-signed credential', responses: { 200: { description: 'The agreement', schema: AgreementView }, 404: { description: 'Unknown' } } },
   );
 
+  const federated = federatedStore(ctx.database.db);
+  const fromFederatedCatalog = (input: { datasetId: string; offerId?: string; providerDid?: string }) => resolveFromCatalog(federated, input);
   const found = (n: Negotiation | undefined, id: string) => {
     if (!n) throw new HttpProblem(404, 'not_found', `No negotiation ${id}`);
     return view(n);
@@ -60,7 +85,7 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
 
   app.post('/negotiations', async (c) => {
     const input = await parseJsonBody(c, StartNegotiation);
-    return c.json(view(await service.start(input)), 201);
+    return c.json(view(await service.start('offer' in input ? input : await fromFederatedCatalog(input))), 201);
   });
   app.get('/negotiations', async (c) => c.json({ negotiations: (await service.store.list(parseQuery(c, ListQuery))).map(view) }));
   app.get('/negotiations/:id', async (c) => c.json(found(await service.store.get(c.req.param('id')), c.req.param('id'))));

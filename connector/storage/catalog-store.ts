@@ -171,6 +171,11 @@ export function federatedStore(db: Kysely<Database>) {
       const rows = await db.selectFrom('federated_peers').selectAll().orderBy('did').execute();
       return rows.map((r) => ({ did: r.did, name: r.name, dspAddress: r.dsp_address, lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, lastError: r.last_error, datasetCount: Number(r.dataset_count) }));
     },
+    /** The crawled entries of one dataset (one per provider offering it). */
+    async find(datasetId: string): Promise<FederatedEntry[]> {
+      const rows = await db.selectFrom('federated_datasets').leftJoin('federated_peers', 'federated_peers.did', 'federated_datasets.provider_did').selectAll('federated_datasets').select('federated_peers.name as provider_name').where('federated_datasets.dataset_id', '=', datasetId).execute();
+      return rows.map((r) => ({ providerDid: r.provider_did, providerName: r.provider_name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, facets: JSON.parse(r.facets), dataset: JSON.parse(r.dataset), crawledAt: r.crawled_at }));
+    },
     /** Entries whose text contains every word of `text`; facets are filtered by the caller. */
     async search(text: string | undefined, limit: number): Promise<FederatedEntry[]> {
       let query = db.selectFrom('federated_datasets').leftJoin('federated_peers', 'federated_peers.did', 'federated_datasets.provider_did').selectAll('federated_datasets').select('federated_peers.name as provider_name').orderBy('federated_datasets.title').limit(limit);

@@ -7,6 +7,7 @@ import { startConnectorProcess, type ConnectorProcess } from './connector-proces
 import { runSteps, StepFailed, type Step } from './steps.ts';
 import { writeDiabetesCohort } from '../synthetic/write-cohort.ts';
 import { trustSteps } from './trust-steps.ts';
+import { contractSteps } from './contract-steps.ts';
 
 /**
  * `npm run dataspace`: a governance authority, a hospital and a research institute on loopback ports,
@@ -35,6 +36,8 @@ export interface DataspaceState {
   patients: number;
   connectors: Partial<Record<Participant['key'], ConnectorProcess>>;
   cohortDir?: string;
+  datasetId?: string;
+  agreementId?: string;
 }
 
 function configFor(p: Participant, basePort: number): ConnectorConfigInput & { port: number } {
@@ -88,7 +91,7 @@ const generateCohort: Step<DataspaceState> = {
 };
 
 export function dataspaceSteps(): Step<DataspaceState>[] {
-  return [...PARTICIPANTS.map(startStep), resolveEachOther, ...trustSteps(), generateCohort];
+  return [...PARTICIPANTS.map(startStep), resolveEachOther, ...trustSteps(), generateCohort, ...contractSteps()];
 }
 
 async function stopAll(state: DataspaceState) {

@@ -7,7 +7,8 @@ const LEGAL = {
   institute: { role: 'research-institute', legalName: 'Research Institute Example a.s.b.l.', registrationNumber: { kind: 'leiCode', value: '222100EXAMPLE0000001' } },
 } as const;
 
-export const DIABETES_PERMIT = { projectId: 'diabetes-outcomes-2026', purposes: ['scientific-research'], healthCategories: ['diabetes'] };
+/** The permit covers the health category the hospital's cohort is published under (examples/datasets). */
+export const DIABETES_PERMIT = { projectId: 'diabetes-outcomes-2026', purposes: ['scientific-research'], healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'] };
 
 function admitStep(key: 'hospital' | 'institute'): Step<DataspaceState> {
   return {

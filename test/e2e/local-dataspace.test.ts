@@ -26,6 +26,8 @@ describe('npm run dataspace -- --once', () => {
     expect(run.stdout).toMatch(/✔ \[1\/\d+\] Start the governance authority/);
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The authority, as health data access body, grants the institute a data permit/);
     expect(run.stdout).toContain('institute: ParticipantCredential, DataPermitCredential');
+    expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute crawls its peers' catalogs and finds the cohort/);
+    expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute negotiates: .*\n\s+FINALIZED, agreement urn:uuid:/);
     expect(run.stdout).toContain('Every step succeeded.');
     expect(run.stdout).not.toContain('✘');
     for (const who of ['authority', 'hospital', 'institute']) expect(existsSync(join(dir, who, 'data', 'connector.db'))).toBe(true);

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import type { Step } from './steps.ts';
+import type { DataspaceState } from './local-dataspace.ts';
+
+const EXAMPLE = new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url);
+
+const publish: Step<DataspaceState> = {
+  title: 'The hospital publishes the cohort with a HealthDCAT-AP description and an offer bound to a data permit',
+  async run(state) {
+    const dataset = { ...JSON.parse(readFileSync(EXAMPLE, 'utf8')), numberOfRecords: state.patients, numberOfUniqueIndividuals: state.patients };
+    const added = await state.connectors.hospital!.api.post<{ id: string; tier: string }>('/datasets', dataset);
+    state.datasetId = added.id;
+    return `${added.id} (${added.tier} tier)`;
+  },
+};
+
+const discover: Step<DataspaceState> = {
+  title: "The institute crawls its peers' catalogs and finds the cohort in its federated catalog",
+  async run(state) {
+    const institute = state.connectors.institute!.api;
+    await institute.post('/catalog/crawl');
+    const { hits } = await institute.get<{ hits: { datasetId: string; title: string; provider: { did: string } }[] }>('/catalog/search?q=diabetes');
+    const hit = hits.find((h) => h.datasetId === state.datasetId);
+    if (!hit) throw new Error(`the search for "diabetes" did not find ${state.datasetId}`);
+    return `"${hit.title}" from ${hit.provider.did}`;
+  },
+};
+
+const negotiate: Step<DataspaceState> = {
+  title: 'The institute negotiates: the hospital checks its credentials and permit, both sign the agreement',
+  async run(state) {
+    const institute = state.connectors.institute!.api;
+    const started = await institute.post<{ id: string }>('/negotiations', { datasetId: state.datasetId });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const n = await institute.get<{ state: string; agreementId: string | null; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}`);
+      if (n.state === 'FINALIZED') {
+        state.agreementId = n.agreementId!;
+        return `FINALIZED, agreement ${n.agreementId}`;
+      }
+      if (n.state === 'TERMINATED') throw new Error(`refused: ${n.reasons.join('; ')}`);
+      if (Date.now() > deadline) throw new Error(`still ${n.state} after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  },
+};
+
+export function contractSteps(): Step<DataspaceState>[] {
+  return [publish, discover, negotiate];
+}
