@@ -8,8 +8,9 @@ import { jsonOf } from '../support/http.ts';
 export const EXAMPLE_DATASET = JSON.parse(readFileSync(new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url), 'utf8'));
 
 /** The example diabetes dataset with `overrides`, its data folder created in the connector's data root. */
-export function exampleDataset(connector: RunningConnector, overrides: Record<string, unknown> = {}): any {
-  const folder = join(connector.ctx.config.dataRoot, 'diabetes-cohort');
+export function exampleDataset(connector: RunningConnector | { dataRoot: string }, overrides: Record<string, unknown> = {}): any {
+  const dataRoot = 'dataRoot' in connector ? connector.dataRoot : connector.ctx.config.dataRoot;
+  const folder = join(dataRoot, 'diabetes-cohort');
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'Patient.ndjson'), '{"resourceType":"Patient","id":"p1"}\n');
   const id = `urn:uuid:${crypto.randomUUID()}`;

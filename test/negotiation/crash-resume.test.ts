@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { startConnectorProcess, type ConnectorProcess } from '../../scripts/dataspace/connector-process.ts';
+import { freePort } from '../../scripts/bench/load.ts';
+import { managementFetch, startTestConnector, tempDir } from '../support/connectors.ts';
+import { jsonOf } from '../support/http.ts';
+import { admit, collectCredentials, grantPermit } from '../support/dataspace.ts';
+import type { RunningConnector } from '../../connector/server.ts';
+import { exampleDataset, registerDataset } from '../catalog/support.ts';
+import { researchOffer } from './support.ts';
+
+/** A connector in its own process, restartable on the same port (same DID) and data directory. */
+async function processConnector(role: 'hospital' | 'research-institute', authority: RunningConnector) {
+  const folder = tempDir('hdc-crash-');
+  const port = await freePort();
+  const config = { name: `${role}-process`, role, port, dataDir: 'data', logLevel: 'info' as const, catalogCrawlIntervalSeconds: 0, trustedIssuers: [{ did: authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 };
+  const start = () => startConnectorProcess(folder, config, { ...process.env, DATABASE_URL: '' });
+  return { start, folder, dataRoot: join(folder, 'data', 'datasets') };
+}
+
+async function admitProcess(authority: RunningConnector, member: ConnectorProcess, role: 'hospital' | 'research-institute') {
+  const response = await managementFetch(authority, '/members', {
+    method: 'POST',
+    body: JSON.stringify({ did: member.did, name: member.name, role, dspAddress: `${member.url}/dsp/2025-1`, legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' }),
+  });
+  expect(response.status).toBe(201);
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('a negotiation survives kill -9 of either side', () => {
+  it('the consumer is killed right after starting; after restart its outbox sends the request and it completes', async () => {
+    const authority = await startTestConnector({ role: 'governance-authority' });
+    const hospital = await startTestConnector({ role: 'hospital', trustedIssuers: [{ did: authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    const dataset = exampleDataset(hospital, { offers: [researchOffer()] });
+    await registerDataset(hospital, dataset);
+    const spec = await processConnector('research-institute', authority);
+    let institute = await spec.start();
+    try {
+      await admitProcess(authority, institute, 'research-institute');
+      await grantPermit(authority, { did: institute.did } as RunningConnector);
+      await institute.api.post('/wallet/request', { authorityDid: authority.did });
+      const started = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...dataset.offers[0], target: dataset.id } });
+      institute.child.kill('SIGKILL');
+      await new Promise((resolve) => institute.child.once('exit', resolve));
+      institute = await spec.start();
+      const done = await until('consumer negotiation', () => institute.api.get<{ state: string; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}`), (n) => n.state === 'FINALIZED' || n.state === 'TERMINATED');
+      expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');
+    } finally {
+      await institute.stop();
+    }
+  });
+
+  it('the provider is killed with its agreement still unsent; after restart it sends it and the negotiation completes', async () => {
+    const authority = await startTestConnector({ role: 'governance-authority' });
+    const spec = await processConnector('hospital', authority);
+    let hospital = await spec.start();
+    const institute = await startTestConnector({ role: 'research-institute', trustedIssuers: [{ did: authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    try {
+      const offer = researchOffer();
+      const dataset = exampleDataset({ dataRoot: spec.dataRoot }, { offers: [offer] });
+      const added = await hospital.api.post<{ id: string }>('/datasets', dataset);
+      await admitProcess(authority, hospital, 'hospital');
+      await admit(authority, institute, 'research-institute');
+      await grantPermit(authority, institute);
+      await collectCredentials(institute, authority);
+      const started = await jsonOf(await managementFetch(institute, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...offer, target: added.id } }) }));
+      await until('provider pid', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => !!n.providerPid, 10_000);
+      hospital.child.kill('SIGKILL');
+      await new Promise((resolve) => hospital.child.once('exit', resolve));
+      hospital = await spec.start();
+      const done = await until('consumer negotiation', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => n.state === 'FINALIZED' || n.state === 'TERMINATED');
+      expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');
+      const provider = await hospital.api.get<{ state: string }>(`/negotiations/${encodeURIComponent(done.providerPid)}`);
+      expect(provider.state).toBe('FINALIZED');
+    } finally {
+      await hospital.stop();
+    }
+  });
+});
