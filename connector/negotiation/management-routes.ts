@@ -24,6 +24,11 @@ const StartNegotiation = z.union([
   }),
 ]);
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
+const GetQuery = z.object({
+  /** Hold the answer until the negotiation is in one of these states (comma-separated), or timeoutMs passes. */
+  waitFor: z.string().regex(/^[A-Z]+(,[A-Z]+)*$/, 'a comma-separated list of states').optional(),
+  timeoutMs: z.coerce.number().int().min(0).max(60_000).default(30_000),
+});
 const ListQuery = z.object({ role: z.enum(['provider', 'consumer']).optional(), state: z.enum(NEGOTIATION_STATES).optional() });
 
 const NegotiationView = z.object({
@@ -60,7 +65,7 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
   ctx.openapi.add(
     { method: 'post', path: '/negotiations', tag, summary: 'Start a negotiation: for an offer at a provider, or for a dataset of the federated catalog (its offer and provider looked up)', body: StartNegotiation, responses: { 201: { description: 'The negotiation, REQUESTED', schema: NegotiationView }, 400: { description: 'Invalid request' } } },
     { method: 'get', path: '/negotiations', tag, summary: 'Negotiations, newest first', query: ListQuery, responses: { 200: { description: 'Negotiations', schema: z.object({ negotiations: z.array(NegotiationView) }) } } },
-    { method: 'get', path: '/negotiations/{id}', tag, summary: 'One negotiation', responses: { 200: { description: 'The negotiation', schema: NegotiationView }, 404: { description: 'Unknown' } } },
+    { method: 'get', path: '/negotiations/{id}', tag, summary: 'One negotiation; with waitFor, answered once it reaches one of those states (or after timeoutMs)', query: GetQuery, responses: { 200: { description: 'The negotiation', schema: NegotiationView }, 404: { description: 'Unknown' } } },
     { method: 'post', path: '/negotiations/{id}/terminate', tag, summary: 'Terminate a negotiation; the peer is told why', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Already final' } } },
     { method: 'post', path: '/negotiations/{id}/approve', tag, summary: 'Provider: approve a request that awaits approval (the policy already permitted it)', responses: { 200: { description: 'AGREED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
     { method: 'post', path: '/negotiations/{id}/reject', tag, summary: 'Provider: reject a request that awaits approval', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
@@ -88,7 +93,12 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
     return c.json(view(await service.start('offer' in input ? input : await fromFederatedCatalog(input))), 201);
   });
   app.get('/negotiations', async (c) => c.json({ negotiations: (await service.store.list(parseQuery(c, ListQuery))).map(view) }));
-  app.get('/negotiations/:id', async (c) => c.json(found(await service.store.get(c.req.param('id')), c.req.param('id'))));
+  app.get('/negotiations/:id', async (c) => {
+    const { waitFor, timeoutMs } = parseQuery(c, GetQuery);
+    const id = c.req.param('id');
+    const states = waitFor?.split(',');
+    return c.json(found(states ? await service.store.waitFor(id, (n) => states.includes(n.state), timeoutMs) : await service.store.get(id), id));
+  });
   app.post('/negotiations/:id/terminate', async (c) => {
     const { reason } = await parseJsonBody(c, Reason);
     return c.json(found(await guarded(() => service.terminate(c.req.param('id'), reason)), c.req.param('id')));

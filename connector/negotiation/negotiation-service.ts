@@ -1,7 +1,8 @@
 import type { Transaction } from 'kysely';
 import type { ConnectorContext } from '../context.ts';
 import type { Database } from '../storage/schema.ts';
-import { negotiationStore, type Negotiation } from '../storage/negotiation-store.ts';
+import { EventEmitter } from 'node:events';
+import { negotiationStore, type Negotiation, type NegotiationStore } from '../storage/negotiation-store.ts';
 import { transition, isFinal, type NegotiationMessage, type NegotiationState } from '../../contracts/negotiation/state-machine.ts';
 import {
   AGREEMENT_CREDENTIAL, agreementVerificationMessage, contractAgreementMessage, contractNegotiation, contractRequestMessage,
@@ -35,7 +36,7 @@ export interface NegotiationServiceOptions {
   policy: PolicyEngine;
   /** How long a negotiation may take before it is terminated as timed out (default 10 min). */
   timeoutMs?: number;
-  /** Delay before a follow-up message, so the peer has recorded our answer first (default 150 ms). */
+  /** Delay before a follow-up message, so our answer has reached the peer first (default 100 ms). */
   followUpDelayMs?: number;
 }
 
@@ -45,13 +46,13 @@ const base = (address: string) => address.replace(/\/+$/, '');
 
 /** DSP contract negotiation in both roles: incoming messages, local actions, the provider's decision, agreements. */
 export function createNegotiationService(ctx: ConnectorContext, options: NegotiationServiceOptions) {
-  const store = negotiationStore(ctx.database.db);
+  const store = withChangeNotices(negotiationStore(ctx.database.db));
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const pids = (n: Negotiation) => ({ providerPid: n.providerPid ?? '', consumerPid: n.consumerPid ?? '' });
   const answer = (n: Negotiation, state: NegotiationState = n.state) => contractNegotiation({ ...pids(n), state });
 
   /** Enqueues a message to the counterparty, in the transaction of the state change it announces. */
-  async function send(trx: Transaction<Database>, n: Negotiation, path: string, messageType: string, body: unknown, scopes?: string[]) {
+  async function send(trx: Transaction<Database>, n: Negotiation, path: string, messageType: string, body: unknown, scopes?: string[], followUp = true) {
     await ctx.outbox.enqueue(trx, {
       kind: NEGOTIATION_KIND,
       processId: n.id,
@@ -60,7 +61,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
       audienceDid: n.counterpartyDid,
       body,
       ...(scopes ? { scopes } : {}),
-      notBefore: new Date(Date.now() + (options.followUpDelayMs ?? 150)),
+      notBefore: new Date(Date.now() + (followUp ? (options.followUpDelayMs ?? 100) : 0)),
       deadline: new Date(n.deadlineAt),
     });
   }
@@ -205,7 +206,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     const scopes = [...new Set([CREDENTIAL_TYPE.participant, ...options.policy.requiredCredentialTypes(input.offer)])].map(scopeForType);
     await store.transaction(async (trx) => {
       await store.insert(trx, n);
-      await send(trx, n, '/negotiations/request', 'ContractRequestMessage', contractRequestMessage({ consumerPid: id, offer: input.offer, callbackAddress: `${ctx.config.publicUrl}/dsp/2025-1` }), scopes);
+      await send(trx, n, '/negotiations/request', 'ContractRequestMessage', contractRequestMessage({ consumerPid: id, offer: input.offer, callbackAddress: `${ctx.config.publicUrl}/dsp/2025-1` }), scopes, false);
     });
     return (await store.get(id))!;
   }
@@ -319,6 +320,44 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
   });
 
   return { store, start, onContractRequest, onOffer, onAgreement, onEvent, onTermination, onVerification, get, terminate, approve, expireOverdue };
+}
+
+/**
+ * The store, with a notice to waiters after every committed transaction, so a management client can wait for
+ * a state instead of polling. A change made by another process sharing the database is seen at the next check.
+ */
+function withChangeNotices(store: NegotiationStore) {
+  const changed = new EventEmitter();
+  changed.setMaxListeners(0);
+  return {
+    ...store,
+    async transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+      const result = await store.transaction(work);
+      changed.emit('change');
+      return result;
+    },
+    async setProviderPid(id: string, providerPid: string) {
+      await store.setProviderPid(id, providerPid);
+      changed.emit('change');
+    },
+    /** Resolves with the negotiation once `done` holds, or as it is after `timeoutMs`. */
+    async waitFor(id: string, done: (n: Negotiation) => boolean, timeoutMs: number): Promise<Negotiation | undefined> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const n = await store.get(id);
+        if (!n || done(n) || Date.now() >= deadline) return n;
+        await new Promise<void>((resolve) => {
+          const finish = () => {
+            clearTimeout(timer);
+            changed.off('change', finish);
+            resolve();
+          };
+          const timer = setTimeout(finish, Math.min(1000, deadline - Date.now()));
+          changed.on('change', finish);
+        });
+      }
+    },
+  };
 }
 
 /** Equal as JSON documents, whatever the order of their keys. */

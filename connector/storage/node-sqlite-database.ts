@@ -9,11 +9,22 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 export function openNodeSqlite(path: string): SqliteDatabase {
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+  // Kysely prepares every query anew; the same few hundred SQL texts recur, so prepared statements are kept.
+  const prepared = new Map<string, { statement: ReturnType<DatabaseSync['prepare']>; reader: boolean }>();
   return {
-    close: () => db.close(),
+    close: () => {
+      prepared.clear();
+      db.close();
+    },
     prepare(sql: string): SqliteStatement {
-      const statement = db.prepare(sql);
-      const reader = statement.columns().length > 0;
+      let entry = prepared.get(sql);
+      if (!entry) {
+        const statement = db.prepare(sql);
+        entry = { statement, reader: statement.columns().length > 0 };
+        if (prepared.size >= STATEMENT_CACHE_SIZE) prepared.delete(prepared.keys().next().value!);
+        prepared.set(sql, entry);
+      }
+      const { statement, reader } = entry;
       return {
         reader,
         all: (parameters) => statement.all(...toSqlite(parameters)) as unknown[],
@@ -23,6 +34,8 @@ export function openNodeSqlite(path: string): SqliteDatabase {
     },
   };
 }
+
+const STATEMENT_CACHE_SIZE = 500;
 
 function toSqlite(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
   return parameters.map((value) => {
