@@ -9,12 +9,13 @@ export const NEGOTIATE_USAGE = `Usage: hdc negotiate <datasetId> [--offer <offer
   Starts a contract negotiation for a dataset found in the federated catalog and, unless --no-wait,
   waits until it is FINALIZED or TERMINATED and prints the outcome and its reasons.`;
 
-export const NEGOTIATIONS_USAGE = `Usage: hdc negotiations <list|show|terminate|approve|reject|agreements> [options]
+export const NEGOTIATIONS_USAGE = `Usage: hdc negotiations <list|show|terminate|approve|reject|accept|agreements> [options]
   list                         negotiations, newest first
   show <id>
   terminate <id> --reason <text>
   approve <id>                 (provider) agree to a request that awaits approval
   reject <id> --reason <text>  (provider)
+  accept <id>                  (consumer) accept the provider's offer as it stands
   agreements                   agreements, newest first`;
 
 interface NegotiationView {
@@ -31,13 +32,8 @@ interface NegotiationView {
 const describe = (n: NegotiationView) =>
   `${n.state.padEnd(10)} ${n.role.padEnd(8)} ${n.datasetId}\n  ${n.id}  with ${n.counterpartyDid}${n.agreementId ? `\n  agreement ${n.agreementId}` : ''}${n.pending ? `\n  awaiting ${n.pending}` : ''}${n.reasons.length ? `\n  reasons: ${n.reasons.join('; ')}` : ''}`;
 
-async function waitForOutcome(client: ManagementClient, id: string, timeoutMs = 60_000): Promise<NegotiationView> {
-  const started = Date.now();
-  for (;;) {
-    const n = await client.get<NegotiationView>(`/negotiations/${encodeURIComponent(id)}`);
-    if (n.state === 'FINALIZED' || n.state === 'TERMINATED' || Date.now() - started > timeoutMs) return n;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+function waitForOutcome(client: ManagementClient, id: string): Promise<NegotiationView> {
+  return client.get<NegotiationView>(`/negotiations/${encodeURIComponent(id)}?waitFor=FINALIZED,TERMINATED&timeoutMs=60000`);
 }
 
 export async function negotiateCommand(args: string[], out: Out): Promise<number> {
@@ -54,7 +50,7 @@ export async function negotiateCommand(args: string[], out: Out): Promise<number
 
 export async function negotiationsCommand(args: string[], out: Out): Promise<number> {
   const { values, positionals, client } = parseManagementArgs(args, { reason: { type: 'string' } } as const, NEGOTIATIONS_USAGE);
-  const action = subcommand(positionals, ['list', 'show', 'terminate', 'approve', 'reject', 'agreements'], NEGOTIATIONS_USAGE);
+  const action = subcommand(positionals, ['list', 'show', 'terminate', 'approve', 'reject', 'accept', 'agreements'], NEGOTIATIONS_USAGE);
   if (action === 'list') {
     const { negotiations } = await client.get<{ negotiations: NegotiationView[] }>('/negotiations');
     if (negotiations.length === 0) out('No negotiations.');
@@ -76,7 +72,7 @@ export async function negotiationsCommand(args: string[], out: Out): Promise<num
   };
   const result =
     action === 'show' ? await client.get<NegotiationView>(path)
-    : action === 'approve' ? await client.post<NegotiationView>(`${path}/approve`)
+    : action === 'approve' || action === 'accept' ? await client.post<NegotiationView>(`${path}/${action}`)
     : await client.post<NegotiationView>(`${path}/${action}`, reason());
   out(describe(result));
   return 0;

@@ -49,6 +49,7 @@ export function negotiationDspRoutes(ctx: ConnectorContext, service: Negotiation
   });
   app.post('/negotiations/:pid/agreement/verification', async (c) => reply(c, await service.onVerification(pid(c), await bodyAs(c, 'ContractAgreementVerificationMessage'), c.get('caller'))));
   // consumer side
+  app.post('/negotiations/offers', async (c) => reply(c, await service.onInitialOffer(await bodyAs(c, 'ContractOfferMessage'), c.get('caller'))));
   app.post('/negotiations/:pid/offers', async (c) => reply(c, await service.onOffer(pid(c), await bodyAs(c, 'ContractOfferMessage'), c.get('caller'))));
   app.post('/negotiations/:pid/agreement', async (c) => reply(c, await service.onAgreement(pid(c), await bodyAs(c, 'ContractAgreementMessage'), c.get('caller'))));
   // both

@@ -23,6 +23,7 @@ const StartNegotiation = z.union([
     providerDid: z.string().regex(/^did:/, 'must be a DID').optional(),
   }),
 ]);
+const Counter = z.strictObject({ offer: MessageOffer });
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
 const GetQuery = z.object({
   /** Hold the answer until the negotiation is in one of these states (comma-separated), or timeoutMs passes. */
@@ -69,6 +70,8 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
     { method: 'post', path: '/negotiations/{id}/terminate', tag, summary: 'Terminate a negotiation; the peer is told why', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Already final' } } },
     { method: 'post', path: '/negotiations/{id}/approve', tag, summary: 'Provider: approve a request that awaits approval (the policy already permitted it)', responses: { 200: { description: 'AGREED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
     { method: 'post', path: '/negotiations/{id}/reject', tag, summary: 'Provider: reject a request that awaits approval', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
+    { method: 'post', path: '/negotiations/{id}/accept', tag, summary: "Consumer: accept the provider's offer as it stands", responses: { 200: { description: 'ACCEPTED', schema: NegotiationView }, 409: { description: 'Not OFFERED' } } },
+    { method: 'post', path: '/negotiations/{id}/counter', tag, summary: 'Answer with other terms: a counter-offer (provider) or a counter-request (consumer)', body: Counter, responses: { 200: { description: 'OFFERED or REQUESTED', schema: NegotiationView }, 409: { description: 'Not in a state to counter' } } },
     { method: 'get', path: '/agreements', tag, summary: 'Agreements, newest first', responses: { 200: { description: 'Agreements', schema: z.object({ agreements: z.array(AgreementView) }) } } },
     { method: 'get', path: '/agreements/{id}', tag, summary: 'One agreement with its doubly-signed credential', responses: { 200: { description: 'The agreement', schema: AgreementView }, 404: { description: 'Unknown' } } },
   );
@@ -107,6 +110,11 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
   app.post('/negotiations/:id/reject', async (c) => {
     const { reason } = await parseJsonBody(c, Reason);
     return c.json(found(await guarded(() => service.approve(c.req.param('id'), false, reason)), c.req.param('id')));
+  });
+  app.post('/negotiations/:id/accept', async (c) => c.json(found(await guarded(() => service.accept(c.req.param('id'))), c.req.param('id'))));
+  app.post('/negotiations/:id/counter', async (c) => {
+    const { offer } = await parseJsonBody(c, Counter);
+    return c.json(found(await guarded(() => service.counter(c.req.param('id'), offer)), c.req.param('id')));
   });
   app.get('/agreements', async (c) => c.json({ agreements: (await service.store.agreements()).map(agreementView) }));
   app.get('/agreements/:id', async (c) => {

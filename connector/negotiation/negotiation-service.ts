@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { negotiationStore, type Negotiation, type NegotiationStore } from '../storage/negotiation-store.ts';
 import { transition, isFinal, type NegotiationMessage, type NegotiationState } from '../../contracts/negotiation/state-machine.ts';
 import {
-  AGREEMENT_CREDENTIAL, agreementVerificationMessage, contractAgreementMessage, contractNegotiation, contractRequestMessage,
+  AGREEMENT_CREDENTIAL, agreementVerificationMessage, contractAgreementMessage, contractNegotiation, contractOfferMessage, contractRequestMessage,
   negotiationEventMessage, terminationMessage, type Agreement, type Incoming, type MessageOffer,
 } from '../../contracts/negotiation/messages.ts';
 import { counterSignAgreement, issueAgreementCredential, verifyAgreementCredential } from '../../contracts/credentials/agreement.ts';
@@ -220,6 +220,57 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     return { status: 200 as const, body: answer({ ...n, providerPid: msg.providerPid }, 'OFFERED') };
   }
 
+  /** A provider-initiated negotiation: its first ContractOfferMessage, kept for the operator to accept or answer. */
+  async function onInitialOffer(msg: Incoming<'ContractOfferMessage'>, caller: Caller) {
+    if (msg.consumerPid) throw new NegotiationProblem(400, ['an initial offer carries no consumerPid; send a counter-offer to /negotiations/:consumerPid/offers'], msg);
+    if (!msg.callbackAddress) throw new NegotiationProblem(400, ['an initial ContractOfferMessage needs a callbackAddress'], msg);
+    const id = newPid();
+    const n: Negotiation = {
+      id, role: 'consumer', consumerPid: id, providerPid: msg.providerPid, state: 'OFFERED', counterpartyDid: caller.did, counterpartyAddress: base(msg.callbackAddress),
+      datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractOfferMessage', pending: 'review', reasons: [], createdAt: '', updatedAt: '',
+      deadlineAt: new Date(Date.now() + timeoutMs).toISOString(),
+    };
+    await store.transaction((trx) => store.insert(trx, n));
+    return { status: 201 as const, body: answer(n) };
+  }
+
+  /** Consumer: accepts the provider's (counter-)offer as it stands. */
+  async function accept(id: string): Promise<Negotiation | undefined> {
+    const n = await store.get(id);
+    if (!n) return undefined;
+    if (n.role !== 'consumer' || n.state !== 'OFFERED') throw new NegotiationProblem(409, ['only an OFFERED negotiation of this consumer can be accepted'], n);
+    await store.transaction(async (trx) => {
+      if (await store.move(trx, n.id, 'OFFERED', { state: 'ACCEPTED', lastMessage: 'ContractNegotiationEventMessage:ACCEPTED', pending: null })) {
+        await send(trx, n, toProvider(n, 'events'), 'ContractNegotiationEventMessage', negotiationEventMessage({ ...pids(n), eventType: 'ACCEPTED' }));
+      }
+    });
+    return store.get(id);
+  }
+
+  /** Provider: answers a request with other terms (a counter-offer); consumer: answers an offer with a counter-request. */
+  async function counter(id: string, offer: MessageOffer): Promise<Negotiation | undefined> {
+    const n = await store.get(id);
+    if (!n) return undefined;
+    if (offer.target !== n.datasetId) throw new NegotiationProblem(409, [`the counter-offer must target ${n.datasetId}`], n);
+    if (n.role === 'provider') {
+      if (n.state !== 'REQUESTED') throw new NegotiationProblem(409, ['a provider counter-offers only a REQUESTED negotiation'], n);
+      await store.transaction(async (trx) => {
+        if (await store.move(trx, n.id, 'REQUESTED', { state: 'OFFERED', lastMessage: 'ContractOfferMessage', offer, pending: null })) {
+          await send(trx, n, toConsumer(n, 'offers'), 'ContractOfferMessage', contractOfferMessage({ providerPid: n.providerPid!, consumerPid: n.consumerPid!, offer }));
+        }
+      });
+    } else {
+      if (n.state !== 'OFFERED') throw new NegotiationProblem(409, ['a consumer counters only an OFFERED negotiation'], n);
+      const scopes = [...new Set([CREDENTIAL_TYPE.participant, ...options.policy.requiredCredentialTypes(offer)])].map(scopeForType);
+      await store.transaction(async (trx) => {
+        if (await store.move(trx, n.id, 'OFFERED', { state: 'REQUESTED', lastMessage: 'ContractRequestMessage', offer, pending: null })) {
+          await send(trx, n, toProvider(n, 'request'), 'ContractRequestMessage', contractRequestMessage({ consumerPid: n.consumerPid!, providerPid: n.providerPid!, offer }), scopes);
+        }
+      });
+    }
+    return store.get(id);
+  }
+
   async function onAgreement(pid: string, msg: Incoming<'ContractAgreementMessage'>, caller: Caller) {
     const n = await mine(pid, caller, msg);
     const t = check(n, 'ContractAgreementMessage', 'provider');
@@ -319,7 +370,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     },
   });
 
-  return { store, start, onContractRequest, onOffer, onAgreement, onEvent, onTermination, onVerification, get, terminate, approve, expireOverdue };
+  return { store, start, onContractRequest, onInitialOffer, onOffer, onAgreement, onEvent, onTermination, onVerification, get, terminate, approve, accept, counter, expireOverdue };
 }
 
 /**

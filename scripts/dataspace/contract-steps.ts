@@ -31,17 +31,11 @@ const negotiate: Step<DataspaceState> = {
   async run(state) {
     const institute = state.connectors.institute!.api;
     const started = await institute.post<{ id: string }>('/negotiations', { datasetId: state.datasetId });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const n = await institute.get<{ state: string; agreementId: string | null; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}`);
-      if (n.state === 'FINALIZED') {
-        state.agreementId = n.agreementId!;
-        return `FINALIZED, agreement ${n.agreementId}`;
-      }
-      if (n.state === 'TERMINATED') throw new Error(`refused: ${n.reasons.join('; ')}`);
-      if (Date.now() > deadline) throw new Error(`still ${n.state} after 30 s`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const n = await institute.get<{ state: string; agreementId: string | null; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}?waitFor=FINALIZED,TERMINATED&timeoutMs=30000`);
+    if (n.state === 'TERMINATED') throw new Error(`refused: ${n.reasons.join('; ')}`);
+    if (n.state !== 'FINALIZED') throw new Error(`still ${n.state} after 30 s`);
+    state.agreementId = n.agreementId!;
+    return `FINALIZED, agreement ${n.agreementId}`;
   },
 };
 

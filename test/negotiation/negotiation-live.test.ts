@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
-import { admit, collectCredentials, onboard, startTrio, type Trio } from '../support/dataspace.ts';
+import { admit, collectCredentials, grantPermit, onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { dspSchemaErrors } from '../support/dsp-schemas.ts';
 import { verifyAgreementCredential } from '../../contracts/credentials/agreement.ts';
 import { createDidResolver } from '../../connector/identity/did-resolver.ts';
@@ -115,5 +115,66 @@ describe('contract negotiation across live connectors', () => {
     expect(provider.reasons).toEqual(expect.arrayContaining(['project cancelled']));
     const again = await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/terminate`, { method: 'POST', body: JSON.stringify({ reason: 'twice' }) });
     expect(again.status).toBe(409);
+  });
+
+  it('counter-offers: the provider offers other terms, the consumer accepts them, the agreement carries them', async () => {
+    const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
+    const started = await startNegotiation(trio.institute, trio.hospital, offer);
+    let provider: any;
+    for (let i = 0; i < 100 && provider?.pending !== 'approval'; i++) {
+      provider = (await jsonOf(await managementFetch(trio.hospital, '/negotiations?role=provider'))).negotiations.find((n: any) => n.consumerPid === started.id);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const stricter = { ...offer, '@id': `${offer['@id']}:counter`, permission: [{ ...offer.permission![0], constraint: [...(offer.permission![0] as any).constraint, { leftOperand: 'count', operator: 'lteq', rightOperand: '3' }] }] };
+    const countered = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: stricter }) });
+    expect((await jsonOf(countered)).state).toBe('OFFERED');
+    const offered = await waitForState(trio.institute, started.id, ['OFFERED']);
+    expect(offered.pending).toBe('review');
+    expect((await jsonOf(await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/accept`, { method: 'POST' }))).state).toBe('ACCEPTED');
+    const done = await waitForState(trio.institute, started.id, ['FINALIZED', 'TERMINATED']);
+    expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');
+    const agreement = await jsonOf(await managementFetch(trio.institute, `/agreements/${encodeURIComponent(done.agreementId)}`));
+    expect(JSON.stringify(agreement.agreement.permission)).toContain('"leftOperand":"count"');
+    const messages = await sentMessages(trio.hospital);
+    const counterOffer = messages.find((m) => m.type === 'ContractOfferMessage')!;
+    expect(dspSchemaErrors('negotiation/contract-offer-message-schema.json', counterOffer.body)).toEqual([]);
+  });
+
+  it('a counter-request with other terms than published is refused with its reason', async () => {
+    const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
+    const started = await startNegotiation(trio.institute, trio.hospital, offer);
+    let provider: any;
+    for (let i = 0; i < 100 && provider?.pending !== 'approval'; i++) {
+      provider = (await jsonOf(await managementFetch(trio.hospital, '/negotiations?role=provider'))).negotiations.find((n: any) => n.consumerPid === started.id);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: { ...offer, '@id': `${offer['@id']}:c` } }) });
+    await waitForState(trio.institute, started.id, ['OFFERED']);
+    const looser = { ...offer, '@id': `${offer['@id']}:loose`, permission: [{ action: 'use' }] };
+    expect((await jsonOf(await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: looser }) }))).state).toBe('REQUESTED');
+    const refused = await waitForState(trio.institute, started.id, ['TERMINATED', 'FINALIZED']);
+    expect(refused.reasons.join(' ')).toMatch(/not offered here|differ from the published offer/);
+  });
+
+  it('refuses a permit for another purpose, with the reason', async () => {
+    const other = await startTestConnector({ role: 'research-institute', name: 'education-only', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    await admit(trio.authority, other, 'research-institute');
+    await grantPermit(trio.authority, other, { purposes: ['education'] });
+    await collectCredentials(other, trio.authority);
+    const offer = await publishOffer(trio.hospital, researchOffer());
+    const refused = await waitForState(other, (await startNegotiation(other, trio.hospital, offer)).id, ['TERMINATED', 'FINALIZED']);
+    expect(refused.reasons).toEqual([`terminated by ${trio.hospital.did} (terminated)`, 'purpose must be isAnyOf ["scientific-research"]; found [education]']);
+  });
+
+  it('refuses a consumer whose participant credential was revoked', async () => {
+    const other = await startTestConnector({ role: 'research-institute', name: 'revoked', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    const credential = await admit(trio.authority, other, 'research-institute');
+    await grantPermit(trio.authority, other);
+    await collectCredentials(other, trio.authority);
+    await managementFetch(trio.authority, `/credentials/${encodeURIComponent(credential.id)}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'left the dataspace' }) });
+    const offer = await publishOffer(trio.hospital, researchOffer());
+    const refused = await waitForState(other, (await startNegotiation(other, trio.hospital, offer)).id, ['TERMINATED', 'FINALIZED']);
+    expect(refused.state).toBe('TERMINATED');
+    expect(refused.reasons.join(' ')).toMatch(/credentials not accepted: revoked/);
   });
 });
