@@ -94,12 +94,12 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
   // ---- provider -------------------------------------------------------------------------------------------
 
   /** Agrees: builds the ODRL agreement from the published offer, signs it as a credential, sends both. */
-  async function agreeInTx(trx: Transaction<Database>, n: Negotiation, from: NegotiationState): Promise<void> {
+  async function agreeInTx(trx: Transaction<Database>, n: Negotiation, from: NegotiationState, presented?: VerifiableCredential[]): Promise<void> {
     const { '@type': _type, '@id': _id, assigner: _assigner, ...rules } = n.offer;
     const agreement: Agreement = { ...rules, '@type': 'Agreement', '@id': newPid(), target: n.datasetId, assigner: ctx.did, assignee: n.counterpartyDid, timestamp: new Date().toISOString() } as Agreement;
     const credential = await issueAgreementCredential(agreement as never, ctx.trust.signer, ctx.documentLoader);
     if (!(await store.move(trx, n.id, from, { state: 'AGREED', lastMessage: 'ContractAgreementMessage', agreementId: agreement['@id'], pending: null }))) return;
-    await store.insertAgreement(trx, { id: agreement['@id'], negotiationId: n.id, role: 'provider', providerDid: ctx.did, consumerDid: n.counterpartyDid, datasetId: n.datasetId, agreement, credential, counterSigned: false });
+    await store.insertAgreement(trx, { id: agreement['@id'], negotiationId: n.id, role: 'provider', providerDid: ctx.did, consumerDid: n.counterpartyDid, datasetId: n.datasetId, agreement, credential, counterSigned: false, consumerCredentials: presented ?? [] });
     await send(trx, n, toConsumer(n, 'agreement'), 'ContractAgreementMessage', contractAgreementMessage({ ...pids(n), agreement, credential }));
   }
 
@@ -108,19 +108,21 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
    * the caller's credentials are fetched from its credential service and verified; the policy decides.
    * Returns the reasons for a refusal, or [] to agree.
    */
-  async function decide(n: Negotiation, caller: Caller): Promise<string[]> {
+  async function decide(n: Negotiation, caller: Caller): Promise<{ reasons: string[]; presented?: VerifiableCredential[] }> {
+    const refuse = (reason: string) => ({ reasons: [reason] });
     const published = await options.offers.findOffer(n.offer['@id']);
-    if (!published) return [`offer ${n.offer['@id']} is not offered here`];
-    if (published.datasetId !== n.offer.target) return [`offer ${n.offer['@id']} is not an offer for ${n.offer.target}`];
-    if (!sameJson(rulesOf(n.offer), rulesOf(published.offer))) return ['the requested terms differ from the published offer; counter-offers are not accepted automatically'];
+    if (!published) return refuse(`offer ${n.offer['@id']} is not offered here`);
+    if (published.datasetId !== n.offer.target) return refuse(`offer ${n.offer['@id']} is not an offer for ${n.offer.target}`);
+    if (!sameJson(rulesOf(n.offer), rulesOf(published.offer))) return refuse('the requested terms differ from the published offer; counter-offers are not accepted automatically');
     const types = [...new Set([CREDENTIAL_TYPE.participant, ...options.policy.requiredCredentialTypes(published.offer)])];
     const presented = await fetchCallerCredentials(ctx, caller, types.map(scopeForType));
-    if (!presented.verified) return [`credentials not accepted: ${presented.code}: ${presented.message}`];
+    if (!presented.verified) return refuse(`credentials not accepted: ${presented.code}: ${presented.message}`);
     const decision = options.policy.evaluate(published.offer, {
       credentials: presented.credentials, consumerDid: caller.did, providerDid: ctx.did, datasetId: published.datasetId,
       healthCategories: published.healthCategories, now: new Date(), transferCount: 0,
     });
-    return decision.permitted ? [] : decision.reasons.length ? decision.reasons : ['the policy does not permit this request'];
+    if (!decision.permitted) return { reasons: decision.reasons.length ? decision.reasons : ['the policy does not permit this request'] };
+    return { reasons: [], presented: presented.presented };
   }
 
   async function onContractRequest(msg: Incoming<'ContractRequestMessage'>, caller: Caller) {
@@ -138,7 +140,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
       if (!msg.callbackAddress) throw new NegotiationProblem(400, ['an initial ContractRequestMessage needs a callbackAddress'], msg);
       n = {
         id: newPid(), role: 'provider', consumerPid: msg.consumerPid, providerPid: '', state: 'REQUESTED', counterpartyDid: caller.did, counterpartyAddress: msg.callbackAddress,
-        datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], createdAt: '', updatedAt: '',
+        datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], presented: [], createdAt: '', updatedAt: '',
         deadlineAt: new Date(Date.now() + timeoutMs).toISOString(),
       };
       n.providerPid = n.id;
@@ -153,12 +155,12 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
    * requires approval, leaves a permitted request to an operator.
    */
   async function decideAndAct(n: Negotiation, caller: Caller): Promise<void> {
-    const reasons = await decide(n, caller);
+    const { reasons, presented } = await decide(n, caller);
     const needsApproval = reasons.length === 0 && (await options.offers.findOffer(n.offer['@id']))?.requiresApproval;
     await store.transaction(async (trx) => {
       if (reasons.length > 0) await terminateInTx(trx, n, reasons, true);
-      else if (needsApproval) await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approval' });
-      else await agreeInTx(trx, n, 'REQUESTED');
+      else if (needsApproval) await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approval', ...(presented ? { presented } : {}) });
+      else await agreeInTx(trx, n, 'REQUESTED', presented);
     });
     ctx.logger.info('negotiation decided', { negotiation: n.id, consumer: n.counterpartyDid, outcome: reasons.length > 0 ? 'refused' : needsApproval ? 'awaits approval' : 'agreed', reasons });
   }
@@ -200,7 +202,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     const id = newPid();
     const n: Negotiation = {
       id, role: 'consumer', consumerPid: id, providerPid: null, state: 'REQUESTED', counterpartyDid: input.providerDid, counterpartyAddress: base(input.providerAddress),
-      datasetId: input.offer.target, offer: input.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], createdAt: '', updatedAt: '',
+      datasetId: input.offer.target, offer: input.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], presented: [], createdAt: '', updatedAt: '',
       deadlineAt: new Date(Date.now() + timeoutMs).toISOString(),
     };
     const scopes = [...new Set([CREDENTIAL_TYPE.participant, ...options.policy.requiredCredentialTypes(input.offer)])].map(scopeForType);
@@ -227,7 +229,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     const id = newPid();
     const n: Negotiation = {
       id, role: 'consumer', consumerPid: id, providerPid: msg.providerPid, state: 'OFFERED', counterpartyDid: caller.did, counterpartyAddress: base(msg.callbackAddress),
-      datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractOfferMessage', pending: 'review', reasons: [], createdAt: '', updatedAt: '',
+      datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractOfferMessage', pending: 'review', reasons: [], presented: [], createdAt: '', updatedAt: '',
       deadlineAt: new Date(Date.now() + timeoutMs).toISOString(),
     };
     await store.transaction((trx) => store.insert(trx, n));
@@ -292,7 +294,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
     const withPid = { ...n, providerPid: msg.providerPid };
     await store.transaction(async (trx) => {
       if (!(await store.move(trx, n.id, n.state, { state: 'AGREED', lastMessage: 'ContractAgreementMessage', providerPid: msg.providerPid, agreementId: msg.agreement['@id'], pending: null }))) return;
-      await store.insertAgreement(trx, { id: msg.agreement['@id'], negotiationId: n.id, role: 'consumer', providerDid: caller.did, consumerDid: ctx.did, datasetId: n.datasetId, agreement: msg.agreement, credential: signed, counterSigned: true });
+      await store.insertAgreement(trx, { id: msg.agreement['@id'], negotiationId: n.id, role: 'consumer', providerDid: caller.did, consumerDid: ctx.did, datasetId: n.datasetId, agreement: msg.agreement, credential: signed, counterSigned: true, consumerCredentials: [] });
       await store.move(trx, n.id, 'AGREED', { state: 'VERIFIED', lastMessage: 'ContractAgreementVerificationMessage' });
       await send(trx, withPid, toProvider(withPid, 'agreement/verification'), 'ContractAgreementVerificationMessage', agreementVerificationMessage({ ...pids(withPid), credential: signed }));
     });
@@ -346,7 +348,7 @@ export function createNegotiationService(ctx: ConnectorContext, options: Negotia
       await store.transaction((trx) => terminateInTx(trx, n, [reason], true));
       return store.get(id);
     }
-    await store.transaction((trx) => agreeInTx(trx, n, 'REQUESTED'));
+    await store.transaction((trx) => agreeInTx(trx, n, 'REQUESTED', n.presented));
     return store.get(id);
   }
 

@@ -20,6 +20,8 @@ export interface NegotiationsTable {
   /** What this side still has to do: "approval" (an operator decides). */
   pending: string | null;
   reasons: string | null;
+  /** Provider side, while an operator decides: the consumer's verified credentials as presented. */
+  presented: string | null;
   created_at: string;
   updated_at: string;
   deadline_at: string;
@@ -36,6 +38,8 @@ export interface AgreementsTable {
   credential: string;
   counter_signed: number;
   transfer_count: number;
+  /** Provider side: the consumer's credentials as presented, so their status can be checked at each transfer. */
+  consumer_credentials: string | null;
   created_at: string;
 }
 
@@ -58,6 +62,7 @@ export interface Negotiation {
   lastMessage: string | null;
   pending: string | null;
   reasons: string[];
+  presented: VerifiableCredential[];
   createdAt: string;
   updatedAt: string;
   deadlineAt: string;
@@ -74,6 +79,7 @@ export interface StoredAgreement {
   credential: VerifiableCredential;
   counterSigned: boolean;
   transferCount: number;
+  consumerCredentials: VerifiableCredential[];
   createdAt: string;
 }
 
@@ -91,6 +97,7 @@ const toNegotiation = (r: NegotiationsTable): Negotiation => ({
   lastMessage: r.last_message,
   pending: r.pending,
   reasons: r.reasons ? JSON.parse(r.reasons) : [],
+  presented: r.presented ? JSON.parse(r.presented) : [],
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   deadlineAt: r.deadline_at,
@@ -107,6 +114,7 @@ const toAgreement = (r: AgreementsTable): StoredAgreement => ({
   credential: JSON.parse(r.credential),
   counterSigned: r.counter_signed === 1,
   transferCount: Number(r.transfer_count),
+  consumerCredentials: r.consumer_credentials ? JSON.parse(r.consumer_credentials) : [],
   createdAt: r.created_at,
 });
 
@@ -117,14 +125,14 @@ export function negotiationStore(db: Kysely<Database>) {
   return {
     transaction: <T>(work: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(work),
 
-    async insert(trx: Db, n: Omit<Negotiation, 'createdAt' | 'updatedAt' | 'reasons'> & { reasons?: string[] }): Promise<void> {
+    async insert(trx: Db, n: Omit<Negotiation, 'createdAt' | 'updatedAt' | 'reasons' | 'presented'> & { reasons?: string[] }): Promise<void> {
       const now = new Date().toISOString();
       await trx
         .insertInto('negotiations')
         .values({
           id: n.id, role: n.role, consumer_pid: n.consumerPid, provider_pid: n.providerPid, state: n.state, counterparty_did: n.counterpartyDid,
           counterparty_address: n.counterpartyAddress, dataset_id: n.datasetId, offer: JSON.stringify(n.offer), agreement_id: n.agreementId,
-          last_message: n.lastMessage, pending: n.pending, reasons: n.reasons?.length ? JSON.stringify(n.reasons) : null, created_at: now, updated_at: now, deadline_at: n.deadlineAt,
+          last_message: n.lastMessage, pending: n.pending, reasons: n.reasons?.length ? JSON.stringify(n.reasons) : null, presented: null, created_at: now, updated_at: now, deadline_at: n.deadlineAt,
         })
         .execute();
     },
@@ -141,7 +149,7 @@ export function negotiationStore(db: Kysely<Database>) {
     },
 
     /** Moves a negotiation on if it is still in `from`; false when someone else moved it first. */
-    async move(trx: Db, id: string, from: NegotiationState, change: { state: NegotiationState; lastMessage?: string; pending?: string | null; reasons?: string[]; providerPid?: string; agreementId?: string; offer?: MessageOffer }): Promise<boolean> {
+    async move(trx: Db, id: string, from: NegotiationState, change: { state: NegotiationState; lastMessage?: string; pending?: string | null; reasons?: string[]; providerPid?: string; agreementId?: string; offer?: MessageOffer; presented?: VerifiableCredential[] }): Promise<boolean> {
       const result = await trx
         .updateTable('negotiations')
         .set({
@@ -153,6 +161,7 @@ export function negotiationStore(db: Kysely<Database>) {
           ...(change.providerPid ? { provider_pid: change.providerPid } : {}),
           ...(change.agreementId ? { agreement_id: change.agreementId } : {}),
           ...(change.offer ? { offer: JSON.stringify(change.offer) } : {}),
+          ...(change.presented ? { presented: JSON.stringify(change.presented) } : {}),
         })
         .where('id', '=', id)
         .where('state', '=', from)
@@ -182,7 +191,8 @@ export function negotiationStore(db: Kysely<Database>) {
         .insertInto('agreements')
         .values({
           id: a.id, negotiation_id: a.negotiationId, role: a.role, provider_did: a.providerDid, consumer_did: a.consumerDid, dataset_id: a.datasetId,
-          agreement: JSON.stringify(a.agreement), credential: JSON.stringify(a.credential), counter_signed: a.counterSigned ? 1 : 0, transfer_count: 0, created_at: new Date().toISOString(),
+          agreement: JSON.stringify(a.agreement), credential: JSON.stringify(a.credential), counter_signed: a.counterSigned ? 1 : 0, transfer_count: 0,
+          consumer_credentials: JSON.stringify(a.consumerCredentials), created_at: new Date().toISOString(),
         })
         .execute();
     },

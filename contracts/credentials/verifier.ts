@@ -25,7 +25,8 @@ export interface Rejection {
 }
 
 export type CredentialCheck = { verified: true; credential: VerifiedCredential } | ({ verified: false } & Rejection);
-export type PresentationCheck = { verified: true; holder: string; credentials: VerifiedCredential[] } | ({ verified: false } & Rejection);
+/** A verified presentation: the credentials' claims, and the credentials as presented (to re-check their status later). */
+export type PresentationCheck = { verified: true; holder: string; credentials: VerifiedCredential[]; presented: VerifiableCredential[] } | ({ verified: false } & Rejection);
 
 export interface TrustedIssuer {
   did: string;
@@ -172,7 +173,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       if (!result.verified) return result;
       credentials.push(result.credential);
     }
-    return { verified: true, holder, credentials };
+    return { verified: true, holder, credentials, presented: asArray(presentation.verifiableCredential) };
   }
 
   return { verifyCredential, verifyPresentation };

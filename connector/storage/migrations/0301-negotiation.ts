@@ -19,6 +19,7 @@ export const negotiation: Migration = {
       .addColumn('last_message', 'varchar(80)')
       .addColumn('pending', 'varchar(20)')
       .addColumn('reasons', 'text')
+      .addColumn('presented', 'text')
       .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
       .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
       .addColumn('deadline_at', 'varchar(40)', (c) => c.notNull())
@@ -37,6 +38,7 @@ export const negotiation: Migration = {
       .addColumn('credential', 'text', (c) => c.notNull())
       .addColumn('counter_signed', 'integer', (c) => c.notNull())
       .addColumn('transfer_count', 'integer', (c) => c.notNull())
+      .addColumn('consumer_credentials', 'text')
       .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
       .execute();
   },
