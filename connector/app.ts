@@ -22,6 +22,8 @@ import { publicCatalogRoutes } from './catalog/public-routes.ts';
 import { catalogManagementRoutes } from './catalog/management-routes.ts';
 import { createCrawler } from './catalog/crawler.ts';
 import { federatedCatalogRoutes } from './catalog/federated-routes.ts';
+import { createTransferService } from './transfer/transfer-service.ts';
+import { dataPlaneRoutes, transferDspRoutes, transferManagementRoutes } from './transfer/routes.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,14 +34,14 @@ export function createApp(ctx: ConnectorContext): Hono {
   const app = new Hono();
   app.use(requestId({ headerName: 'X-Request-Id', generator: () => crypto.randomUUID() }));
   app.use(accessLog(ctx.logger, ctx.metrics));
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new HttpProblem(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new HttpProblem(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  // Pushed datasets stream to disk with their digest checked; every other body is small JSON.
+  app.use((c, next) => (c.req.method === 'PUT' && c.req.path.startsWith('/data/incoming/') ? next() : limit(c, next)));
 
   app.route('/', wellKnownRoutes(ctx));
   app.route('/', healthRoutes(ctx));
@@ -54,6 +56,15 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/dsp/2025-1', catalogDspRoutes(ctx, catalog));
   const negotiations = createNegotiationService(ctx, { offers: { findOffer: (id) => ctx.offers.findOffer(id) }, policy: odrlPolicyEngine });
   app.route('/dsp/2025-1', negotiationDspRoutes(ctx, negotiations));
+  const transfers = createTransferService(ctx);
+  app.route('/dsp/2025-1', transferDspRoutes(ctx, transfers));
+  app.route('/', dataPlaneRoutes(ctx, transfers));
+  const housekeeping = setInterval(() => void transfers.housekeeping().catch((error) => ctx.logger.error('transfer housekeeping failed', { error })), ctx.config.enforcementIntervalSeconds * 1000);
+  housekeeping.unref();
+  ctx.onShutdown(() => {
+    clearInterval(housekeeping);
+    transfers.stopJobs();
+  });
   const expiry = setInterval(() => void negotiations.expireOverdue().catch((error) => ctx.logger.error('negotiation expiry failed', { error })), 5000);
   expiry.unref();
   ctx.onShutdown(() => clearInterval(expiry));
@@ -68,6 +79,7 @@ export function createApp(ctx: ConnectorContext): Hono {
   crawler.schedule(ctx.config.catalogCrawlIntervalSeconds * 1000);
   app.route('/api', federatedCatalogRoutes(ctx, crawler));
   app.route('/api', negotiationManagementRoutes(ctx, negotiations));
+  app.route('/api', transferManagementRoutes(ctx, transfers));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

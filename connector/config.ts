@@ -53,6 +53,8 @@ const ConfigSchema = z
     statusListCacheTtlSeconds: z.number().int().min(0).default(30),
     /** How often the federated catalog crawls its peers; 0 crawls only on demand. */
     catalogCrawlIntervalSeconds: z.number().int().min(0).default(300),
+    /** How often transfers are re-checked against their agreements (and delete duties honoured). */
+    enforcementIntervalSeconds: z.number().int().min(1).default(10),
     /** Governance authority only: how long the credentials it issues are valid by default. */
     credentialValidityDays: z.number().int().min(1).default(365),
     logLevel: z.enum(LOG_LEVELS).default('info'),

@@ -5,6 +5,7 @@ import { outbox } from './migrations/0002-outbox.ts';
 import { catalog } from './migrations/0101-catalog.ts';
 import { trust } from './migrations/0201-trust.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
+import { transfer } from './migrations/0401-transfer.ts';
 
 /**
  * In-code migrations, applied in name order at start-up. One set serves both dialects: keep to column
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0101_catalog': catalog,
   '0201_trust': trust,
   '0301_negotiation': negotiation,
+  '0401_transfer': transfer,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

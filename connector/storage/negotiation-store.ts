@@ -211,8 +211,8 @@ export function negotiationStore(db: Kysely<Database>) {
     },
 
     /** Counts one transfer under an agreement (the data plane's usage counter). */
-    async countTransfer(id: string): Promise<void> {
-      await db.updateTable('agreements').set({ transfer_count: sql<number>`transfer_count + 1` }).where('id', '=', id).execute();
+    async countTransfer(id: string, trx: Db = db): Promise<void> {
+      await trx.updateTable('agreements').set({ transfer_count: sql<number>`transfer_count + 1` }).where('id', '=', id).execute();
     },
   };
 }

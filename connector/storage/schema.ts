@@ -2,6 +2,7 @@ import type { OutboxTables } from './outbox-store.ts';
 import type { TrustTables } from './trust-store.ts';
 import type { NegotiationTables } from './negotiation-store.ts';
 import type { CatalogTables } from './catalog-store.ts';
+import type { TransferTables } from './transfer-store.ts';
 
 /**
  * The one Database interface that types every table. Each capability declares its tables in its own
@@ -19,4 +20,4 @@ export interface FoundationTables {
   connector_meta: ConnectorMetaTable;
 }
 
-export interface Database extends FoundationTables, OutboxTables, TrustTables, NegotiationTables, CatalogTables {}
+export interface Database extends FoundationTables, OutboxTables, TrustTables, NegotiationTables, CatalogTables, TransferTables {}

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
  * regular files in name order (so its length and digest are known before a byte is sent, and any byte range
  * can be produced without building the archive).
  */
-export type Segment = { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; path: string; size: number };
+export type Segment = { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; path: string; size: number } | { kind: 'http'; url: string; size: number };
 
 export interface Payload {
   /** File name the consumer stores it under. */
@@ -95,6 +95,8 @@ const CHUNK = 1024 * 1024;
  * is read only when the consumer of the stream asks), each chunk a fresh buffer handed over without copying.
  */
 export function payloadStream(payload: Payload, start = 0, end = payload.size): ReadableStream<Uint8Array> {
+  const [only] = payload.segments;
+  if (only?.kind === 'http') return httpStream(only.url, start, end);
   let index = 0;
   let offset = 0; // payload offset where segments[index] begins
   let position = start;
@@ -117,6 +119,7 @@ export function payloadStream(payload: Payload, start = 0, end = payload.size): 
       const want = Math.min(segLength(segment) - within, end - position, CHUNK);
       let chunk: Uint8Array;
       if (segment.kind === 'bytes') chunk = segment.data.subarray(within, within + want);
+      else if (segment.kind === 'http') throw new Error('an HTTP source is streamed on its own');
       else {
         if (handlePath !== segment.path) {
           await close();
@@ -140,6 +143,59 @@ export function payloadStream(payload: Payload, start = 0, end = payload.size): 
 
 function segLength(segment: Segment): number {
   return segment.kind === 'bytes' ? segment.data.length : segment.size;
+}
+
+/**
+ * An HTTP(S) source, streamed through on every pull: its size and digest are learnt once, when the transfer
+ * starts, by reading it through; a source that changes afterwards fails the consumer's digest check.
+ */
+export async function httpPayload(url: string, name: string): Promise<Payload> {
+  const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(30_000) });
+  if (!response.ok || !response.body) throw new Error(`the source ${new URL(url).host} answered HTTP ${response.status}`);
+  let size = 0;
+  const hash = createHash('sha256');
+  for await (const chunk of response.body) {
+    size += chunk.length;
+    hash.update(chunk);
+  }
+  const fingerprint = `${url}#${size}#${hash.digest('base64')}`;
+  const payload: Payload = { name, mediaType: response.headers.get('content-type') ?? 'application/octet-stream', size, segments: [{ kind: 'http', url, size }], fingerprint };
+  digests.set(fingerprint, fingerprint.split('#').pop()!);
+  return payload;
+}
+
+/** The bytes of an HTTP source from `start`, asking the source for that range (or skipping up to it). */
+function httpStream(url: string, start: number, end: number): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let position = 0;
+  return new ReadableStream<Uint8Array>({
+    async start() {
+      const response = await fetch(url, { headers: start > 0 ? { range: `bytes=${start}-${end - 1}` } : {}, redirect: 'follow' });
+      if (!response.ok || !response.body) throw new Error(`the source answered HTTP ${response.status}`);
+      position = response.status === 206 ? start : 0;
+      reader = response.body.getReader();
+    },
+    async pull(controller) {
+      for (;;) {
+        const { done, value } = await reader!.read();
+        if (done || position >= end) {
+          controller.close();
+          await reader!.cancel().catch(() => undefined);
+          return;
+        }
+        const from = Math.max(0, start - position);
+        const to = Math.min(value.length, end - position);
+        position += value.length;
+        if (to > from) {
+          controller.enqueue(from === 0 && to === value.length ? value : value.subarray(from, to));
+          return;
+        }
+      }
+    },
+    async cancel() {
+      await reader?.cancel().catch(() => undefined);
+    },
+  });
 }
 
 const digests = new Map<string, string>();

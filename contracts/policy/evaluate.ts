@@ -226,6 +226,16 @@ function dutiesOf(rule: Json, scope: Scope, reasons: string[]): Duty[] {
 const isNotUnderstood = (reason: string) => reason.includes('not understood') || reason.includes('has no leftOperand') || reason.includes('needs a list of constraints');
 const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
+/**
+ * Every duty a policy imposes (on its permissions and as obligations), with due dates counted from
+ * `agreementStart`: what a consumer must honour whether or not the permission still holds.
+ */
+export function policyDuties(policy: Json, agreementStart: Date): Duty[] {
+  const scope: Scope = { request: { credentials: [], consumerDid: '', datasetId: '', healthCategories: [], now: agreementStart, transferCount: 0, agreementStart }, claims: claimsOf([], '') };
+  const ignored: string[] = [];
+  return [...(asList(policy.permission) as Json[]).flatMap((p) => dutiesOf(p, scope, ignored)), ...dutiesOf({ obligation: policy.obligation }, scope, ignored)];
+}
+
 /** Decides a request under an ODRL policy (an Offer or Agreement in DSP JSON). */
 export function evaluatePolicy(policy: Json, request: PolicyRequest): PolicyDecision {
   const scope: Scope = { request, claims: claimsOf(request.credentials, request.consumerDid) };
