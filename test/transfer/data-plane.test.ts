@@ -1,0 +1,134 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/connectors.ts';
+import { payloadOf } from '../../connector/transfer/payload.ts';
+import { IntegrityError, pullToFile, reprDigest, servePayload } from '../../connector/transfer/data-plane.ts';
+import { payloadDigest } from '../../connector/transfer/payload.ts';
+import { resolveDataSource } from '../../connector/catalog/data-source.ts';
+
+const servers: Server[] = [];
+afterAll(() => servers.forEach((s) => s.closeAllConnections() || s.close()));
+
+/** Serves `bytes` like the data plane does; `fault(request number)` may cut the body after some bytes or lie about the digest. */
+async function serve(bytes: Buffer, fault: (n: number) => { cutAfter?: number; digest?: string } = () => ({})): Promise<{ url: string; ranges: (string | undefined)[] }> {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'data.bin'), bytes);
+  const payload = await payloadOf(join(dir, 'data.bin'), 'data.bin');
+  const digest = await payloadDigest(payload);
+  const ranges: (string | undefined)[] = [];
+  const server = createServer(async (req, res) => {
+    if (req.headers.authorization !== 'Bearer secret') return void res.writeHead(401).end();
+    ranges.push(req.headers.range);
+    const plan = fault(ranges.length);
+    const response = servePayload(payload, plan.digest ?? digest, req.headers.range);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    let sent = 0;
+    for await (const chunk of response.body ?? []) {
+      if (plan.cutAfter !== undefined && sent + chunk.length > plan.cutAfter) {
+        res.write(chunk.subarray(0, plan.cutAfter - sent));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        res.destroy();
+        return;
+      }
+      res.write(chunk);
+      sent += chunk.length;
+    }
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/data/x`, ranges };
+}
+
+describe('pulling with resume and digest checking', () => {
+  const bytes = randomBytes(8 * 1024 * 1024);
+
+  it('resumes with a Range request after a cut connection and verifies the whole', async () => {
+    const { url, ranges } = await serve(bytes, (n) => (n === 1 ? { cutAfter: 3 * 1024 * 1024 + 7 } : {}));
+    const destination = join(tempDir(), 'out.bin');
+    const result = await pullToFile({ url, token: 'secret', destination });
+    expect(ranges).toEqual([undefined, `bytes=${3 * 1024 * 1024 + 7}-`]);
+    expect(result.size).toBe(bytes.length);
+    expect(readFileSync(destination).equals(bytes)).toBe(true);
+    expect(existsSync(`${destination}.partial`)).toBe(false);
+  });
+
+  it('resumes from a partial file left by an earlier run', async () => {
+    const { url, ranges } = await serve(bytes);
+    const destination = join(tempDir(), 'out.bin');
+    writeFileSync(`${destination}.partial`, bytes.subarray(0, 1_000_000));
+    await pullToFile({ url, token: 'secret', destination });
+    expect(ranges).toEqual(['bytes=1000000-']);
+    expect(readFileSync(destination).equals(bytes)).toBe(true);
+  });
+
+  it('catches a digest mismatch: nothing is presented as complete and the partial file is gone', async () => {
+    const wrong = createHash('sha256').update('something else').digest('base64');
+    const { url } = await serve(bytes, () => ({ digest: wrong }));
+    const destination = join(tempDir(), 'out.bin');
+    await expect(pullToFile({ url, token: 'secret', destination })).rejects.toBeInstanceOf(IntegrityError);
+    expect(existsSync(destination)).toBe(false);
+    expect(existsSync(`${destination}.partial`)).toBe(false);
+  });
+
+  it('gives up on a refused token without retrying', async () => {
+    const { url, ranges } = await serve(bytes);
+    await expect(pullToFile({ url, token: 'wrong', destination: join(tempDir(), 'out.bin') })).rejects.toThrow(/HTTP 401/);
+    expect(ranges).toEqual([]);
+  });
+});
+
+describe('serving byte ranges (RFC 9110) with Repr-Digest (RFC 9530)', () => {
+  it('answers 200, 206 with Content-Range, and 416 for a range beyond the end', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'f'), Buffer.from('0123456789'));
+    const payload = await payloadOf(join(dir, 'f'), 'f');
+    const digest = await payloadDigest(payload);
+    const whole = servePayload(payload, digest, undefined);
+    expect([whole.status, whole.headers.get('content-length'), whole.headers.get('repr-digest')]).toEqual([200, '10', reprDigest(digest)]);
+    const part = servePayload(payload, digest, 'bytes=2-5');
+    expect([part.status, part.headers.get('content-range'), await part.text()]).toEqual([206, 'bytes 2-5/10', '2345']);
+    expect(await servePayload(payload, digest, 'bytes=-3').text()).toBe('789');
+    expect(await servePayload(payload, digest, 'bytes=7-').text()).toBe('789');
+    const beyond = servePayload(payload, digest, 'bytes=10-');
+    expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, 'bytes */10']);
+  });
+
+  it('serves a folder as a tar archive whose ranges match the whole', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'a.ndjson'), randomBytes(700));
+    writeFileSync(join(dir, 'sub', 'b.csv'), randomBytes(1500));
+    const payload = await payloadOf(dir, 'cohort');
+    expect(payload).toMatchObject({ name: 'cohort.tar', mediaType: 'application/x-tar', size: 512 + 1024 + 512 + 1536 + 1024 });
+    const whole = Buffer.from(await servePayload(payload, await payloadDigest(payload), undefined).arrayBuffer());
+    const tail = Buffer.from(await servePayload(payload, '', 'bytes=1000-').arrayBuffer());
+    expect(tail.equals(whole.subarray(1000))).toBe(true);
+    expect(whole.subarray(257, 262).toString()).toBe('ustar');
+  });
+});
+
+describe('nothing outside the data root can be reached', () => {
+  it('refuses "..", absolute paths and symlinks that lead out; a folder never serves a symlink', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    writeFileSync(join(outside, 'secret.txt'), 'patient data elsewhere');
+    mkdirSync(join(root, 'cohort'));
+    writeFileSync(join(root, 'cohort', 'ok.ndjson'), '{}');
+    symlinkSync(join(outside, 'secret.txt'), join(root, 'cohort', 'link.txt'));
+    symlinkSync(outside, join(root, 'escape'));
+    for (const path of ['../x', 'cohort/../../etc/passwd', '/etc/passwd', 'escape', 'escape/secret.txt', 'cohort/link.txt']) {
+      expect(() => resolveDataSource(root, { kind: 'file', path }), path).toThrow(/data root|relative path/);
+    }
+    const folder = resolveDataSource(root, { kind: 'file', path: 'cohort' });
+    const payload = await payloadOf((folder as { path: string }).path, 'cohort');
+    const tar = Buffer.from(await servePayload(payload, '', undefined).arrayBuffer());
+    expect(tar.includes('ok.ndjson')).toBe(true);
+    expect(tar.includes('link.txt')).toBe(false);
+    expect(tar.includes('patient data elsewhere')).toBe(false);
+  });
+});

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { managementFetch } from '../support/connectors.ts';
+import { jsonOf } from '../support/http.ts';
+import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
+import { exampleDataset } from '../catalog/support.ts';
+import { agreementFor, researchOffer, startTransfer, waitForTransfer } from './support.ts';
+
+const closers: (() => void)[] = [];
+afterAll(() => closers.forEach((close) => close()));
+
+/** An HTTP data source that serves its bytes whole the first time (when the provider measures it), then stalls mid-body until released. */
+async function stallingSource() {
+  const bytes = randomBytes(2 * 1024 * 1024);
+  let requests = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let pulling!: () => void;
+  const pullStarted = new Promise<void>((resolve) => (pulling = resolve));
+  const server = createServer(async (req, res) => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) });
+    if (requests === 1) return void res.end(bytes);
+    res.write(bytes.subarray(0, 256 * 1024));
+    pulling();
+    await released;
+    res.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => {
+    release();
+    server.closeAllConnections();
+    server.close();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cohort.bin`, pullStarted, release };
+}
+
+async function revokePermits(trio: Trio) {
+  const { credentials } = await jsonOf(await managementFetch(trio.authority, `/credentials?subject=${encodeURIComponent(trio.institute.did)}&type=DataPermitCredential`));
+  for (const c of credentials.filter((c: any) => !c.revokedAt)) await managementFetch(trio.authority, `/credentials/${encodeURIComponent(c.id)}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'permit withdrawn' }) });
+}
+
+async function inFlightTransfer(trio: Trio) {
+  const source = await stallingSource();
+  const dataset = exampleDataset(trio.hospital, {
+    offers: [researchOffer()],
+    source: { kind: 'http', url: source.url },
+    distributions: [{ format: 'http://publications.europa.eu/resource/authority/file-type/BIN', mediaType: 'http://www.iana.org/assignments/media-types/application/octet-stream', byteSize: 2 * 1024 * 1024 }],
+  });
+  const agreementId = await agreementFor(trio, dataset);
+  const transfer = await startTransfer(trio.institute, agreementId);
+  await source.pullStarted;
+  return { source, transfer };
+}
+
+describe('the agreement is enforced while data flows', () => {
+  it('each pull checks the agreement: after a revocation, the resumed pull is refused and the transfer ends', async () => {
+    const trio = await startTrio({ hospital: { enforcementIntervalSeconds: 3600 } });
+    await onboard(trio);
+    const { source, transfer } = await inFlightTransfer(trio);
+    await revokePermits(trio);
+    source.release();
+    const ended = await waitForTransfer(trio.institute, transfer.id, ['TERMINATED', 'COMPLETED']);
+    expect(ended.state).toBe('TERMINATED');
+    expect(ended.reasons.join(' ')).toMatch(/HTTP 403.*DataPermitCredential is no longer valid: revoked/);
+    expect(ended.receivedPath).toBeNull();
+    expect((await managementFetch(trio.institute, `/transfers/${encodeURIComponent(transfer.id)}/data`)).status).toBe(404);
+  });
+
+  it('a scheduled check terminates a transfer whose agreement no longer holds, and tells the consumer', async () => {
+    const trio = await startTrio({ hospital: { enforcementIntervalSeconds: 1 } });
+    await onboard(trio);
+    const { transfer } = await inFlightTransfer(trio);
+    await revokePermits(trio);
+    const ended = await waitForTransfer(trio.institute, transfer.id, ['TERMINATED', 'COMPLETED']);
+    expect(ended.state).toBe('TERMINATED');
+    expect(ended.reasons[0]).toBe(`terminated by ${trio.hospital.did} (agreement)`);
+    expect(ended.reasons.join(' ')).toMatch(/revoked/);
+  });
+});
+
+describe('delete duties', () => {
+  it('the consumer deletes the received data when the agreement says, and records that it did', async () => {
+    const trio = await startTrio({ institute: { enforcementIntervalSeconds: 1 } });
+    await onboard(trio);
+    const offer = researchOffer();
+    (offer.permission![0] as any).duty = [{ action: 'delete', constraint: [{ leftOperand: 'elapsedTime', operator: 'eq', rightOperand: 'PT3S' }] }];
+    const agreementId = await agreementFor(trio, exampleDataset(trio.hospital, { offers: [offer] }));
+    const done = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
+    expect(done.state).toBe('COMPLETED');
+    expect(existsSync(done.receivedPath)).toBe(true);
+    let after: any;
+    for (let i = 0; i < 100 && !after?.deletedAt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await jsonOf(await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}`));
+    }
+    expect(after.deletedAt).toBeTruthy();
+    expect(existsSync(done.receivedPath)).toBe(false);
+    expect((await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}/data`)).status).toBe(404);
+  });
+});
