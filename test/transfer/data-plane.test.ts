@@ -11,7 +11,12 @@ import { payloadDigest } from '../../connector/transfer/payload.ts';
 import { resolveDataSource } from '../../connector/catalog/data-source.ts';
 
 const servers: Server[] = [];
-afterAll(() => servers.forEach((s) => s.closeAllConnections() || s.close()));
+afterAll(() => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
 
 /** Serves `bytes` like the data plane does; `fault(request number)` may cut the body after some bytes or lie about the digest. */
 async function serve(bytes: Buffer, fault: (n: number) => { cutAfter?: number; digest?: string } = () => ({})): Promise<{ url: string; ranges: (string | undefined)[] }> {
