@@ -1,8 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { ConnectorConfig } from './config.ts';
@@ -88,7 +89,8 @@ async function assembleContext(
   const trust = await createTrustServices({ config, did, keyId, key, didResolver, documentLoader, rememberTokenId: seenTokenIds.remember });
   // Every peer request carries a self-issued ID token for its audience.
   const dspFetch = dspFetchWith(async (request) => trust.authorizationFor(request));
-  const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, parts.outboxOptions);
+  const sender = `sender-${createHash('sha256').update(`${hostname()}\0${resolve(config.dataDir)}\0${did}`).digest('base64url').slice(0, 16)}`;
+  const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, { owner: sender, ...parts.outboxOptions });
   return {
     config: { ...config, publicUrl },
     logger,

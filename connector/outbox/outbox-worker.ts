@@ -20,7 +20,11 @@ export interface DeliveryHandlers {
 }
 
 export interface OutboxOptions {
-  /** Identifies this process in leases (default: a random id per start). */
+  /**
+   * Identifies this sender in leases. The connector passes one stable per installation (host and data
+   * directory), so after a crash the restarted process takes back its leases at once instead of waiting
+   * them out. Default: a random id per start.
+   */
   owner?: string;
   pollMs?: number;
   leaseMs?: number;

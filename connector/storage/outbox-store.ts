@@ -112,7 +112,11 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
       return id;
     },
 
-    /** Claims up to `limit` due messages for `owner` until `leaseUntil`. */
+    /**
+     * Claims up to `limit` due messages for `owner` until `leaseUntil`: unleased ones, ones whose lease ran
+     * out, and ones `owner` itself still holds (a restarted process reclaims what it held when it died, since
+     * one sender runs one round at a time).
+     */
     async claimDue(owner: string, limit: number, now: Date, leaseUntil: Date): Promise<OutboxMessage[]> {
       const nowIso = now.toISOString();
       const due = db
@@ -120,7 +124,7 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
         .select('o.id')
         .where('o.state', '=', 'pending')
         .where('o.next_attempt_at', '<=', nowIso)
-        .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<', nowIso)]))
+        .where((eb) => eb.or([eb('o.lease_until', 'is', null), eb('o.lease_until', '<', nowIso), eb('o.lease_owner', '=', owner)]))
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(

@@ -114,6 +114,25 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     await second.close();
   });
 
+  it('a sender restarted after a crash takes back its own leases at once; another sender waits them out', async () => {
+    const peer = await startFakePeer(() => ({ status: 200 }));
+    const where = await location();
+    const dataDir = tempDir();
+    const crashed = await openDatabase(where, dataDir);
+    const before = outboxOn(crashed, { ...FAST, owner: 'host-a', leaseMs: 60_000 });
+    await before.outbox.enqueue(crashed.db, message(peer.url, 'p1', 1));
+    // The process dies holding the lease: claimed, never marked.
+    expect(await before.store.claimDue('host-a', 10, new Date(), new Date(Date.now() + 60_000))).toHaveLength(1);
+    await crashed.close();
+    const reopened = await openDatabase(where, dataDir);
+    const other = outboxOn(reopened, { ...FAST, owner: 'host-b' });
+    expect(await other.outbox.runOnce()).toBe(0);
+    const restarted = outboxOn(reopened, { ...FAST, owner: 'host-a' });
+    expect(await restarted.outbox.runOnce()).toBe(1);
+    expect(peer.requests).toHaveLength(1);
+    await reopened.close();
+  });
+
   it('two senders sharing the database never send the same message twice, and keep each process in order', async () => {
     const peer = await startFakePeer(async () => {
       await new Promise((resolve) => setTimeout(resolve, 2));
