@@ -23,7 +23,7 @@ import { catalogManagementRoutes } from './catalog/management-routes.ts';
 import { createCrawler } from './catalog/crawler.ts';
 import { federatedCatalogRoutes } from './catalog/federated-routes.ts';
 import { createTransferService } from './transfer/transfer-service.ts';
-import { dataPlaneRoutes, transferDspRoutes, transferManagementRoutes } from './transfer/routes.ts';
+import { dataPullRoute, dataPushRoutes, transferDspRoutes, transferManagementRoutes } from './transfer/routes.ts';
 import type { ConnectorContext } from './context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,7 +33,7 @@ export const API_VERSION = '0.1.0';
 export function createApp(ctx: ConnectorContext): Hono {
   const app = new Hono();
   app.use(requestId({ headerName: 'X-Request-Id', generator: () => crypto.randomUUID() }));
-  app.use(accessLog(ctx.logger, ctx.metrics));
+  app.use(accessLog(ctx.observeRequest));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -58,7 +58,8 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/dsp/2025-1', negotiationDspRoutes(ctx, negotiations));
   const transfers = createTransferService(ctx);
   app.route('/dsp/2025-1', transferDspRoutes(ctx, transfers));
-  app.route('/', dataPlaneRoutes(ctx, transfers));
+  app.route('/', dataPushRoutes(ctx, transfers));
+  ctx.rawRoutes.push(dataPullRoute(ctx, transfers));
   const housekeeping = setInterval(() => void transfers.housekeeping().catch((error) => ctx.logger.error('transfer housekeeping failed', { error })), ctx.config.enforcementIntervalSeconds * 1000);
   housekeeping.unref();
   ctx.onShutdown(() => {

@@ -7,13 +7,18 @@ import type { ConnectorDatabase } from './storage/database.ts';
 import type { MetaStore } from './storage/meta-store.ts';
 import type { DocumentLoader } from '../vocab/document-loader.ts';
 import type { DspFetch } from './http/dsp-client.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricsRegistry } from './http/metrics.ts';
+import type { AnsweredRequest } from './http/middleware.ts';
 import type { Outbox } from './outbox/outbox-worker.ts';
 import type { OpenApiRegistry } from './http/openapi.ts';
 import type { DashboardRegistry } from './dashboard/sections.ts';
 import type { TrustServices } from './trust/trust-services.ts';
 import type { WalletStore } from './storage/trust-store.ts';
 import type { OfferCatalog } from './negotiation/ports.ts';
+
+/** Answers the request and returns true, or returns false (synchronously) to leave it to the next handler. */
+export type RawRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** Everything a route or worker of one running connector needs, built once at start-up. */
 export interface ConnectorContext {
@@ -46,6 +51,10 @@ export interface ConnectorContext {
   dashboard: DashboardRegistry;
   /** Prometheus metrics served at /metrics; capabilities register their own counters here. */
   metrics: MetricsRegistry;
+  /** Access log line and request metrics for one answered request (Hono middleware and raw routes share it). */
+  observeRequest(answered: AnsweredRequest): void;
+  /** Routes answered on the raw Node request before Hono sees it: bulk data that must stream at disk speed. */
+  rawRoutes: RawRoute[];
   /** Work to stop before the database closes (background workers, timers), run in reverse order. */
   onShutdown(hook: () => Promise<void> | void): void;
 }

@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { ConnectorConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -17,11 +17,12 @@ import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
 import { MetricsRegistry } from './http/metrics.ts';
+import { requestObserver } from './http/middleware.ts';
 import { OpenApiRegistry } from './http/openapi.ts';
 import { DashboardRegistry } from './dashboard/sections.ts';
 import { createOutbox, type OutboxOptions } from './outbox/outbox-worker.ts';
 import { outboxStore } from './storage/outbox-store.ts';
-import type { ConnectorContext } from './context.ts';
+import type { ConnectorContext, RawRoute } from './context.ts';
 import { createTrustServices } from './trust/trust-services.ts';
 import { seenTokenIdStore, walletStore } from './storage/trust-store.ts';
 
@@ -109,6 +110,8 @@ async function assembleContext(
     dspFetch,
     outbox,
     metrics,
+    observeRequest: requestObserver(logger, metrics),
+    rawRoutes: [],
     openapi: new OpenApiRegistry(),
     dashboard: new DashboardRegistry(),
     onShutdown: (hook) => void shutdownHooks.push(hook),
@@ -161,9 +164,12 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
   const database = await openDatabase(config.database, config.dataDir);
 
   let handler: Hono | undefined;
-  const server = createAdaptorServer({
-    fetch: (request, env) => (handler ? handler.fetch(request, env) : new Response('Starting', { status: 503 })),
-  }) as Server;
+  let rawRoutes: RawRoute[] = [];
+  const honoListener = getRequestListener((request, env) => (handler ? handler.fetch(request, env) : new Response('Starting', { status: 503 })));
+  // Bulk data routes answer on the raw Node request; everything else goes through Hono.
+  const server = createServer((req, res) => {
+    if (!rawRoutes.some((route) => route(req, res))) void honoListener(req, res);
+  });
   const shutdownHooks: (() => Promise<void> | void)[] = [];
   const close = shutdown(server, database, logger, shutdownHooks, options.shutdownTimeoutMs ?? 10_000);
   let port: number;
@@ -172,6 +178,7 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     port = await listen(server, config.port, config.host);
     ctx = await assembleContext(config, config.publicUrl ?? defaultPublicUrl(config.host, port), { logger, key, apiKey, database, outboxOptions: options.outbox }, shutdownHooks);
     handler = createApp(ctx);
+    rawRoutes = ctx.rawRoutes;
     ctx.outbox.start();
     ctx.onShutdown(() => ctx.outbox.stop());
   } catch (error) {

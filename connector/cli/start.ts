@@ -3,6 +3,13 @@ import { loadConfigFile } from '../config.ts';
 import { startConnector } from '../server.ts';
 import { UsageError } from './usage-error.ts';
 
+/**
+ * Node flags a connector process runs with (package.json scripts, the hdc shebang, spawned connectors): a
+ * 4 MB young generation instead of V8's default keeps a connector's resident memory about 45 MB lower at the
+ * same speed (measured on catalog publication and bulk transfers; see README, Benchmarks).
+ */
+export const CONNECTOR_NODE_FLAGS = ['--max-semi-space-size=4'];
+
 export const START_USAGE = `Usage: hdc start --config <file.json>   (or: npm start -- --config <file.json>)
   Runs one connector until SIGTERM or SIGINT, then stops gracefully.
   Environment overrides: CONNECTOR_PORT, CONNECTOR_HOST, CONNECTOR_PUBLIC_URL, CONNECTOR_DATA_DIR,

@@ -4,26 +4,41 @@ import { HttpProblem } from './errors.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from './metrics.ts';
 
+export interface AnsweredRequest {
+  requestId: string | undefined;
+  method: string;
+  path: string;
+  /** The route pattern, for metric labels (never the concrete path). */
+  route: string;
+  status: number;
+  seconds: number;
+}
+
 /**
  * One access-log line per request (method, path but never the query string, which may carry tokens,
- * status, duration) and the request metrics, labelled by route pattern.
+ * status, duration) and the request metrics, labelled by route pattern. Shared by Hono and raw Node routes.
  */
-export function accessLog(logger: Logger, metrics: MetricsRegistry): MiddlewareHandler {
+export function requestObserver(logger: Logger, metrics: MetricsRegistry): (answered: AnsweredRequest) => void {
   const requests = metrics.counter('hdc_http_requests_total', 'HTTP requests answered, by method, route pattern and status');
   const durations = metrics.histogram('hdc_http_request_duration_seconds', 'Time to answer HTTP requests, by method and route pattern');
+  return ({ requestId, method, path, route, status, seconds }) => {
+    requests.inc({ method, route, status: String(status) });
+    durations.observe(seconds, { method, route });
+    logger.info('request', { requestId, method, path, status, ms: Math.round(seconds * 10_000) / 10 });
+  };
+}
+
+export function accessLog(observe: (answered: AnsweredRequest) => void): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
     await next();
-    const seconds = (performance.now() - started) / 1000;
-    const route = c.res.status === 404 ? '(unmatched)' : c.req.routePath;
-    requests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    durations.observe(seconds, { method: c.req.method, route });
-    logger.info('request', {
+    observe({
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,
+      route: c.res.status === 404 ? '(unmatched)' : c.req.routePath,
       status: c.res.status,
-      ms: Math.round(seconds * 10_000) / 10,
+      seconds: (performance.now() - started) / 1000,
     });
   };
 }

@@ -1,8 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { createHash, timingSafeEqual, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { dirname } from 'node:path';
-import { payloadStream, type Payload } from './payload.ts';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { CHUNK, payloadReadable, type Payload } from './payload.ts';
+import { reclaimAfter } from './reclaim.ts';
 
 /**
  * The data plane's HTTP mechanics: serving a payload with Content-Length, RFC 9530 Repr-Digest and byte
@@ -28,8 +33,16 @@ export function tokenMatches(presented: string | undefined, hash: string | null)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A 200 with the whole payload, a 206 for a satisfiable single byte range, a 416 otherwise. */
-export function servePayload(payload: Payload, digest: string, range: string | undefined): Response {
+export interface ServePlan {
+  status: 200 | 206 | 416;
+  headers: Record<string, string>;
+  /** Payload bytes to send: [start, end). */
+  start: number;
+  end: number;
+}
+
+/** What to answer a GET with an optional Range: 200 with everything, 206 for one satisfiable range, 416 otherwise. */
+export function planServe(payload: Payload, digest: string, range: string | undefined): ServePlan {
   const headers: Record<string, string> = {
     'content-type': payload.mediaType,
     'content-disposition': `attachment; filename="${payload.name.replace(/["\\\r\n]/g, '_')}"`,
@@ -37,7 +50,7 @@ export function servePayload(payload: Payload, digest: string, range: string | u
     'repr-digest': reprDigest(digest),
     'cache-control': 'no-store',
   };
-  if (!range) return new Response(payloadStream(payload), { status: 200, headers: { ...headers, 'content-length': String(payload.size) } });
+  if (!range) return { status: 200, headers: { ...headers, 'content-length': String(payload.size) }, start: 0, end: payload.size };
   const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
   let start = match?.[1] ? Number(match[1]) : undefined;
   let end = match?.[2] ? Number(match[2]) + 1 : payload.size;
@@ -46,10 +59,22 @@ export function servePayload(payload: Payload, digest: string, range: string | u
     end = payload.size;
   }
   if (!match || start === undefined || start >= payload.size || end <= start) {
-    return new Response(null, { status: 416, headers: { ...headers, 'content-range': `bytes */${payload.size}` } });
+    return { status: 416, headers: { ...headers, 'content-range': `bytes */${payload.size}`, 'content-length': '0' }, start: 0, end: 0 };
   }
   end = Math.min(end, payload.size);
-  return new Response(payloadStream(payload, start, end), { status: 206, headers: { ...headers, 'content-length': String(end - start), 'content-range': `bytes ${start}-${end - 1}/${payload.size}` } });
+  return { status: 206, headers: { ...headers, 'content-length': String(end - start), 'content-range': `bytes ${start}-${end - 1}/${payload.size}` }, start, end };
+}
+
+/** Sends a planned answer on a Node response, streaming with back-pressure; resolves when the last byte is handed to the socket. */
+export async function writePayload(res: ServerResponse, payload: Payload, plan: ServePlan, headOnly = false): Promise<void> {
+  res.writeHead(plan.status, plan.headers);
+  if (headOnly || plan.end <= plan.start) {
+    res.end();
+    return;
+  }
+  const source = payloadReadable(payload, plan.start, plan.end);
+  source.on('data', (chunk: Buffer) => reclaimAfter(chunk.length));
+  await pipelineAsync(source, res);
 }
 
 export interface Progress {
@@ -62,13 +87,53 @@ export class IntegrityError extends Error {
   override name = 'IntegrityError';
 }
 
-async function hashOfFile(path: string, hash: ReturnType<typeof createHash>): Promise<number> {
+/** A failure that retrying will not cure (the provider refused, or broke the protocol). */
+class PermanentError extends Error {}
+
+async function hashOfFile(path: string, hash: Hash): Promise<number> {
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
+    reclaimAfter((chunk as Buffer).length);
   }
   return size;
+}
+
+/**
+ * One HTTP(S) request on Node's own client (no web-stream layer between socket and disk). Without `body` the
+ * request is sent at once; with one, `sent` resolves when the body has been streamed out.
+ */
+function request(url: string, options: RequestOptions, body?: Readable, signal?: AbortSignal): { sent: Promise<void>; response: Promise<IncomingMessage> } {
+  const send = new URL(url).protocol === 'https:' ? httpsRequest : httpRequest;
+  let req!: ClientRequest;
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req = send(url, { ...options, ...(signal ? { signal } : {}) }, resolve);
+    req.once('error', reject);
+  });
+  if (!body) {
+    req.end();
+    return { sent: Promise.resolve(), response };
+  }
+  return { sent: pipelineAsync(body, req), response };
+}
+
+async function textOf(res: IncomingMessage, limit = 2000): Promise<string> {
+  let text = '';
+  for await (const chunk of res) if (text.length < limit) text += chunk.toString('utf8');
+  return text.slice(0, limit);
+}
+
+/** Counts and hashes what passes through on its way to the disk. */
+function meter(onChunk: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    highWaterMark: CHUNK,
+    transform(chunk: Buffer, _encoding, done) {
+      onChunk(chunk);
+      reclaimAfter(chunk.length);
+      done(null, chunk);
+    },
+  });
 }
 
 /**
@@ -83,58 +148,59 @@ export async function pullToFile(options: {
   signal?: AbortSignal;
   attempts?: number;
   onProgress?: (progress: Progress) => void;
-  fetch?: typeof fetch;
 }): Promise<{ size: number; digest: string }> {
-  const fetchFn = options.fetch ?? fetch;
   const partial = `${options.destination}.partial`;
   mkdirSync(dirname(partial), { recursive: true });
-  let hash = createHash('sha256');
-  let received = existsSync(partial) ? await hashOfFile(partial, hash) : 0;
   let expected: string | undefined;
   let total: number | null = null;
+  let hash = createHash('sha256');
+  // What is on disk is the truth: after any failure the partial file is measured and hashed again.
+  let received = existsSync(partial) ? await hashOfFile(partial, hash) : 0;
   const started = performance.now();
   const startBytes = received;
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.attempts ?? 8); attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
+    if (attempt > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
+      hash = createHash('sha256');
+      received = existsSync(partial) ? await hashOfFile(partial, hash) : 0;
+    }
     options.signal?.throwIfAborted();
     try {
-      const response = await fetchFn(options.url, { headers: { authorization: `Bearer ${options.token}`, ...(received > 0 ? { range: `bytes=${received}-` } : {}) }, ...(options.signal ? { signal: options.signal } : {}) });
-      if (response.status === 416 && total !== null && received === total) break;
-      if (response.status !== 200 && response.status !== 206) {
-        const text = await response.text().catch(() => '');
-        const error = new Error(`the provider answered HTTP ${response.status}: ${text.slice(0, 300)}`);
-        if (response.status >= 400 && response.status < 500) throw Object.assign(error, { permanent: true });
-        throw error;
+      const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, ...(received > 0 ? { range: `bytes=${received}-` } : {}) };
+      const res = await request(options.url, { method: 'GET', headers }, undefined, options.signal).response;
+      if (res.statusCode === 416 && total !== null && received === total) {
+        res.resume();
+        break;
       }
-      const digest = parseDigest(response.headers.get('repr-digest'));
-      if (!digest) throw Object.assign(new Error('the provider sent no Repr-Digest (sha-256)'), { permanent: true });
+      if (res.statusCode !== 200 && res.statusCode !== 206) {
+        const message = `the provider answered HTTP ${res.statusCode}: ${await textOf(res, 300).catch(() => '')}`;
+        if (res.statusCode! >= 400 && res.statusCode! < 500) throw new PermanentError(message);
+        throw new Error(message);
+      }
+      const digest = parseDigest(res.headers['repr-digest'] as string | undefined);
+      if (!digest) throw new PermanentError('the provider sent no Repr-Digest (sha-256)');
       if (expected && digest !== expected) throw new IntegrityError('the provider changed the data during the transfer');
       expected = digest;
-      if (response.status === 200 && received > 0) {
+      if (res.statusCode === 200 && received > 0) {
         // The provider ignored the range: start again from the first byte.
         received = 0;
         hash = createHash('sha256');
       }
-      const range = /bytes (\d+)-(\d+)\/(\d+)/.exec(response.headers.get('content-range') ?? '');
-      total = range ? Number(range[3]) : Number(response.headers.get('content-length') ?? NaN);
-      if (range && Number(range[1]) !== received) throw new Error(`the provider resumed at byte ${range[1]}, not ${received}`);
-      const file = await open(partial, received > 0 ? 'a' : 'w');
-      try {
-        for await (const chunk of response.body!) {
-          await file.write(chunk);
-          hash.update(chunk);
-          received += chunk.length;
-          options.onProgress?.({ bytes: received, total, bytesPerSecond: ((received - startBytes) / Math.max(0.001, (performance.now() - started) / 1000)) });
-        }
-      } finally {
-        await file.close();
-      }
+      const range = /bytes (\d+)-(\d+)\/(\d+)/.exec(res.headers['content-range'] ?? '');
+      total = range ? Number(range[3]) : Number(res.headers['content-length'] ?? NaN);
+      if (range && Number(range[1]) !== received) throw new PermanentError(`the provider resumed at byte ${range[1]}, not ${received}`);
+      const count = meter((chunk) => {
+        hash.update(chunk);
+        received += chunk.length;
+        options.onProgress?.({ bytes: received, total, bytesPerSecond: (received - startBytes) / Math.max(0.001, (performance.now() - started) / 1000) });
+      });
+      await pipelineAsync(res, count, createWriteStream(partial, { flags: received > 0 ? 'a' : 'w', highWaterMark: CHUNK }));
       if (total !== null && Number.isFinite(total) && received < total) throw new Error(`the connection closed after ${received} of ${total} bytes`);
       break;
     } catch (error) {
       lastError = error;
-      if ((error as { permanent?: boolean }).permanent || error instanceof IntegrityError || options.signal?.aborted) throw error;
+      if (error instanceof PermanentError || error instanceof IntegrityError || options.signal?.aborted) throw error;
     }
   }
   if (total === null || received !== total) throw lastError instanceof Error ? lastError : new Error('the download did not complete');
@@ -149,32 +215,32 @@ export async function pullToFile(options: {
 
 /** Streams a payload to a consumer's push endpoint (PUT) with its length and digest. */
 export async function pushPayload(payload: Payload, digest: string, endpoint: string, token: string, signal?: AbortSignal): Promise<void> {
-  const response = await fetch(endpoint, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': payload.mediaType, 'content-length': String(payload.size), 'repr-digest': reprDigest(digest), 'content-disposition': `attachment; filename="${payload.name}"` },
-    body: payloadStream(payload),
-    duplex: 'half',
-    ...(signal ? { signal } : {}),
-  } as RequestInit);
-  if (!response.ok) throw new Error(`the consumer refused the data: HTTP ${response.status} ${(await response.text().catch(() => '')).slice(0, 300)}`);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': payload.mediaType, 'content-length': String(payload.size), 'repr-digest': reprDigest(digest), 'content-disposition': `attachment; filename="${payload.name.replace(/["\\\r\n]/g, '_')}"` };
+  const { sent: streamed, response } = request(endpoint, { method: 'PUT', headers }, payloadReadable(payload), signal);
+  const [sent, answered] = await Promise.allSettled([streamed, response]);
+  // A consumer that refuses may close the connection mid-body: its answer says more than the broken pipe.
+  if (answered.status === 'rejected') throw sent.status === 'rejected' ? sent.reason : answered.reason;
+  const res = answered.value;
+  if (res.statusCode! < 200 || res.statusCode! >= 300) throw new Error(`the consumer refused the data: HTTP ${res.statusCode} ${await textOf(res, 300).catch(() => '')}`);
+  res.resume();
+  if (sent.status === 'rejected') throw sent.reason;
 }
 
 /** Writes a pushed body to `destination` and keeps it only if its SHA-256 matches the announced digest. */
-export async function receiveToFile(body: ReadableStream<Uint8Array>, expectedDigest: string, expectedSize: number | undefined, destination: string, onProgress?: (bytes: number) => void): Promise<{ size: number; digest: string }> {
+export async function receiveToFile(body: Readable, expectedDigest: string, expectedSize: number | undefined, destination: string, onProgress?: (bytes: number) => void): Promise<{ size: number; digest: string }> {
   const partial = `${destination}.partial`;
   mkdirSync(dirname(partial), { recursive: true });
   const hash = createHash('sha256');
   let size = 0;
-  const file = await open(partial, 'w');
   try {
-    for await (const chunk of body) {
-      await file.write(chunk);
+    await pipelineAsync(body, meter((chunk) => {
       hash.update(chunk);
       size += chunk.length;
       onProgress?.(size);
-    }
-  } finally {
-    await file.close();
+    }), createWriteStream(partial, { highWaterMark: CHUNK }));
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
   }
   const digest = hash.digest('base64');
   if (digest !== expectedDigest || (expectedSize !== undefined && size !== expectedSize)) {

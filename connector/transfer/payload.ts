@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import { open, readdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { join, relative } from 'node:path';
+import { reclaimAfter } from './reclaim.ts';
 
 /**
  * The bytes a transfer serves, as a list of segments: one file, or for a folder a POSIX ustar archive of its
@@ -88,57 +91,53 @@ export async function payloadOf(path: string, name: string): Promise<Payload> {
   return { name: `${name}.tar`, mediaType: 'application/x-tar', size, segments, fingerprint: prints.join('|') };
 }
 
-const CHUNK = 1024 * 1024;
+/** Read size: large enough that per-chunk costs vanish, small enough to keep memory flat. */
+export const CHUNK = 1024 * 1024;
 
 /**
- * The payload's bytes from `start` to `end` (exclusive) as a web stream read on demand (back-pressure: a chunk
- * is read only when the consumer of the stream asks), each chunk a fresh buffer handed over without copying.
+ * The payload's bytes from `start` to `end` (exclusive) as a Node stream read on demand: each file segment is
+ * a read stream over just its part, so back-pressure reaches the disk and memory stays at a few chunks.
  */
-export function payloadStream(payload: Payload, start = 0, end = payload.size): ReadableStream<Uint8Array> {
+export function payloadReadable(payload: Payload, start = 0, end = payload.size): Readable {
   const [only] = payload.segments;
-  if (only?.kind === 'http') return httpStream(only.url, start, end);
-  let index = 0;
-  let offset = 0; // payload offset where segments[index] begins
-  let position = start;
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  let handlePath = '';
-  while (index < payload.segments.length && offset + segLength(payload.segments[index]!) <= start) offset += segLength(payload.segments[index++]!);
-  const close = async () => {
-    await handle?.close().catch(() => undefined);
-    handle = undefined;
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (position >= end || index >= payload.segments.length) {
-        await close();
-        controller.close();
-        return;
-      }
-      const segment = payload.segments[index]!;
-      const within = position - offset;
-      const want = Math.min(segLength(segment) - within, end - position, CHUNK);
-      let chunk: Uint8Array;
-      if (segment.kind === 'bytes') chunk = segment.data.subarray(within, within + want);
-      else if (segment.kind === 'http') throw new Error('an HTTP source is streamed on its own');
-      else {
-        if (handlePath !== segment.path) {
-          await close();
-          handle = await open(segment.path, 'r');
-          handlePath = segment.path;
-        }
-        const buffer = Buffer.allocUnsafe(want);
-        const { bytesRead } = await handle!.read(buffer, 0, want, within);
-        if (bytesRead === 0) throw new Error(`${segment.path} is shorter than when the transfer started`);
-        chunk = bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
-      }
-      position += chunk.length;
-      if (position - offset >= segLength(segment)) offset += segLength(payload.segments[index++]!);
-      controller.enqueue(chunk);
+  if (only?.kind === 'http') return Readable.fromWeb(httpStream(only.url, start, end) as import('node:stream/web').ReadableStream);
+  if (only?.kind === 'file' && payload.segments.length === 1) return fileRange(only, start, end);
+  return Readable.from(segmentsFrom(payload, start, end), { objectMode: false, highWaterMark: CHUNK });
+}
+
+async function* segmentsFrom(payload: Payload, start: number, end: number): AsyncGenerator<Uint8Array> {
+  let offset = 0; // payload offset where the segment begins
+  for (const segment of payload.segments) {
+    const length = segLength(segment);
+    const from = Math.max(start, offset) - offset;
+    const to = Math.min(end, offset + length) - offset;
+    offset += length;
+    if (to <= from) continue;
+    if (segment.kind === 'bytes') yield segment.data.subarray(from, to);
+    else if (segment.kind === 'file') yield* fileRange(segment, from, to);
+    else throw new Error('an HTTP source is streamed on its own');
+  }
+}
+
+/** Bytes [from, to) of a file segment; fails if the file became shorter than when the payload was measured. */
+function fileRange(segment: { path: string; size: number }, from: number, to: number): Readable {
+  if (to <= from) return Readable.from([], { objectMode: false });
+  let read = 0;
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      read += chunk.length;
+      done(null, chunk);
     },
-    async cancel() {
-      await close();
+    flush(done) {
+      done(read === to - from ? null : new Error(`${segment.path} is shorter than when the transfer started`));
     },
-  }, { highWaterMark: 2 });
+  });
+  return pipeline(createReadStream(segment.path, { start: from, end: to - 1, highWaterMark: CHUNK }), check, () => undefined);
+}
+
+/** The same bytes as a web stream (for fetch bodies and tests). */
+export function payloadStream(payload: Payload, start = 0, end = payload.size): ReadableStream<Uint8Array> {
+  return Readable.toWeb(payloadReadable(payload, start, end)) as ReadableStream<Uint8Array>;
 }
 
 function segLength(segment: Segment): number {
@@ -205,11 +204,15 @@ export async function payloadDigest(payload: Payload): Promise<string> {
   const known = digests.get(payload.fingerprint);
   if (known) return known;
   const hash = createHash('sha256');
-  const reader = payloadStream(payload).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    hash.update(value);
+  for (const segment of payload.segments) {
+    if (segment.kind === 'bytes') hash.update(segment.data);
+    else if (segment.kind === 'file') {
+      for await (const chunk of createReadStream(segment.path, { highWaterMark: CHUNK })) {
+        hash.update(chunk as Buffer);
+        reclaimAfter((chunk as Buffer).length);
+      }
+    }
+    else throw new Error('an HTTP source is hashed when it is measured');
   }
   const digest = hash.digest('base64');
   if (digests.size > 1000) digests.clear();

@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import type { ConnectorContext } from '../context.ts';
+import type { ConnectorContext, RawRoute } from '../context.ts';
 import { HttpProblem } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
 import { requireCaller } from '../trust/caller-auth.ts';
 import { MalformedTransferMessage, parseTransferMessage, TRANSFER_FORMATS, transferError, type TransferIncomingType } from '../../contracts/transfer/messages.ts';
 import { TRANSFER_STATES } from '../../contracts/transfer/state-machine.ts';
 import type { Transfer } from '../storage/transfer-store.ts';
-import { fileSize, IntegrityError, parseDigest, receiveToFile, servePayload, tokenMatches } from './data-plane.ts';
+import { fileSize, IntegrityError, parseDigest, planServe, receiveToFile, tokenMatches, writePayload } from './data-plane.ts';
 import { payloadDigest } from './payload.ts';
 import { TransferProblem, type TransferService } from './transfer-service.ts';
 
@@ -49,20 +52,58 @@ export function transferDspRoutes(ctx: ConnectorContext, service: TransferServic
 }
 
 /**
- * The data plane: GET /data/:id serves a started pull to the holder of its token (checking the agreement on
- * every request); PUT /data/incoming/:id receives a push for one of this consumer's transfers.
+ * The data plane's pull endpoint, GET (or HEAD) /data/:id, answered on the raw Node request so bytes go from
+ * disk to socket with no web-stream layer: the holder of the transfer's token gets the payload (or a range of
+ * it) after the agreement is checked again; errors carry the management API's error body.
  */
-export function dataPlaneRoutes(ctx: ConnectorContext, service: TransferService): Hono {
-  const app = new Hono();
-  app.get('/data/:id', async (c) => {
-    const result = await service.authorizePull(c.req.param('id'), bearer(c));
-    if ('status' in result) {
-      if (result.status === 401) c.header('WWW-Authenticate', 'Bearer realm="data-plane"');
-      throw new HttpProblem(result.status, result.status === 403 ? 'agreement_refused' : result.status === 401 ? 'unauthorized' : result.status === 404 ? 'not_found' : 'invalid_state', result.reason);
+export function dataPullRoute(ctx: ConnectorContext, service: TransferService): RawRoute {
+  const problem = (res: ServerResponse, status: number, code: string, message: string, requestId: string) => {
+    const body = JSON.stringify({ error: { code, message }, requestId });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, ...(status === 401 ? { 'www-authenticate': 'Bearer realm="data-plane"' } : {}) });
+    res.end(body);
+  };
+  const CODES: Record<number, string> = { 401: 'unauthorized', 403: 'agreement_refused', 404: 'not_found', 409: 'invalid_state' };
+  async function answer(req: IncomingMessage, res: ServerResponse, id: string, requestId: string): Promise<void> {
+    const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+    const result = await service.authorizePull(id, token);
+    if ('status' in result) return problem(res, result.status, CODES[result.status]!, result.reason, requestId);
+    const range = req.headers.range;
+    ctx.logger.info('data pull', { transfer: result.transfer.id, range: range ?? 'all' });
+    const plan = planServe(result.payload, await payloadDigest(result.payload), range);
+    plan.headers['x-request-id'] = requestId;
+    await writePayload(res, result.payload, plan, req.method === 'HEAD');
+  }
+  return (req, res) => {
+    const match = /^\/data\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
+    if (!match || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    const started = performance.now();
+    const requestId = randomUUID();
+    let id: string;
+    try {
+      id = decodeURIComponent(match[1]!);
+    } catch {
+      problem(res, 404, 'not_found', 'no such transfer', requestId);
+      return true;
     }
-    ctx.logger.info('data pull', { transfer: result.transfer.id, range: c.req.header('range') ?? 'all' });
-    return servePayload(result.payload, await payloadDigest(result.payload), c.req.header('range'));
-  });
+    answer(req, res, id, requestId)
+      .catch((error) => {
+        if (res.headersSent) {
+          // The consumer went away or the source failed mid-body: the cut shows as a short body, and a resumed pull continues it.
+          ctx.logger.warn('data pull interrupted', { transfer: id, reason: (error as Error).message });
+          res.destroy();
+        } else {
+          ctx.logger.error('data pull failed', { requestId, transfer: id, error });
+          problem(res, 500, 'internal_error', 'Internal error; the request id identifies it in the server log', requestId);
+        }
+      })
+      .finally(() => ctx.observeRequest({ requestId, method: req.method!, path: '/data/:id', route: '/data/:id', status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
+    return true;
+  };
+}
+
+/** PUT /data/incoming/:id receives a push for one of this consumer's transfers. */
+export function dataPushRoutes(ctx: ConnectorContext, service: TransferService): Hono {
+  const app = new Hono();
   app.put('/data/incoming/:id', async (c) => {
     const t = await service.store.get(c.req.param('id'));
     if (!t || t.role !== 'consumer' || t.format !== 'HttpData-PUSH') throw new HttpProblem(404, 'not_found', 'no such push transfer');
@@ -74,7 +115,7 @@ export function dataPlaneRoutes(ctx: ConnectorContext, service: TransferService)
     const destination = service.receivedPathOf(t, name);
     const length = c.req.header('content-length');
     try {
-      const result = await receiveToFile(c.req.raw.body, digest, length ? Number(length) : undefined, destination, (bytes) => service.progress.set(t.id, { bytes, total: length ? Number(length) : null, bytesPerSecond: 0 }));
+      const result = await receiveToFile(Readable.fromWeb(c.req.raw.body as NodeReadableStream), digest, length ? Number(length) : undefined, destination, (bytes) => service.progress.set(t.id, { bytes, total: length ? Number(length) : null, bytesPerSecond: 0 }));
       await service.store.update(t.id, { receivedPath: destination, size: result.size, digest: result.digest, bytesDone: result.size });
       return c.json({ received: result.size });
     } catch (error) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ConnectorConfigInput } from '../../connector/config.ts';
 import { API_KEY_FILE } from '../../connector/server.ts';
 import { ManagementClient } from '../../connector/cli/management-client.ts';
+import { CONNECTOR_NODE_FLAGS } from '../../connector/cli/start.ts';
 
 const HDC = new URL('../../connector/cli/hdc.ts', import.meta.url).pathname;
 
@@ -45,7 +46,7 @@ export async function startConnectorProcess(folder: string, config: ConnectorCon
   const logPath = join(folder, 'connector.log');
   writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
   const log = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(process.execPath, [HDC, 'start', '--config', configPath], { env: { ...env, DATABASE_URL: env.DATABASE_URL ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CONNECTOR_NODE_FLAGS, HDC, 'start', '--config', configPath], { env: { ...env, DATABASE_URL: env.DATABASE_URL ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;

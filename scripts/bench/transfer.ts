@@ -1,0 +1,105 @@
+/**
+ * npm run bench:transfer: a 1 GiB file pulled peer to peer between two connector processes (SQLite), the
+ * provider checking the agreement and the consumer writing to disk while hashing and verifying the digest,
+ * beside a plain node:http pipe of the same file to a file (server and client processes) in the same run.
+ * Reports both rates, their ratio, and every process's peak RSS: during the measured transfer, and over the
+ * connector's whole life (start-up, credential requests, publication, negotiation, both transfers).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startConnector } from '../../connector/server.ts';
+import { parseConfig } from '../../connector/config.ts';
+import { createLogger } from '../../connector/logger.ts';
+import { startConnectorProcess, type ConnectorProcess } from '../dataspace/connector-process.ts';
+import { freePort, startScript } from './load.ts';
+import { printTable } from './measure.ts';
+
+const SIZE = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
+const dir = mkdtempSync(join(tmpdir(), 'bench-transfer-'));
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+const logger = createLogger({ level: 'silent' });
+const authority = await startConnector(parseConfig({ name: 'authority', role: 'governance-authority', port: 0, dataDir: join(dir, 'authority'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }), { logger });
+const trustedIssuers = [{ did: authority.did, credentialTypes: ['ParticipantCredential', 'DataPermitCredential'] }];
+const participant = async (key: string, role: 'hospital' | 'research-institute') =>
+  startConnectorProcess(join(dir, key), { name: key, role, port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, trustedIssuers }, { ...process.env, DATABASE_URL: '' });
+const hospital = await participant('hospital', 'hospital');
+const institute = await participant('institute', 'research-institute');
+
+try {
+  const admin = (path: string, body: unknown) => fetch(`${authority.url}/api${path}`, { method: 'POST', headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  for (const [member, role] of [[hospital, 'hospital'], [institute, 'research-institute']] as [ConnectorProcess, string][]) {
+    await admin('/members', { did: member.did, name: member.name, role, dspAddress: `${member.url}/dsp/2025-1`, legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' });
+  }
+  await admin('/permits', { holder: institute.did, projectId: 'bench', purposes: ['scientific-research'], healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'], validUntil: new Date(Date.now() + 86_400_000).toISOString() });
+  for (const member of [hospital, institute]) await member.api.post('/wallet/request', { authorityDid: authority.did });
+
+  console.log(`Writing a ${(SIZE / 1024 ** 3).toFixed(2)} GiB file…`);
+  mkdirSync(join(hospital.dataDir, 'datasets', 'bench'), { recursive: true });
+  const file = join(hospital.dataDir, 'datasets', 'bench', 'cohort.bin');
+  const block = randomBytes(4 * 1024 * 1024);
+  const fd = openSync(file, 'w');
+  for (let written = 0; written < SIZE; written += block.length) writeSync(fd, block, 0, Math.min(block.length, SIZE - written));
+  closeSync(fd);
+
+  const example = JSON.parse(readFileSync(new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url), 'utf8'));
+  const dataset = await hospital.api.post<{ id: string }>('/datasets', { ...example, source: { kind: 'file', path: 'bench/cohort.bin' } });
+  const negotiation = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...example.offers[0], target: dataset.id } });
+  const agreed = await institute.api.get<{ state: string; agreementId: string }>(`/negotiations/${encodeURIComponent(negotiation.id)}?waitFor=FINALIZED,TERMINATED`);
+  if (agreed.state !== 'FINALIZED') throw new Error(`negotiation ${agreed.state}`);
+
+  async function transfer(): Promise<{ seconds: number; state: string; size: number }> {
+    const t0 = performance.now();
+    const started = await institute.api.post<{ id: string }>('/transfers', { agreementId: agreed.agreementId, format: 'HttpData-PULL' });
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const t = await institute.api.get<{ state: string; size: number; reasons: string[] }>(`/transfers/${encodeURIComponent(started.id)}`);
+      if (t.state === 'COMPLETED') return { seconds: (performance.now() - t0) / 1000, state: t.state, size: t.size };
+      if (t.state === 'TERMINATED') throw new Error(`transfer terminated: ${t.reasons.join('; ')}`);
+    }
+  }
+  console.log('First transfer (the provider hashes the file once)…');
+  const first = await transfer();
+  const lifetimePeak = { hospital: peakRssMb(hospital.child.pid!), institute: peakRssMb(institute.child.pid!) };
+  // Restart the high-water marks (Linux clear_refs 5), so the next figures are the measured transfer's own.
+  for (const member of [hospital, institute]) writeFileSync(`/proc/${member.child.pid}/clear_refs`, '5');
+  console.log('Measured transfer…');
+  const measured = await transfer();
+
+  const port = await freePort();
+  const server = await startScript('./pipe-server.ts', [String(port), file]);
+  const client = await new Promise<{ seconds: number; bytes: number; peakRssKb: number }>((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [new URL('./pipe-client.ts', import.meta.url).pathname, `http://127.0.0.1:${port}/`, join(dir, 'pipe.bin')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => (code === 0 ? resolve({ ...JSON.parse(out), seconds: (performance.now() - t0) / 1000 }) : reject(new Error(`pipe client exited ${code}`))));
+  });
+  const serverRss = peakRssMb(server.pid!);
+  server.kill();
+
+  const rate = (bytes: number, s: number) => bytes / s / 1024 ** 2;
+  const ratio = rate(measured.size, measured.seconds) / rate(client.bytes, client.seconds);
+  const hospitalRss = peakRssMb(hospital.child.pid!);
+  const instituteRss = peakRssMb(institute.child.pid!);
+  const hospitalLife = Math.max(lifetimePeak.hospital, hospitalRss);
+  const instituteLife = Math.max(lifetimePeak.institute, instituteRss);
+  printTable(
+    `${(SIZE / 1024 ** 3).toFixed(2)} GiB pulled over loopback, written to disk`,
+    [
+      ['baseline: node:http pipe, file to file', rate(client.bytes, client.seconds), client.seconds, '1', `${serverRss.toFixed(0)} / ${(client.peakRssKb / 1024).toFixed(0)}`, ''],
+      ['connector pull (request, start, stream, SHA-256 verified, completion)', rate(measured.size, measured.seconds), measured.seconds, ratio.toFixed(2), `${hospitalRss.toFixed(0)} / ${instituteRss.toFixed(0)}`, `${hospitalLife.toFixed(0)} / ${instituteLife.toFixed(0)}`],
+      ['first transfer of the file (the provider hashes it first)', rate(first.size, first.seconds), first.seconds, '', '', ''],
+    ],
+    ['', 'MiB/s', 'seconds', 'ratio', 'peak RSS MB, transfer (server / client)', 'whole life incl. start-up, publication, negotiation'],
+  );
+  const pass = ratio >= 0.7 && hospitalLife < 200 && instituteLife < 200;
+  console.log(`\nTargets: ratio ≥ 0.7 (${ratio.toFixed(2)}), peak RSS < 200 MB for both connectors over their whole life (${hospitalLife.toFixed(0)}, ${instituteLife.toFixed(0)}): ${pass ? 'met' : 'NOT met'}`);
+  process.exitCode = pass ? 0 : 1;
+} finally {
+  await Promise.all([hospital.stop(), institute.stop(), authority.close()]);
+  rmSync(dir, { recursive: true, force: true });
+}
