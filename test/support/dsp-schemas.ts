@@ -19,7 +19,7 @@ function loadAll(): Ajv2019 {
   addFormats.default(instance);
   for (const folder of ['common', 'catalog', 'negotiation', 'transfer']) {
     for (const file of readdirSync(join(DSP_DIR, folder)).filter((f) => f.endsWith('-schema.json'))) {
-      const text = readFileSync(join(DSP_DIR, folder, file), 'utf8').replaceAll('"#definitions/', '"#/definitions/');
+      const text = readFileSync(join(DSP_DIR, folder, file), 'utf8').replaceAll('#definitions/', '#/definitions/');
       instance.addSchema(JSON.parse(text));
     }
   }
