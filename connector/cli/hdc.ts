@@ -6,6 +6,7 @@ import { identityCommand, IDENTITY_USAGE } from './identity.ts';
 import { ManagementApiError } from './management-client.ts';
 import { catalogCommand, CATALOG_USAGE, datasetsCommand, DATASETS_USAGE } from './catalog-commands.ts';
 import { negotiateCommand, NEGOTIATE_USAGE, negotiationsCommand, NEGOTIATIONS_USAGE } from './negotiation-commands.ts';
+import { transfersCommand, TRANSFERS_USAGE } from './transfer-commands.ts';
 import { credentialsCommand, CREDENTIALS_USAGE, membersCommand, MEMBERS_USAGE, walletCommand, WALLET_USAGE } from './trust-commands.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -23,6 +24,7 @@ Commands:
   catalog   search the federated catalog; crawl peers; peer status
   negotiate start a contract negotiation for a dataset and wait for the outcome
   negotiations list, show, approve, reject, terminate negotiations; list agreements
+  transfers start a transfer with a progress bar; list, show, suspend, resume, terminate; download data
   wallet    list held credentials; collect them from the authority
   members   (authority) list, admit and suspend members
   credentials (authority) list issued credentials, grant data permits, revoke
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   catalog: { run: (args) => catalogCommand(args, console.log), usage: CATALOG_USAGE },
   negotiate: { run: (args) => negotiateCommand(args, console.log), usage: NEGOTIATE_USAGE },
   negotiations: { run: (args) => negotiationsCommand(args, console.log), usage: NEGOTIATIONS_USAGE },
+  transfers: { run: (args) => transfersCommand(args, console.log), usage: TRANSFERS_USAGE },
   wallet: { run: (args) => walletCommand(args, console.log), usage: WALLET_USAGE },
   members: { run: (args) => membersCommand(args, console.log), usage: MEMBERS_USAGE },
   credentials: { run: (args) => credentialsCommand(args, console.log), usage: CREDENTIALS_USAGE },

@@ -148,8 +148,9 @@ export async function pullToFile(options: {
   signal?: AbortSignal;
   attempts?: number;
   onProgress?: (progress: Progress) => void;
-}): Promise<{ size: number; digest: string }> {
+}): Promise<{ size: number; digest: string; filename: string | undefined }> {
   const partial = `${options.destination}.partial`;
+  let filename: string | undefined;
   mkdirSync(dirname(partial), { recursive: true });
   let expected: string | undefined;
   let total: number | null = null;
@@ -182,6 +183,7 @@ export async function pullToFile(options: {
       if (!digest) throw new PermanentError('the provider sent no Repr-Digest (sha-256)');
       if (expected && digest !== expected) throw new IntegrityError('the provider changed the data during the transfer');
       expected = digest;
+      filename = /filename="([^"]+)"/.exec(res.headers['content-disposition'] ?? '')?.[1] ?? filename;
       if (res.statusCode === 200 && received > 0) {
         // The provider ignored the range: start again from the first byte.
         received = 0;
@@ -210,7 +212,7 @@ export async function pullToFile(options: {
     throw new IntegrityError(`the data does not match its digest (expected sha-256 ${expected}, got ${actual}); the partial download was deleted`);
   }
   await rename(partial, options.destination);
-  return { size: received, digest: actual };
+  return { size: received, digest: actual, filename };
 }
 
 /** Streams a payload to a consumer's push endpoint (PUT) with its length and digest. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Transaction } from 'kysely';
 import type { ConnectorContext } from '../context.ts';
 import type { Database } from '../storage/schema.ts';
@@ -100,7 +100,9 @@ export function createTransferService(ctx: ConnectorContext) {
     const dataset = await datasets.get(datasetId);
     if (!dataset) throw new Error(`dataset ${datasetId} is no longer offered`);
     const source = resolveDataSource(ctx.config.dataRoot, dataset.source);
-    const name = (dataset.identifier.split(/[/:#]/).pop() || 'dataset').replace(/[^\w.-]/g, '_');
+    // The name the consumer stores it under: the file or folder's own name, or the URL's last segment.
+    const base = source.kind === 'file' ? basename(source.path) : decodeURIComponent(new URL(source.url).pathname.split('/').pop() ?? '');
+    const name = (base || dataset.identifier.split(/[/:#]/).pop() || 'dataset').replace(/[^\w.-]/g, '_');
     return source.kind === 'file' ? payloadOf(source.path, name) : httpPayload(source.url, name);
   }
 
@@ -211,7 +213,7 @@ export function createTransferService(ctx: ConnectorContext) {
     return (await store.get(id))!;
   }
 
-  const receivedPathOf = (t: Transfer, name: string) => join(ctx.config.dataDir, 'received', t.id.replace(/[^\w-]/g, '_'), name.replace(/[^\w.-]/g, '_'));
+  const receivedPathOf = (t: Transfer, name: string) => join(ctx.config.dataDir, 'received', t.id.replace(/[^\w-]/g, '_'), name.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_') || 'data');
 
   /** Pulls the data of a started transfer, resuming after cuts; completes the process once the digest matches. */
   async function runPull(id: string): Promise<void> {
@@ -224,7 +226,10 @@ export function createTransferService(ctx: ConnectorContext) {
     const destination = receivedPathOf(t, `${name.replace(/^urn_uuid_/, '')}.data`);
     try {
       const result = await pullToFile({ url: t.dataAddress.endpoint, token: tokenOf(t.dataAddress)!, destination, signal: abort.signal, onProgress: (p) => progress.set(id, p) });
-      await store.update(id, { receivedPath: destination, size: result.size, digest: result.digest, bytesDone: result.size });
+      // Stored under the name the provider gave it (Content-Disposition), sanitized, beside nothing else.
+      const named = result.filename ? receivedPathOf(t, result.filename) : destination;
+      if (named !== destination) await rename(destination, named);
+      await store.update(id, { receivedPath: named, size: result.size, digest: result.digest, bytesDone: result.size });
       const current = (await store.get(id))!;
       await moveAndTell(current, 'COMPLETED', 'TransferCompletionMessage', transferCompletionMessage(pids(current)));
       ctx.logger.info('transfer received', { transfer: id, bytes: result.size });

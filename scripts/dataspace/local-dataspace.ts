@@ -8,6 +8,7 @@ import { runSteps, StepFailed, type Step } from './steps.ts';
 import { writeDiabetesCohort } from '../synthetic/write-cohort.ts';
 import { trustSteps } from './trust-steps.ts';
 import { contractSteps } from './contract-steps.ts';
+import { transferSteps } from './transfer-steps.ts';
 
 /**
  * `npm run dataspace`: a governance authority, a hospital and a research institute on loopback ports,
@@ -38,6 +39,7 @@ export interface DataspaceState {
   cohortDir?: string;
   datasetId?: string;
   agreementId?: string;
+  transferId?: string;
 }
 
 function configFor(p: Participant, basePort: number): ConnectorConfigInput & { port: number } {
@@ -91,7 +93,7 @@ const generateCohort: Step<DataspaceState> = {
 };
 
 export function dataspaceSteps(): Step<DataspaceState>[] {
-  return [...PARTICIPANTS.map(startStep), resolveEachOther, ...trustSteps(), generateCohort, ...contractSteps()];
+  return [...PARTICIPANTS.map(startStep), resolveEachOther, ...trustSteps(), generateCohort, ...contractSteps(), ...transferSteps()];
 }
 
 async function stopAll(state: DataspaceState) {

@@ -90,3 +90,22 @@ describe('hdc management commands', () => {
     expect(nothing.stderr).toContain('Say which connector');
   });
 });
+
+describe('hdc transfers', () => {
+  it('draws progress as a bar with bytes, total and rate', async () => {
+    const { progressLine, formatBytes } = await import('../../connector/cli/transfer-commands.ts');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
+    expect(progressLine({ bytes: 512 * 1024 ** 2, total: 1024 ** 3, bytesPerSecond: 180 * 1024 ** 2 }, 10)).toBe('[#####.....]  50% 512.0 MiB of 1.0 GiB, 180.0 MiB/s');
+    expect(progressLine({ bytes: 2048, total: null, bytesPerSecond: 0 })).toBe('[receiving] 2.0 KiB');
+  });
+
+  it('answers wrong arguments with its usage and exit code 2', () => {
+    for (const args of [['transfers'], ['transfers', 'frobnicate'], ['transfers', 'start'], ['transfers', 'download', 'urn:uuid:x'], ['transfers', 'suspend', 'urn:uuid:x']]) {
+      const run = hdc(...args, '--url', 'http://127.0.0.1:9', '--api-key-file', '/dev/null');
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain('Usage: hdc transfers');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});

@@ -28,10 +28,13 @@ describe('npm run dataspace -- --once', () => {
     expect(run.stdout).toContain('institute: ParticipantCredential, DataPermitCredential');
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute crawls its peers' catalogs and finds the cohort/);
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute negotiates: .*\n\s+FINALIZED, agreement urn:uuid:/);
+    expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute pulls the cohort peer to peer; .*\n\s+[\d.]+ (KiB|MiB), sha-256 \S+\n\s+stored at .*diabetes-cohort\.tar/);
+    expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The received archive is byte for byte what the hospital sent\n\s+sha-256 \S+ on both sides\n\s+Condition\.ndjson .*Observation\.ndjson .*Patient\.ndjson/);
     expect(run.stdout).toContain('Every step succeeded.');
     expect(run.stdout).not.toContain('✘');
     for (const who of ['authority', 'hospital', 'institute']) expect(existsSync(join(dir, who, 'data', 'connector.db'))).toBe(true);
     expect(existsSync(join(dir, 'hospital', 'data', 'datasets', 'diabetes-cohort', 'Observation.ndjson'))).toBe(true);
+    expect(existsSync(join(dir, 'institute', 'data', 'received'))).toBe(true);
   });
 
   it('names the step that failed and exits non-zero', async () => {
