@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { managementFetch } from '../support/connectors.ts';
@@ -62,6 +64,34 @@ describe('transfers across live connectors', () => {
     expect(done.state, JSON.stringify(done.reasons)).toBe('COMPLETED');
     expect(readFileSync(done.receivedPath).equals(bytes)).toBe(true);
     expect(done.digest).toBe(createHash('sha256').update(bytes).digest('base64'));
+  });
+
+  it('streams an http(s) source through to the consumer, digest-checked', async () => {
+    const bytes = randomBytes(3_000_000);
+    const server = createServer((req, res) => {
+      const range = /bytes=(\d+)-/.exec(req.headers.range ?? '');
+      const from = range ? Number(range[1]) : 0;
+      res.writeHead(range ? 206 : 200, { 'content-type': 'application/x-ndjson', 'content-length': String(bytes.length - from) });
+      res.end(bytes.subarray(from));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/exports/Observation.ndjson`;
+      const dataset = exampleDataset(trio.hospital, {
+        offers: [researchOffer()],
+        source: { kind: 'http', url },
+        distributions: [{ format: 'http://publications.europa.eu/resource/authority/file-type/JSON', mediaType: 'http://www.iana.org/assignments/media-types/application/json', byteSize: bytes.length }],
+      });
+      const agreementId = await agreementFor(trio, dataset);
+      const done = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
+      expect(done.state, JSON.stringify(done.reasons)).toBe('COMPLETED');
+      expect(done.receivedPath).toMatch(/Observation\.ndjson$/);
+      expect(readFileSync(done.receivedPath).equals(bytes)).toBe(true);
+      expect(done.digest).toBe(createHash('sha256').update(bytes).digest('base64'));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('sends only messages that validate against the DSP 2025-1 transfer schemas', async () => {
