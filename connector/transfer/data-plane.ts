@@ -176,7 +176,8 @@ export async function pullToFile(options: {
       }
       if (res.statusCode !== 200 && res.statusCode !== 206) {
         const message = `the provider answered HTTP ${res.statusCode}: ${await textOf(res, 300).catch(() => '')}`;
-        if (res.statusCode! >= 400 && res.statusCode! < 500) throw new PermanentError(message);
+        // 409: the provider has not (yet) recorded the start this pull follows, e.g. a resume still in flight.
+        if (res.statusCode! >= 400 && res.statusCode! < 500 && res.statusCode !== 409) throw new PermanentError(message);
         throw new Error(message);
       }
       const digest = parseDigest(res.headers['repr-digest'] as string | undefined);

@@ -100,7 +100,13 @@ export const CHUNK = 1024 * 1024;
  */
 export function payloadReadable(payload: Payload, start = 0, end = payload.size): Readable {
   const [only] = payload.segments;
-  if (only?.kind === 'http') return Readable.fromWeb(httpStream(only.url, start, end) as import('node:stream/web').ReadableStream);
+  if (only?.kind === 'http') {
+    const stream = Readable.fromWeb(httpStream(only.url, start, end) as import('node:stream/web').ReadableStream);
+    // A source failing after its reader went away (a consumer that disconnected) must not crash the process;
+    // whoever still reads gets the error through its own listener.
+    stream.on('error', () => undefined);
+    return stream;
+  }
   if (only?.kind === 'file' && payload.segments.length === 1) return fileRange(only, start, end);
   return Readable.from(segmentsFrom(payload, start, end), { objectMode: false, highWaterMark: CHUNK });
 }
@@ -156,11 +162,16 @@ export async function httpPayload(url: string, name: string): Promise<Payload> {
   for await (const chunk of response.body) {
     size += chunk.length;
     hash.update(chunk);
+    reclaimAfter(chunk.length);
   }
-  const fingerprint = `${url}#${size}#${hash.digest('base64')}`;
-  const payload: Payload = { name, mediaType: response.headers.get('content-type') ?? 'application/octet-stream', size, segments: [{ kind: 'http', url, size }], fingerprint };
-  digests.set(fingerprint, fingerprint.split('#').pop()!);
-  return payload;
+  return measuredHttpPayload(url, name, size, hash.digest('base64'), response.headers.get('content-type') ?? undefined);
+}
+
+/** An HTTP(S) source whose size and digest are already known (measured when its transfer started). */
+export function measuredHttpPayload(url: string, name: string, size: number, digest: string, mediaType = 'application/octet-stream'): Payload {
+  const fingerprint = `${url}#${size}#${digest}`;
+  digests.set(fingerprint, digest);
+  return { name, mediaType, size, segments: [{ kind: 'http', url, size }], fingerprint };
 }
 
 /** The bytes of an HTTP source from `start`, asking the source for that range (or skipping up to it). */

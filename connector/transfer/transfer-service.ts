@@ -15,7 +15,7 @@ import {
 import { resolveDataSource } from '../catalog/data-source.ts';
 import type { Caller } from '../trust/trust-services.ts';
 import { agreementDuties, agreementRefusals } from './enforcement.ts';
-import { httpPayload, payloadDigest, payloadOf, type Payload } from './payload.ts';
+import { httpPayload, measuredHttpPayload, payloadDigest, payloadOf, type Payload } from './payload.ts';
 import { hashToken, IntegrityError, pullToFile, pushPayload, tokenMatches, type Progress } from './data-plane.ts';
 
 export class TransferProblem extends Error {
@@ -96,14 +96,19 @@ export function createTransferService(ctx: ConnectorContext) {
     return agreementRefusals(ctx, agreement, dataset.healthCategories, counted ? Math.max(0, agreement.transferCount - 1) : agreement.transferCount);
   }
 
-  async function payloadFor(datasetId: string): Promise<Payload> {
+  /**
+   * The payload of a dataset's source. `measured` (size and digest recorded at the start) spares an http(s)
+   * source from being read through again on every pull; a source that changed since fails the digest check.
+   */
+  async function payloadFor(datasetId: string, measured?: { size: number | null; digest: string | null }): Promise<Payload> {
     const dataset = await datasets.get(datasetId);
     if (!dataset) throw new Error(`dataset ${datasetId} is no longer offered`);
     const source = resolveDataSource(ctx.config.dataRoot, dataset.source);
     // The name the consumer stores it under: the file or folder's own name, or the URL's last segment.
     const base = source.kind === 'file' ? basename(source.path) : decodeURIComponent(new URL(source.url).pathname.split('/').pop() ?? '');
     const name = (base || dataset.identifier.split(/[/:#]/).pop() || 'dataset').replace(/[^\w.-]/g, '_');
-    return source.kind === 'file' ? payloadOf(source.path, name) : httpPayload(source.url, name);
+    if (source.kind === 'file') return payloadOf(source.path, name);
+    return measured?.size != null && measured.digest ? measuredHttpPayload(source.url, name, measured.size, measured.digest) : httpPayload(source.url, name);
   }
 
   async function onRequest(msg: TransferIncoming<'TransferRequestMessage'>, caller: Caller) {
@@ -164,7 +169,7 @@ export function createTransferService(ctx: ConnectorContext) {
     const abort = new AbortController();
     jobs.set(id, abort);
     try {
-      const payload = await payloadFor(t.datasetId);
+      const payload = await payloadFor(t.datasetId, t);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the consumer records STARTED first
       await pushPayload(payload, t.digest!, t.dataAddress.endpoint, tokenOf(t.dataAddress)!, abort.signal);
       await moveAndTell(t, 'COMPLETED', 'TransferCompletionMessage', transferCompletionMessage(pids(t)));
@@ -186,7 +191,7 @@ export function createTransferService(ctx: ConnectorContext) {
       await stop(t, 'TERMINATED', 'agreement', refused);
       return { status: 403, reason: refused.join('; ') };
     }
-    return { transfer: t, payload: await payloadFor(t.datasetId) };
+    return { transfer: t, payload: await payloadFor(t.datasetId, t) };
   }
 
   // ---- consumer -------------------------------------------------------------------------------------------
@@ -303,7 +308,7 @@ export function createTransferService(ctx: ConnectorContext) {
         if (!(await store.move(trx, t.id, 'SUSPENDED', { state: 'STARTED', lastMessage: 'TransferStartMessage' }))) return;
         await send(trx, t, path(t, 'start'), 'TransferStartMessage', transferStartMessage(pids(t)));
       });
-      setImmediate(() => void runPull(t.id));
+      // The pull continues once the provider has accepted the start (see the outbox's delivery handler).
     }
     return store.get(id);
   }
@@ -345,6 +350,11 @@ export function createTransferService(ctx: ConnectorContext) {
       if (message.messageType === 'TransferRequestMessage' && typeof providerPid === 'string') {
         const t = await store.get(message.processId);
         if (t && !t.providerPid) await store.update(t.id, { providerPid });
+      }
+      // A consumer's resume: the provider has accepted the start, so the pull can continue.
+      if (message.messageType === 'TransferStartMessage') {
+        const t = await store.get(message.processId);
+        if (t?.role === 'consumer' && t.state === 'STARTED') setImmediate(() => void runPull(t.id));
       }
     },
     async gaveUp(message, reason) {

@@ -1,42 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { exampleDataset } from '../catalog/support.ts';
-import { agreementFor, researchOffer, startTransfer, waitForTransfer } from './support.ts';
+import { agreementFor, gatedSource, researchOffer, startTransfer, waitForTransfer } from './support.ts';
 
 const closers: (() => void)[] = [];
 afterAll(() => closers.forEach((close) => close()));
-
-/** An HTTP data source that serves its bytes whole the first time (when the provider measures it), then stalls mid-body until released. */
-async function stallingSource() {
-  const bytes = randomBytes(2 * 1024 * 1024);
-  let requests = 0;
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let pulling!: () => void;
-  const pullStarted = new Promise<void>((resolve) => (pulling = resolve));
-  const server = createServer(async (req, res) => {
-    requests++;
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) });
-    if (requests === 1) return void res.end(bytes);
-    res.write(bytes.subarray(0, 256 * 1024));
-    pulling();
-    await released;
-    res.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    release();
-    server.closeAllConnections();
-    server.close();
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cohort.bin`, pullStarted, release };
-}
 
 async function revokePermits(trio: Trio) {
   const { credentials } = await jsonOf(await managementFetch(trio.authority, `/credentials?subject=${encodeURIComponent(trio.institute.did)}&type=DataPermitCredential`));
@@ -44,7 +15,8 @@ async function revokePermits(trio: Trio) {
 }
 
 async function inFlightTransfer(trio: Trio) {
-  const source = await stallingSource();
+  const source = await gatedSource({ afterRelease: 'cut' });
+  closers.push(source.close);
   const dataset = exampleDataset(trio.hospital, {
     offers: [researchOffer()],
     source: { kind: 'http', url: source.url },

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import type { RunningConnector } from '../../connector/server.ts';
 import type { Trio } from '../support/dataspace.ts';
@@ -33,3 +36,37 @@ export async function waitForTransfer(connector: RunningConnector, id: string, s
 }
 
 export { researchOffer };
+
+/**
+ * An HTTP data source (honouring Range) that serves its bytes whole the first time (when the provider
+ * measures it); later requests get 256 KiB and then wait at the gate. Once released, a waiting request is cut
+ * (`afterRelease: 'cut'`) or finished, and later requests are served whole.
+ */
+export async function gatedSource(options: { afterRelease: 'cut' | 'finish'; size?: number }) {
+  const bytes = randomBytes(options.size ?? 2 * 1024 * 1024);
+  let requests = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let isReleased = false;
+  void released.then(() => (isReleased = true));
+  let pulling!: () => void;
+  const pullStarted = new Promise<void>((resolve) => (pulling = resolve));
+  const server = createServer(async (req, res) => {
+    requests++;
+    const from = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    res.writeHead(from ? 206 : 200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length - from) });
+    if (requests === 1 || isReleased) return void res.end(bytes.subarray(from));
+    res.write(bytes.subarray(from, from + 256 * 1024));
+    pulling();
+    await released;
+    if (options.afterRelease === 'cut') res.destroy();
+    else res.end(bytes.subarray(from + 256 * 1024));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () => {
+    release();
+    server.closeAllConnections();
+    server.close();
+  };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cohort.bin`, bytes, pullStarted, release, close };
+}
