@@ -60,9 +60,14 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/dsp/2025-1', transferDspRoutes(ctx, transfers));
   app.route('/', dataPushRoutes(ctx, transfers));
   ctx.rawRoutes.push(dataPullRoute(ctx, transfers));
-  const housekeeping = setInterval(() => void transfers.housekeeping().catch((error) => ctx.logger.error('transfer housekeeping failed', { error })), ctx.config.enforcementIntervalSeconds * 1000);
+  const runHousekeeping = () => void transfers.housekeeping().catch((error) => ctx.logger.error('transfer housekeeping failed', { error }));
+  const housekeeping = setInterval(runHousekeeping, ctx.config.enforcementIntervalSeconds * 1000);
   housekeeping.unref();
+  // Soon after a (re)start too: interrupted pulls resume and lapsed agreements end without waiting an interval.
+  const firstHousekeeping = setTimeout(runHousekeeping, 500);
+  firstHousekeeping.unref();
   ctx.onShutdown(() => {
+    clearTimeout(firstHousekeeping);
     clearInterval(housekeeping);
     transfers.stopJobs();
   });

@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { startConnectorProcess, type ConnectorProcess } from '../../scripts/dataspace/connector-process.ts';
-import { freePort } from '../../scripts/bench/load.ts';
-import { managementFetch, startTestConnector, tempDir } from '../support/connectors.ts';
+import { admitProcess, processConnector } from '../support/processes.ts';
+import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { admit, collectCredentials, grantPermit } from '../support/dataspace.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 import { exampleDataset, registerDataset } from '../catalog/support.ts';
 import { researchOffer } from './support.ts';
-
-/** A connector in its own process, restartable on the same port (same DID) and data directory. */
-async function processConnector(role: 'hospital' | 'research-institute', authority: RunningConnector) {
-  const folder = tempDir('hdc-crash-');
-  const port = await freePort();
-  const config = { name: `${role}-process`, role, port, dataDir: 'data', logLevel: 'info' as const, catalogCrawlIntervalSeconds: 0, trustedIssuers: [{ did: authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 };
-  const start = () => startConnectorProcess(folder, config, { ...process.env, DATABASE_URL: '' });
-  return { start, folder, dataRoot: join(folder, 'data', 'datasets') };
-}
-
-async function admitProcess(authority: RunningConnector, member: ConnectorProcess, role: 'hospital' | 'research-institute') {
-  const response = await managementFetch(authority, '/members', {
-    method: 'POST',
-    body: JSON.stringify({ did: member.did, name: member.name, role, dspAddress: `${member.url}/dsp/2025-1`, legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' }),
-  });
-  expect(response.status).toBe(201);
-}
 
 async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const started = Date.now();

@@ -45,6 +45,7 @@ export { researchOffer };
 export async function gatedSource(options: { afterRelease: 'cut' | 'finish'; size?: number }) {
   const bytes = randomBytes(options.size ?? 2 * 1024 * 1024);
   let requests = 0;
+  const ranges: (string | undefined)[] = [];
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let isReleased = false;
@@ -53,6 +54,7 @@ export async function gatedSource(options: { afterRelease: 'cut' | 'finish'; siz
   const pullStarted = new Promise<void>((resolve) => (pulling = resolve));
   const server = createServer(async (req, res) => {
     requests++;
+    ranges.push(req.headers.range);
     const from = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
     res.writeHead(from ? 206 : 200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length - from) });
     if (requests === 1 || isReleased) return void res.end(bytes.subarray(from));
@@ -68,5 +70,5 @@ export async function gatedSource(options: { afterRelease: 'cut' | 'finish'; siz
     server.closeAllConnections();
     server.close();
   };
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cohort.bin`, bytes, pullStarted, release, close };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cohort.bin`, bytes, ranges, pullStarted, release, close };
 }
