@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { admitProcess, processConnector } from '../support/processes.ts';
+import { admitProcess, killHard, onboardInstituteProcess, processConnector, until } from '../support/processes.ts';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { admit, collectCredentials, grantPermit } from '../support/dataspace.ts';
-import type { RunningConnector } from '../../connector/server.ts';
 import { exampleDataset, registerDataset } from '../catalog/support.ts';
 import { researchOffer } from './support.ts';
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('a negotiation survives kill -9 of either side', () => {
   it('the consumer is killed right after starting; after restart its outbox sends the request and it completes', async () => {
@@ -26,12 +15,9 @@ describe('a negotiation survives kill -9 of either side', () => {
     const spec = await processConnector('research-institute', authority);
     let institute = await spec.start();
     try {
-      await admitProcess(authority, institute, 'research-institute');
-      await grantPermit(authority, { did: institute.did } as RunningConnector);
-      await institute.api.post('/wallet/request', { authorityDid: authority.did });
+      await onboardInstituteProcess(authority, institute);
       const started = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...dataset.offers[0], target: dataset.id } });
-      institute.child.kill('SIGKILL');
-      await new Promise((resolve) => institute.child.once('exit', resolve));
+      await killHard(institute);
       institute = await spec.start();
       const done = await until('consumer negotiation', () => institute.api.get<{ state: string; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}`), (n) => n.state === 'FINALIZED' || n.state === 'TERMINATED');
       expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');
@@ -55,8 +41,7 @@ describe('a negotiation survives kill -9 of either side', () => {
       await collectCredentials(institute, authority);
       const started = await jsonOf(await managementFetch(institute, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...offer, target: added.id } }) }));
       await until('provider pid', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => !!n.providerPid, 10_000);
-      hospital.child.kill('SIGKILL');
-      await new Promise((resolve) => hospital.child.once('exit', resolve));
+      await killHard(hospital);
       hospital = await spec.start();
       const done = await until('consumer negotiation', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => n.state === 'FINALIZED' || n.state === 'TERMINATED');
       expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
-import { dspSchemaErrors } from '../support/dsp-schemas.ts';
+import { dspSchemaErrors, expectDspError } from '../support/dsp-schemas.ts';
 import { contractRequestMessage, negotiationEventMessage, terminationMessage } from '../../contracts/negotiation/messages.ts';
 import { publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
 
@@ -14,14 +14,8 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
   let dsp: string;
   const send = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST') => trio.institute.ctx.dspFetch({ url: `${dsp}${path}`, audienceDid: trio.hospital.did, method, body });
   const count = async () => Number((await trio.hospital.ctx.database.db.selectFrom('negotiations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  async function expectError(response: Response, status: number, reason: RegExp) {
-    expect(response.status).toBe(status);
-    const body = await jsonOf(response);
-    expect(body['@type']).toBe('ContractNegotiationError');
-    expect(dspSchemaErrors(ERROR_SCHEMA, body)).toEqual([]);
-    expect(body.reason.join(' ')).toMatch(reason);
-    return body;
-  }
+  const expectError = (response: Response, status: number, reason: RegExp) => expectDspError(response, status, 'ContractNegotiationError', ERROR_SCHEMA, reason);
+
 
   beforeAll(async () => {
     trio = await startTrio();

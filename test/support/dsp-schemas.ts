@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
+import { expect } from 'vitest';
 
 /**
  * Validators for the Dataspace Protocol 2025-1 JSON schemas shipped in ../shared/specs, so tests check
@@ -36,4 +37,17 @@ export function dspSchemaErrors(schema: string, value: unknown): string[] {
 
 export function dspExample(path: string): unknown {
   return JSON.parse(readFileSync(join(DSP_DIR, path), 'utf8'));
+}
+
+/**
+ * Checks a DSP error answer: its status, its @type (ContractNegotiationError, TransferError…), that it
+ * validates against `schema`, and that its reasons match `reason`. Returns the body.
+ */
+export async function expectDspError(response: Response, status: number, type: string, schema: string, reason: RegExp): Promise<any> {
+  expect(response.status).toBe(status);
+  const body = (await response.json()) as any;
+  expect(body['@type']).toBe(type);
+  expect(dspSchemaErrors(schema, body)).toEqual([]);
+  expect(body.reason.join(' ')).toMatch(reason);
+  return body;
 }

@@ -4,6 +4,7 @@ import { startConnectorProcess, type ConnectorProcess } from '../../scripts/data
 import { freePort } from '../../scripts/bench/load.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 import { managementFetch, tempDir } from './connectors.ts';
+import { grantPermit } from './dataspace.ts';
 
 /** A connector in its own process, restartable on the same port (same DID) and data directory. */
 export async function processConnector(role: 'hospital' | 'research-institute', authority: RunningConnector) {
@@ -22,3 +23,27 @@ export async function admitProcess(authority: RunningConnector, member: Connecto
   expect(response.status).toBe(201);
 }
 
+
+/** The authority admits a research institute running as a process and grants it a permit; it collects both. */
+export async function onboardInstituteProcess(authority: RunningConnector, institute: ConnectorProcess): Promise<void> {
+  await admitProcess(authority, institute, 'research-institute');
+  await grantPermit(authority, { did: institute.did } as RunningConnector);
+  await institute.api.post('/wallet/request', { authorityDid: authority.did });
+}
+
+/** kill -9, and wait until the process is gone. */
+export async function killHard(connector: ConnectorProcess): Promise<void> {
+  connector.child.kill('SIGKILL');
+  await new Promise((resolve) => connector.child.once('exit', resolve));
+}
+
+/** Polls `read` until `done` holds; fails naming `what` and the last value after `timeoutMs`. */
+export async function until<T>(what: string, read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -3,9 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestConnector } from '../support/connectors.ts';
-import { grantPermit } from '../support/dataspace.ts';
-import { admitProcess, processConnector } from '../support/processes.ts';
-import type { RunningConnector } from '../../connector/server.ts';
+import { killHard, onboardInstituteProcess, processConnector, until } from '../support/processes.ts';
 import { exampleDataset, registerDataset } from '../catalog/support.ts';
 import { gatedSource, researchOffer } from './support.ts';
 
@@ -19,16 +17,6 @@ function partialBytes(receivedDir: string): number {
     for (const file of readdirSync(join(receivedDir, folder))) if (file.endsWith('.partial')) return statSync(join(receivedDir, folder, file)).size;
   }
   return 0;
-}
-
-async function until<T>(what: string, read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('a pull survives kill -9 of the consumer', () => {
@@ -46,9 +34,7 @@ describe('a pull survives kill -9 of the consumer', () => {
     const spec = await processConnector('research-institute', authority);
     let institute = await spec.start();
     try {
-      await admitProcess(authority, institute, 'research-institute');
-      await grantPermit(authority, { did: institute.did } as RunningConnector);
-      await institute.api.post('/wallet/request', { authorityDid: authority.did });
+      await onboardInstituteProcess(authority, institute);
       const negotiation = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...dataset.offers[0], target: dataset.id } });
       const agreed = await institute.api.get<{ state: string; agreementId: string }>(`/negotiations/${encodeURIComponent(negotiation.id)}?waitFor=FINALIZED,TERMINATED`);
       expect(agreed.state).toBe('FINALIZED');
@@ -57,8 +43,7 @@ describe('a pull survives kill -9 of the consumer', () => {
       const receivedDir = join(institute.dataDir, 'received');
       const onDisk = await until('partial download', () => partialBytes(receivedDir), (bytes) => bytes > 0);
 
-      institute.child.kill('SIGKILL');
-      await new Promise((resolve) => institute.child.once('exit', resolve));
+      await killHard(institute);
       source.release();
       institute = await spec.start();
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
-import { dspSchemaErrors } from '../support/dsp-schemas.ts';
+import { dspSchemaErrors, expectDspError } from '../support/dsp-schemas.ts';
 import { exampleDataset } from '../catalog/support.ts';
 import { transferCompletionMessage, transferRequestMessage, transferStartMessage, transferSuspensionMessage, transferTerminationMessage } from '../../contracts/transfer/messages.ts';
 import { agreementFor, researchOffer, startTransfer, waitForTransfer } from './support.ts';
@@ -15,14 +15,8 @@ describe('TransferError paths (nothing changes)', () => {
   const send = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST', from = trio.institute) => from.ctx.dspFetch({ url: `${dsp}${path}`, audienceDid: trio.hospital.did, method, body });
   const count = async () => Number((await trio.hospital.ctx.database.db.selectFrom('transfers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const stateOf = async (pid: string) => (await jsonOf(await send(`/transfers/${pid}`, undefined, 'GET'))).state;
-  async function expectError(response: Response, status: number, reason: RegExp) {
-    expect(response.status).toBe(status);
-    const body = await jsonOf(response);
-    expect(body['@type']).toBe('TransferError');
-    expect(dspSchemaErrors(ERROR_SCHEMA, body)).toEqual([]);
-    expect(body.reason.join(' ')).toMatch(reason);
-    return body;
-  }
+  const expectError = (response: Response, status: number, reason: RegExp) => expectDspError(response, status, 'TransferError', ERROR_SCHEMA, reason);
+
 
   beforeAll(async () => {
     trio = await startTrio();
