@@ -43,6 +43,7 @@ export function createTransferService(ctx: ConnectorContext) {
   const agreements = negotiationStore(ctx.database.db);
   const datasets = catalogStore(ctx.database.db);
   const jobs = new Map<string, AbortController>();
+  const starting = new Set<string>();
   const progress = new Map<string, Progress>();
   const pids = (t: Transfer) => ({ providerPid: t.providerPid ?? '', consumerPid: t.consumerPid ?? '' });
   const answer = (t: Transfer, state: TransferState = t.state) => transferProcess({ ...pids(t), state });
@@ -135,6 +136,17 @@ export function createTransferService(ctx: ConnectorContext) {
    * to pull (or the push begins). Anything refused terminates the process with the reasons.
    */
   async function prepareAndStart(id: string): Promise<void> {
+    // One start at a time per process (the request and housekeeping may both ask); the state move guards the rest.
+    if (starting.has(id)) return;
+    starting.add(id);
+    try {
+      await prepareAndStartOnce(id);
+    } finally {
+      starting.delete(id);
+    }
+  }
+
+  async function prepareAndStartOnce(id: string): Promise<void> {
     const t = await store.get(id);
     if (!t || t.role !== 'provider' || t.state !== 'REQUESTED') return;
     const refused = await refusals(t, false);
@@ -164,10 +176,14 @@ export function createTransferService(ctx: ConnectorContext) {
   }
 
   async function runPush(id: string): Promise<void> {
-    const t = await store.get(id);
-    if (!t || t.state !== 'STARTED' || !t.dataAddress) return;
+    if (jobs.has(id)) return;
     const abort = new AbortController();
     jobs.set(id, abort);
+    const t = await store.get(id);
+    if (!t || t.state !== 'STARTED' || !t.dataAddress) {
+      jobs.delete(id);
+      return;
+    }
     try {
       const payload = await payloadFor(t.datasetId, t);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the consumer records STARTED first
@@ -176,7 +192,7 @@ export function createTransferService(ctx: ConnectorContext) {
     } catch (error) {
       if (!abort.signal.aborted) await stop(t, 'TERMINATED', 'push', [`pushing the data failed: ${(error as Error).message}`]);
     } finally {
-      jobs.delete(id);
+      if (jobs.get(id) === abort) jobs.delete(id);
     }
   }
 
@@ -222,11 +238,15 @@ export function createTransferService(ctx: ConnectorContext) {
 
   /** Pulls the data of a started transfer, resuming after cuts; completes the process once the digest matches. */
   async function runPull(id: string): Promise<void> {
+    // Claimed before the first await: two triggers at once (start message, housekeeping) must not both pull.
     if (jobs.has(id)) return;
-    const t = await store.get(id);
-    if (!t || t.role !== 'consumer' || t.state !== 'STARTED' || t.format !== 'HttpData-PULL' || !t.dataAddress) return;
     const abort = new AbortController();
     jobs.set(id, abort);
+    const t = await store.get(id);
+    if (!t || t.role !== 'consumer' || t.state !== 'STARTED' || t.format !== 'HttpData-PULL' || !t.dataAddress) {
+      jobs.delete(id);
+      return;
+    }
     const name = decodeURIComponent(new URL(t.dataAddress.endpoint).pathname.split('/').pop() ?? 'data');
     const destination = receivedPathOf(t, `${name.replace(/^urn_uuid_/, '')}.data`);
     try {
@@ -245,7 +265,7 @@ export function createTransferService(ctx: ConnectorContext) {
       await store.update(id, { bytesDone: progress.get(id)?.bytes ?? 0 });
       if (current.state === 'STARTED') await stop(current, 'TERMINATED', error instanceof IntegrityError ? 'integrity' : 'download', [reason]);
     } finally {
-      jobs.delete(id);
+      if (jobs.get(id) === abort) jobs.delete(id);
     }
   }
 
