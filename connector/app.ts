@@ -25,6 +25,7 @@ import { federatedCatalogRoutes } from './catalog/federated-routes.ts';
 import { createTransferService } from './transfer/transfer-service.ts';
 import { dataPullRoute, dataPushRoutes, transferDspRoutes, transferManagementRoutes } from './transfer/routes.ts';
 import type { ConnectorContext } from './context.ts';
+import { addCapabilityPanels } from './dashboard/capability-panels.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const API_VERSION = '0.1.0';
@@ -58,6 +59,7 @@ export function createApp(ctx: ConnectorContext): Hono {
   app.route('/dsp/2025-1', negotiationDspRoutes(ctx, negotiations));
   const transfers = createTransferService(ctx);
   app.route('/dsp/2025-1', transferDspRoutes(ctx, transfers));
+  addCapabilityPanels(ctx, { catalog, negotiations, transfers });
   app.route('/', dataPushRoutes(ctx, transfers));
   ctx.rawRoutes.push(dataPullRoute(ctx, transfers));
   const runHousekeeping = () => void transfers.housekeeping().catch((error) => ctx.logger.error('transfer housekeeping failed', { error }));

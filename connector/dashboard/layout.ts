@@ -37,3 +37,9 @@ export function page(title: string, headerRight: HtmlEscapedString | Promise<Htm
 export function facts(rows: [string, unknown][]) {
   return html`<table>${rows.map(([label, value]) => html`<tr><th>${label}</th><td>${value ?? html`<span class="muted">—</span>`}</td></tr>`)}</table>`;
 }
+
+/** A table with a header row; cells are escaped. An empty list shows `empty` instead. */
+export function listTable(headers: string[], rows: unknown[][], empty: string) {
+  if (rows.length === 0) return html`<p class="muted">${empty}</p>`;
+  return html`<table><tr>${headers.map((h) => html`<th style="width:auto">${h}</th>`)}</tr>${rows.map((row) => html`<tr>${row.map((cell) => html`<td>${cell ?? html`<span class="muted">—</span>`}</td>`)}</tr>`)}</table>`;
+}

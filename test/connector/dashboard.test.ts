@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startTestConnector } from '../support/connectors.ts';
-
-async function signIn(url: string, apiKey: string): Promise<Response> {
-  return fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ apiKey }), redirect: 'manual' });
-}
+import { signIn, startTestConnector } from '../support/connectors.ts';
 
 describe('operator dashboard', () => {
   it('shows only public facts and a sign-in form without a session', async () => {

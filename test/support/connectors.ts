@@ -55,3 +55,14 @@ export function managementFetch(connector: RunningConnector, path: string, init:
   if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
   return fetch(`${connector.url}/api${path}`, { ...init, headers });
 }
+
+/** Posts the dashboard's sign-in form. */
+export function signIn(url: string, apiKey: string): Promise<Response> {
+  return fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ apiKey }), redirect: 'manual' });
+}
+
+/** The operator dashboard's HTML as a signed-in operator sees it. */
+export async function dashboardPage(connector: RunningConnector): Promise<string> {
+  const cookie = (await signIn(connector.url, connector.ctx.apiKey)).headers.get('set-cookie')!.split(';')[0]!;
+  return (await fetch(`${connector.url}/`, { headers: { cookie } })).text();
+}

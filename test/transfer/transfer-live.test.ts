@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { managementFetch } from '../support/connectors.ts';
+import { dashboardPage, managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { dspSchemaErrors } from '../support/dsp-schemas.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
@@ -92,6 +92,18 @@ describe('transfers across live connectors', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it("shows datasets, negotiations, transfers and the wallet on each operator's dashboard", async () => {
+    const institute = await dashboardPage(trio.institute);
+    for (const panel of ['Negotiations', 'Transfers', 'Wallet']) expect(institute).toContain(`<h2>${panel}</h2>`);
+    expect(institute).toMatch(/\d+ COMPLETED/);
+    expect(institute).toMatch(/\d+ FINALIZED/);
+    expect(institute).toContain('DataPermitCredential');
+    const hospital = await dashboardPage(trio.hospital);
+    expect(hospital).toContain('<h2>Datasets published</h2>');
+    expect(hospital).toContain('sensitive');
+    expect(hospital).toMatch(/<td>COMPLETED<\/td><td>provider<\/td>/);
   });
 
   it('sends only messages that validate against the DSP 2025-1 transfer schemas', async () => {
