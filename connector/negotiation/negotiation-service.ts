@@ -16,19 +16,11 @@ import { fetchCallerCredentials } from '../trust/presentation-client.ts';
 import { scopeForType } from '../trust/scopes.ts';
 import type { Caller } from '../trust/trust-services.ts';
 import type { OfferCatalog, PolicyEngine } from './ports.ts';
+import { DspProblem } from '../http/dsp-problem.ts';
 
 /** A refusal of an incoming message: the DSP status and the reasons, naming both pids where known. */
-export class NegotiationProblem extends Error {
+export class NegotiationProblem extends DspProblem {
   override name = 'NegotiationProblem';
-  readonly status: 400 | 401 | 403 | 404 | 409;
-  readonly reasons: string[];
-  readonly pids: { providerPid?: string; consumerPid?: string };
-  constructor(status: NegotiationProblem['status'], reasons: string[], pids: { providerPid?: string | null; consumerPid?: string | null } = {}) {
-    super(reasons.join('; '));
-    this.status = status;
-    this.reasons = reasons;
-    this.pids = { ...(pids.providerPid ? { providerPid: pids.providerPid } : {}), ...(pids.consumerPid ? { consumerPid: pids.consumerPid } : {}) };
-  }
 }
 
 export interface NegotiationServiceOptions {

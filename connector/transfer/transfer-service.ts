@@ -17,18 +17,11 @@ import type { Caller } from '../trust/trust-services.ts';
 import { agreementDuties, agreementRefusals } from './enforcement.ts';
 import { httpPayload, measuredHttpPayload, payloadDigest, payloadOf, type Payload } from './payload.ts';
 import { hashToken, IntegrityError, pullToFile, pushPayload, tokenMatches, type Progress } from './data-plane.ts';
+import { DspProblem } from '../http/dsp-problem.ts';
 
-export class TransferProblem extends Error {
+/** A refusal of an incoming transfer message (answered as a TransferError). */
+export class TransferProblem extends DspProblem {
   override name = 'TransferProblem';
-  readonly status: 400 | 403 | 404 | 409;
-  readonly reasons: string[];
-  readonly pids: { providerPid?: string; consumerPid?: string };
-  constructor(status: TransferProblem['status'], reasons: string[], pids: { providerPid?: string | null; consumerPid?: string | null } = {}) {
-    super(reasons.join('; '));
-    this.status = status;
-    this.reasons = reasons;
-    this.pids = { ...(pids.providerPid ? { providerPid: pids.providerPid } : {}), ...(pids.consumerPid ? { consumerPid: pids.consumerPid } : {}) };
-  }
 }
 
 export const TRANSFER_KIND = 'transfer';
