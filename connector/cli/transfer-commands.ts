@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parseManagementArgs } from './connection.ts';
 import { UsageError } from './usage-error.ts';
 import { subcommand } from './trust-commands.ts';
 import { ManagementApiError, type ManagementClient } from './management-client.ts';
+import { parseDigest, receiveToFile } from '../transfer/data-plane.ts';
+import { formatBytes } from '../transfer/payload.ts';
 
 type Out = (line: string) => void;
 
@@ -38,17 +38,6 @@ export interface TransferView {
 }
 
 const FINAL = new Set(['COMPLETED', 'TERMINATED']);
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
 
 /** One line: a bar, the bytes so far of the total, and the rate. */
 export function progressLine(progress: TransferView['progress'], width = 30): string {
@@ -101,28 +90,11 @@ export async function downloadReceived(client: ManagementClient, id: string, des
     const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
     throw new ManagementApiError(response.status, body.error?.message ?? `HTTP ${response.status}`);
   }
-  const expected = /sha-256=:([^:]+):/.exec(response.headers.get('repr-digest') ?? '')?.[1];
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const partial = `${destination}.partial`;
-  await pipeline(
-    Readable.fromWeb(response.body as NodeReadableStream),
-    new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    }),
-    createWriteStream(partial),
-  );
-  const digest = hash.digest('base64');
-  if (expected && digest !== expected) {
-    rmSync(partial, { force: true });
-    throw new Error(`the download does not match its digest (expected sha-256 ${expected}, got ${digest}); nothing was saved`);
-  }
-  renameSync(partial, destination);
-  return { bytes, digest };
+  const expected = parseDigest(response.headers.get('repr-digest'));
+  if (!expected) throw new Error('the connector sent the data without its digest; nothing was saved');
+  const length = response.headers.get('content-length');
+  const saved = await receiveToFile(Readable.fromWeb(response.body as NodeReadableStream), expected, length ? Number(length) : undefined, destination);
+  return { bytes: saved.size, digest: saved.digest };
 }
 
 export async function transfersCommand(args: string[], out: Out): Promise<number> {

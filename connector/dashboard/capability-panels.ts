@@ -5,15 +5,18 @@ import type { NegotiationService } from '../negotiation/negotiation-service.ts';
 import type { TransferService } from '../transfer/transfer-service.ts';
 import { listTable } from './layout.ts';
 import { tierOf } from '../../catalog/dataset.ts';
+import { formatBytes } from '../transfer/payload.ts';
 
 const RECENT = 8;
 const short = (id: string) => (id.length > 22 ? `${id.slice(0, 21)}…` : id);
-const stateCounts = (states: string[]) => {
+/** Processes (negotiations, transfers): how many are in each state, then the most recent ones. */
+function processTable<T extends { state: string }>(all: T[], headers: string[], row: (item: T) => unknown[], empty: string) {
   const counts = new Map<string, number>();
-  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].map(([s, n]) => `${n} ${s}`).join(' · ') || 'none';
-};
-const bytes = (n: number | null) => (n === null ? null : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+  for (const { state } of all) counts.set(state, (counts.get(state) ?? 0) + 1);
+  const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(' · ') || 'none';
+  return html`<p>${summary}</p>${listTable(headers, all.slice(0, RECENT).map(row), empty)}`;
+}
+const bytes = (n: number | null) => (n === null ? null : formatBytes(n));
 
 /** The dashboard panels of the capabilities: datasets, negotiations, transfers, the wallet. */
 export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: CatalogService; negotiations: NegotiationService; transfers: TransferService }): void {
@@ -30,28 +33,28 @@ export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: Cat
     title: 'Negotiations',
     order: 30,
     async render() {
-      const all = await parts.negotiations.store.list();
-      return html`<p>${stateCounts(all.map((n) => n.state))}</p>${listTable(
+      return processTable(
+        await parts.negotiations.store.list(),
         ['state', 'role', 'with', 'dataset'],
-        all.slice(0, RECENT).map((n) => [n.pending ? `${n.state} (awaits ${n.pending})` : n.state, n.role, short(n.counterpartyDid), short(n.datasetId)]),
+        (n) => [n.pending ? `${n.state} (awaits ${n.pending})` : n.state, n.role, short(n.counterpartyDid), short(n.datasetId)],
         'No negotiations yet.',
-      )}`;
+      );
     },
   });
   ctx.dashboard.add({
     title: 'Transfers',
     order: 40,
     async render() {
-      const all = await parts.transfers.store.list();
-      return html`<p>${stateCounts(all.map((t) => t.state))}</p>${listTable(
+      return processTable(
+        await parts.transfers.store.list(),
         ['state', 'role', 'with', 'bytes'],
-        all.slice(0, RECENT).map((t) => {
+        (t) => {
           const progress = parts.transfers.progress.get(t.id);
           const moved = t.state === 'STARTED' && progress ? `${bytes(progress.bytes)} of ${bytes(progress.total) ?? '?'}` : bytes(t.size);
           return [t.deletedAt ? `${t.state} (data deleted)` : t.state, t.role, short(t.counterpartyDid), moved];
-        }),
+        },
         'No transfers yet.',
-      )}`;
+      );
     },
   });
   ctx.dashboard.add({

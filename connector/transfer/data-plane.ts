@@ -1,12 +1,12 @@
-import { createHash, timingSafeEqual, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { CHUNK, payloadReadable, type Payload } from './payload.ts';
+import { CHUNK, hashFile, payloadReadable, type Payload } from './payload.ts';
 import { reclaimAfter } from './reclaim.ts';
 
 /**
@@ -21,6 +21,9 @@ export const reprDigest = (sha256Base64: string) => `sha-256=:${sha256Base64}:`;
 export function parseDigest(header: string | null | undefined): string | undefined {
   return /(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):/.exec(header ?? '')?.[1];
 }
+
+/** Content-Disposition naming the file, with what would break the header replaced. */
+const contentDisposition = (name: string) => `attachment; filename="${name.replace(/["\\\r\n]/g, '_')}"`;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -45,7 +48,7 @@ export interface ServePlan {
 export function planServe(payload: Payload, digest: string, range: string | undefined): ServePlan {
   const headers: Record<string, string> = {
     'content-type': payload.mediaType,
-    'content-disposition': `attachment; filename="${payload.name.replace(/["\\\r\n]/g, '_')}"`,
+    'content-disposition': contentDisposition(payload.name),
     'accept-ranges': 'bytes',
     'repr-digest': reprDigest(digest),
     'cache-control': 'no-store',
@@ -89,16 +92,6 @@ export class IntegrityError extends Error {
 
 /** A failure that retrying will not cure (the provider refused, or broke the protocol). */
 class PermanentError extends Error {}
-
-async function hashOfFile(path: string, hash: Hash): Promise<number> {
-  let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    reclaimAfter((chunk as Buffer).length);
-  }
-  return size;
-}
 
 /**
  * One HTTP(S) request on Node's own client (no web-stream layer between socket and disk). Without `body` the
@@ -156,7 +149,7 @@ export async function pullToFile(options: {
   let total: number | null = null;
   let hash = createHash('sha256');
   // What is on disk is the truth: after any failure the partial file is measured and hashed again.
-  let received = existsSync(partial) ? await hashOfFile(partial, hash) : 0;
+  let received = existsSync(partial) ? await hashFile(partial, hash) : 0;
   const started = performance.now();
   const startBytes = received;
   let lastError: unknown;
@@ -164,7 +157,7 @@ export async function pullToFile(options: {
     if (attempt > 0) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
       hash = createHash('sha256');
-      received = existsSync(partial) ? await hashOfFile(partial, hash) : 0;
+      received = existsSync(partial) ? await hashFile(partial, hash) : 0;
     }
     options.signal?.throwIfAborted();
     try {
@@ -218,7 +211,7 @@ export async function pullToFile(options: {
 
 /** Streams a payload to a consumer's push endpoint (PUT) with its length and digest. */
 export async function pushPayload(payload: Payload, digest: string, endpoint: string, token: string, signal?: AbortSignal): Promise<void> {
-  const headers = { authorization: `Bearer ${token}`, 'content-type': payload.mediaType, 'content-length': String(payload.size), 'repr-digest': reprDigest(digest), 'content-disposition': `attachment; filename="${payload.name.replace(/["\\\r\n]/g, '_')}"` };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': payload.mediaType, 'content-length': String(payload.size), 'repr-digest': reprDigest(digest), 'content-disposition': contentDisposition(payload.name) };
   const { sent: streamed, response } = request(endpoint, { method: 'PUT', headers }, payloadReadable(payload), signal);
   const [sent, answered] = await Promise.allSettled([streamed, response]);
   // A consumer that refuses may close the connection mid-body: its answer says more than the broken pipe.
@@ -229,7 +222,7 @@ export async function pushPayload(payload: Payload, digest: string, endpoint: st
   if (sent.status === 'rejected') throw sent.reason;
 }
 
-/** Writes a pushed body to `destination` and keeps it only if its SHA-256 matches the announced digest. */
+/** Writes a body (a push, a download) to `destination` and keeps it only if its SHA-256 and length match those announced. */
 export async function receiveToFile(body: Readable, expectedDigest: string, expectedSize: number | undefined, destination: string, onProgress?: (bytes: number) => void): Promise<{ size: number; digest: string }> {
   const partial = `${destination}.partial`;
   mkdirSync(dirname(partial), { recursive: true });
@@ -248,7 +241,7 @@ export async function receiveToFile(body: Readable, expectedDigest: string, expe
   const digest = hash.digest('base64');
   if (digest !== expectedDigest || (expectedSize !== undefined && size !== expectedSize)) {
     await rm(partial, { force: true });
-    throw new IntegrityError(`the pushed data does not match its digest or length (${size} bytes, sha-256 ${digest})`);
+    throw new IntegrityError(`the received data does not match its digest or length (${size} bytes, sha-256 ${digest})`);
   }
   await rename(partial, destination);
   return { size, digest };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { pipeline, Readable, Transform } from 'node:stream';
@@ -20,6 +20,18 @@ export interface Payload {
   segments: Segment[];
   /** Changes whenever any byte may have changed (paths, sizes, modification times). */
   fingerprint: string;
+}
+
+/** A byte count for people: 512 B, 13.3 MiB, 1.0 GiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 const BLOCK = 512;
@@ -141,11 +153,6 @@ function fileRange(segment: { path: string; size: number }, from: number, to: nu
   return pipeline(createReadStream(segment.path, { start: from, end: to - 1, highWaterMark: CHUNK }), check, () => undefined);
 }
 
-/** The same bytes as a web stream (for fetch bodies and tests). */
-export function payloadStream(payload: Payload, start = 0, end = payload.size): ReadableStream<Uint8Array> {
-  return Readable.toWeb(payloadReadable(payload, start, end)) as ReadableStream<Uint8Array>;
-}
-
 function segLength(segment: Segment): number {
   return segment.kind === 'bytes' ? segment.data.length : segment.size;
 }
@@ -208,6 +215,17 @@ function httpStream(url: string, start: number, end: number): ReadableStream<Uin
   });
 }
 
+/** Feeds a file's bytes into `hash`; returns how many there were. */
+export async function hashFile(path: string, hash: Hash): Promise<number> {
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    reclaimAfter((chunk as Buffer).length);
+  }
+  return size;
+}
+
 const digests = new Map<string, string>();
 
 /** SHA-256 of the whole payload, base64 (RFC 9530 form), computed once per fingerprint. */
@@ -217,12 +235,7 @@ export async function payloadDigest(payload: Payload): Promise<string> {
   const hash = createHash('sha256');
   for (const segment of payload.segments) {
     if (segment.kind === 'bytes') hash.update(segment.data);
-    else if (segment.kind === 'file') {
-      for await (const chunk of createReadStream(segment.path, { highWaterMark: CHUNK })) {
-        hash.update(chunk as Buffer);
-        reclaimAfter((chunk as Buffer).length);
-      }
-    }
+    else if (segment.kind === 'file') await hashFile(segment.path, hash);
     else throw new Error('an HTTP source is hashed when it is measured');
   }
   const digest = hash.digest('base64');

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Step } from './steps.ts';
 import type { DataspaceState } from './local-dataspace.ts';
-import { describeTransfer, followTransfer, formatBytes, type TransferView } from '../../connector/cli/transfer-commands.ts';
+import { followTransfer, type TransferView } from '../../connector/cli/transfer-commands.ts';
+import { formatBytes, hashFile } from '../../connector/transfer/payload.ts';
 
 const pull: Step<DataspaceState> = {
   title: 'The institute pulls the cohort peer to peer; its connector checks the SHA-256 before completing',
@@ -12,15 +13,9 @@ const pull: Step<DataspaceState> = {
     const done = await followTransfer(institute, started.id, () => undefined, { pollMs: 100, timeoutMs: 120_000, tty: false });
     if (done.state !== 'COMPLETED') throw new Error(`the transfer ended ${done.state}: ${done.reasons.join('; ')}`);
     state.transferId = done.id;
-    return describeTransfer(done).split('\n').slice(3).map((line) => line.trim()).join('\n');
+    return `${formatBytes(done.size!)}, sha-256 ${done.digest}\nstored at ${done.receivedPath}`;
   },
 };
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('base64');
-}
 
 /** The names of the files in a ustar archive. */
 function tarEntries(path: string): string[] {
@@ -48,7 +43,9 @@ const verify: Step<DataspaceState> = {
       if (!sent) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (!sent) throw new Error('the hospital has not recorded the transfer as completed');
-    const onDisk = await sha256File(received.receivedPath!);
+    const hash = createHash('sha256');
+    await hashFile(received.receivedPath!, hash);
+    const onDisk = hash.digest('base64');
     if (onDisk !== sent.digest || received.digest !== sent.digest) throw new Error(`sha-256 differs: hospital sent ${sent.digest}, institute recorded ${received.digest}, file on disk ${onDisk}`);
     return `sha-256 ${onDisk} on both sides\n${tarEntries(received.receivedPath!).join(', ')}`;
   },

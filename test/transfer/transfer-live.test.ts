@@ -9,7 +9,7 @@ import { jsonOf } from '../support/http.ts';
 import { dspSchemaErrors } from '../support/dsp-schemas.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { exampleDataset } from '../catalog/support.ts';
-import { payloadOf, payloadStream } from '../../connector/transfer/payload.ts';
+import { payloadOf, payloadReadable } from '../../connector/transfer/payload.ts';
 import { agreementFor, researchOffer, startTransfer, waitForTransfer } from './support.ts';
 
 const SCHEMA_OF: Record<string, string> = {
@@ -20,7 +20,7 @@ const SCHEMA_OF: Record<string, string> = {
   TransferSuspensionMessage: 'transfer/transfer-suspension-message-schema.json',
 };
 
-async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<string> {
+async function sha256Of(stream: AsyncIterable<Uint8Array>): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk);
   return hash.digest('base64');
@@ -43,7 +43,7 @@ describe('transfers across live connectors', () => {
     expect(done.state, JSON.stringify(done.reasons)).toBe('COMPLETED');
     const expected = await payloadOf(join(trio.hospital.ctx.config.dataRoot, 'diabetes-cohort'), 'x');
     expect(done.size).toBe(expected.size);
-    expect(done.digest).toBe(await sha256Of(payloadStream(expected)));
+    expect(done.digest).toBe(await sha256Of(payloadReadable(expected)));
     const download = await managementFetch(trio.institute, `/transfers/${encodeURIComponent(started.id)}/data`);
     expect(download.status).toBe(200);
     expect(await sha256Of(download.body!)).toBe(done.digest);
