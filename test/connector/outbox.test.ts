@@ -9,6 +9,7 @@ import { MetricsRegistry } from '../../connector/http/metrics.ts';
 import { POSTGRES_URL, freshPostgresSchemaUrl } from '../support/database.ts';
 import { startFakePeer } from '../support/peer.ts';
 import { tempDir } from '../support/connectors.ts';
+import { until } from '../support/wait.ts';
 
 const postgres = POSTGRES_URL;
 const dialects: [string, () => Promise<string>][] = [['SQLite', async () => join(tempDir(), 'outbox.db')]];
@@ -26,13 +27,8 @@ function message(peerUrl: string, processId: string, n: number, deadlineMs = 60_
   return { kind: 'test', processId, messageType: 'TestMessage', url: `${peerUrl}/messages`, audienceDid: 'did:web:127.0.0.1%3A1', body: { processId, n }, deadline: new Date(Date.now() + deadlineMs) };
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits (up to `timeoutMs`, polling every 10 ms) until `condition` holds. */
+const waitUntil = (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => until('condition', condition, Boolean, { timeoutMs, pollMs: 10 });
 
 describe.each(dialects)('outbox on %s', (_name, location) => {
   it('delivers messages of one process in order and hands the response to the owner', async () => {
@@ -43,7 +39,7 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     outbox.handle('test', { delivered: async (_m, response) => void responses.push(response.body) });
     for (let n = 1; n <= 5; n++) await outbox.enqueue(database.db, message(peer.url, 'p1', n));
     outbox.start();
-    await until(async () => (await store.countPending()) === 0);
+    await waitUntil(async () => (await store.countPending()) === 0);
     await outbox.stop();
     expect(peer.requests.map((r) => JSON.parse(r.body).n)).toEqual([1, 2, 3, 4, 5]);
     expect(responses).toEqual([1, 2, 3, 4, 5].map((n) => ({ echoed: n })));
@@ -57,7 +53,7 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     const { outbox, store } = outboxOn(database);
     await outbox.enqueue(database.db, message(peer.url, 'p1', 1));
     outbox.start();
-    await until(async () => (await store.countPending()) === 0);
+    await waitUntil(async () => (await store.countPending()) === 0);
     await outbox.stop();
     const [row] = await store.list({ processId: 'p1' });
     expect(row).toMatchObject({ state: 'sent', attempts: 4, response_status: 200 });
@@ -74,7 +70,7 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     await outbox.enqueue(database.db, message(peer.url, 'p1', 1));
     await outbox.enqueue(database.db, message(peer.url, 'p2', 1));
     outbox.start();
-    await until(() => gaveUp.length === 2);
+    await waitUntil(() => gaveUp.length === 2);
     await outbox.stop();
     expect(gaveUp[0]).toBe('peer answered 400 (WrongState: negotiation is FINALIZED)');
     expect(peer.requests).toHaveLength(2);
@@ -91,7 +87,7 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     outbox.handle('test', { gaveUp: async (_m, reason) => void gaveUp.push(reason) });
     await outbox.enqueue(database.db, message(peer.url, 'p1', 1, 300));
     outbox.start();
-    await until(() => gaveUp.length === 1);
+    await waitUntil(() => gaveUp.length === 1);
     await outbox.stop();
     expect(gaveUp[0]).toMatch(/^no successful delivery before the deadline; last error: /);
     await database.close();
@@ -108,7 +104,7 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     const second = await openDatabase(where, dataDir);
     const { outbox, store } = outboxOn(second);
     outbox.start();
-    await until(async () => (await store.countPending()) === 0);
+    await waitUntil(async () => (await store.countPending()) === 0);
     await outbox.stop();
     expect(peer.requests).toHaveLength(1);
     await second.close();
@@ -151,7 +147,7 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     senderB.outbox.handle('test', countFor('B'));
     senderA.outbox.start();
     senderB.outbox.start();
-    await until(async () => (await senderA.store.countPending()) === 0, 30_000);
+    await waitUntil(async () => (await senderA.store.countPending()) === 0, 30_000);
     await Promise.all([senderA.outbox.stop(), senderB.outbox.stop()]);
     const bodies = peer.requests.map((r) => JSON.parse(r.body) as { processId: string; n: number });
     expect(bodies).toHaveLength(160);

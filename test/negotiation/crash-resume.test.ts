@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admitProcess, killHard, onboardInstituteProcess, processConnector, until } from '../support/processes.ts';
+import { admitProcess, killHard, onboardInstituteProcess, processConnector } from '../support/processes.ts';
+import { until } from '../support/wait.ts';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { admit, collectCredentials, grantPermit } from '../support/dataspace.ts';
@@ -40,7 +41,7 @@ describe('a negotiation survives kill -9 of either side', () => {
       await grantPermit(authority, institute);
       await collectCredentials(institute, authority);
       const started = await jsonOf(await managementFetch(institute, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...offer, target: added.id } }) }));
-      await until('provider pid', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => !!n.providerPid, 10_000);
+      await until('provider pid', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => !!n.providerPid, { timeoutMs: 10_000 });
       await killHard(hospital);
       hospital = await spec.start();
       const done = await until('consumer negotiation', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => n.state === 'FINALIZED' || n.state === 'TERMINATED');

@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { dspSchemaErrors, expectDspError } from '../support/dsp-schemas.ts';
 import { contractRequestMessage, negotiationEventMessage, terminationMessage } from '../../contracts/negotiation/messages.ts';
-import { publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
+import { providerSide, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
 
 const DATASET = 'urn:uuid:some-dataset';
 const ERROR_SCHEMA = 'negotiation/contract-negotiation-error-schema.json';
@@ -87,12 +86,8 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
   it('a terminated negotiation stays addressable: GET works, further messages get 400', async () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
-    let providerPid: string | null = null;
-    for (let i = 0; i < 100 && !providerPid; i++) {
-      providerPid = (await jsonOf(await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}`))).providerPid;
-      await new Promise((r) => setTimeout(r, 30));
-    }
-    const pids = { providerPid: providerPid!, consumerPid: started.id };
+    const providerPid = (await providerSide(trio.hospital, started.id)).id;
+    const pids = { providerPid, consumerPid: started.id };
     expect((await send(`/negotiations/${providerPid}/termination`, terminationMessage({ ...pids, code: 'cancel', reason: ['changed our mind'] }))).status).toBe(200);
     expect((await send(`/negotiations/${providerPid}/termination`, terminationMessage({ ...pids, code: 'cancel', reason: ['changed our mind'] }))).status).toBe(200);
     expect((await jsonOf(await send(`/negotiations/${providerPid}`, undefined, 'GET'))).state).toBe('TERMINATED');

@@ -5,6 +5,7 @@ import type { MessageOffer } from '../../contracts/negotiation/messages.ts';
 import { managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { exampleDataset, registerDataset } from '../catalog/support.ts';
+import { until } from '../support/wait.ts';
 
 /** Registers the example diabetes dataset with `offer` on the hospital; returns the offer as a consumer sends it. */
 export async function publishOffer(hospital: RunningConnector, offer: MessageOffer, options: { requiresApproval?: boolean } = {}): Promise<MessageOffer> {
@@ -25,13 +26,21 @@ export async function startNegotiation(consumer: RunningConnector, provider: Run
 }
 
 /** Polls a negotiation until it reaches one of `states` (or fails the test after `timeoutMs`). */
-export async function waitForState(connector: RunningConnector, id: string, states: string[], timeoutMs = 15_000): Promise<any> {
-  const started = Date.now();
-  let last: any;
-  while (Date.now() - started < timeoutMs) {
-    last = await jsonOf(await managementFetch(connector, `/negotiations/${encodeURIComponent(id)}`));
-    if (states.includes(last.state)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`negotiation ${id} on ${connector.ctx.config.name} stayed ${last?.state} (${JSON.stringify(last?.reasons)}), expected ${states.join('/')}`);
+export function waitForState(connector: RunningConnector, id: string, states: string[], timeoutMs = 15_000): Promise<any> {
+  return until(
+    `negotiation ${id} on ${connector.ctx.config.name}, expected ${states.join('/')}`,
+    async () => jsonOf(await managementFetch(connector, `/negotiations/${encodeURIComponent(id)}`)),
+    (n: any) => states.includes(n.state),
+    { timeoutMs, pollMs: 50, show: (n: any) => `${n.state} (${JSON.stringify(n.reasons)})` },
+  );
+}
+
+/** The provider's side of a negotiation the consumer started, once `ready` holds for it. */
+export function providerSide(provider: RunningConnector, consumerPid: string, ready: (n: any) => boolean = () => true): Promise<any> {
+  return until(
+    `the provider's negotiation for ${consumerPid}`,
+    async () => (await jsonOf(await managementFetch(provider, '/negotiations?role=provider'))).negotiations.find((n: any) => n.consumerPid === consumerPid),
+    (n: any) => !!n && ready(n),
+    { timeoutMs: 5_000, pollMs: 30 },
+  );
 }

@@ -36,14 +36,3 @@ export async function killHard(connector: ConnectorProcess): Promise<void> {
   connector.child.kill('SIGKILL');
   await new Promise((resolve) => connector.child.once('exit', resolve));
 }
-
-/** Polls `read` until `done` holds; fails naming `what` and the last value after `timeoutMs`. */
-export async function until<T>(what: string, read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestConnector } from '../support/connectors.ts';
-import { killHard, onboardInstituteProcess, processConnector, until } from '../support/processes.ts';
+import { killHard, onboardInstituteProcess, processConnector } from '../support/processes.ts';
+import { until } from '../support/wait.ts';
 import { exampleDataset, registerDataset } from '../catalog/support.ts';
 import { gatedSource, researchOffer } from './support.ts';
 
@@ -41,13 +42,13 @@ describe('a pull survives kill -9 of the consumer', () => {
       const transfer = await institute.api.post<{ id: string }>('/transfers', { agreementId: agreed.agreementId, format: 'HttpData-PULL' });
       await source.pullStarted;
       const receivedDir = join(institute.dataDir, 'received');
-      const onDisk = await until('partial download', () => partialBytes(receivedDir), (bytes) => bytes > 0);
+      const onDisk = await until('partial download', () => partialBytes(receivedDir), (bytes) => bytes > 0, { timeoutMs: 20_000 });
 
       await killHard(institute);
       source.release();
       institute = await spec.start();
 
-      const done = await until('transfer', () => institute.api.get<{ state: string; reasons: string[]; receivedPath: string; digest: string }>(`/transfers/${encodeURIComponent(transfer.id)}`), (t) => t.state === 'COMPLETED' || t.state === 'TERMINATED');
+      const done = await until('transfer', () => institute.api.get<{ state: string; reasons: string[]; receivedPath: string; digest: string }>(`/transfers/${encodeURIComponent(transfer.id)}`), (t) => t.state === 'COMPLETED' || t.state === 'TERMINATED', { timeoutMs: 20_000 });
       expect(done.state, JSON.stringify(done.reasons)).toBe('COMPLETED');
       expect(readFileSync(done.receivedPath).equals(source.bytes)).toBe(true);
       expect(done.digest).toBe(createHash('sha256').update(source.bytes).digest('base64'));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
+import { until } from '../support/wait.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { exampleDataset } from '../catalog/support.ts';
 import { agreementFor, gatedSource, researchOffer, startTransfer, waitForTransfer } from './support.ts';
@@ -64,11 +65,7 @@ describe('delete duties', () => {
     const done = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
     expect(done.state).toBe('COMPLETED');
     expect(existsSync(done.receivedPath)).toBe(true);
-    let after: any;
-    for (let i = 0; i < 100 && !after?.deletedAt; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = await jsonOf(await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}`));
-    }
+    const after = await until('deletion of the received data', async () => jsonOf(await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}`)), (t: any) => !!t.deletedAt, { timeoutMs: 10_000, pollMs: 100 });
     expect(after.deletedAt).toBeTruthy();
     expect(existsSync(done.receivedPath)).toBe(false);
     expect((await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}/data`)).status).toBe(404);

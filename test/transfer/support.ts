@@ -6,6 +6,7 @@ import type { RunningConnector } from '../../connector/server.ts';
 import type { Trio } from '../support/dataspace.ts';
 import { managementFetch } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
+import { until } from '../support/wait.ts';
 import { registerDataset } from '../catalog/support.ts';
 import { researchOffer, startNegotiation, waitForState } from '../negotiation/support.ts';
 
@@ -24,15 +25,14 @@ export async function startTransfer(consumer: RunningConnector, agreementId: str
   return jsonOf(response);
 }
 
-export async function waitForTransfer(connector: RunningConnector, id: string, states: string[], timeoutMs = 20_000): Promise<any> {
-  const started = Date.now();
-  let last: any;
-  while (Date.now() - started < timeoutMs) {
-    last = await jsonOf(await managementFetch(connector, `/transfers/${encodeURIComponent(id)}`));
-    if (states.includes(last.state)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
-  throw new Error(`transfer ${id} stayed ${last?.state} (${JSON.stringify(last?.reasons)}), expected ${states.join('/')}`);
+/** Polls a transfer until it reaches one of `states` (or fails the test after `timeoutMs`). */
+export function waitForTransfer(connector: RunningConnector, id: string, states: string[], timeoutMs = 20_000): Promise<any> {
+  return until(
+    `transfer ${id}, expected ${states.join('/')}`,
+    async () => jsonOf(await managementFetch(connector, `/transfers/${encodeURIComponent(id)}`)),
+    (t: any) => states.includes(t.state),
+    { timeoutMs, pollMs: 40, show: (t: any) => `${t.state} (${JSON.stringify(t.reasons)})` },
+  );
 }
 
 export { researchOffer };
