@@ -3,7 +3,7 @@ import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { dspSchemaErrors, expectDspError } from '../support/dsp-schemas.ts';
 import { contractRequestMessage, negotiationEventMessage, terminationMessage } from '../../contracts/negotiation/messages.ts';
-import { providerSide, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
+import { providerPidKnownTo, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
 
 const DATASET = 'urn:uuid:some-dataset';
 const ERROR_SCHEMA = 'negotiation/contract-negotiation-error-schema.json';
@@ -86,7 +86,7 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
   it('a terminated negotiation stays addressable: GET works, further messages get 400', async () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
-    const providerPid = (await providerSide(trio.hospital, started.id)).id;
+    const providerPid = await providerPidKnownTo(trio.institute, started.id);
     const pids = { providerPid, consumerPid: started.id };
     expect((await send(`/negotiations/${providerPid}/termination`, terminationMessage({ ...pids, code: 'cancel', reason: ['changed our mind'] }))).status).toBe(200);
     expect((await send(`/negotiations/${providerPid}/termination`, terminationMessage({ ...pids, code: 'cancel', reason: ['changed our mind'] }))).status).toBe(200);

@@ -6,7 +6,7 @@ import { dspSchemaErrors } from '../support/dsp-schemas.ts';
 import { verifyAgreementCredential } from '../../contracts/credentials/agreement.ts';
 import { createDidResolver } from '../../connector/identity/did-resolver.ts';
 import { createDocumentLoader } from '../../vocab/document-loader.ts';
-import { providerSide, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
+import { providerPidKnownTo, providerNegotiation, publishOffer, researchOffer, startNegotiation, waitForState } from './support.ts';
 
 const SCHEMA_OF: Record<string, string> = {
   ContractRequestMessage: 'negotiation/contract-request-message-schema.json',
@@ -89,7 +89,7 @@ describe('contract negotiation across live connectors', () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     const consumer = await waitForState(trio.institute, started.id, ['REQUESTED']);
-    const provider = await providerSide(trio.hospital, consumer.id, (n) => n.state === 'REQUESTED' && !!n.pending);
+    const provider = await providerNegotiation(trio.hospital, consumer.id, (n) => n.state === 'REQUESTED' && !!n.pending);
     expect(provider.pending).toBe('approval');
     const approved = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/approve`, { method: 'POST' });
     expect(approved.status).toBe(200);
@@ -99,7 +99,7 @@ describe('contract negotiation across live connectors', () => {
   it('either side can terminate with a reason, and the other side records it', async () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
-    const providerId = (await providerSide(trio.hospital, started.id)).id;
+    const providerId = await providerPidKnownTo(trio.institute, started.id);
     const terminated = await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/terminate`, { method: 'POST', body: JSON.stringify({ reason: 'project cancelled' }) });
     expect((await jsonOf(terminated)).state).toBe('TERMINATED');
     const provider = await waitForState(trio.hospital, providerId!, ['TERMINATED']);
@@ -111,7 +111,7 @@ describe('contract negotiation across live connectors', () => {
   it('counter-offers: the provider offers other terms, the consumer accepts them, the agreement carries them', async () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
-    const provider = await providerSide(trio.hospital, started.id, (n) => n.pending === 'approval');
+    const provider = await providerNegotiation(trio.hospital, started.id, (n) => n.pending === 'approval');
     const stricter = { ...offer, '@id': `${offer['@id']}:counter`, permission: [{ ...offer.permission![0], constraint: [...(offer.permission![0] as any).constraint, { leftOperand: 'count', operator: 'lteq', rightOperand: '3' }] }] };
     const countered = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: stricter }) });
     expect((await jsonOf(countered)).state).toBe('OFFERED');
@@ -130,7 +130,7 @@ describe('contract negotiation across live connectors', () => {
   it('a counter-request with other terms than published is refused with its reason', async () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
-    const provider = await providerSide(trio.hospital, started.id, (n) => n.pending === 'approval');
+    const provider = await providerNegotiation(trio.hospital, started.id, (n) => n.pending === 'approval');
     await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: { ...offer, '@id': `${offer['@id']}:c` } }) });
     await waitForState(trio.institute, started.id, ['OFFERED']);
     const looser = { ...offer, '@id': `${offer['@id']}:loose`, permission: [{ action: 'use' }] };

@@ -35,8 +35,19 @@ export function waitForState(connector: RunningConnector, id: string, states: st
   );
 }
 
+/** The providerPid of a negotiation, once the consumer has learnt it from the provider's answer. */
+export async function providerPidKnownTo(consumer: RunningConnector, consumerId: string): Promise<string> {
+  const n = await until(
+    `the providerPid of ${consumerId}`,
+    async () => jsonOf(await managementFetch(consumer, `/negotiations/${encodeURIComponent(consumerId)}`)),
+    (n: any) => !!n.providerPid,
+    { timeoutMs: 5_000, pollMs: 30 },
+  );
+  return n.providerPid;
+}
+
 /** The provider's side of a negotiation the consumer started, once `ready` holds for it. */
-export function providerSide(provider: RunningConnector, consumerPid: string, ready: (n: any) => boolean = () => true): Promise<any> {
+export function providerNegotiation(provider: RunningConnector, consumerPid: string, ready: (n: any) => boolean = () => true): Promise<any> {
   return until(
     `the provider's negotiation for ${consumerPid}`,
     async () => (await jsonOf(await managementFetch(provider, '/negotiations?role=provider'))).negotiations.find((n: any) => n.consumerPid === consumerPid),
