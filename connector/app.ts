@@ -16,6 +16,9 @@ import { createNegotiationService } from './negotiation/negotiation-service.ts';
 import { negotiationDspRoutes } from './negotiation/dsp-routes.ts';
 import { negotiationManagementRoutes } from './negotiation/management-routes.ts';
 import { odrlPolicyEngine } from './negotiation/policy-engine.ts';
+import { negotiationStore } from './storage/negotiation-store.ts';
+import { receivedMessageStore, workQueueStore } from './storage/work-queue-store.ts';
+import { fetchCallerCredentials } from './trust/presentation-client.ts';
 import { createCatalogService } from './catalog/catalog-service.ts';
 import { catalogDspRoutes } from './catalog/dsp-routes.ts';
 import { publicCatalogRoutes } from './catalog/public-routes.ts';
@@ -55,7 +58,29 @@ export function createApp(ctx: ConnectorContext): Hono {
   ctx.offers = catalog.offers;
   app.route('/', publicCatalogRoutes(catalog));
   app.route('/dsp/2025-1', catalogDspRoutes(ctx, catalog));
-  const negotiations = createNegotiationService(ctx, { offers: { findOffer: (id) => ctx.offers.findOffer(id) }, policy: odrlPolicyEngine });
+  const negotiations = createNegotiationService({
+    did: ctx.did,
+    dspUrl: `${ctx.config.publicUrl}/dsp/2025-1`,
+    store: negotiationStore(ctx.database.db),
+    queue: workQueueStore(ctx.database.db, ctx.database.dialect, 'negotiations'),
+    received: receivedMessageStore(ctx.database.db),
+    outbox: ctx.outbox,
+    dspFetch: ctx.dspFetch,
+    signer: ctx.trust.signer,
+    documentLoader: ctx.documentLoader,
+    resolveDid: (did) => ctx.didResolver.resolve(did),
+    sealer: ctx.sealer,
+    fetchCallerCredentials: (caller, scopes) => fetchCallerCredentials(ctx, caller, scopes),
+    offers: catalog.offers,
+    policy: odrlPolicyEngine,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    timeoutMs: 10 * 60_000,
+    followUpDelayMs: 100,
+    processor: { owner: ctx.workerId },
+  });
+  negotiations.processor.start();
+  ctx.onShutdown(() => negotiations.processor.stop());
   app.route('/dsp/2025-1', negotiationDspRoutes(ctx, negotiations));
   const transfers = createTransferService(ctx);
   app.route('/dsp/2025-1', transferDspRoutes(ctx, transfers));

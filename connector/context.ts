@@ -16,6 +16,7 @@ import type { DashboardRegistry } from './dashboard/sections.ts';
 import type { TrustServices } from './trust/trust-services.ts';
 import type { WalletStore } from './storage/trust-store.ts';
 import type { OfferCatalog } from './negotiation/ports.ts';
+import type { SecretSealer } from './storage/sealed-secrets.ts';
 
 /** Answers the request and returns true, or returns false (synchronously) to leave it to the next handler. */
 export type RawRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -45,6 +46,10 @@ export interface ConnectorContext {
   offers: OfferCatalog;
   /** Durable outgoing protocol messages, sent with retries by a background worker (outbox/outbox-worker.ts). */
   outbox: Outbox;
+  /** Names this installation in leases (outbox, processors): stable per host, data directory and DID. */
+  workerId: string;
+  /** Seals short secrets kept in the database under a key derived from the identity key. */
+  sealer: SecretSealer;
   /** Management API operations, rendered at /api/openapi.json; route groups register theirs. */
   openapi: OpenApiRegistry;
   /** Panels of the operator dashboard at "/"; capabilities add theirs. */

@@ -25,6 +25,7 @@ import { outboxStore } from './storage/outbox-store.ts';
 import type { ConnectorContext, RawRoute } from './context.ts';
 import { createTrustServices } from './trust/trust-services.ts';
 import { seenTokenIdStore, walletStore } from './storage/trust-store.ts';
+import { createSecretSealer } from './storage/sealed-secrets.ts';
 
 export interface RunningConnector {
   ctx: ConnectorContext;
@@ -109,6 +110,8 @@ async function assembleContext(
     apiKey,
     dspFetch,
     outbox,
+    workerId: sender,
+    sealer: createSecretSealer(key.secretKeyMultibase()),
     metrics,
     observeRequest: requestObserver(logger, metrics),
     rawRoutes: [],

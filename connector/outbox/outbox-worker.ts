@@ -15,6 +15,12 @@ import type { NewOutboxMessage, OutboxMessage, OutboxStore } from '../storage/ou
 export interface DeliveryHandlers {
   /** The peer accepted the message (2xx). Runs before the message is marked sent: if it throws, the message is retried. */
   delivered?(message: OutboxMessage, response: { status: number; body: unknown }): Promise<void>;
+  /**
+   * The peer refused the message (a 4xx other than 408/425/429). The capability re-reads the peer's process:
+   * "delivered" when the peer is already past this step (it applied the message, but our sender never saw
+   * the answer), "refused" to give up. Throwing retries the message later.
+   */
+  refused?(message: OutboxMessage, refusal: { status: number; body: unknown }): Promise<'delivered' | 'refused'>;
   /** The message will never be delivered: refused for good (4xx) or past its deadline. Called once. */
   gaveUp?(message: OutboxMessage, reason: string): Promise<void>;
 }
@@ -127,6 +133,20 @@ export function createOutbox(
       return;
     }
     if (response.status >= 500 || RETRYABLE_STATUS.has(response.status)) return retryOrGiveUp(message, describeRefusal(response.status, body), response.status);
+    const refused = handlers.get(message.kind)?.refused;
+    if (refused) {
+      let verdict: 'delivered' | 'refused';
+      try {
+        verdict = await refused(message, { status: response.status, body });
+      } catch (error) {
+        return retryOrGiveUp(message, `the peer refused (${response.status}) and its state could not be read: ${(error as Error).message}`, response.status);
+      }
+      if (verdict === 'delivered') {
+        if (await deps.store.markSent(message.id, owner, response.status, now())) sent.inc({ kind: message.kind, type: message.messageType });
+        deps.logger.info('outgoing message refused, but the peer is already past it', { kind: message.kind, processId: message.processId, messageType: message.messageType, status: response.status });
+        return;
+      }
+    }
     return giveUp(message, describeRefusal(response.status, body), response.status);
   }
 

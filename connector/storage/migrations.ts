@@ -6,12 +6,13 @@ import { catalog } from './migrations/0101-catalog.ts';
 import { trust } from './migrations/0201-trust.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
 import { transfer } from './migrations/0401-transfer.ts';
+import { processing } from './migrations/0501-processing.ts';
 
 /**
  * In-code migrations, applied in name order at start-up. One set serves both dialects: keep to column
  * types and statements SQLite and PostgreSQL share (text for JSON and ISO timestamps, integer for counters
  * and booleans). Never edit a migration that has shipped; add one. Each capability numbers its migrations
- * in its own range: 00xx foundation, 01xx catalog, 02xx trust, 03xx negotiation, 04xx transfer.
+ * in its own range: 00xx foundation, 01xx catalog, 02xx trust, 03xx negotiation, 04xx transfer, 05xx control-plane processing.
  */
 const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0201_trust': trust,
   '0301_negotiation': negotiation,
   '0401_transfer': transfer,
+  '0501_processing': processing,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -39,6 +41,8 @@ export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise
     provider,
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
+    // Capabilities number migrations in their own ranges, so a new one may sort before one already applied.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results = [] } = await migrator.migrateToLatest();

@@ -1,10 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import { nextActionColumns, type WorkColumns } from './work-queue-store.ts';
 import type { NegotiationRole, NegotiationState } from '../../contracts/negotiation/state-machine.ts';
 import type { Agreement, MessageOffer } from '../../contracts/negotiation/messages.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
 
-export interface NegotiationsTable {
+export interface NegotiationsTable extends WorkColumns {
   id: string;
   role: NegotiationRole;
   consumer_pid: string | null;
@@ -22,6 +23,7 @@ export interface NegotiationsTable {
   reasons: string | null;
   /** Provider side, while an operator decides: the consumer's verified credentials as presented. */
   presented: string | null;
+  caller_token: string | null;
   created_at: string;
   updated_at: string;
   deadline_at: string;
@@ -40,6 +42,7 @@ export interface AgreementsTable {
   transfer_count: number;
   /** Provider side: the consumer's credentials as presented, so their status can be checked at each transfer. */
   consumer_credentials: string | null;
+  pending_credential: string | null;
   created_at: string;
 }
 
@@ -63,6 +66,8 @@ export interface Negotiation {
   pending: string | null;
   reasons: string[];
   presented: VerifiableCredential[];
+  /** What this side's processor still owes the negotiation ("decide", "agree", "verify", "finalize"). */
+  nextAction: string | null;
   createdAt: string;
   updatedAt: string;
   deadlineAt: string;
@@ -98,6 +103,7 @@ const toNegotiation = (r: NegotiationsTable): Negotiation => ({
   pending: r.pending,
   reasons: r.reasons ? JSON.parse(r.reasons) : [],
   presented: r.presented ? JSON.parse(r.presented) : [],
+  nextAction: r.next_action,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   deadlineAt: r.deadline_at,
@@ -120,19 +126,35 @@ const toAgreement = (r: AgreementsTable): StoredAgreement => ({
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** A state change; `next` hands the negotiation to this side's processor (an action name) or takes it away (null). */
+export interface NegotiationChange {
+  state: NegotiationState;
+  lastMessage?: string;
+  pending?: string | null;
+  reasons?: string[];
+  providerPid?: string;
+  agreementId?: string;
+  offer?: MessageOffer;
+  presented?: VerifiableCredential[];
+  next?: string | null;
+  /** The caller's sealed access token to its credential service (null clears it). */
+  callerToken?: string | null;
+}
+
 /** Negotiations and agreements. State changes are compare-and-set on the state, so concurrent writers cannot both win. */
 export function negotiationStore(db: Kysely<Database>) {
   return {
     transaction: <T>(work: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(work),
 
-    async insert(trx: Db, n: Omit<Negotiation, 'createdAt' | 'updatedAt' | 'reasons' | 'presented'> & { reasons?: string[] }): Promise<void> {
+    async insert(trx: Db, n: Omit<Negotiation, 'createdAt' | 'updatedAt' | 'reasons' | 'presented' | 'nextAction'> & { reasons?: string[]; next?: string | null; callerToken?: string }): Promise<void> {
       const now = new Date().toISOString();
       await trx
         .insertInto('negotiations')
         .values({
           id: n.id, role: n.role, consumer_pid: n.consumerPid, provider_pid: n.providerPid, state: n.state, counterparty_did: n.counterpartyDid,
           counterparty_address: n.counterpartyAddress, dataset_id: n.datasetId, offer: JSON.stringify(n.offer), agreement_id: n.agreementId,
-          last_message: n.lastMessage, pending: n.pending, reasons: n.reasons?.length ? JSON.stringify(n.reasons) : null, presented: null, created_at: now, updated_at: now, deadline_at: n.deadlineAt,
+          last_message: n.lastMessage, pending: n.pending, reasons: n.reasons?.length ? JSON.stringify(n.reasons) : null, presented: null, caller_token: n.callerToken ?? null, created_at: now, updated_at: now, deadline_at: n.deadlineAt,
+          ...nextActionColumns(n.next ?? null),
         })
         .execute();
     },
@@ -149,7 +171,7 @@ export function negotiationStore(db: Kysely<Database>) {
     },
 
     /** Moves a negotiation on if it is still in `from`; false when someone else moved it first. */
-    async move(trx: Db, id: string, from: NegotiationState, change: { state: NegotiationState; lastMessage?: string; pending?: string | null; reasons?: string[]; providerPid?: string; agreementId?: string; offer?: MessageOffer; presented?: VerifiableCredential[] }): Promise<boolean> {
+    async move(trx: Db, id: string, from: NegotiationState, change: NegotiationChange): Promise<boolean> {
       const result = await trx
         .updateTable('negotiations')
         .set({
@@ -162,6 +184,8 @@ export function negotiationStore(db: Kysely<Database>) {
           ...(change.agreementId ? { agreement_id: change.agreementId } : {}),
           ...(change.offer ? { offer: JSON.stringify(change.offer) } : {}),
           ...(change.presented ? { presented: JSON.stringify(change.presented) } : {}),
+          ...(change.next !== undefined ? nextActionColumns(change.next) : {}),
+          ...(change.callerToken !== undefined ? { caller_token: change.callerToken } : {}),
         })
         .where('id', '=', id)
         .where('state', '=', from)
@@ -192,13 +216,29 @@ export function negotiationStore(db: Kysely<Database>) {
         .values({
           id: a.id, negotiation_id: a.negotiationId, role: a.role, provider_did: a.providerDid, consumer_did: a.consumerDid, dataset_id: a.datasetId,
           agreement: JSON.stringify(a.agreement), credential: JSON.stringify(a.credential), counter_signed: a.counterSigned ? 1 : 0, transfer_count: 0,
-          consumer_credentials: JSON.stringify(a.consumerCredentials), created_at: new Date().toISOString(),
+          consumer_credentials: JSON.stringify(a.consumerCredentials), pending_credential: null, created_at: new Date().toISOString(),
         })
         .execute();
     },
 
     async counterSigned(trx: Db, id: string, credential: VerifiableCredential): Promise<void> {
-      await trx.updateTable('agreements').set({ credential: JSON.stringify(credential), counter_signed: 1 }).where('id', '=', id).execute();
+      await trx.updateTable('agreements').set({ credential: JSON.stringify(credential), counter_signed: 1, pending_credential: null }).where('id', '=', id).execute();
+    },
+
+    /** Provider: the consumer's counter-signed credential as received, until the processor has verified it. */
+    async receivedCounterSigned(trx: Db, id: string, credential: VerifiableCredential): Promise<void> {
+      await trx.updateTable('agreements').set({ pending_credential: JSON.stringify(credential) }).where('id', '=', id).execute();
+    },
+
+    async pendingCounterSigned(id: string): Promise<VerifiableCredential | undefined> {
+      const row = await db.selectFrom('agreements').select('pending_credential').where('id', '=', id).executeTakeFirst();
+      return row?.pending_credential ? JSON.parse(row.pending_credential) : undefined;
+    },
+
+    /** Provider: the caller's sealed access token kept for the decision. */
+    async callerToken(id: string): Promise<string | null> {
+      const row = await db.selectFrom('negotiations').select('caller_token').where('id', '=', id).executeTakeFirst();
+      return row?.caller_token ?? null;
     },
 
     async agreement(id: string, trx: Db = db): Promise<StoredAgreement | undefined> {

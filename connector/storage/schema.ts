@@ -3,6 +3,7 @@ import type { TrustTables } from './trust-store.ts';
 import type { NegotiationTables } from './negotiation-store.ts';
 import type { CatalogTables } from './catalog-store.ts';
 import type { TransferTables } from './transfer-store.ts';
+import type { ReceivedMessagesTable } from './work-queue-store.ts';
 
 /**
  * The one Database interface that types every table. Each capability declares its tables in its own
@@ -18,6 +19,7 @@ export interface ConnectorMetaTable {
 
 export interface FoundationTables {
   connector_meta: ConnectorMetaTable;
+  received_messages: ReceivedMessagesTable;
 }
 
 export interface Database extends FoundationTables, OutboxTables, TrustTables, NegotiationTables, CatalogTables, TransferTables {}

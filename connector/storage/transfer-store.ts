@@ -1,9 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import { nextActionColumns, type WorkColumns } from './work-queue-store.ts';
 import type { TransferRole, TransferState } from '../../contracts/transfer/state-machine.ts';
 import type { DataAddress } from '../../contracts/transfer/messages.ts';
 
-export interface TransfersTable {
+export interface TransfersTable extends WorkColumns {
   id: string;
   role: TransferRole;
   consumer_pid: string | null;
@@ -61,6 +62,8 @@ export interface Transfer {
   updatedAt: string;
   completedAt: string | null;
   deletedAt: string | null;
+  /** What this side's processor still owes the transfer ("start", "pull", "push"). */
+  nextAction: string | null;
 }
 
 const toTransfer = (r: TransfersTable): Transfer => ({
@@ -68,11 +71,11 @@ const toTransfer = (r: TransfersTable): Transfer => ({
   format: r.format, counterpartyDid: r.counterparty_did, counterpartyAddress: r.counterparty_address, dataAddress: r.data_address ? JSON.parse(r.data_address) : null,
   tokenHash: r.token_hash, tokenExpiresAt: r.token_expires_at, name: r.name, size: r.size === null ? null : Number(r.size), digest: r.digest, bytesDone: Number(r.bytes_done),
   receivedPath: r.received_path, lastMessage: r.last_message, reasons: r.reasons ? JSON.parse(r.reasons) : [], createdAt: r.created_at, updatedAt: r.updated_at,
-  completedAt: r.completed_at, deletedAt: r.deleted_at,
+  completedAt: r.completed_at, deletedAt: r.deleted_at, nextAction: r.next_action,
 });
 
 type Db = Kysely<Database> | Transaction<Database>;
-export type TransferChange = Partial<Pick<Transfer, 'providerPid' | 'dataAddress' | 'tokenHash' | 'tokenExpiresAt' | 'name' | 'size' | 'digest' | 'bytesDone' | 'receivedPath' | 'lastMessage' | 'reasons' | 'completedAt' | 'deletedAt'>> & { state?: TransferState };
+export type TransferChange = Partial<Pick<Transfer, 'providerPid' | 'dataAddress' | 'tokenHash' | 'tokenExpiresAt' | 'name' | 'size' | 'digest' | 'bytesDone' | 'receivedPath' | 'lastMessage' | 'reasons' | 'completedAt' | 'deletedAt'>> & { state?: TransferState; next?: string | null };
 
 function columns(change: TransferChange): Partial<TransfersTable> {
   const c: Partial<TransfersTable> = { updated_at: new Date().toISOString() };
@@ -90,6 +93,7 @@ function columns(change: TransferChange): Partial<TransfersTable> {
   if (change.reasons !== undefined) c.reasons = JSON.stringify(change.reasons);
   if (change.completedAt !== undefined) c.completed_at = change.completedAt;
   if (change.deletedAt !== undefined) c.deleted_at = change.deletedAt;
+  if (change.next !== undefined) Object.assign(c, nextActionColumns(change.next));
   return c;
 }
 
@@ -97,7 +101,7 @@ function columns(change: TransferChange): Partial<TransfersTable> {
 export function transferStore(db: Kysely<Database>) {
   return {
     transaction: <T>(work: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(work),
-    async insert(trx: Db, t: Pick<Transfer, 'id' | 'role' | 'consumerPid' | 'providerPid' | 'state' | 'agreementId' | 'datasetId' | 'format' | 'counterpartyDid' | 'counterpartyAddress' | 'dataAddress' | 'lastMessage'>): Promise<void> {
+    async insert(trx: Db, t: Pick<Transfer, 'id' | 'role' | 'consumerPid' | 'providerPid' | 'state' | 'agreementId' | 'datasetId' | 'format' | 'counterpartyDid' | 'counterpartyAddress' | 'dataAddress' | 'lastMessage'> & { next?: string | null }): Promise<void> {
       const now = new Date().toISOString();
       await trx
         .insertInto('transfers')
@@ -105,7 +109,7 @@ export function transferStore(db: Kysely<Database>) {
           id: t.id, role: t.role, consumer_pid: t.consumerPid, provider_pid: t.providerPid, state: t.state, agreement_id: t.agreementId, dataset_id: t.datasetId, format: t.format,
           counterparty_did: t.counterpartyDid, counterparty_address: t.counterpartyAddress, data_address: t.dataAddress ? JSON.stringify(t.dataAddress) : null, token_hash: null,
           token_expires_at: null, name: null, size: null, digest: null, bytes_done: 0, received_path: null, last_message: t.lastMessage, reasons: null, created_at: now, updated_at: now,
-          completed_at: null, deleted_at: null,
+          completed_at: null, deleted_at: null, ...nextActionColumns(t.next ?? null),
         })
         .execute();
     },

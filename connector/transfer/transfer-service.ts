@@ -7,7 +7,7 @@ import type { Database } from '../storage/schema.ts';
 import { transferStore, type Transfer } from '../storage/transfer-store.ts';
 import { negotiationStore } from '../storage/negotiation-store.ts';
 import { catalogStore } from '../storage/catalog-store.ts';
-import { transferTransition, isFinalTransfer, type TransferMessage, type TransferState } from '../../contracts/transfer/state-machine.ts';
+import { transferMachine, isFinalTransfer, type TransferMessage, type TransferState } from '../../contracts/transfer/state-machine.ts';
 import {
   httpDataAddress, tokenOf, transferCompletionMessage, transferProcess, transferRequestMessage, transferStartMessage, transferSuspensionMessage,
   transferTerminationMessage, TRANSFER_FORMATS, type TransferFormat, type TransferIncoming,
@@ -53,7 +53,7 @@ export function createTransferService(ctx: ConnectorContext) {
   }
 
   function check(t: Transfer, message: TransferMessage, sender: 'provider' | 'consumer') {
-    const result = transferTransition(message, sender, t.state, t.lastMessage ?? undefined);
+    const result = transferMachine.next(message, sender, t.state, t.lastMessage === message);
     if (!result.ok) throw new TransferProblem(400, [result.reason], t);
     return result;
   }
@@ -116,7 +116,7 @@ export function createTransferService(ctx: ConnectorContext) {
     const t: Transfer = {
       id, role: 'provider', consumerPid: msg.consumerPid, providerPid: id, state: 'REQUESTED', agreementId: agreement.id, datasetId: agreement.datasetId, format: msg.format,
       counterpartyDid: caller.did, counterpartyAddress: base(msg.callbackAddress), dataAddress: msg.dataAddress ?? null, tokenHash: null, tokenExpiresAt: null, name: null, size: null,
-      digest: null, bytesDone: 0, receivedPath: null, lastMessage: 'TransferRequestMessage', reasons: [], createdAt: '', updatedAt: '', completedAt: null, deletedAt: null,
+      digest: null, bytesDone: 0, receivedPath: null, lastMessage: 'TransferRequestMessage', reasons: [], createdAt: '', updatedAt: '', completedAt: null, deletedAt: null, nextAction: null,
     };
     await store.transaction((trx) => store.insert(trx, t));
     setImmediate(() => void prepareAndStart(t.id).catch((error) => ctx.logger.error('transfer start failed', { transfer: t.id, error })));
@@ -217,7 +217,7 @@ export function createTransferService(ctx: ConnectorContext) {
       id, role: 'consumer', consumerPid: id, providerPid: null, state: 'REQUESTED', agreementId: agreement.id, datasetId: agreement.datasetId, format: input.format,
       counterpartyDid: agreement.providerDid, counterpartyAddress: negotiation.counterpartyAddress, dataAddress, tokenHash: dataAddress ? hashToken(pushToken) : null,
       tokenExpiresAt: dataAddress ? new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() : null, name: null, size: null, digest: null, bytesDone: 0, receivedPath: null,
-      lastMessage: 'TransferRequestMessage', reasons: [], createdAt: '', updatedAt: '', completedAt: null, deletedAt: null,
+      lastMessage: 'TransferRequestMessage', reasons: [], createdAt: '', updatedAt: '', completedAt: null, deletedAt: null, nextAction: null,
     };
     await store.transaction(async (trx) => {
       await store.insert(trx, t);

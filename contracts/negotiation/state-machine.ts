@@ -1,7 +1,10 @@
+import { createTransitionEngine, type TransitionRow } from '../process/transition-engine.ts';
+
 /**
- * The DSP 2025-1 contract negotiation state machine, as one table per role. An incoming message moves a
- * negotiation from one of its `from` states to `to`; `from: []` means the message starts a negotiation.
- * Local actions (what this side sends) follow the same table from the other side's point of view.
+ * The DSP 2025-1 contract negotiation state machine (specs/dsp-2025-1/figures/contract.negotiation.state.machine.png)
+ * as one table. Every state change of a negotiation, on either side, is a row of it: incoming messages, the
+ * provider's decision, operator actions (approve, reject, accept, counter, terminate) and timers are the
+ * messages they send.
  */
 export const NEGOTIATION_STATES = ['REQUESTED', 'OFFERED', 'ACCEPTED', 'AGREED', 'VERIFIED', 'FINALIZED', 'TERMINATED'] as const;
 export type NegotiationState = (typeof NEGOTIATION_STATES)[number];
@@ -17,56 +20,37 @@ export type NegotiationMessage =
   | 'ContractNegotiationEventMessage:FINALIZED'
   | 'ContractNegotiationTerminationMessage';
 
-interface Transition {
-  /** Who sends the message. */
-  sender: NegotiationRole;
-  from: readonly NegotiationState[];
-  to: NegotiationState;
-}
-
 const LIVE: readonly NegotiationState[] = ['REQUESTED', 'OFFERED', 'ACCEPTED', 'AGREED', 'VERIFIED'];
 
-/** The whole machine on one screen (see specs/dsp-2025-1/figures/contract.negotiation.state.machine.png). */
-export const TRANSITIONS: Record<NegotiationMessage, Transition[]> = {
-  ContractRequestMessage: [
-    { sender: 'consumer', from: [], to: 'REQUESTED' },
-    { sender: 'consumer', from: ['OFFERED'], to: 'REQUESTED' },
-  ],
-  ContractOfferMessage: [
-    { sender: 'provider', from: [], to: 'OFFERED' },
-    { sender: 'provider', from: ['REQUESTED'], to: 'OFFERED' },
-  ],
-  'ContractNegotiationEventMessage:ACCEPTED': [{ sender: 'consumer', from: ['OFFERED'], to: 'ACCEPTED' }],
-  ContractAgreementMessage: [{ sender: 'provider', from: ['REQUESTED', 'ACCEPTED'], to: 'AGREED' }],
-  ContractAgreementVerificationMessage: [{ sender: 'consumer', from: ['AGREED'], to: 'VERIFIED' }],
-  'ContractNegotiationEventMessage:FINALIZED': [{ sender: 'provider', from: ['VERIFIED'], to: 'FINALIZED' }],
-  ContractNegotiationTerminationMessage: [
-    { sender: 'consumer', from: LIVE, to: 'TERMINATED' },
-    { sender: 'provider', from: LIVE, to: 'TERMINATED' },
-  ],
+type Row = TransitionRow<NegotiationState, NegotiationMessage, NegotiationRole>;
+
+/** The whole machine on one screen. */
+export const NEGOTIATION_TRANSITIONS: readonly Row[] = [
+  { message: 'ContractRequestMessage', sender: 'consumer', from: [], to: 'REQUESTED', repeatable: true },
+  // A duplicate counter-request is an error (DSP TCK CN:03-04); a sender that lost our answer re-reads our state.
+  { message: 'ContractRequestMessage', sender: 'consumer', from: ['OFFERED'], to: 'REQUESTED', repeatable: false },
+  { message: 'ContractOfferMessage', sender: 'provider', from: [], to: 'OFFERED', repeatable: true },
+  { message: 'ContractOfferMessage', sender: 'provider', from: ['REQUESTED'], to: 'OFFERED', repeatable: true },
+  { message: 'ContractNegotiationEventMessage:ACCEPTED', sender: 'consumer', from: ['OFFERED'], to: 'ACCEPTED', repeatable: true },
+  { message: 'ContractAgreementMessage', sender: 'provider', from: ['REQUESTED', 'ACCEPTED'], to: 'AGREED', repeatable: true },
+  { message: 'ContractAgreementVerificationMessage', sender: 'consumer', from: ['AGREED'], to: 'VERIFIED', repeatable: true },
+  { message: 'ContractNegotiationEventMessage:FINALIZED', sender: 'provider', from: ['VERIFIED'], to: 'FINALIZED', repeatable: true },
+  { message: 'ContractNegotiationTerminationMessage', sender: 'consumer', from: LIVE, to: 'TERMINATED', repeatable: true },
+  { message: 'ContractNegotiationTerminationMessage', sender: 'provider', from: LIVE, to: 'TERMINATED', repeatable: true },
+];
+
+/** The states a negotiation can still reach from each state, short of termination. */
+const LATER: Record<NegotiationState, readonly NegotiationState[]> = {
+  REQUESTED: ['OFFERED', 'ACCEPTED', 'AGREED', 'VERIFIED', 'FINALIZED'],
+  OFFERED: ['REQUESTED', 'ACCEPTED', 'AGREED', 'VERIFIED', 'FINALIZED'],
+  ACCEPTED: ['AGREED', 'VERIFIED', 'FINALIZED'],
+  AGREED: ['VERIFIED', 'FINALIZED'],
+  VERIFIED: ['FINALIZED'],
+  FINALIZED: [],
+  TERMINATED: [],
 };
 
-export type TransitionResult =
-  | { ok: true; to: NegotiationState; repeated: boolean }
-  | { ok: false; status: 400; reason: string };
-
-/**
- * The state a negotiation moves to when `sender` sends `message` while it is in `current` (undefined: no
- * negotiation yet). A message that would move it to the state it is already in, having come last, is a
- * repeat: answered the same way, nothing changes.
- */
-export function transition(message: NegotiationMessage, sender: NegotiationRole, current: NegotiationState | undefined, lastMessage?: string): TransitionResult {
-  const rules = TRANSITIONS[message].filter((t) => t.sender === sender);
-  if (rules.length === 0) return { ok: false, status: 400, reason: `a ${sender} does not send ${message}` };
-  if (current === undefined) {
-    const start = rules.find((t) => t.from.length === 0);
-    return start ? { ok: true, to: start.to, repeated: false } : { ok: false, status: 400, reason: `${message} cannot start a negotiation` };
-  }
-  const rule = rules.find((t) => t.from.includes(current));
-  if (rule) return { ok: true, to: rule.to, repeated: false };
-  if (lastMessage === message && rules.some((t) => t.to === current)) return { ok: true, to: current, repeated: true };
-  return { ok: false, status: 400, reason: `${message} is not allowed in state ${current}` };
-}
+export const negotiationMachine = createTransitionEngine(NEGOTIATION_TRANSITIONS, LATER);
 
 export function isFinal(state: NegotiationState): boolean {
   return state === 'FINALIZED' || state === 'TERMINATED';

@@ -1,0 +1,96 @@
+import type { Negotiation } from '../storage/negotiation-store.ts';
+import { isFinal } from '../../contracts/negotiation/state-machine.ts';
+import { contractOfferMessage, contractRequestMessage, negotiationEventMessage, type MessageOffer } from '../../contracts/negotiation/messages.ts';
+import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
+import { scopeForType } from '../trust/scopes.ts';
+import { NegotiationProblem, newPid, pidsOf, toConsumer, toProvider, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
+
+/**
+ * What this side starts: a consumer's request, an operator's accept, counter, approval, rejection or
+ * termination, and the timer that ends negotiations past their deadline. Each is a row of the transition
+ * table applied in one transaction with the message it sends; the slow parts (signing) are the processor's.
+ */
+export function negotiationActions(deps: NegotiationDeps, steps: NegotiationSteps) {
+  const { store } = deps;
+  const scopesFor = (offer: MessageOffer) => [...new Set([CREDENTIAL_TYPE.participant, ...deps.policy.requiredCredentialTypes(offer)])].map(scopeForType);
+
+  /** Starts a negotiation for `offer` with the provider at `providerAddress` (its DSP base URL). */
+  async function start(input: { providerDid: string; providerAddress: string; offer: MessageOffer }): Promise<Negotiation> {
+    const id = newPid();
+    const n: Negotiation = {
+      id, role: 'consumer', consumerPid: id, providerPid: null, state: 'REQUESTED', counterpartyDid: input.providerDid, counterpartyAddress: withoutTrailingSlash(input.providerAddress),
+      datasetId: input.offer.target, offer: input.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], presented: [], nextAction: null,
+      createdAt: '', updatedAt: '', deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
+    };
+    await steps.commit(async (trx) => {
+      await store.insert(trx, n);
+      const body = contractRequestMessage({ consumerPid: id, offer: input.offer, callbackAddress: deps.dspUrl });
+      await steps.enqueue(trx, n, { path: '/negotiations/request', messageType: 'ContractRequestMessage', body, scopes: scopesFor(input.offer), followUp: false });
+    });
+    return (await store.get(id))!;
+  }
+
+  async function existing(id: string): Promise<Negotiation | undefined> {
+    return store.get(id);
+  }
+
+  /** Consumer: accepts the provider's (counter-)offer as it stands. */
+  async function accept(id: string): Promise<Negotiation | undefined> {
+    const n = await existing(id);
+    if (!n) return undefined;
+    if (n.role !== 'consumer' || n.state !== 'OFFERED') throw new NegotiationProblem(409, ['only an OFFERED negotiation of this consumer can be accepted'], n);
+    const out = { path: toProvider(n, 'events'), messageType: 'ContractNegotiationEventMessage', body: negotiationEventMessage({ ...pidsOf(n), eventType: 'ACCEPTED' }) };
+    await steps.commit((trx) => steps.advance(trx, n, 'ContractNegotiationEventMessage:ACCEPTED', 'consumer', { pending: null }, out));
+    return store.get(id);
+  }
+
+  /** Provider: answers a request with other terms (a counter-offer); consumer: answers an offer with a counter-request. */
+  async function counter(id: string, offer: MessageOffer): Promise<Negotiation | undefined> {
+    const n = await existing(id);
+    if (!n) return undefined;
+    if (offer.target !== n.datasetId) throw new NegotiationProblem(409, [`the counter-offer must target ${n.datasetId}`], n);
+    if (n.role === 'provider') {
+      if (n.state !== 'REQUESTED') throw new NegotiationProblem(409, ['a provider counter-offers only a REQUESTED negotiation'], n);
+      const out = { path: toConsumer(n, 'offers'), messageType: 'ContractOfferMessage', body: contractOfferMessage({ providerPid: n.providerPid!, consumerPid: n.consumerPid!, offer }) };
+      await steps.commit((trx) => steps.advance(trx, n, 'ContractOfferMessage', 'provider', { offer, pending: null, next: null, callerToken: null }, out));
+    } else {
+      if (n.state !== 'OFFERED') throw new NegotiationProblem(409, ['a consumer counters only an OFFERED negotiation'], n);
+      const body = contractRequestMessage({ consumerPid: n.consumerPid!, providerPid: n.providerPid!, offer });
+      await steps.commit((trx) => steps.advance(trx, n, 'ContractRequestMessage', 'consumer', { offer, pending: null }, { path: toProvider(n, 'request'), messageType: 'ContractRequestMessage', body, scopes: scopesFor(offer) }));
+    }
+    return store.get(id);
+  }
+
+  /** Local termination (operator or timeout): the peer is told, if it knows this negotiation. */
+  async function terminate(id: string, reason: string): Promise<Negotiation | undefined> {
+    const n = await existing(id);
+    if (!n) return undefined;
+    if (isFinal(n.state)) throw new NegotiationProblem(409, [`the negotiation is already ${n.state}`], n);
+    await steps.commit((trx) => steps.terminate(trx, n, [reason], true));
+    return store.get(id);
+  }
+
+  /** An operator's decision on a request the policy permitted and that awaits approval; the processor signs. */
+  async function approve(id: string, approved: boolean, reason = 'rejected by the provider'): Promise<Negotiation | undefined> {
+    const n = await existing(id);
+    if (!n) return undefined;
+    if (n.role !== 'provider' || n.state !== 'REQUESTED' || n.pending !== 'approval') throw new NegotiationProblem(409, ['the negotiation does not await approval'], n);
+    if (!approved) {
+      await steps.commit((trx) => steps.terminate(trx, n, [reason], true));
+      return store.get(id);
+    }
+    await steps.commit((trx) => store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approved', next: 'agree' }));
+    return store.waitFor(id, (current) => current.state !== 'REQUESTED', 10_000);
+  }
+
+  /** Terminates negotiations that ran out of time. */
+  async function expireOverdue(): Promise<number> {
+    let count = 0;
+    for (const n of await store.overdue(new Date().toISOString())) {
+      if (await steps.commit((trx) => steps.terminate(trx, n, [`timed out in state ${n.state}`], true))) count++;
+    }
+    return count;
+  }
+
+  return { start, accept, counter, terminate, approve, expireOverdue };
+}
