@@ -26,7 +26,13 @@ import { catalogManagementRoutes } from './catalog/management-routes.ts';
 import { createCrawler } from './catalog/crawler.ts';
 import { federatedCatalogRoutes } from './catalog/federated-routes.ts';
 import { createTransferService } from './transfer/transfer-service.ts';
-import { dataPullRoute, dataPushRoutes, transferDspRoutes, transferManagementRoutes } from './transfer/routes.ts';
+import { transferDspRoutes } from './transfer/dsp-routes.ts';
+import { transferManagementRoutes } from './transfer/management-routes.ts';
+import { agreementRefusals } from './transfer/enforcement.ts';
+import { dataPullRoute, dataPushRoutes } from './data-plane/data-routes.ts';
+import { createJobBoard } from './data-plane/jobs.ts';
+import { transferStore } from './storage/transfer-store.ts';
+import { catalogStore } from './storage/catalog-store.ts';
 import type { ConnectorContext } from './context.ts';
 import { addCapabilityPanels } from './dashboard/capability-panels.ts';
 
@@ -82,21 +88,41 @@ export function createApp(ctx: ConnectorContext): Hono {
   negotiations.processor.start();
   ctx.onShutdown(() => negotiations.processor.stop());
   app.route('/dsp/2025-1', negotiationDspRoutes(ctx, negotiations));
-  const transfers = createTransferService(ctx);
+  const jobs = createJobBoard();
+  const transfers = createTransferService({
+    did: ctx.did,
+    publicUrl: ctx.config.publicUrl,
+    dataRoot: ctx.config.dataRoot,
+    dataDir: ctx.config.dataDir,
+    store: transferStore(ctx.database.db),
+    agreements: negotiationStore(ctx.database.db),
+    datasets: catalogStore(ctx.database.db),
+    received: receivedMessageStore(ctx.database.db),
+    queue: workQueueStore(ctx.database.db, ctx.database.dialect, 'transfers'),
+    outbox: ctx.outbox,
+    dspFetch: ctx.dspFetch,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    jobs,
+    agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
+    processor: { owner: ctx.workerId, concurrency: 16 },
+  });
+  transfers.processor.start();
+  ctx.onShutdown(() => transfers.processor.stop());
   app.route('/dsp/2025-1', transferDspRoutes(ctx, transfers));
   addCapabilityPanels(ctx, { catalog, negotiations, transfers });
-  app.route('/', dataPushRoutes(ctx, transfers));
-  ctx.rawRoutes.push(dataPullRoute(ctx, transfers));
-  const runHousekeeping = () => void transfers.housekeeping().catch((error) => ctx.logger.error('transfer housekeeping failed', { error }));
-  const housekeeping = setInterval(runHousekeeping, ctx.config.enforcementIntervalSeconds * 1000);
-  housekeeping.unref();
-  // Soon after a (re)start too: interrupted pulls resume and lapsed agreements end without waiting an interval.
-  const firstHousekeeping = setTimeout(runHousekeeping, 500);
-  firstHousekeeping.unref();
+  app.route('/', dataPushRoutes(transfers.dataPlanePorts, jobs));
+  ctx.rawRoutes.push(dataPullRoute(transfers.dataPlanePorts, { logger: ctx.logger, observeRequest: ctx.observeRequest }));
+  const runEnforcement = () => void transfers.enforce().catch((error) => ctx.logger.error('transfer enforcement failed', { error }));
+  const enforcement = setInterval(runEnforcement, ctx.config.enforcementIntervalSeconds * 1000);
+  enforcement.unref();
+  // Soon after a (re)start too: lapsed agreements end without waiting an interval.
+  const firstEnforcement = setTimeout(runEnforcement, 500);
+  firstEnforcement.unref();
   ctx.onShutdown(() => {
-    clearTimeout(firstHousekeeping);
-    clearInterval(housekeeping);
-    transfers.stopJobs();
+    clearTimeout(firstEnforcement);
+    clearInterval(enforcement);
+    jobs.cancelAll();
   });
   const expiry = setInterval(() => void negotiations.expireOverdue().catch((error) => ctx.logger.error('negotiation expiry failed', { error })), 5000);
   expiry.unref();

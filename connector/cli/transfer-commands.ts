@@ -5,8 +5,9 @@ import { parseManagementArgs } from './connection.ts';
 import { UsageError } from './usage-error.ts';
 import { subcommand } from './trust-commands.ts';
 import { ManagementApiError, type ManagementClient } from './management-client.ts';
-import { parseDigest, receiveToFile } from '../transfer/data-plane.ts';
-import { formatBytes } from '../transfer/payload.ts';
+import { parseDigest } from '../data-plane/serve.ts';
+import { receiveToFile } from '../data-plane/push.ts';
+import { formatBytes } from '../data-plane/format-bytes.ts';
 
 type Out = (line: string) => void;
 

@@ -5,7 +5,7 @@ import type { NegotiationService } from '../negotiation/negotiation-service.ts';
 import type { TransferService } from '../transfer/transfer-service.ts';
 import { listTable } from './layout.ts';
 import { tierOf } from '../../catalog/dataset.ts';
-import { formatBytes } from '../transfer/payload.ts';
+import { formatBytes } from '../data-plane/format-bytes.ts';
 
 const RECENT = 8;
 const short = (id: string) => (id.length > 22 ? `${id.slice(0, 21)}…` : id);
@@ -49,7 +49,7 @@ export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: Cat
         await parts.transfers.store.list(),
         ['state', 'role', 'with', 'bytes'],
         (t) => {
-          const progress = parts.transfers.progress.get(t.id);
+          const progress = parts.transfers.jobs.progress(t.id);
           const moved = t.state === 'STARTED' && progress ? `${bytes(progress.bytes)} of ${bytes(progress.total) ?? '?'}` : bytes(t.size);
           return [t.deletedAt ? `${t.state} (data deleted)` : t.state, t.role, short(t.counterpartyDid), moved];
         },

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Step } from './steps.ts';
 import type { DataspaceState } from './local-dataspace.ts';
 import { followTransfer, type TransferView } from '../../connector/cli/transfer-commands.ts';
-import { formatBytes, hashFile } from '../../connector/transfer/payload.ts';
+import { formatBytes } from '../../connector/data-plane/format-bytes.ts';
+import { hashFile } from '../../connector/data-plane/payload.ts';
 
 const pull: Step<DataspaceState> = {
   title: 'The institute pulls the cohort peer to peer; its connector checks the SHA-256 before completing',

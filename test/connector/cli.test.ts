@@ -94,7 +94,7 @@ describe('hdc management commands', () => {
 describe('hdc transfers', () => {
   it('draws progress as a bar with bytes, total and rate', async () => {
     const { progressLine } = await import('../../connector/cli/transfer-commands.ts');
-    const { formatBytes } = await import('../../connector/transfer/payload.ts');
+    const { formatBytes } = await import('../../connector/data-plane/format-bytes.ts');
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
     expect(progressLine({ bytes: 512 * 1024 ** 2, total: 1024 ** 3, bytesPerSecond: 180 * 1024 ** 2 }, 10)).toBe('[#####.....]  50% 512.0 MiB of 1.0 GiB, 180.0 MiB/s');

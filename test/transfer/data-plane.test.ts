@@ -5,8 +5,9 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/connectors.ts';
-import { IntegrityError, planServe, pullToFile, reprDigest } from '../../connector/transfer/data-plane.ts';
-import { payloadDigest, payloadOf, payloadReadable, type Payload } from '../../connector/transfer/payload.ts';
+import { IntegrityError, pullToFile } from '../../connector/data-plane/pull.ts';
+import { planServe, reprDigest } from '../../connector/data-plane/serve.ts';
+import { payloadDigest, payloadOf, payloadReadable, type Payload } from '../../connector/data-plane/payload.ts';
 import { resolveDataSource } from '../../connector/catalog/data-source.ts';
 
 const servers: Server[] = [];

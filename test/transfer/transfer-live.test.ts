@@ -9,7 +9,7 @@ import { jsonOf } from '../support/http.ts';
 import { dspSchemaErrors } from '../support/dsp-schemas.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { exampleDataset } from '../catalog/support.ts';
-import { payloadOf, payloadReadable } from '../../connector/transfer/payload.ts';
+import { payloadOf, payloadReadable } from '../../connector/data-plane/payload.ts';
 import { agreementFor, researchOffer, startTransfer, waitForTransfer } from './support.ts';
 
 const SCHEMA_OF: Record<string, string> = {

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { CHUNK, hashFile } from './payload.ts';
+import { meter, request, textOf } from './node-http.ts';
+import { parseDigest } from './serve.ts';
+
+export interface Progress {
+  bytes: number;
+  total: number | null;
+  bytesPerSecond: number;
+}
+
+export class IntegrityError extends Error {
+  override name = 'IntegrityError';
+}
+
+/** A failure that retrying will not cure (the provider refused, or broke the protocol). */
+class PermanentError extends Error {}
+
+/**
+ * Downloads `url` into `destination`: bytes go to `destination.partial`, a cut connection resumes with a Range
+ * request (after a back-off), and only a download whose SHA-256 matches the Repr-Digest the provider announced
+ * is renamed into place. A mismatch deletes the partial file and throws IntegrityError.
+ */
+export async function pullToFile(options: {
+  url: string;
+  token: string;
+  destination: string;
+  signal?: AbortSignal;
+  attempts?: number;
+  onProgress?: (progress: Progress) => void;
+}): Promise<{ size: number; digest: string; filename: string | undefined }> {
+  const partial = `${options.destination}.partial`;
+  let filename: string | undefined;
+  mkdirSync(dirname(partial), { recursive: true });
+  let expected: string | undefined;
+  let total: number | null = null;
+  let hash = createHash('sha256');
+  // What is on disk is the truth: after any failure the partial file is measured and hashed again.
+  let received = existsSync(partial) ? await hashFile(partial, hash) : 0;
+  const started = performance.now();
+  const startBytes = received;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < (options.attempts ?? 8); attempt++) {
+    if (attempt > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
+      hash = createHash('sha256');
+      received = existsSync(partial) ? await hashFile(partial, hash) : 0;
+    }
+    options.signal?.throwIfAborted();
+    try {
+      const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, ...(received > 0 ? { range: `bytes=${received}-` } : {}) };
+      const res = await request(options.url, { method: 'GET', headers }, undefined, options.signal).response;
+      if (res.statusCode === 416 && total !== null && received === total) {
+        res.resume();
+        break;
+      }
+      if (res.statusCode !== 200 && res.statusCode !== 206) {
+        const message = `the provider answered HTTP ${res.statusCode}: ${await textOf(res, 300).catch(() => '')}`;
+        // 409: the provider has not (yet) recorded the start this pull follows, e.g. a resume still in flight.
+        if (res.statusCode! >= 400 && res.statusCode! < 500 && res.statusCode !== 409) throw new PermanentError(message);
+        throw new Error(message);
+      }
+      const digest = parseDigest(res.headers['repr-digest'] as string | undefined);
+      if (!digest) throw new PermanentError('the provider sent no Repr-Digest (sha-256)');
+      if (expected && digest !== expected) throw new IntegrityError('the provider changed the data during the transfer');
+      expected = digest;
+      filename = /filename="([^"]+)"/.exec(res.headers['content-disposition'] ?? '')?.[1] ?? filename;
+      if (res.statusCode === 200 && received > 0) {
+        // The provider ignored the range: start again from the first byte.
+        received = 0;
+        hash = createHash('sha256');
+      }
+      const range = /bytes (\d+)-(\d+)\/(\d+)/.exec(res.headers['content-range'] ?? '');
+      total = range ? Number(range[3]) : Number(res.headers['content-length'] ?? NaN);
+      if (range && Number(range[1]) !== received) throw new PermanentError(`the provider resumed at byte ${range[1]}, not ${received}`);
+      const count = meter((chunk) => {
+        hash.update(chunk);
+        received += chunk.length;
+        options.onProgress?.({ bytes: received, total, bytesPerSecond: (received - startBytes) / Math.max(0.001, (performance.now() - started) / 1000) });
+      });
+      await pipelineAsync(res, count, createWriteStream(partial, { flags: received > 0 ? 'a' : 'w', highWaterMark: CHUNK }));
+      if (total !== null && Number.isFinite(total) && received < total) throw new Error(`the connection closed after ${received} of ${total} bytes`);
+      break;
+    } catch (error) {
+      lastError = error;
+      if (error instanceof PermanentError || error instanceof IntegrityError || options.signal?.aborted) throw error;
+    }
+  }
+  if (total === null || received !== total) throw lastError instanceof Error ? lastError : new Error('the download did not complete');
+  const actual = hash.digest('base64');
+  if (actual !== expected) {
+    await rm(partial, { force: true });
+    throw new IntegrityError(`the data does not match its digest (expected sha-256 ${expected}, got ${actual}); the partial download was deleted`);
+  }
+  await rename(partial, options.destination);
+  return { size: received, digest: actual, filename };
+}

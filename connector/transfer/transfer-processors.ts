@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import type { OutboxMessage } from '../storage/outbox-store.ts';
+import type { Transfer } from '../storage/transfer-store.ts';
+import { isFinalTransfer, transferMachine, type TransferMessage, type TransferState } from '../../contracts/transfer/state-machine.ts';
+import { httpDataAddress, tokenOf, transferCompletionMessage, transferStartMessage } from '../../contracts/transfer/messages.ts';
+import type { ProcessAction } from '../processing/processor.ts';
+import { payloadDigest, type Payload } from '../data-plane/payload.ts';
+import { hashToken } from '../data-plane/tokens.ts';
+import { IntegrityError, pullToFile } from '../data-plane/pull.ts';
+import { pushPayload } from '../data-plane/push.ts';
+import { pidsOf, TOKEN_LIFETIME_MS, withoutTrailingSlash, type TransferDeps, type TransferSteps } from './transfer-steps.ts';
+
+/** How a processor action reaches the data: the payload of a dataset and where a consumer stores what it receives. */
+export interface TransferData {
+  payloadFor(datasetId: string, measured?: { size: number | null; digest: string | null }): Promise<Payload>;
+  receivedPathOf(t: Transfer, name: string): string;
+}
+
+/**
+ * The actions a transfer is owed: the provider starts a requested transfer (checks the agreement, measures
+ * the data, mints a pull token or pushes); the consumer pulls a started one. Pulls and pushes run in the
+ * data plane under the processor's lease, renewed while they run; a crash leaves them owed, so they resume
+ * (by Range, from the partial file) after restart or on another replica.
+ */
+export function transferProcessors(deps: TransferDeps, steps: TransferSteps, data: TransferData) {
+  const { store } = deps;
+
+  async function owed(id: string, action: string, state: TransferState): Promise<Transfer | undefined> {
+    const t = await store.get(id);
+    return t && t.nextAction === action && t.state === state ? t : undefined;
+  }
+
+  /** Runs a data-plane job with the transfer's job slot, renewing the processor's lease until it ends. */
+  async function asJob(t: Transfer, work: { renewLease: () => Promise<boolean>; signal: AbortSignal }, job: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const slot = deps.jobs.begin(t.id);
+    if (!slot) return;
+    const stop = () => slot.abort();
+    work.signal.addEventListener('abort', stop);
+    // Losing the lease means the control plane moved the transfer on (or another replica took it): stop.
+    const heartbeat = setInterval(() => void work.renewLease().then((held) => held || stop(), () => undefined), 10_000);
+    try {
+      await job(slot.signal);
+    } finally {
+      clearInterval(heartbeat);
+      work.signal.removeEventListener('abort', stop);
+      deps.jobs.end(t.id, slot);
+    }
+  }
+
+  /**
+   * Provider, REQUESTED: the agreement must still allow one more transfer (then it is counted), the data is
+   * measured and hashed, and a short-lived token is minted; the start message tells the consumer where to
+   * pull, or the push is owed next. Anything refused terminates the transfer with the reasons.
+   */
+  const start: ProcessAction = async (id) => {
+    const t = await owed(id, 'start', 'REQUESTED');
+    if (!t) return;
+    const refused = await steps.refusals(t, false);
+    if (refused.length > 0) {
+      await steps.stop(t, 'TERMINATED', 'agreement', refused);
+      return;
+    }
+    let payload: Payload;
+    let digest: string;
+    try {
+      payload = await data.payloadFor(t.datasetId);
+      digest = await payloadDigest(payload);
+    } catch (error) {
+      await steps.stop(t, 'TERMINATED', 'source', [`the data source cannot be read: ${(error as Error).message}`]);
+      return;
+    }
+    const token = randomBytes(32).toString('base64url');
+    const pull = t.format === 'HttpData-PULL';
+    const endpoint = `${deps.publicUrl}/data/${encodeURIComponent(t.id)}`;
+    await steps.commit(async (trx) => {
+      const grant = pull ? { tokenHash: hashToken(token), tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() } : {};
+      const body = transferStartMessage({ ...pidsOf(t), ...(pull ? { dataAddress: httpDataAddress(endpoint, token) } : {}) });
+      if (!(await steps.advance(trx, t, 'TransferStartMessage', 'provider', { name: payload.name, size: payload.size, digest, ...grant, next: pull ? null : 'push' }, body))) return;
+      await deps.agreements.countTransfer(t.agreementId, trx);
+    });
+  };
+
+  /** Provider, STARTED push: streams the payload to the consumer's endpoint, then completes. */
+  const push: ProcessAction = async (id, work) => {
+    const t = await owed(id, 'push', 'STARTED');
+    if (!t?.dataAddress || !t.digest) return;
+    await asJob(t, work, async (signal) => {
+      try {
+        const payload = await data.payloadFor(t.datasetId, t);
+        await pushPayload(payload, t.digest!, t.dataAddress!.endpoint, tokenOf(t.dataAddress!)!, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        await steps.stop(t, 'TERMINATED', 'push', [`pushing the data failed: ${(error as Error).message}`]);
+        return;
+      }
+      await steps.commit((trx) => steps.advance(trx, t, 'TransferCompletionMessage', 'provider', { next: null }, transferCompletionMessage(pidsOf(t))), t.id);
+    });
+  };
+
+  /** Consumer, STARTED pull: downloads with resume; completes once the digest matches, else terminates with the reason. */
+  const pull: ProcessAction = async (id, work) => {
+    const t = await owed(id, 'pull', 'STARTED');
+    if (!t?.dataAddress) return;
+    await asJob(t, work, async (signal) => {
+      const name = decodeURIComponent(new URL(t.dataAddress!.endpoint).pathname.split('/').pop() ?? 'data');
+      const destination = data.receivedPathOf(t, `${name.replace(/^urn_uuid_/, '')}.data`);
+      let received: { size: number; digest: string; filename: string | undefined };
+      try {
+        received = await pullToFile({ url: t.dataAddress!.endpoint, token: tokenOf(t.dataAddress!)!, destination, signal, onProgress: (p) => deps.jobs.report(id, p) });
+      } catch (error) {
+        if (signal.aborted) return;
+        await store.update(id, { bytesDone: deps.jobs.progress(id)?.bytes ?? 0 });
+        const reason = error instanceof IntegrityError ? error.message : `the download failed: ${(error as Error).message}`;
+        const current = await store.get(id);
+        if (current?.state === 'STARTED') await steps.stop(current, 'TERMINATED', error instanceof IntegrityError ? 'integrity' : 'download', [reason]);
+        return;
+      }
+      // Stored under the name the provider gave it (Content-Disposition), sanitized, beside nothing else.
+      const named = received.filename ? data.receivedPathOf(t, received.filename) : destination;
+      if (named !== destination) await rename(destination, named);
+      await store.update(id, { receivedPath: named, size: received.size, digest: received.digest, bytesDone: received.size });
+      const current = (await store.get(id))!;
+      if (current.state === 'STARTED') await steps.commit((trx) => steps.advance(trx, current, 'TransferCompletionMessage', 'consumer', { next: null }, transferCompletionMessage(pidsOf(current))), id);
+      deps.logger.info('transfer received', { transfer: id, bytes: received.size });
+    });
+  };
+
+  return { start, push, pull };
+}
+
+/**
+ * What the outbox does with transfer messages: learn the provider's pid from the answer to our request;
+ * when a peer refuses a message, read its process and count the message delivered if the peer is already
+ * past it; when a message cannot be delivered, end the transfer here.
+ */
+export function transferDelivery(deps: TransferDeps, steps: TransferSteps) {
+  const { store } = deps;
+  return {
+    async delivered(message: OutboxMessage, response: { status: number; body: unknown }) {
+      const providerPid = (response.body as { providerPid?: unknown } | undefined)?.providerPid;
+      if (message.messageType !== 'TransferRequestMessage' || typeof providerPid !== 'string') return;
+      const t = await store.get(message.processId);
+      if (t && !t.providerPid) await store.update(t.id, { providerPid });
+    },
+    async refused(message: OutboxMessage): Promise<'delivered' | 'refused'> {
+      const t = await store.get(message.processId);
+      const peerPid = t && (t.role === 'provider' ? t.consumerPid : t.providerPid);
+      if (!t || !peerPid) return 'refused';
+      const response = await deps.dspFetch({ url: `${withoutTrailingSlash(t.counterpartyAddress)}/transfers/${encodeURIComponent(peerPid)}`, audienceDid: t.counterpartyDid, method: 'GET' });
+      if (!response.ok) return 'refused';
+      const state = ((await response.json().catch(() => ({}))) as { state?: string }).state as TransferState | undefined;
+      return state && transferMachine.reached(message.messageType as TransferMessage).includes(state) ? 'delivered' : 'refused';
+    },
+    async gaveUp(message: OutboxMessage, reason: string) {
+      const t = await store.get(message.processId);
+      if (t && !isFinalTransfer(t.state)) await steps.stop(t, 'TERMINATED', 'unreachable', [`could not deliver ${message.messageType}: ${reason}`], false);
+    },
+  };
+}
