@@ -14,6 +14,7 @@ export const UNIT_TESTS = [
   'test/contracts/agreement-credential.test.ts',
   'test/contracts/credentials.test.ts',
   'test/contracts/policy.test.ts',
+  'test/scripts/synthetic-cohort.test.ts',
 ];
 
 export default defineConfig({
