@@ -1,5 +1,7 @@
 import { exec, execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { resolve4 } from 'node:dns/promises';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +20,11 @@ describe('a unit test that leaves the process fails loudly', () => {
 
   it('fetch throws, naming the URL', () => {
     expect(() => fetch('http://127.0.0.1:8701/health')).toThrow(/fetch http:\/\/127\.0\.0\.1:8701\/health/);
+  });
+
+  it('resolving a host name throws', () => {
+    expect(() => lookup('hospital.example', () => {})).toThrow(/resolve a host name \(lookup hospital\.example\)/);
+    expect(() => resolve4('hospital.example')).toThrow(ImpureUnitTest);
   });
 
   it('UDP sockets throw', () => {

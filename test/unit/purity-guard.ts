@@ -2,9 +2,9 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 /**
  * Setup file of `npm run test:unit` (vitest.unit.config.ts): unit tests are pure, so every way out of the
- * process that a test could take by accident throws here, naming what was attempted. A test that needs a
- * socket, a child process or a database file is a live test: it belongs outside test/unit and the unit
- * include list, and runs with `npm test`.
+ * process that a test could take by accident (TCP, UDP, DNS, fetch, child processes, database files) throws
+ * here, naming what was attempted. A test that needs any of them is a live test: it belongs outside
+ * test/unit and the unit include list, and runs with `npm test`.
  */
 const require = createRequire(import.meta.url);
 
@@ -41,6 +41,12 @@ net.Server.prototype.listen = refuse((args) => `listen on ${endpoint(args)}`);
 const dgram = require('node:dgram') as typeof import('node:dgram');
 dgram.Socket.prototype.bind = refuse(() => 'bind a UDP socket');
 dgram.Socket.prototype.send = refuse(() => 'send a UDP datagram');
+
+const dns = require('node:dns') as Record<string, unknown> & { promises: Record<string, unknown> };
+for (const api of [dns, dns.promises]) {
+  for (const name of ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'reverse'])
+    api[name] = refuse((args) => `resolve a host name (${name} ${String(args[0])})`);
+}
 
 globalThis.fetch = refuse(([input]) => `fetch ${input instanceof Request ? input.url : String(input)}`);
 
