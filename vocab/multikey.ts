@@ -54,7 +54,7 @@ export function encodeMultikey(header: Uint8Array, key: Uint8Array): string {
   const bytes = new Uint8Array(header.length + key.length);
   bytes.set(header);
   bytes.set(key, header.length);
-  return 'z' + base58btcEncode(bytes);
+  return `z${base58btcEncode(bytes)}`;
 }
 
 /** Decodes a "z…" multibase value, checks its multicodec header and the key length, and returns the raw key. */

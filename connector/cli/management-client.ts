@@ -65,7 +65,7 @@ export class ManagementClient {
       throw new ManagementApiError(0, `Cannot reach the connector at ${this.baseUrl}: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
     }
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -112,7 +112,7 @@ export async function walletCommand(args: string[], out: Out): Promise<number> {
     return 0;
   }
   const result = await client.post<{ stored: { id: string; types: string[] }[]; refused: { id?: string; code: string; message: string }[] }>('/wallet/request', values.authority ? { authorityDid: values.authority } : {});
-  out(`Stored ${result.stored.length} credential(s)${result.stored.length ? ': ' + result.stored.map((c) => c.types.at(-1)).join(', ') : ''}.`);
+  out(`Stored ${result.stored.length} credential(s)${result.stored.length ? `: ${result.stored.map((c) => c.types.at(-1)).join(', ')}` : ''}.`);
   for (const r of result.refused) out(`Refused ${r.id ?? '(no id)'}: ${r.code}: ${r.message}`);
   return result.refused.length > 0 ? 1 : 0;
 }

@@ -71,6 +71,6 @@ export function loadOrCreateIdentityKey(dataDir: string): { key: IdentityKey; cr
   }
   mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
   const stored = generateIdentityKey();
-  writeFileSync(path, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   return { key: fromStored(stored), created: true };
 }

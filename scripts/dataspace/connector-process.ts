@@ -44,7 +44,7 @@ export async function startConnectorProcess(folder: string, config: ConnectorCon
   mkdirSync(folder, { recursive: true });
   const configPath = join(folder, 'config.json');
   const logPath = join(folder, 'connector.log');
-  writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
+  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   const log = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(process.execPath, [...CONNECTOR_NODE_FLAGS, HDC, 'start', '--config', configPath], { env: { ...env, DATABASE_URL: env.DATABASE_URL ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);

@@ -110,10 +110,15 @@ function printWhereTo(state: DataspaceState) {
   console.log('\nPress Ctrl-C to stop.');
 }
 
+function parseOptions() {
+  const options = { once: { type: 'boolean' }, 'base-port': { type: 'string', default: '8700' }, dir: { type: 'string', default: '.data/dataspace' }, patients: { type: 'string', default: '3000' } } as const;
+  return parseArgs({ options }).values;
+}
+
 async function main(): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseOptions>;
   try {
-    ({ values } = parseArgs({ options: { once: { type: 'boolean' }, 'base-port': { type: 'string', default: '8700' }, dir: { type: 'string', default: '.data/dataspace' }, patients: { type: 'string', default: '3000' } } }));
+    values = parseOptions();
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -124,7 +129,7 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const state: DataspaceState = { dir: resolve(values.dir!), basePort, patients, connectors: {} };
+  const state: DataspaceState = { dir: resolve(values.dir), basePort, patients, connectors: {} };
   rmSync(state.dir, { recursive: true, force: true });
   console.log(`Local health dataspace in ${state.dir}\n`);
   const stopping = new Promise<void>((resolveStop) => {

@@ -4,7 +4,7 @@
  */
 export interface Step<S> {
   title: string;
-  run(state: S): Promise<string | void>;
+  run(state: S): Promise<string | undefined>;
 }
 
 export class StepFailed extends Error {

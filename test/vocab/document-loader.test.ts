@@ -41,7 +41,12 @@ describe('offline document loader', () => {
   it('resolves DID URLs only through the injected resolver', async () => {
     await expect(offlineDocumentLoader('did:web:example.org#key-1')).rejects.toBeInstanceOf(DocumentLoaderError);
     const seen: string[] = [];
-    const loader = createDocumentLoader({ dids: async (url) => (seen.push(url), { id: url }) });
+    const loader = createDocumentLoader({
+      dids: async (url) => {
+        seen.push(url);
+        return { id: url };
+      },
+    });
     const { document } = await loader('did:web:example.org#key-1');
     expect(document).toEqual({ id: 'did:web:example.org#key-1' });
     expect(seen).toEqual(['did:web:example.org#key-1']);

@@ -19,8 +19,8 @@ describe('Multikey encoding', () => {
   it('refuses a value with the wrong header, length or alphabet', () => {
     const secret = encodeMultikey(ED25519_SECRET_HEADER, randomBytes(32));
     expect(() => decodeMultikey(secret, ED25519_PUBLIC_HEADER)).toThrow(/header/);
-    expect(() => decodeMultikey('z' + base58btcEncode(randomBytes(10)), ED25519_PUBLIC_HEADER)).toThrow(/length/);
-    expect(() => decodeMultikey('u' + 'abc', ED25519_PUBLIC_HEADER)).toThrow(/multibase/);
+    expect(() => decodeMultikey(`z${base58btcEncode(randomBytes(10))}`, ED25519_PUBLIC_HEADER)).toThrow(/length/);
+    expect(() => decodeMultikey('uabc', ED25519_PUBLIC_HEADER)).toThrow(/multibase/);
     expect(() => base58btcDecode('0OIl')).toThrow(/character/);
   });
 });
