@@ -54,9 +54,17 @@ export async function pullToFile(options: {
     try {
       const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, ...(received > 0 ? { range: `bytes=${received}-` } : {}) };
       const res = await request(options.url, { method: 'GET', headers }, undefined, options.signal).response;
-      if (res.statusCode === 416 && total !== null && received === total) {
+      if (res.statusCode === 416) {
+        // Everything had reached the disk before a cut (or a crash): the provider says how long the whole is.
+        const whole = Number(/^bytes \*\/(\d+)$/.exec(res.headers['content-range'] ?? '')?.[1] ?? NaN);
+        const announced = parseDigest(res.headers['repr-digest'] as string | undefined);
         res.resume();
-        break;
+        if (received > 0 && whole === received && announced && (!expected || expected === announced)) {
+          total = whole;
+          expected = announced;
+          break;
+        }
+        throw new PermanentError(`the provider answered HTTP 416 for bytes ${received}- of ${Number.isNaN(whole) ? 'unknown' : whole}`);
       }
       if (res.statusCode !== 200 && res.statusCode !== 206) {
         const message = `the provider answered HTTP ${res.statusCode}: ${await textOf(res, 300).catch(() => '')}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectorProcess } from '../../scripts/dataspace/connector-process.ts';
 import type { RunningConnector } from '../../connector/server.ts';
-import { admitProcess, killHard, onboardInstituteProcess, processConnector } from '../support/processes.ts';
+import { admitProcess, killAtShares, onboardInstituteProcess, processConnector } from '../support/processes.ts';
 import { until } from '../support/wait.ts';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
@@ -19,18 +19,6 @@ const asProcess = (get: () => ConnectorProcess): Side => ({ list: async () => (a
 
 const finalized = (list: Listed[]) => list.filter((n) => n.state === 'FINALIZED').length;
 const settled = (list: Listed[]) => list.length >= BATCH && list.every((n) => n.state === 'FINALIZED' || n.state === 'TERMINATED');
-
-/** Kills the process three times, early, midway and late in the batch (judged by the consumer's FINALIZED count), restarting it each time. */
-async function killDuringBatch(restartable: { current: ConnectorProcess; start(): Promise<ConnectorProcess> }, consumer: Side): Promise<number[]> {
-  const seenAt: number[] = [];
-  for (const share of [0, 0.4, 0.8]) {
-    const list = await until(`${share * 100} % finalized`, () => consumer.list(), (l) => finalized(l) >= share * BATCH, { timeoutMs: 60_000, pollMs: 50 });
-    seenAt.push(finalized(list));
-    await killHard(restartable.current);
-    restartable.current = await restartable.start();
-  }
-  return seenAt;
-}
 
 /** All negotiations FINALIZED on both sides, once each: no TERMINATED, no duplicates, pids matching. */
 async function expectAllFinalized(consumer: Side, provider: Side) {
@@ -59,7 +47,8 @@ describe(`${BATCH} concurrent negotiations survive repeated kill -9`, () => {
       await collectCredentials(institute, authority);
       const body = JSON.stringify({ providerDid: hospital.current.did, providerAddress: `${hospital.current.url}/dsp/2025-1`, offer: { ...offer, target: added.id } });
       await Promise.all(Array.from({ length: BATCH }, () => managementFetch(institute, '/negotiations', { method: 'POST', body })));
-      const seenAt = await killDuringBatch(hospital, inProcess(institute));
+      const consumer = inProcess(institute);
+      const seenAt = await killAtShares(hospital, async () => finalized(await consumer.list()), BATCH);
       await expectAllFinalized(inProcess(institute), asProcess(() => hospital.current));
       expect(seenAt[0]).toBeLessThan(BATCH);
     } finally {
@@ -79,7 +68,8 @@ describe(`${BATCH} concurrent negotiations survive repeated kill -9`, () => {
       await onboardInstituteProcess(authority, institute.current);
       const request = { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...offer, target: dataset.id } };
       await Promise.all(Array.from({ length: BATCH }, () => institute.current.api.post('/negotiations', request)));
-      await killDuringBatch(institute, asProcess(() => institute.current));
+      const consumer = asProcess(() => institute.current);
+      await killAtShares(institute, async () => finalized(await consumer.list()), BATCH);
       await expectAllFinalized(asProcess(() => institute.current), inProcess(hospital));
     } finally {
       await institute.current.stop();

@@ -5,6 +5,7 @@ import { freePort } from '../../scripts/bench/load.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 import { managementFetch, tempDir } from './connectors.ts';
 import { grantPermit } from './dataspace.ts';
+import { until } from './wait.ts';
 
 /** A connector in its own process, restartable on the same port (same DID) and data directory. */
 export async function processConnector(role: 'hospital' | 'research-institute', authority: RunningConnector) {
@@ -35,4 +36,24 @@ export async function onboardInstituteProcess(authority: RunningConnector, insti
 export async function killHard(connector: ConnectorProcess): Promise<void> {
   connector.child.kill('SIGKILL');
   await new Promise((resolve) => connector.child.once('exit', resolve));
+}
+
+/** A connector process that a test kills and restarts; `current` is the running one. */
+export interface Restartable {
+  current: ConnectorProcess;
+  start(): Promise<ConnectorProcess>;
+}
+
+/**
+ * Kills `connector` with SIGKILL at each share of `total` (0: at once), judged by `done()`, restarting it each
+ * time. Returns the `done()` counts seen at the kills.
+ */
+export async function killAtShares(connector: Restartable, done: () => Promise<number>, total: number, shares = [0, 0.4, 0.8]): Promise<number[]> {
+  const seen: number[] = [];
+  for (const share of shares) {
+    seen.push(await until(`${share * 100} % done`, done, (n) => n >= share * total, { timeoutMs: 60_000, pollMs: 50 }));
+    await killHard(connector.current);
+    connector.current = await connector.start();
+  }
+  return seen;
 }

@@ -84,6 +84,24 @@ describe('pulling with resume and digest checking', () => {
     expect(readFileSync(destination).equals(bytes)).toBe(true);
   });
 
+  it('completes from a partial file that already holds every byte (416 for the rest), checking the digest', async () => {
+    const { url, ranges } = await serve(bytes);
+    const destination = join(tempDir(), 'out.bin');
+    writeFileSync(`${destination}.partial`, bytes);
+    const result = await pullToFile({ url, token: 'secret', destination });
+    expect(ranges).toEqual([`bytes=${bytes.length}-`]);
+    expect(result.digest).toBe(createHash('sha256').update(bytes).digest('base64'));
+    expect(readFileSync(destination).equals(bytes)).toBe(true);
+  });
+
+  it('a complete-looking partial file with other bytes fails the digest check and is deleted', async () => {
+    const { url } = await serve(bytes);
+    const destination = join(tempDir(), 'out.bin');
+    writeFileSync(`${destination}.partial`, randomBytes(bytes.length));
+    await expect(pullToFile({ url, token: 'secret', destination })).rejects.toBeInstanceOf(IntegrityError);
+    expect(existsSync(`${destination}.partial`)).toBe(false);
+  });
+
   it('catches a digest mismatch: nothing is presented as complete and the partial file is gone', async () => {
     const wrong = createHash('sha256').update('something else').digest('base64');
     const { url } = await serve(bytes, () => ({ digest: wrong }));
