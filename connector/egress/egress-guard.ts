@@ -27,7 +27,7 @@ export interface EgressInit extends RequestInit {
 }
 
 export interface EgressFetch {
-  (input: string | URL, init?: EgressInit): Promise<Response>;
+  (input: string | URL | Request, init?: EgressInit): Promise<Response>;
   /**
    * For Node streams (`http.request`): throws EgressError unless `url` may be requested; pass `lookup` in the
    * request options so the host's addresses are checked and pinned as they are for fetch.
@@ -94,7 +94,8 @@ export function createEgressGuard(options: EgressOptions = {}): EgressFetch {
     }
   }
 
-  const guarded = async (input: string | URL, init: EgressInit = {}): Promise<Response> => {
+  const guarded = async (input: string | URL | Request, init: EgressInit = {}): Promise<Response> => {
+    if (input instanceof Request) return guarded(input.url, { method: input.method, headers: input.headers, body: input.body ? await input.arrayBuffer() : undefined, signal: input.signal, ...init });
     const { timeoutMs, maxResponseBytes, redirect = 'follow', ...rest } = init;
     const timeout = AbortSignal.timeout(timeoutMs ?? options.timeoutMs ?? 30_000);
     const signal = rest.signal ? AbortSignal.any([rest.signal, timeout]) : timeout;
