@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { classifyAddress, isAddressAllowed } from '../../connector/egress/address-policy.ts';
 import { createEgressGuard, EgressError } from '../../connector/egress/egress-guard.ts';
@@ -101,6 +102,16 @@ describe('the egress guard', () => {
     expect((await refusal(response.text())).code).toBe('tooLarge');
     expect((await refusal(readBoundedText(await guard(`${endless.url}/chunked`, { maxResponseBytes: 1 << 30 }), 50_000))).code).toBe('tooLarge');
     expect(written).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('for Node streams: check() refuses the URL, lookup refuses a name that resolves to a forbidden address', async () => {
+    const server = await startHostileServer((_req, res) => void res.end('internal'));
+    const guard = createEgressGuard({ ...STRICT, allowHttp: true });
+    expect(() => guard.check(`http://127.0.0.1:${server.port}/`)).toThrow(EgressError);
+    const url = guard.check(`http://localhost:${server.port}/`); // a name: judged when it is resolved
+    const error = await new Promise<Error>((resolve) => request(url, { lookup: guard.lookup }, () => resolve(new Error('connected'))).on('error', resolve).end());
+    expect(error).toBeInstanceOf(EgressError);
+    expect(server.received).toEqual([]);
   });
 
   it('gives up after its total timeout', async () => {
