@@ -14,7 +14,7 @@ export interface EgressOptions extends Partial<AddressPolicy> {
   maxRedirects?: number;
   /** Time to establish a connection (TCP and TLS). Default 5 s. */
   connectTimeoutMs?: number;
-  /** Time for the whole exchange, headers and body. Default 30 s; a request's `timeoutMs` overrides it. */
+  /** Time for the whole exchange, headers and body. Default 30 s; a request's `timeoutMs` overrides it (Infinity: none). */
   timeoutMs?: number;
   /** Response bodies longer than this are cut off with an error. Default 4 MiB; `maxResponseBytes` per request. */
   maxResponseBytes?: number;
@@ -97,8 +97,10 @@ export function createEgressGuard(options: EgressOptions = {}): EgressFetch {
   const guarded = async (input: string | URL | Request, init: EgressInit = {}): Promise<Response> => {
     if (input instanceof Request) return guarded(input.url, { method: input.method, headers: input.headers, body: input.body ? await input.arrayBuffer() : undefined, signal: input.signal, ...init });
     const { timeoutMs, maxResponseBytes, redirect = 'follow', ...rest } = init;
-    const timeout = AbortSignal.timeout(timeoutMs ?? options.timeoutMs ?? 30_000);
-    const signal = rest.signal ? AbortSignal.any([rest.signal, timeout]) : timeout;
+    const limitMs = timeoutMs ?? options.timeoutMs ?? 30_000;
+    // Bulk transfers may lift the total timeout (Infinity); the connect timeout still applies.
+    const signals = [rest.signal, Number.isFinite(limitMs) ? AbortSignal.timeout(limitMs) : undefined].filter((s): s is AbortSignal => !!s);
+    const signal = AbortSignal.any(signals);
     let url = check(input);
     let request: RequestInit = rest;
     for (let redirects = 0; ; redirects++) {
