@@ -29,13 +29,16 @@ function limiterOf(trust: TrustServices): FailureLimiter {
   return limiter;
 }
 
-/** The protocol's own error object, with the status 429 and Retry-After. */
+/** The protocol's own error object (its code made "429"), with the status 429 and Retry-After. */
 async function tooMany(c: Context, unauthenticated: UnauthenticatedResponse, seconds: number): Promise<Response> {
   const answer = await unauthenticated(c, `too many failed authentication attempts; try again in ${seconds} s`);
+  const body = (await answer.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  if (body && typeof body.code === 'string') body.code = '429';
   const headers = new Headers(answer.headers);
   headers.set('Retry-After', String(seconds));
   headers.delete('WWW-Authenticate');
-  return new Response(answer.body, { status: 429, headers });
+  headers.delete('content-length');
+  return new Response(JSON.stringify(body ?? {}), { status: 429, headers });
 }
 
 /**

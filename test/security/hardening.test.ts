@@ -73,7 +73,7 @@ describe('back-off after failed authentication (issue 15, item 7)', () => {
     const blocked = await attempt();
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await jsonOf(blocked))['@type']).toBe('CatalogError');
+    expect(await jsonOf(blocked)).toMatchObject({ '@type': 'CatalogError', code: '429' });
   });
 
   it('dashboard sign-in answers 429 after ten wrong keys (signInLimit on the real sign-in route)', async () => {
