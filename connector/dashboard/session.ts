@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { createFailureLimiter, limitFailures, type FailureLimiter } from '../http/failure-limiter.ts';
 
@@ -58,12 +58,12 @@ export function endSession(c: Context): void {
  * @example
  * app.use('/login', signInLimit({ trustProxy: ctx.config.trustProxy }));
  */
-export function signInLimit(options: { trustProxy?: boolean; limiter?: FailureLimiter } = {}) {
+export function signInLimit(options: { trustProxy?: boolean; limiter?: FailureLimiter } = {}): MiddlewareHandler {
   const limit = limitFailures({
     limiter: options.limiter ?? createFailureLimiter(),
     trustProxy: options.trustProxy,
     failed: (c) => c.res.status === 303 && (c.res.headers.get('location') ?? '').includes('login=failed'),
     tooMany: (c, seconds) => c.text(`Too many failed sign-ins; try again in ${seconds} s`, 429),
   });
-  return (c: Context, next: () => Promise<void>) => (c.req.method === 'POST' ? limit(c, next) : next());
+  return (c, next) => (c.req.method === 'POST' ? limit(c, next) : next());
 }
