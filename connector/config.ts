@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { checkAddressRange } from './egress/address-policy.ts';
 
 /**
  * Connector configuration: a JSON file, then environment overrides, validated as a whole.
@@ -24,6 +25,18 @@ const Peer = z.strictObject({
   did,
   /** The peer's DSP base address, e.g. http://127.0.0.1:8702/dsp/2025-1 */
   dspAddress: httpUrl,
+});
+
+/** Where outbound requests may go (connector/egress/). Unset fields follow the public URL: see resolveEgress. */
+const Egress = z.strictObject({
+  /** Plain http to peers, DID documents and status lists. Default: only in development. */
+  allowHttp: z.boolean().optional(),
+  /** Loopback addresses (127.0.0.0/8, ::1). Default: only in development. */
+  allowLoopback: z.boolean().optional(),
+  /** Private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). Default: never. */
+  allowPrivate: z.boolean().optional(),
+  /** Extra addresses or CIDR ranges reachable whatever their class, e.g. a partner on a private network. */
+  allowAddresses: z.array(z.string().refine((range) => checkAddressRange(range) === undefined, 'must be an IP address or CIDR range')).default([]),
 });
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -58,8 +71,29 @@ const ConfigSchema = z
     /** Governance authority only: how long the credentials it issues are valid by default. */
     credentialValidityDays: z.number().int().min(1).default(365),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    egress: Egress.default({ allowAddresses: [] }),
+    /** Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits). Never when exposed directly. */
+    trustProxy: z.boolean().default(false),
   })
-  .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets') }));
+  .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets'), egress: resolveEgress(c) }));
+
+/** A connector without a public URL, or with an http one on a loopback host, is a development connector. */
+export function isDevelopment(publicUrl: string | undefined): boolean {
+  if (!publicUrl) return true;
+  const url = new URL(publicUrl);
+  return url.protocol === 'http:' && /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(url.hostname);
+}
+
+/** Development connectors reach loopback over http; production ones https to public addresses only. */
+function resolveEgress(c: { publicUrl?: string; allowInsecureHttpDids: boolean; egress: z.output<typeof Egress> }) {
+  const development = isDevelopment(c.publicUrl);
+  return {
+    allowHttp: c.egress.allowHttp ?? (development || c.allowInsecureHttpDids),
+    allowLoopback: c.egress.allowLoopback ?? development,
+    allowPrivate: c.egress.allowPrivate ?? false,
+    allowAddresses: c.egress.allowAddresses,
+  };
+}
 
 export type ConnectorConfig = z.output<typeof ConfigSchema>;
 export type ConnectorConfigInput = z.input<typeof ConfigSchema>;

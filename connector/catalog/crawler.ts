@@ -3,6 +3,7 @@ import { MEMBER_REGISTRY_SERVICE } from '../identity/did-web.ts';
 import { federatedStore } from '../storage/catalog-store.ts';
 import { summarizeDataset } from '../../catalog/federated.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
+import { egressFor } from '../egress/connector-egress.ts';
 
 export interface Peer {
   did: string;
@@ -36,7 +37,7 @@ export function createCrawler(ctx: ConnectorContext) {
         const doc = await ctx.didResolver.resolve(authority);
         const registry = (doc.service ?? []).find((s) => s.type === MEMBER_REGISTRY_SERVICE)?.serviceEndpoint;
         if (typeof registry !== 'string') continue;
-        const response = await fetch(`${registry}/members`, { signal: AbortSignal.timeout(5000), redirect: 'error' });
+        const response = await egressFor(ctx.config)(`${registry}/members`, { signal: AbortSignal.timeout(5000), redirect: 'error' });
         const { members } = (await response.json()) as { members?: { did: string; name: string; dspAddress: string }[] };
         for (const m of members ?? []) if (m.did !== ctx.did && !peers.has(m.did)) peers.set(m.did, { did: m.did, name: m.name, dspAddress: m.dspAddress });
       } catch (error) {

@@ -1,3 +1,9 @@
+import { developmentEgress } from '../egress/connector-egress.ts';
+import type { EgressInit } from '../egress/egress-guard.ts';
+
+/** DSP messages and their answers are small JSON; a catalog page may ask for more (maxResponseBytes). */
+export const DSP_MAX_RESPONSE_BYTES = 1024 * 1024;
+
 /**
  * How this connector sends DSP and DCP requests to a peer. Every outgoing call names the peer's DID (the
  * audience) so the trust layer can attach a self-issued ID token bound to it; callers never build
@@ -15,12 +21,18 @@ export interface DspRequest {
   /** Credential scopes the callee may ask this connector's credential service for (DCP). */
   scopes?: string[];
   timeoutMs?: number;
+  /** Longer answers are cut off with an EgressError while they stream. Default DSP_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
 }
 
 export type DspFetch = (request: DspRequest) => Promise<Response>;
 
-/** Builds the fetch call of a DSP request; the trust layer wraps this with its Authorization header. */
-export function dspFetchWith(authorization: (request: DspRequest) => Promise<string | undefined>, fetchFn: typeof fetch = fetch): DspFetch {
+/**
+ * Builds the fetch call of a DSP request; the trust layer wraps this with its Authorization header.
+ * `fetchFn` is the connector's egress guard (egress/connector-egress.ts), so a callbackAddress with another
+ * scheme or an address the policy forbids is never contacted; the default is the development policy.
+ */
+export function dspFetchWith(authorization: (request: DspRequest) => Promise<string | undefined>, fetchFn: typeof fetch = developmentEgress()): DspFetch {
   return async (request) => {
     const headers = new Headers(request.headers);
     if (request.body !== undefined) headers.set('content-type', 'application/json');
@@ -32,6 +44,7 @@ export function dspFetchWith(authorization: (request: DspRequest) => Promise<str
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: AbortSignal.timeout(request.timeoutMs ?? 10_000),
       redirect: 'error',
-    });
+      maxResponseBytes: request.maxResponseBytes ?? DSP_MAX_RESPONSE_BYTES,
+    } as EgressInit);
   };
 }

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HttpProblem } from './errors.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from './metrics.ts';
+import { clientAddress, createFailureLimiter, type FailureLimiter } from './failure-limiter.ts';
 
 export interface AnsweredRequest {
   requestId: string | undefined;
@@ -47,19 +48,39 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+export interface ApiKeyAuthOptions {
+  /** Take the client address from X-Forwarded-For (config `trustProxy`). */
+  trustProxy?: boolean;
+  /** Back-off for wrong keys; default 10 failures a minute per client, then a doubling block. */
+  limiter?: FailureLimiter;
+}
+
+/** A 429 for a client that failed too often; it must wait `seconds` (also sent as Retry-After). */
+export function tooManyAttempts(c: Context, seconds: number): HttpProblem {
+  c.header('Retry-After', String(seconds));
+  return new HttpProblem(429, 'too_many_requests', `Too many failed attempts; try again in ${seconds} s`);
+}
+
 /**
  * Guards the management API with one API key, sent as `Authorization: Bearer <key>` or `X-Api-Key`.
- * Compared in constant time over digests so neither the key's content nor its length leaks.
+ * Compared in constant time over digests so neither the key's content nor its length leaks. A client that
+ * sends wrong keys too often is answered 429 with Retry-After, whatever it sends, until its block ends.
  */
-export function apiKeyAuth(apiKey: string): MiddlewareHandler {
+export function apiKeyAuth(apiKey: string, options: ApiKeyAuthOptions = {}): MiddlewareHandler {
   const expected = digest(apiKey);
+  const limiter = options.limiter ?? createFailureLimiter();
   return async (c, next) => {
+    const client = clientAddress(c, options.trustProxy);
+    const wait = limiter.retryAfter(client);
+    if (wait > 0) throw tooManyAttempts(c, wait);
     const header = c.req.header('authorization');
     const presented = header?.startsWith('Bearer ') ? header.slice(7) : c.req.header('x-api-key');
     if (!presented || !timingSafeEqual(digest(presented), expected)) {
+      limiter.fail(client);
       c.header('WWW-Authenticate', 'Bearer realm="management-api"');
       throw new HttpProblem(401, 'unauthorized', 'A valid management API key is required (Authorization: Bearer <key>)');
     }
+    limiter.succeed(client);
     await next();
   };
 }

@@ -8,11 +8,16 @@ import {
 } from 'did-resolver';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { didWebDocumentUrl, InvalidDidError } from './did-web.ts';
+import { developmentEgress } from '../egress/connector-egress.ts';
+import { readBoundedText } from '../egress/bounded-body.ts';
+import { EgressError } from '../egress/egress-error.ts';
 
 /**
- * did:web resolution on did-resolver's interface, with a fetch we control: http only for loopback hosts
- * (or when allowed explicitly), a timeout, a size limit, validation of what comes back, and a TTL cache of
- * successful resolutions. Failures become DidResolutionError with a reason a person can act on.
+ * did:web resolution on did-resolver's interface, with a fetch we control (the connector's egress guard):
+ * http only for loopback hosts (or when allowed explicitly), a timeout, a size limit enforced while the
+ * document streams, validation of what comes back, and a TTL cache of successful resolutions. Failures
+ * become DidResolutionError with a reason for our own log; it never quotes what the server answered, and
+ * peers are told only that resolution failed (see trust/caller-auth.ts).
  */
 
 export type DidErrorCode = 'invalidDid' | 'notFound' | 'unreachable' | 'invalidDidDocument' | 'methodNotSupported';
@@ -29,6 +34,7 @@ export class DidResolutionError extends Error {
 }
 
 export interface DidResolverOptions {
+  /** The connector's egress guard (egress/connector-egress.ts); default: the development policy. */
   fetch?: typeof fetch;
   allowInsecureHttp?: boolean;
   /** How long a resolved document is reused; 0 disables the cache. */
@@ -49,14 +55,15 @@ export interface DidResolverService {
   clearCache(): void;
 }
 
-const MAX_DOCUMENT_BYTES = 256 * 1024;
+/** DID documents are a few keys and service entries; 64 KiB is generous. */
+export const MAX_DOCUMENT_BYTES = 64 * 1024;
 
 function failure(code: DidErrorCode, message: string): DIDResolutionResult {
   return { didResolutionMetadata: { error: code, message }, didDocument: null, didDocumentMetadata: {} };
 }
 
 function webResolver(options: DidResolverOptions) {
-  const fetchFn = options.fetch ?? fetch;
+  const fetchFn = options.fetch ?? developmentEgress();
   const timeoutMs = options.timeoutMs ?? 5000;
   return async (did: string, _parsed: ParsedDID): Promise<DIDResolutionResult> => {
     let url: URL;
@@ -68,10 +75,9 @@ function webResolver(options: DidResolverOptions) {
     }
     let response: Response;
     try {
-      response = await fetchFn(url, { headers: { accept: 'application/did+json, application/json' }, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+      response = await fetchFn(url, { headers: { accept: 'application/did+json, application/json' }, signal: AbortSignal.timeout(timeoutMs), redirect: 'error', maxResponseBytes: MAX_DOCUMENT_BYTES } as RequestInit);
     } catch (error) {
-      const cause = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : ((error as { cause?: Error }).cause?.message ?? (error as Error).message);
-      return failure('unreachable', `Cannot reach ${url.href} to resolve ${did}: ${cause}`);
+      return failure('unreachable', `Cannot reach ${url.href} to resolve ${did}: ${fetchFailure(error, timeoutMs)}`);
     }
     if (response.status === 404 || response.status === 410) {
       await response.body?.cancel();
@@ -81,13 +87,13 @@ function webResolver(options: DidResolverOptions) {
       await response.body?.cancel();
       return failure('unreachable', `${url.href} answered ${response.status} while resolving ${did}`);
     }
-    const length = Number(response.headers.get('content-length') ?? 0);
-    if (length > MAX_DOCUMENT_BYTES) {
-      await response.body?.cancel();
-      return failure('invalidDidDocument', `The DID document of ${did} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+    let text: string;
+    try {
+      text = await readBoundedText(response, MAX_DOCUMENT_BYTES);
+    } catch (error) {
+      if (error instanceof EgressError && error.code === 'tooLarge') return failure('invalidDidDocument', `The DID document of ${did} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+      return failure('unreachable', `Cannot read the DID document of ${did}: ${fetchFailure(error, timeoutMs)}`);
     }
-    const text = await response.text();
-    if (text.length > MAX_DOCUMENT_BYTES) return failure('invalidDidDocument', `The DID document of ${did} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -100,11 +106,19 @@ function webResolver(options: DidResolverOptions) {
   };
 }
 
+/** A short description of a failed request for our log: the egress guard's reason or the socket error code. */
+function fetchFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof EgressError) return error.message;
+  if ((error as Error).name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' ? code : 'the request failed';
+}
+
 /** The structural checks a DID document must pass before anything trusts a key in it. */
 export function checkDidDocument(did: string, doc: unknown): string | undefined {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'it is not a JSON object';
   const d = doc as Record<string, unknown>;
-  if (d.id !== did) return `its id is ${JSON.stringify(d.id)}, expected ${did}`;
+  if (d.id !== did) return `its id is ${String(JSON.stringify(d.id)).slice(0, 100)}, expected ${did}`;
   const methods = d.verificationMethod ?? [];
   if (!Array.isArray(methods)) return 'verificationMethod is not an array';
   for (const [i, vm] of methods.entries()) {

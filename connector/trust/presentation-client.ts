@@ -4,17 +4,32 @@ import type { PresentationCheck } from '../../contracts/credentials/verifier.ts'
 import type { VerifiablePresentation } from '../../contracts/credentials/model.ts';
 import { DCP_CONTEXT } from './credential-service.ts';
 import type { Caller } from './trust-services.ts';
+import { egressFor } from '../egress/connector-egress.ts';
+import { discardBody, readBoundedJson } from '../egress/bounded-body.ts';
+import { EgressError } from '../egress/egress-error.ts';
 
+/** A presentation of a few credentials; status lists are fetched separately. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** What the peer is told: fixed reasons, never what a DID document or credential service answered. */
+export const PRESENTATION_REFUSAL = {
+  unresolved: "the caller's DID document could not be resolved",
+  noService: "the caller's DID document announces no CredentialService",
+  noAnswer: 'the credential service did not answer with a valid presentation',
+} as const;
 
 /**
  * Asks an authenticated caller's credential service for its credentials in `scopes` and verifies what
  * comes back: a presentation by the caller, for this connector, for this very request, with every
  * credential trusted, valid and unrevoked. A caller without an access token or credential service, or an
- * answer that does not verify, is a refusal with its reason, never an empty set of claims.
+ * answer that does not verify, is a refusal with a fixed reason, never an empty set of claims. The request
+ * goes through the connector's egress guard; our log keeps a short note (status, length), no answer text.
  */
-export async function fetchCallerCredentials(ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger'>, caller: Caller, scopes: string[]): Promise<PresentationCheck> {
-  const refuse = (message: string): PresentationCheck => ({ verified: false, code: 'status_unavailable', message });
+export async function fetchCallerCredentials(ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger' | 'config'>, caller: Caller, scopes: string[]): Promise<PresentationCheck> {
+  const refuse = (message: string, note?: Record<string, unknown>): PresentationCheck => {
+    if (note) ctx.logger.warn('credential request failed', { caller: caller.did, ...note });
+    return { verified: false, code: 'status_unavailable', message };
+  };
   if (!caller.accessToken) return { verified: false, code: 'wrong_holder', message: 'the caller gave no access token to its credential service' };
   let endpoint: string | undefined;
   try {
@@ -22,29 +37,31 @@ export async function fetchCallerCredentials(ctx: Pick<ConnectorContext, 'did' |
     const service = (doc.service ?? []).find((s) => s.type === 'CredentialService');
     endpoint = typeof service?.serviceEndpoint === 'string' ? service.serviceEndpoint : undefined;
   } catch (error) {
-    return refuse(`cannot resolve ${caller.did}: ${(error as Error).message}`);
+    return refuse(PRESENTATION_REFUSAL.unresolved, { problem: (error as Error).message });
   }
-  if (!endpoint) return refuse(`${caller.did} announces no CredentialService`);
+  if (!endpoint) return refuse(PRESENTATION_REFUSAL.noService);
 
   const token = createIdToken({ issuer: ctx.did, keyId: ctx.keyId, privateKey: ctx.key.privateKey, audience: caller.did, accessToken: caller.accessToken });
   const challenge = decodeJwt(token).claims.jti as string;
   let body: { type?: string; presentation?: VerifiablePresentation[] };
   try {
-    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/presentations/query`, {
+    const response = await egressFor(ctx.config)(`${endpoint.replace(/\/+$/, '')}/presentations/query`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ '@context': [DCP_CONTEXT], type: 'PresentationQueryMessage', scope: scopes }),
-      signal: AbortSignal.timeout(10_000),
+      timeoutMs: 10_000,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
       redirect: 'error',
     });
-    const text = await response.text();
-    if (!response.ok) return refuse(`the credential service of ${caller.did} answered HTTP ${response.status}: ${text.slice(0, 300)}`);
-    if (text.length > MAX_RESPONSE_BYTES) return refuse(`the credential service of ${caller.did} answered too much`);
-    body = JSON.parse(text);
+    if (!response.ok) {
+      await discardBody(response);
+      return refuse(PRESENTATION_REFUSAL.noAnswer, { status: response.status, length: response.headers.get('content-length') ?? undefined });
+    }
+    body = (await readBoundedJson(response, MAX_RESPONSE_BYTES)) as typeof body;
   } catch (error) {
-    return refuse(`the credential service of ${caller.did} is unreachable or answered garbage (${(error as Error).message})`);
+    return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: error instanceof EgressError ? error.message : (error as Error).name });
   }
-  const presentations = Array.isArray(body.presentation) ? body.presentation : [];
-  if (body.type !== 'PresentationResponseMessage' || presentations.length !== 1) return refuse('the answer is not a PresentationResponseMessage with one presentation');
+  const presentations = Array.isArray(body?.presentation) ? body.presentation : [];
+  if (body?.type !== 'PresentationResponseMessage' || presentations.length !== 1) return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: 'not a PresentationResponseMessage with one presentation' });
   return ctx.trust.verifier.verifyPresentation(presentations[0]!, { challenge, domain: ctx.did, expectedHolder: caller.did });
 }

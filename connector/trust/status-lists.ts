@@ -6,7 +6,11 @@ import { StatusUnavailableError, type StatusCheck } from '../../contracts/creden
 import { checkCredentialDataModel, describeProblems } from '../../contracts/credentials/data-model.ts';
 import type { DocumentLoader } from '../../vocab/document-loader.ts';
 import { isLoopbackHost } from '../identity/did-web.ts';
+import { developmentEgress } from '../egress/connector-egress.ts';
+import { readBoundedText } from '../egress/bounded-body.ts';
+import { EgressError } from '../egress/egress-error.ts';
 
+/** A Bitstring Status List of the spec's minimum 131,072 entries is 16 KiB compressed; 2 MiB leaves room for large ones. */
 const MAX_LIST_BYTES = 2 * 1024 * 1024;
 
 export interface StatusListFetcherOptions {
@@ -14,17 +18,19 @@ export interface StatusListFetcherOptions {
   /** How long a verified list is reused; 0 fetches on every check. */
   ttlMs: number;
   allowInsecureHttp?: boolean;
+  /** The connector's egress guard (egress/connector-egress.ts); default: the development policy. */
   fetch?: typeof fetch;
 }
 
 /**
  * Checks status entries against the issuer's published Bitstring Status List credential: fetched over
  * https (http only for loopback hosts), its proof verified and its issuer required to be the credential's
- * issuer, then cached for a short while. Anything that goes wrong is "cannot verify", never "valid".
+ * issuer, then cached for a short while. Anything that goes wrong is "cannot verify", never "valid". The list
+ * is read with a byte limit while it streams; errors name the list, never quote what its server answered.
  */
 export function createStatusChecker(options: StatusListFetcherOptions): StatusCheck & { clear(): void } {
   const cache = new Map<string, { list: VerifiableCredential; until: number }>();
-  const fetchFn = options.fetch ?? fetch;
+  const fetchFn = options.fetch ?? developmentEgress();
 
   async function load(url: string, issuer: string): Promise<VerifiableCredential> {
     const cached = cache.get(url);
@@ -40,13 +46,21 @@ export function createStatusChecker(options: StatusListFetcherOptions): StatusCh
     }
     let response: Response;
     try {
-      response = await fetchFn(url, { headers: { accept: 'application/vc+ld+json, application/json' }, signal: AbortSignal.timeout(5000), redirect: 'error' });
+      response = await fetchFn(url, { headers: { accept: 'application/vc+ld+json, application/json' }, signal: AbortSignal.timeout(5000), redirect: 'error', maxResponseBytes: MAX_LIST_BYTES } as RequestInit);
     } catch (error) {
-      throw new StatusUnavailableError(`status list ${url} is unreachable (${(error as Error).message})`);
+      // The reason reaches peers (a refused presentation): say that, not how the connection failed.
+      throw new StatusUnavailableError(error instanceof EgressError && (error.code === 'address' || error.code === 'scheme') ? `status list ${url} may not be fetched from this connector` : `status list ${url} is unreachable`);
     }
-    if (!response.ok) throw new StatusUnavailableError(`status list ${url} answered HTTP ${response.status}`);
-    const text = await response.text();
-    if (text.length > MAX_LIST_BYTES) throw new StatusUnavailableError(`status list ${url} is too large`);
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new StatusUnavailableError(`status list ${url} answered HTTP ${response.status}`);
+    }
+    let text: string;
+    try {
+      text = await readBoundedText(response, MAX_LIST_BYTES);
+    } catch (error) {
+      throw new StatusUnavailableError(error instanceof EgressError && error.code === 'tooLarge' ? `status list ${url} is too large` : `status list ${url} could not be read`);
+    }
     let list: VerifiableCredential;
     try {
       list = JSON.parse(text);

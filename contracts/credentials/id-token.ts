@@ -11,6 +11,8 @@ export interface IdTokenClaims {
   aud: string;
   iat: number;
   exp: number;
+  /** Not before (seconds); optional, checked with the same clock skew as exp. */
+  nbf?: number;
   jti: string;
   /** Access token for the issuer's credential service (DCP). */
   token?: string;
@@ -20,14 +22,20 @@ export interface IdTokenClaims {
 
 export type TokenRejection = 'malformed' | 'wrong_algorithm' | 'unknown_key' | 'bad_signature' | 'wrong_audience' | 'expired' | 'not_yet_valid' | 'too_long_lived' | 'replayed' | 'subject_mismatch';
 
+/** A refused token. `message` is safe to tell the caller; `detail`, when set, is for our own log only. */
 export class TokenError extends Error {
   override name = 'TokenError';
   readonly code: TokenRejection;
-  constructor(code: TokenRejection, message: string) {
+  readonly detail: string | undefined;
+  constructor(code: TokenRejection, message: string, detail?: string) {
     super(message);
     this.code = code;
+    this.detail = detail;
   }
 }
+
+/** Why a key could not be resolved stays in our log: the reason would tell a caller which internal ports answer. */
+export const UNRESOLVED_KEY_REASON = "the caller's signing key could not be resolved from its DID document";
 
 export const MAX_TOKEN_LIFETIME_S = 300;
 const CLOCK_SKEW_S = 30;
@@ -97,6 +105,7 @@ export async function verifyIdToken(token: string, options: VerifyIdTokenOptions
   for (const key of ['iat', 'exp'] as const) {
     if (typeof claims[key] !== 'number') throw new TokenError('malformed', `the token has no numeric "${key}" claim`);
   }
+  if (claims.nbf !== undefined && typeof claims.nbf !== 'number') throw new TokenError('malformed', 'the token\'s "nbf" claim is not a number');
   const c = claims as unknown as IdTokenClaims;
   if ((options.selfIssued ?? true) && c.iss !== c.sub) throw new TokenError('subject_mismatch', 'a self-issued token must have iss = sub');
   const kid = header.kid;
@@ -105,7 +114,7 @@ export async function verifyIdToken(token: string, options: VerifyIdTokenOptions
   try {
     publicKey = await options.resolveKey(kid);
   } catch (error) {
-    throw new TokenError('unknown_key', `cannot resolve the signing key ${kid}: ${(error as Error).message}`);
+    throw new TokenError('unknown_key', UNRESOLVED_KEY_REASON, `cannot resolve the signing key ${kid}: ${(error as Error).message}`);
   }
   const [h, p, s] = token.split('.');
   if (!verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s!, 'base64url'))) throw new TokenError('bad_signature', 'the token signature does not verify');
@@ -113,6 +122,7 @@ export async function verifyIdToken(token: string, options: VerifyIdTokenOptions
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   if (c.exp < now - CLOCK_SKEW_S) throw new TokenError('expired', 'the token has expired');
   if (c.iat > now + CLOCK_SKEW_S) throw new TokenError('not_yet_valid', 'the token was issued in the future');
+  if (c.nbf !== undefined && c.nbf > now + CLOCK_SKEW_S) throw new TokenError('not_yet_valid', 'the token is not valid yet (nbf)');
   if (c.exp - c.iat > MAX_TOKEN_LIFETIME_S) throw new TokenError('too_long_lived', `tokens may live at most ${MAX_TOKEN_LIFETIME_S} s`);
   if (options.rememberTokenId && !(await options.rememberTokenId(c.jti, c.exp))) throw new TokenError('replayed', 'the token was already used (replayed jti)');
   return c;
