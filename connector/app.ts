@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { bodyLimit } from 'hono/body-limit';
 import { accessLog, apiKeyAuth } from './http/middleware.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { HttpProblem, problemResponse } from './http/errors.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -31,6 +32,7 @@ import { transferManagementRoutes } from './transfer/management-routes.ts';
 import { agreementRefusals } from './transfer/enforcement.ts';
 import { dataPullRoute, dataPushRoutes } from './data-plane/data-routes.ts';
 import { createJobBoard } from './data-plane/jobs.ts';
+import { callbackBelongsTo } from './egress/callback-address.ts';
 import { transferStore } from './storage/transfer-store.ts';
 import { catalogStore } from './storage/catalog-store.ts';
 import type { ConnectorContext } from './context.ts';
@@ -42,6 +44,7 @@ export const API_VERSION = '0.1.0';
 /** Assembles the connector's HTTP surface (see ARCHITECTURE.md, "HTTP surface of one connector"). */
 export function createApp(ctx: ConnectorContext): Hono {
   const app = new Hono();
+  app.use(securityHeaders({ publicUrl: ctx.config.publicUrl }));
   app.use(requestId({ headerName: 'X-Request-Id', generator: () => crypto.randomUUID() }));
   app.use(accessLog(ctx.observeRequest));
   const limit = bodyLimit({
@@ -64,6 +67,8 @@ export function createApp(ctx: ConnectorContext): Hono {
   ctx.offers = catalog.offers;
   app.route('/', publicCatalogRoutes(catalog));
   app.route('/dsp/2025-1', catalogDspRoutes(ctx, catalog));
+  // Peers may only make this connector call back to (or pull from, or push to) servers they publish themselves.
+  const peerOwns = async (did: string, address: string) => !ctx.config.bindPeerAddresses || callbackBelongsTo(address, await ctx.didResolver.resolve(did).catch(() => ({})));
   const negotiations = createNegotiationService({
     did: ctx.did,
     dspUrl: `${ctx.config.publicUrl}/dsp/2025-1`,
@@ -75,6 +80,7 @@ export function createApp(ctx: ConnectorContext): Hono {
     signer: ctx.trust.signer,
     documentLoader: ctx.documentLoader,
     resolveDid: (did) => ctx.didResolver.resolve(did),
+    peerOwns,
     sealer: ctx.sealer,
     fetchCallerCredentials: (caller, scopes) => fetchCallerCredentials(ctx, caller, scopes),
     offers: catalog.offers,
@@ -104,6 +110,7 @@ export function createApp(ctx: ConnectorContext): Hono {
     logger: ctx.logger,
     metrics: ctx.metrics,
     jobs,
+    peerOwns,
     agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
     processor: { owner: ctx.workerId, concurrency: 16 },
   });
@@ -129,7 +136,7 @@ export function createApp(ctx: ConnectorContext): Hono {
   ctx.onShutdown(() => clearInterval(expiry));
   // The API's own description is public; every operation it lists needs the key.
   app.get('/api/openapi.json', (c) => c.json(ctx.openapi.document({ title: `${ctx.config.name} management API`, version: API_VERSION, serverUrl: ctx.config.publicUrl })));
-  app.use('/api/*', apiKeyAuth(ctx.apiKey));
+  app.use('/api/*', apiKeyAuth(ctx.apiKey, { trustProxy: ctx.config.trustProxy }));
   app.route('/api', managementRoutes(ctx));
   app.route('/api', walletManagementRoutes(ctx));
   if (authority) app.route('/api', authorityManagementRoutes(ctx, authority));

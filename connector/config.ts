@@ -74,6 +74,8 @@ const ConfigSchema = z
     egress: Egress.default({ allowAddresses: [] }),
     /** Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits). Never when exposed directly. */
     trustProxy: z.boolean().default(false),
+    /** Peers' callback, push and pull addresses must be at an origin their DID document lists (off only for test fixtures). */
+    bindPeerAddresses: z.boolean().default(true),
   })
   .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets'), egress: resolveEgress(c) }));
 

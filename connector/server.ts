@@ -16,6 +16,7 @@ import { metaStore } from './storage/meta-store.ts';
 import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
+import { egressFor } from './egress/connector-egress.ts';
 import { MetricsRegistry } from './http/metrics.ts';
 import { requestObserver } from './http/middleware.ts';
 import { OpenApiRegistry } from './http/openapi.ts';
@@ -83,14 +84,14 @@ async function assembleContext(
   await meta.set('did', did);
   if (!(await meta.get('first_started_at'))) await meta.set('first_started_at', new Date().toISOString());
 
-  const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000 });
+  const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000, fetch: egressFor(config) });
   const metrics = new MetricsRegistry();
   const keyId = `${did}#${IDENTITY_KEY_FRAGMENT}`;
   const documentLoader = createDocumentLoader({ dids: (url) => didResolver.dereference(url) });
   const seenTokenIds = seenTokenIdStore(database.db);
   const trust = await createTrustServices({ config, did, keyId, key, didResolver, documentLoader, rememberTokenId: seenTokenIds.remember });
   // Every peer request carries a self-issued ID token for its audience.
-  const dspFetch = dspFetchWith(async (request) => trust.authorizationFor(request));
+  const dspFetch = dspFetchWith(async (request) => trust.authorizationFor(request), egressFor(config));
   const sender = `sender-${createHash('sha256').update(`${hostname()}\0${resolve(config.dataDir)}\0${did}`).digest('base64url').slice(0, 16)}`;
   const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, { owner: sender, ...parts.outboxOptions });
   return {

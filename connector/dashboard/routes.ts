@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { ConnectorContext } from '../context.ts';
 import { facts, page } from './layout.ts';
-import { apiKeyMatches, endSession, hasSession, startSession } from './session.ts';
+import { apiKeyMatches, endSession, hasSession, signInLimit, startSession } from './session.ts';
 
 /**
  * The operator dashboard at "/": server-rendered HTML, no client build, no JavaScript. Without a session it
@@ -72,6 +72,7 @@ export function dashboardRoutes(ctx: ConnectorContext): Hono {
     );
   });
 
+  app.use('/login', signInLimit({ trustProxy: ctx.config.trustProxy }));
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
     const presented = typeof form.apiKey === 'string' ? form.apiKey : '';
@@ -79,7 +80,7 @@ export function dashboardRoutes(ctx: ConnectorContext): Hono {
       ctx.logger.warn('dashboard sign-in refused');
       return c.redirect('/?login=failed', 303);
     }
-    await startSession(c, ctx.apiKey);
+    await startSession(c, ctx.apiKey, Date.now(), ctx.config.publicUrl);
     return c.redirect('/', 303);
   });
 

@@ -25,7 +25,7 @@ async function bodyAs<T extends IncomingType>(c: Context, type: T) {
  */
 export function negotiationDspRoutes(ctx: ConnectorContext, service: NegotiationService): Hono {
   const app = new Hono();
-  app.use('/negotiations/*', requireCaller(ctx.trust, (c, reason) => errorResponse(c, 401, [reason])));
+  app.use('/negotiations/*', requireCaller(ctx.trust, (c, reason) => errorResponse(c, 401, [reason]), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
   app.onError((error, c) => {
     if (error instanceof NegotiationProblem) return errorResponse(c, error.status, error.reasons, error.pids);
     if (error instanceof MalformedMessageError) return errorResponse(c, 400, [error.message]);

@@ -12,6 +12,7 @@ import {
 
 type Answer = { status: 200 | 201; body: unknown };
 const OK: Answer = { status: 200, body: null };
+export const NOT_THE_CALLERS = "the callbackAddress is not at an origin of the caller's own services (its DID document)";
 
 /**
  * Incoming DSP negotiation messages. Each handler authenticates the caller against the negotiation,
@@ -65,6 +66,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
     const existing = await store.byConsumerPid(caller.did, msg.consumerPid);
     if (existing) return { status: 201, body: answerOf(existing) };
     if (!msg.callbackAddress) throw new NegotiationProblem(400, ['an initial ContractRequestMessage needs a callbackAddress'], msg);
+    if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new NegotiationProblem(400, [NOT_THE_CALLERS], msg);
     const id = newPid();
     const n: Negotiation = {
       id, role: 'provider', consumerPid: msg.consumerPid, providerPid: id, state: 'REQUESTED', counterpartyDid: caller.did, counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
@@ -106,6 +108,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
   async function onInitialOffer(msg: Incoming<'ContractOfferMessage'>, caller: Caller): Promise<Answer> {
     if (msg.consumerPid) throw new NegotiationProblem(400, ['an initial offer carries no consumerPid; send a counter-offer to /negotiations/:consumerPid/offers'], msg);
     if (!msg.callbackAddress) throw new NegotiationProblem(400, ['an initial ContractOfferMessage needs a callbackAddress'], msg);
+    if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new NegotiationProblem(400, [NOT_THE_CALLERS], msg);
     const id = newPid();
     const n: Negotiation = {
       id, role: 'consumer', consumerPid: id, providerPid: msg.providerPid, state: 'OFFERED', counterpartyDid: caller.did, counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),

@@ -35,6 +35,8 @@ export interface NegotiationDeps {
   /** Resolves a peer's DID document (cached); throws when it cannot be had now. */
   resolveDid(did: string): Promise<unknown>;
   sealer: SecretSealer;
+  /** Whether `address` is at an origin the peer `did` publishes (its DID document's services). */
+  peerOwns(did: string, address: string): Promise<boolean>;
   /** Asks a caller's credential service for its credentials in `scopes` and verifies the presentation. */
   fetchCallerCredentials(caller: Caller, scopes: string[]): Promise<PresentationCheck>;
   offers: OfferCatalog;

@@ -4,6 +4,7 @@ import type { DspFetch } from '../http/dsp-client.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsRegistry } from '../http/metrics.ts';
 import type { Database } from '../storage/schema.ts';
+import { readBoundedText } from '../egress/bounded-body.ts';
 import type { NewOutboxMessage, OutboxMessage, OutboxStore } from '../storage/outbox-store.ts';
 
 /**
@@ -54,21 +55,25 @@ export interface Outbox {
 }
 
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
+/**
+ * What we record of a refusal: the status and the peer's error code only. A peer's reason text is never
+ * stored or passed on to anyone (it may carry whatever a hostile or confused peer chose to put there).
+ */
 function describeRefusal(status: number, body: unknown): string {
-  const reason = (body as { reason?: unknown })?.reason;
   const code = (body as { code?: unknown })?.code;
-  const detail = [code, Array.isArray(reason) ? reason.join('; ') : reason].filter((x) => typeof x === 'string' && x).join(': ');
-  return `peer answered ${status}${detail ? ` (${detail})` : ''}`;
+  return `peer answered ${status}${typeof code === 'string' && /^[\w.:-]{1,40}$/.test(code) ? ` (${code})` : ''}`;
 }
 
+/** The peer's answer, bounded: DSP answers are small JSON; anything beyond 1 MiB is not read. */
 async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+  const text = await readBoundedText(response, MAX_ANSWER_BYTES);
   if (!text) return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    return text.slice(0, 500);
+    return undefined;
   }
 }
 

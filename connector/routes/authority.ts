@@ -48,7 +48,7 @@ const issuedView = (r: IssuedCredentialRecord) => ({ id: r.id, types: r.types, s
 export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hono {
   const app = new Hono();
   app.get('/registry/members', async (c) => c.json({ members: (await authority.store.members()).filter((m) => m.status === 'active').map(memberView) }));
-  app.use('/registry/credentials', requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason))));
+  app.use('/registry/credentials', requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
   app.get('/registry/credentials', async (c) => {
     const issued = await authority.store.issued({ subjectDid: c.get('caller').did });
     return c.json({ credentials: issued.map((r) => r.credential) });

@@ -9,7 +9,7 @@ import { TransferProblem, type TransferService } from './transfer-service.ts';
 export function transferDspRoutes(ctx: ConnectorContext, service: TransferService): Hono {
   const app = new Hono();
   const error = (c: Context, status: ContentfulStatusCode, reasons: string[], pids: { providerPid?: string; consumerPid?: string } = {}) => c.json(transferError({ ...pids, code: String(status), reason: reasons }), status);
-  app.use('/transfers/*', requireCaller(ctx.trust, (c, reason) => error(c, 401, [reason])));
+  app.use('/transfers/*', requireCaller(ctx.trust, (c, reason) => error(c, 401, [reason]), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
   app.onError((e, c) => {
     if (e instanceof TransferProblem) return error(c, e.status, e.reasons, e.pids);
     if (e instanceof MalformedTransferMessage) return error(c, 400, [e.message]);

@@ -48,6 +48,8 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
     if (existing) return { status: 201, body: answerOf(existing) };
     if (!TRANSFER_FORMATS.includes(msg.format as TransferFormat)) throw new TransferProblem(400, [`format must be one of ${TRANSFER_FORMATS.join(', ')}`], msg);
     if (msg.format === 'HttpData-PUSH' && (!msg.dataAddress || !tokenOf(msg.dataAddress))) throw new TransferProblem(400, ['a push transfer needs a dataAddress with an authorization token'], msg);
+    if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new TransferProblem(400, ["the callbackAddress is not at an origin of the caller's own services (its DID document)"], msg);
+    if (msg.dataAddress && !(await deps.peerOwns(caller.did, msg.dataAddress.endpoint))) throw new TransferProblem(400, ["the push endpoint is not at an origin of the caller's own services (its DID document)"], msg);
     const agreement = await steps.agreementFor({ agreementId: msg.agreementId, counterpartyDid: caller.did }, 'provider');
     if (!agreement) throw new TransferProblem(400, [`no agreement ${msg.agreementId} with ${caller.did}`], msg);
     const id = newPid();
@@ -63,6 +65,7 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
   }
 
   async function onStart(pid: string, msg: TransferIncoming<'TransferStartMessage'>, caller: Caller): Promise<Answer> {
+    if (msg.dataAddress && !(await deps.peerOwns(caller.did, msg.dataAddress.endpoint))) throw new TransferProblem(400, ["the pull endpoint is not at an origin of the provider's own services (its DID document)"], msg);
     await receive(pid, caller, 'TransferStartMessage', msg, (t) => {
       if (t.role === 'consumer') return { providerPid: msg.providerPid, ...(msg.dataAddress ? { dataAddress: msg.dataAddress } : {}), next: t.format === 'HttpData-PULL' ? 'pull' : null };
       // The consumer resumed: its pull token lives on; a push starts again.

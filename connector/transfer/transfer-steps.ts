@@ -32,6 +32,8 @@ export interface TransferDeps {
   logger: Logger;
   /** The data plane's running jobs: stopped when a transfer leaves STARTED. */
   jobs: JobBoard;
+  /** Whether `address` is at an origin the peer `did` publishes (its DID document's services). */
+  peerOwns(did: string, address: string): Promise<boolean>;
   /** Whether an agreement still allows a transfer: the reasons against ([] = allowed). */
   agreementRefusals(agreement: StoredAgreement, healthCategories: string[], transfersDone: number): Promise<string[]>;
   /** Tells the processor that work was scheduled. */

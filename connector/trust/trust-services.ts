@@ -10,6 +10,7 @@ import { createCredentialVerifier, ProofCache, type CredentialVerifier } from '.
 import { createIdToken, signJwt, TokenError, verifyIdToken, type IdTokenClaims } from '../../contracts/credentials/id-token.ts';
 import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
 import { createStatusChecker } from './status-lists.ts';
+import { egressFor } from '../egress/connector-egress.ts';
 import { scopeForType } from './scopes.ts';
 
 /** Who called a DSP or DCP endpoint, once its self-issued ID token has been verified. */
@@ -58,6 +59,7 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
     documentLoader: deps.documentLoader,
     ttlMs: deps.config.statusListCacheTtlSeconds * 1000,
     allowInsecureHttp: deps.config.allowInsecureHttpDids,
+    fetch: egressFor(deps.config),
   });
   const verifier = createCredentialVerifier({ documentLoader: deps.documentLoader, trustedIssuers: deps.config.trustedIssuers, checkStatus: statusChecker, proofCache });
 

@@ -61,7 +61,30 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     await database.close();
   });
 
-  it('gives up at once when the peer refuses the message, with the DSP error reason', async () => {
+  it('a refused message counts as delivered when the capability finds the peer already past it', async () => {
+    const peer = await startFakePeer(() => ({ status: 400, body: JSON.stringify({ '@type': 'ContractNegotiationError', code: 'WrongState', reason: ['already VERIFIED'] }) }));
+    const database = await openDatabase(await location(), tempDir());
+    const { outbox, store } = outboxOn(database);
+    const asked: string[] = [];
+    const gaveUp: string[] = [];
+    outbox.handle('test', {
+      refused: async (m) => {
+        asked.push(m.processId);
+        return m.processId === 'past' ? 'delivered' : 'refused';
+      },
+      gaveUp: async (m) => void gaveUp.push(m.processId),
+    });
+    await outbox.enqueue(database.db, message(peer.url, 'past', 1));
+    await outbox.enqueue(database.db, message(peer.url, 'behind', 1));
+    outbox.start();
+    await waitUntil(() => asked.length === 2 && gaveUp.length === 1);
+    await outbox.stop();
+    expect(gaveUp).toEqual(['behind']);
+    expect((await store.list({ state: 'sent' })).map((m) => m.process_id)).toEqual(['past']);
+    await database.close();
+  });
+
+  it("gives up at once when the peer refuses the message, recording the DSP error code but never the peer's reason text", async () => {
     const peer = await startFakePeer(() => ({ status: 400, body: JSON.stringify({ '@type': 'ContractNegotiationError', code: 'WrongState', reason: ['negotiation is FINALIZED'] }) }));
     const database = await openDatabase(await location(), tempDir());
     const { outbox, store } = outboxOn(database);
@@ -72,7 +95,7 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
     outbox.start();
     await waitUntil(() => gaveUp.length === 2);
     await outbox.stop();
-    expect(gaveUp[0]).toBe('peer answered 400 (WrongState: negotiation is FINALIZED)');
+    expect(gaveUp[0]).toBe('peer answered 400 (WrongState)');
     expect(peer.requests).toHaveLength(2);
     expect((await store.list({ state: 'failed' })).length).toBe(2);
     await database.close();
