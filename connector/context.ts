@@ -15,7 +15,6 @@ import type { OpenApiRegistry } from './http/openapi.ts';
 import type { DashboardRegistry } from './dashboard/sections.ts';
 import type { TrustServices } from './trust/trust-services.ts';
 import type { WalletStore } from './storage/trust-store.ts';
-import type { OfferCatalog } from './negotiation/ports.ts';
 import type { SecretSealer } from './storage/sealed-secrets.ts';
 
 /** Answers the request and returns true, or returns false (synchronously) to leave it to the next handler. */
@@ -42,8 +41,6 @@ export interface ConnectorContext {
   trust: TrustServices;
   /** The credentials this connector holds and presents to verifiers. */
   wallet: WalletStore;
-  /** The offers this connector publishes, as negotiations look them up (the catalog provides them). */
-  offers: OfferCatalog;
   /** Durable outgoing protocol messages, sent with retries by a background worker (outbox/outbox-worker.ts). */
   outbox: Outbox;
   /** Names this installation in leases (outbox, processors): stable per host, data directory and DID. */

@@ -15,6 +15,7 @@ import { openDatabase, type ConnectorDatabase } from './storage/database.ts';
 import { metaStore } from './storage/meta-store.ts';
 import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
+import { createServices } from './services.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
 import { egressFor } from './egress/connector-egress.ts';
 import { MetricsRegistry } from './http/metrics.ts';
@@ -107,7 +108,6 @@ async function assembleContext(
     documentLoader,
     trust,
     wallet: walletStore(database.db),
-    offers: { findOffer: async () => undefined },
     apiKey,
     dspFetch,
     outbox,
@@ -181,7 +181,7 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
   try {
     port = await listen(server, config.port, config.host);
     ctx = await assembleContext(config, config.publicUrl ?? defaultPublicUrl(config.host, port), { logger, key, apiKey, database, outboxOptions: options.outbox }, shutdownHooks);
-    handler = createApp(ctx);
+    handler = createApp(ctx, createServices(ctx));
     rawRoutes = ctx.rawRoutes;
     ctx.outbox.start();
     ctx.onShutdown(() => ctx.outbox.stop());

@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { ConnectorContext } from '../context.ts';
 import { facts, page } from './layout.ts';
 import { apiKeyMatches, endSession, hasSession, signInLimit, startSession } from './session.ts';
+import { dspAddressOf } from '../http/dsp-path.ts';
 
 /**
  * The operator dashboard at "/": server-rendered HTML, no client build, no JavaScript. Without a session it
@@ -25,7 +26,7 @@ export function dashboardRoutes(ctx: ConnectorContext): Hono {
       return facts([
         ['DID', ctx.did],
         ['Public URL', ctx.config.publicUrl],
-        ['DSP endpoint', `${ctx.config.publicUrl}/dsp/2025-1`],
+        ['DSP endpoint', dspAddressOf(ctx.config.publicUrl)],
         ['Management API', html`<a href="/api/openapi.json">${ctx.config.publicUrl}/api</a>`],
         ['Database', html`${ctx.database.dialect} · ${database}`],
         ['Data root', ctx.config.dataRoot],

@@ -27,7 +27,8 @@ export function apiKeyMatches(apiKey: string, presented: string): boolean {
  * cookie safer, so that header need not be trusted.
  */
 export function secureCookie(c: Context, publicUrl?: string): boolean {
-  if (publicUrl) return new URL(publicUrl).protocol === 'https:';
+  // Marking a cookie Secure only ever restricts it, so any sign of TLS in front of us is enough.
+  if (publicUrl && new URL(publicUrl).protocol === 'https:') return true;
   return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
 }
 

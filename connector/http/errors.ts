@@ -3,9 +3,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { catalogError } from '../../catalog/dsp.ts';
 import { contractNegotiationError } from '../../contracts/negotiation/messages.ts';
 import { transferError } from '../../contracts/transfer/messages.ts';
+import { DSP_BASE_PATH } from './dsp-path.ts';
+import type { ErrorCode } from '../../contracts/errors.ts';
 
-/** Where the DSP endpoints live; errors under it are the protocol's error objects. */
-export const DSP_BASE_PATH = '/dsp/2025-1';
 
 /**
  * An error meant for the client: its status, a stable code and a message that is safe to show.
@@ -14,9 +14,9 @@ export const DSP_BASE_PATH = '/dsp/2025-1';
 export class HttpProblem extends Error {
   override name = 'HttpProblem';
   readonly status: ContentfulStatusCode;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: string[];
-  constructor(status: ContentfulStatusCode, code: string, message: string, details: string[] = []) {
+  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, details: string[] = []) {
     super(message);
     this.status = status;
     this.code = code;

@@ -1,4 +1,5 @@
 import { CONTEXT } from '../../vocab/namespaces.ts';
+import { dspAddressOf } from '../http/dsp-path.ts';
 
 /**
  * did:web as specified: the host (with its port percent-encoded as %3A) and optional path segments
@@ -78,7 +79,7 @@ export function buildDidDocument(did: string, publicKeyMultibase: string, public
     assertionMethod: [keyId],
     service: [
       { id: `${did}#dsp`, type: 'DataService', serviceEndpoint: `${publicUrl}/.well-known/dspace-version` },
-      { id: `${did}#catalog`, type: 'CatalogService', serviceEndpoint: `${publicUrl}/dsp/2025-1/catalog` },
+      { id: `${did}#catalog`, type: 'CatalogService', serviceEndpoint: `${dspAddressOf(publicUrl)}/catalog` },
       { id: `${did}#credential-service`, type: 'CredentialService', serviceEndpoint: `${publicUrl}/dcp` },
       // A governance authority also publishes its member registry and hands members their credentials there.
       ...(role === 'governance-authority' ? [{ id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` }] : []),

@@ -5,7 +5,7 @@ import { HttpProblem } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
 import { MessageOffer } from '../../contracts/negotiation/messages.ts';
 import { NEGOTIATION_STATES } from '../../contracts/negotiation/state-machine.ts';
-import type { Negotiation, StoredAgreement } from '../storage/negotiation-store.ts';
+import type { Negotiation, StoredAgreement } from '../../contracts/negotiation/negotiation.ts';
 import { federatedStore, type FederatedStore } from '../storage/catalog-store.ts';
 import { NegotiationProblem, type NegotiationService } from './negotiation-service.ts';
 

@@ -1,4 +1,4 @@
-import type { Negotiation } from '../storage/negotiation-store.ts';
+import type { Negotiation } from '../../contracts/negotiation/negotiation.ts';
 import { isFinal } from '../../contracts/negotiation/state-machine.ts';
 import { contractOfferMessage, contractRequestMessage, negotiationEventMessage, type MessageOffer } from '../../contracts/negotiation/messages.ts';
 import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../storage/schema.ts';
-import type { Negotiation, NegotiationChange } from '../storage/negotiation-store.ts';
+import type { Negotiation, NegotiationChange } from '../../contracts/negotiation/negotiation.ts';
 import { negotiationMachine, type NegotiationMessage } from '../../contracts/negotiation/state-machine.ts';
 import { AGREEMENT_CREDENTIAL, type Incoming } from '../../contracts/negotiation/messages.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';

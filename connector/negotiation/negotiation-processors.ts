@@ -1,5 +1,5 @@
 import type { OutboxMessage } from '../storage/outbox-store.ts';
-import type { Negotiation } from '../storage/negotiation-store.ts';
+import type { Negotiation } from '../../contracts/negotiation/negotiation.ts';
 import { isFinal, negotiationMachine, type NegotiationMessage, type NegotiationState } from '../../contracts/negotiation/state-machine.ts';
 import { agreementVerificationMessage, contractAgreementMessage, negotiationEventMessage, type Agreement } from '../../contracts/negotiation/messages.ts';
 import { counterSignAgreement, issueAgreementCredential, verifyAgreementCredential } from '../../contracts/credentials/agreement.ts';

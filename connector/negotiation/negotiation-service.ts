@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Negotiation, NegotiationStore } from '../storage/negotiation-store.ts';
+import type { Negotiation } from '../../contracts/negotiation/negotiation.ts';
+import type { NegotiationStore } from '../storage/negotiation-store.ts';
 import type { WorkQueueStore } from '../storage/work-queue-store.ts';
 import { createProcessor, type ProcessorOptions } from '../processing/processor.ts';
 import type { MetricsRegistry } from '../http/metrics.ts';

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { ROLES } from '../config.ts';
 import type { ConnectorContext } from '../context.ts';
+import { dspAddressOf } from '../http/dsp-path.ts';
 
 const Identity = z.object({
   name: z.string(),
@@ -28,7 +29,7 @@ export function managementRoutes(ctx: ConnectorContext): Hono {
       role: ctx.config.role,
       did: ctx.did,
       publicUrl: ctx.config.publicUrl,
-      dspAddress: `${ctx.config.publicUrl}/dsp/2025-1`,
+      dspAddress: dspAddressOf(ctx.config.publicUrl),
       database: { dialect: ctx.database.dialect, location: ctx.database.location },
     } satisfies z.input<typeof Identity>),
   );

@@ -2,8 +2,10 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { nextActionColumns, type WorkColumns } from './work-queue-store.ts';
 import type { NegotiationRole, NegotiationState } from '../../contracts/negotiation/state-machine.ts';
-import type { Agreement, MessageOffer } from '../../contracts/negotiation/messages.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+import type { Negotiation, NegotiationChange, NegotiationStore as DomainNegotiationStore, NewNegotiation, StoredAgreement } from '../../contracts/negotiation/negotiation.ts';
+
+export type { Negotiation, NegotiationChange, StoredAgreement } from '../../contracts/negotiation/negotiation.ts';
 
 export interface NegotiationsTable extends WorkColumns {
   id: string;
@@ -51,43 +53,6 @@ export interface NegotiationTables {
   agreements: AgreementsTable;
 }
 
-export interface Negotiation {
-  id: string;
-  role: NegotiationRole;
-  consumerPid: string | null;
-  providerPid: string | null;
-  state: NegotiationState;
-  counterpartyDid: string;
-  counterpartyAddress: string;
-  datasetId: string;
-  offer: MessageOffer;
-  agreementId: string | null;
-  lastMessage: string | null;
-  pending: string | null;
-  reasons: string[];
-  presented: VerifiableCredential[];
-  /** What this side's processor still owes the negotiation ("decide", "agree", "verify", "finalize"). */
-  nextAction: string | null;
-  createdAt: string;
-  updatedAt: string;
-  deadlineAt: string;
-}
-
-export interface StoredAgreement {
-  id: string;
-  negotiationId: string;
-  role: NegotiationRole;
-  providerDid: string;
-  consumerDid: string;
-  datasetId: string;
-  agreement: Agreement;
-  credential: VerifiableCredential;
-  counterSigned: boolean;
-  transferCount: number;
-  consumerCredentials: VerifiableCredential[];
-  createdAt: string;
-}
-
 const toNegotiation = (r: NegotiationsTable): Negotiation => ({
   id: r.id,
   role: r.role,
@@ -126,27 +91,12 @@ const toAgreement = (r: AgreementsTable): StoredAgreement => ({
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** A state change; `next` hands the negotiation to this side's processor (an action name) or takes it away (null). */
-export interface NegotiationChange {
-  state: NegotiationState;
-  lastMessage?: string;
-  pending?: string | null;
-  reasons?: string[];
-  providerPid?: string;
-  agreementId?: string;
-  offer?: MessageOffer;
-  presented?: VerifiableCredential[];
-  next?: string | null;
-  /** The caller's sealed access token to its credential service (null clears it). */
-  callerToken?: string | null;
-}
-
 /** Negotiations and agreements. State changes are compare-and-set on the state, so concurrent writers cannot both win. */
-export function negotiationStore(db: Kysely<Database>) {
+export function negotiationStore(db: Kysely<Database>): DomainNegotiationStore<Transaction<Database>> {
   return {
     transaction: <T>(work: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(work),
 
-    async insert(trx: Db, n: Omit<Negotiation, 'createdAt' | 'updatedAt' | 'reasons' | 'presented' | 'nextAction'> & { reasons?: string[]; next?: string | null; callerToken?: string }): Promise<void> {
+    async insert(trx: Db, n: NewNegotiation): Promise<void> {
       const now = new Date().toISOString();
       await trx
         .insertInto('negotiations')
@@ -257,4 +207,4 @@ export function negotiationStore(db: Kysely<Database>) {
   };
 }
 
-export type NegotiationStore = ReturnType<typeof negotiationStore>;
+export type NegotiationStore = DomainNegotiationStore<Transaction<Database>>;

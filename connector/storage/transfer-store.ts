@@ -2,7 +2,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { nextActionColumns, type WorkColumns } from './work-queue-store.ts';
 import type { TransferRole, TransferState } from '../../contracts/transfer/state-machine.ts';
-import type { DataAddress } from '../../contracts/transfer/messages.ts';
+import type { NewTransfer, Transfer, TransferChange, TransferStore as DomainTransferStore } from '../../contracts/transfer/transfer.ts';
+
+export type { Transfer, TransferChange } from '../../contracts/transfer/transfer.ts';
 
 export interface TransfersTable extends WorkColumns {
   id: string;
@@ -37,35 +39,6 @@ export interface TransferTables {
   transfers: TransfersTable;
 }
 
-export interface Transfer {
-  id: string;
-  role: TransferRole;
-  consumerPid: string | null;
-  providerPid: string | null;
-  state: TransferState;
-  agreementId: string;
-  datasetId: string;
-  format: string;
-  counterpartyDid: string;
-  counterpartyAddress: string;
-  dataAddress: DataAddress | null;
-  tokenHash: string | null;
-  tokenExpiresAt: string | null;
-  name: string | null;
-  size: number | null;
-  digest: string | null;
-  bytesDone: number;
-  receivedPath: string | null;
-  lastMessage: string | null;
-  reasons: string[];
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-  deletedAt: string | null;
-  /** What this side's processor still owes the transfer ("start", "pull", "push"). */
-  nextAction: string | null;
-}
-
 const toTransfer = (r: TransfersTable): Transfer => ({
   id: r.id, role: r.role, consumerPid: r.consumer_pid, providerPid: r.provider_pid, state: r.state, agreementId: r.agreement_id, datasetId: r.dataset_id,
   format: r.format, counterpartyDid: r.counterparty_did, counterpartyAddress: r.counterparty_address, dataAddress: r.data_address ? JSON.parse(r.data_address) : null,
@@ -75,7 +48,6 @@ const toTransfer = (r: TransfersTable): Transfer => ({
 });
 
 type Db = Kysely<Database> | Transaction<Database>;
-export type TransferChange = Partial<Pick<Transfer, 'providerPid' | 'dataAddress' | 'tokenHash' | 'tokenExpiresAt' | 'name' | 'size' | 'digest' | 'bytesDone' | 'receivedPath' | 'lastMessage' | 'reasons' | 'completedAt' | 'deletedAt'>> & { state?: TransferState; next?: string | null };
 
 function columns(change: TransferChange): Partial<TransfersTable> {
   const c: Partial<TransfersTable> = { updated_at: new Date().toISOString() };
@@ -98,10 +70,10 @@ function columns(change: TransferChange): Partial<TransfersTable> {
 }
 
 /** Transfer processes. State changes are compare-and-set on the state. */
-export function transferStore(db: Kysely<Database>) {
+export function transferStore(db: Kysely<Database>): DomainTransferStore<Transaction<Database>> {
   return {
     transaction: <T>(work: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(work),
-    async insert(trx: Db, t: Pick<Transfer, 'id' | 'role' | 'consumerPid' | 'providerPid' | 'state' | 'agreementId' | 'datasetId' | 'format' | 'counterpartyDid' | 'counterpartyAddress' | 'dataAddress' | 'lastMessage'> & { next?: string | null }): Promise<void> {
+    async insert(trx: Db, t: NewTransfer): Promise<void> {
       const now = new Date().toISOString();
       await trx
         .insertInto('transfers')
@@ -147,4 +119,4 @@ export function transferStore(db: Kysely<Database>) {
   };
 }
 
-export type TransferStore = ReturnType<typeof transferStore>;
+export type TransferStore = DomainTransferStore<Transaction<Database>>;

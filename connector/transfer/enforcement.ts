@@ -1,5 +1,5 @@
 import type { ConnectorContext } from '../context.ts';
-import type { StoredAgreement } from '../storage/negotiation-store.ts';
+import type { StoredAgreement } from '../../contracts/negotiation/negotiation.ts';
 import { evaluatePolicy, policyDuties, type Duty } from '../../contracts/policy/evaluate.ts';
 import { toVerified } from '../../contracts/credentials/model.ts';
 

@@ -7,7 +7,7 @@ import { HttpProblem } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
 import { TRANSFER_FORMATS } from '../../contracts/transfer/messages.ts';
 import { TRANSFER_STATES } from '../../contracts/transfer/state-machine.ts';
-import type { Transfer } from '../storage/transfer-store.ts';
+import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import { fileSize } from '../data-plane/push.ts';
 import { TransferProblem, type TransferService } from './transfer-service.ts';
 

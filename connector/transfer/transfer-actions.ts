@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Transfer } from '../storage/transfer-store.ts';
+import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import { isFinalTransfer } from '../../contracts/transfer/state-machine.ts';
 import { httpDataAddress, transferCompletionMessage, transferRequestMessage, transferStartMessage, type TransferFormat } from '../../contracts/transfer/messages.ts';
 import { hashToken } from '../data-plane/tokens.ts';
 import { agreementDuties } from './enforcement.ts';
 import { newPid, pidsOf, TOKEN_LIFETIME_MS, TransferProblem, type TransferDeps, type TransferSteps } from './transfer-steps.ts';
+import { dspAddressOf } from '../http/dsp-path.ts';
 
 /**
  * What this side starts: a consumer's transfer request; an operator's suspend, resume, complete or
@@ -28,7 +29,7 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
       id, role: 'consumer' as const, consumerPid: id, providerPid: null, state: 'REQUESTED' as const, agreementId: agreement.id, datasetId: agreement.datasetId, format: input.format,
       counterpartyDid: agreement.providerDid, counterpartyAddress: negotiation.counterpartyAddress, dataAddress, lastMessage: 'TransferRequestMessage',
     };
-    const body = transferRequestMessage({ consumerPid: id, agreementId: agreement.id, format: input.format, callbackAddress: `${deps.publicUrl}/dsp/2025-1`, ...(dataAddress ? { dataAddress } : {}) });
+    const body = transferRequestMessage({ consumerPid: id, agreementId: agreement.id, format: input.format, callbackAddress: dspAddressOf(deps.publicUrl), ...(dataAddress ? { dataAddress } : {}) });
     await steps.commit(async (trx) => {
       await store.insert(trx, t);
       if (dataAddress) await store.move(trx, id, 'REQUESTED', { tokenHash: hashToken(pushToken), tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() });

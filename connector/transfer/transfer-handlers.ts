@@ -1,4 +1,4 @@
-import type { Transfer, TransferChange } from '../storage/transfer-store.ts';
+import type { Transfer, TransferChange } from '../../contracts/transfer/transfer.ts';
 import { transferMachine, type TransferMessage } from '../../contracts/transfer/state-machine.ts';
 import { tokenOf, TRANSFER_FORMATS, type TransferFormat, type TransferIncoming } from '../../contracts/transfer/messages.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import type { OutboxMessage } from '../storage/outbox-store.ts';
-import type { Transfer } from '../storage/transfer-store.ts';
+import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import { isFinalTransfer, transferMachine, type TransferMessage, type TransferState } from '../../contracts/transfer/state-machine.ts';
 import { httpDataAddress, tokenOf, transferCompletionMessage, transferStartMessage } from '../../contracts/transfer/messages.ts';
 import type { ProcessAction } from '../processing/processor.ts';

@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import type { Transfer } from '../storage/transfer-store.ts';
+import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import type { WorkQueueStore } from '../storage/work-queue-store.ts';
 import type { MetricsRegistry } from '../http/metrics.ts';
 import { createProcessor, type ProcessorOptions } from '../processing/processor.ts';

@@ -16,6 +16,7 @@ import { prepareDataset, publication } from '../../catalog/publication.ts';
 import { startConnectorProcess } from '../dataspace/connector-process.ts';
 import { freePort, runLoad, startScript } from './load.ts';
 import { printTable } from './measure.ts';
+import { dspAddressOf } from '../../connector/http/dsp-path.ts';
 
 const DATASETS = Number(process.env.BENCH_DATASETS ?? 10_000);
 const PAGE = 50;
@@ -58,7 +59,7 @@ const hospital = await startConnectorProcess(join(dir, 'hospital'), { name, role
 const client = await startConnector(parseConfig({ name: 'bench-client', role: 'research-institute', port: 0, dataDir: join(dir, 'client'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }), { logger: createLogger({ level: 'silent' }) });
 const authorization = () => client.ctx.trust.authorizationFor({ audienceDid: hospital.did });
 const body = JSON.stringify({ '@context': [DSP], '@type': 'CatalogRequestMessage' });
-const pageUrl = `${hospital.url}/dsp/2025-1/catalog/request?limit=${PAGE}`;
+const pageUrl = `${dspAddressOf(hospital.url)}/catalog/request?limit=${PAGE}`;
 const catalogPage = () => fetch(pageUrl, { method: 'POST', headers: { authorization: authorization(), 'content-type': 'application/json' }, body });
 
 try {

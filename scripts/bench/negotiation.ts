@@ -15,6 +15,7 @@ import { createLogger } from '../../connector/logger.ts';
 import { startConnectorProcess, type ConnectorProcess } from '../dataspace/connector-process.ts';
 import { freePort } from './load.ts';
 import { measureRate, percentile, printTable } from './measure.ts';
+import { dspAddressOf } from '../../connector/http/dsp-path.ts';
 
 const TOTAL = Number(process.env.BENCH_NEGOTIATIONS ?? 200);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 20);
@@ -45,7 +46,7 @@ function cpuSeconds(p: ConnectorProcess): number {
 try {
   const authorityApi = { post: (path: string, body: unknown) => fetch(`${authority.url}/api${path}`, { method: 'POST', headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }) };
   for (const [member, role] of [[hospital, 'hospital'], [institute, 'research-institute']] as const) {
-    const response = await authorityApi.post('/members', { did: member.did, name: member.name, role, dspAddress: `${member.url}/dsp/2025-1`, legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' });
+    const response = await authorityApi.post('/members', { did: member.did, name: member.name, role, dspAddress: dspAddressOf(member.url), legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' });
     if (response.status !== 201) throw new Error(`admitting ${member.name}: ${await response.text()}`);
   }
   await authorityApi.post('/permits', { holder: institute.did, projectId: 'bench', purposes: ['scientific-research'], healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'], validUntil: new Date(Date.now() + 86_400_000).toISOString() });
@@ -56,7 +57,7 @@ try {
 
   async function negotiate(): Promise<{ ms: number; ok: boolean; reasons?: string[] }> {
     const t0 = performance.now();
-    const started = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer });
+    const started = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: dspAddressOf(hospital.url), offer });
     // One long-polling request per negotiation, answered when it is final.
     const n = await institute.api.get<{ state: string; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}?waitFor=FINALIZED,TERMINATED&timeoutMs=60000`);
     return n.state === 'FINALIZED' ? { ms: performance.now() - t0, ok: true } : { ms: performance.now() - t0, ok: false, reasons: n.reasons };

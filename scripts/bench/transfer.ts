@@ -16,6 +16,7 @@ import { createLogger } from '../../connector/logger.ts';
 import { startConnectorProcess, type ConnectorProcess } from '../dataspace/connector-process.ts';
 import { freePort, startScript } from './load.ts';
 import { printTable } from './measure.ts';
+import { dspAddressOf } from '../../connector/http/dsp-path.ts';
 
 const SIZE = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
 const dir = mkdtempSync(join(tmpdir(), 'bench-transfer-'));
@@ -32,7 +33,7 @@ const institute = await participant('institute', 'research-institute');
 try {
   const admin = (path: string, body: unknown) => fetch(`${authority.url}/api${path}`, { method: 'POST', headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   for (const [member, role] of [[hospital, 'hospital'], [institute, 'research-institute']] as [ConnectorProcess, string][]) {
-    await admin('/members', { did: member.did, name: member.name, role, dspAddress: `${member.url}/dsp/2025-1`, legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' });
+    await admin('/members', { did: member.did, name: member.name, role, dspAddress: dspAddressOf(member.url), legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' });
   }
   await admin('/permits', { holder: institute.did, projectId: 'bench', purposes: ['scientific-research'], healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'], validUntil: new Date(Date.now() + 86_400_000).toISOString() });
   for (const member of [hospital, institute]) await member.api.post('/wallet/request', { authorityDid: authority.did });
@@ -47,7 +48,7 @@ try {
 
   const example = JSON.parse(readFileSync(new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url), 'utf8'));
   const dataset = await hospital.api.post<{ id: string }>('/datasets', { ...example, source: { kind: 'file', path: 'bench/cohort.bin' } });
-  const negotiation = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...example.offers[0], target: dataset.id } });
+  const negotiation = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: dspAddressOf(hospital.url), offer: { ...example.offers[0], target: dataset.id } });
   const agreed = await institute.api.get<{ state: string; agreementId: string }>(`/negotiations/${encodeURIComponent(negotiation.id)}?waitFor=FINALIZED,TERMINATED`);
   if (agreed.state !== 'FINALIZED') throw new Error(`negotiation ${agreed.state}`);
 

@@ -9,6 +9,7 @@ import { writeDiabetesCohort } from '../synthetic/write-cohort.ts';
 import { trustSteps } from './trust-steps.ts';
 import { contractSteps } from './contract-steps.ts';
 import { transferSteps } from './transfer-steps.ts';
+import { dspAddressOf } from '../../connector/http/dsp-path.ts';
 
 /**
  * `npm run dataspace`: a governance authority, a hospital and a research institute on loopback ports,
@@ -53,7 +54,7 @@ function configFor(p: Participant, basePort: number): ConnectorConfigInput & { p
     dataDir: 'data',
     logLevel: 'info',
     trustedIssuers: [{ did: authorityDid, credentialTypes: ['ParticipantCredential', 'DataPermitCredential'] }],
-    peers: p.key === 'authority' ? [] : others.map((o) => ({ name: o.name, did: didWebFromUrl(url(o.offset)), dspAddress: `${url(o.offset)}/dsp/2025-1` })),
+    peers: p.key === 'authority' ? [] : others.map((o) => ({ name: o.name, did: didWebFromUrl(url(o.offset)), dspAddress: dspAddressOf(url(o.offset)) })),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Step } from './steps.ts';
 import type { DataspaceState } from './local-dataspace.ts';
+import { dspAddressOf } from '../../connector/http/dsp-path.ts';
 
 /** The legal identity each participant is admitted with (synthetic, for the local dataspace). */
 const LEGAL = {
@@ -16,7 +17,7 @@ function admitStep(key: 'hospital' | 'institute'): Step<DataspaceState> {
     async run(state) {
       const member = state.connectors[key]!;
       const { role, ...legal } = LEGAL[key];
-      const result = await state.connectors.authority!.api.post<{ credential: { id: string } }>('/members', { did: member.did, name: member.name, role, dspAddress: `${member.url}/dsp/2025-1`, headquartersCountry: 'LU', ...legal });
+      const result = await state.connectors.authority!.api.post<{ credential: { id: string } }>('/members', { did: member.did, name: member.name, role, dspAddress: dspAddressOf(member.url), headquartersCountry: 'LU', ...legal });
       return `credential ${result.credential.id}`;
     },
   };

@@ -1,0 +1,92 @@
+import type { ConnectorContext } from './context.ts';
+import { createAuthority } from './trust/authority.ts';
+import { fetchCallerCredentials } from './trust/presentation-client.ts';
+import { createCatalogService } from './catalog/catalog-service.ts';
+import { createCrawler } from './catalog/crawler.ts';
+import { createNegotiationService } from './negotiation/negotiation-service.ts';
+import { odrlPolicyEngine } from './negotiation/policy-engine.ts';
+import { createTransferService } from './transfer/transfer-service.ts';
+import { agreementRefusals } from './transfer/enforcement.ts';
+import { createJobBoard } from './data-plane/jobs.ts';
+import { callbackBelongsTo } from './egress/callback-address.ts';
+import { dspAddressOf } from './http/dsp-path.ts';
+import { negotiationStore } from './storage/negotiation-store.ts';
+import { transferStore } from './storage/transfer-store.ts';
+import { catalogStore } from './storage/catalog-store.ts';
+import { receivedMessageStore, workQueueStore } from './storage/work-queue-store.ts';
+
+/**
+ * The composition root of one connector's capabilities: builds each service from the few parts it needs,
+ * starts its processors and timers, and registers their shutdown. Routes (app.ts) only wire HTTP to these.
+ */
+export function createServices(ctx: ConnectorContext) {
+  const authority = ctx.config.role === 'governance-authority' ? createAuthority(ctx) : undefined;
+  const catalog = createCatalogService(ctx);
+  // Peers may only make this connector call back to (or pull from, or push to) servers they publish themselves.
+  const peerOwns = async (did: string, address: string) => !ctx.config.bindPeerAddresses || callbackBelongsTo(address, await ctx.didResolver.resolve(did).catch(() => ({})));
+  const negotiations = createNegotiationService({
+    did: ctx.did,
+    dspUrl: dspAddressOf(ctx.config.publicUrl),
+    store: negotiationStore(ctx.database.db),
+    queue: workQueueStore(ctx.database.db, ctx.database.dialect, 'negotiations'),
+    received: receivedMessageStore(ctx.database.db),
+    outbox: ctx.outbox,
+    dspFetch: ctx.dspFetch,
+    signer: ctx.trust.signer,
+    documentLoader: ctx.documentLoader,
+    resolveDid: (did) => ctx.didResolver.resolve(did),
+    peerOwns,
+    sealer: ctx.sealer,
+    fetchCallerCredentials: (caller, scopes) => fetchCallerCredentials(ctx, caller, scopes),
+    offers: catalog.offers,
+    policy: odrlPolicyEngine,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    timeoutMs: 10 * 60_000,
+    followUpDelayMs: 100,
+    processor: { owner: ctx.workerId },
+  });
+  negotiations.processor.start();
+  ctx.onShutdown(() => negotiations.processor.stop());
+  const jobs = createJobBoard();
+  const transfers = createTransferService({
+    did: ctx.did,
+    publicUrl: ctx.config.publicUrl,
+    dataRoot: ctx.config.dataRoot,
+    dataDir: ctx.config.dataDir,
+    store: transferStore(ctx.database.db),
+    agreements: negotiationStore(ctx.database.db),
+    datasets: catalogStore(ctx.database.db),
+    received: receivedMessageStore(ctx.database.db),
+    queue: workQueueStore(ctx.database.db, ctx.database.dialect, 'transfers'),
+    outbox: ctx.outbox,
+    dspFetch: ctx.dspFetch,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    jobs,
+    peerOwns,
+    agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
+    processor: { owner: ctx.workerId, concurrency: 16 },
+  });
+  transfers.processor.start();
+  ctx.onShutdown(() => transfers.processor.stop());
+  const runEnforcement = () => void transfers.enforce().catch((error) => ctx.logger.error('transfer enforcement failed', { error }));
+  const enforcement = setInterval(runEnforcement, ctx.config.enforcementIntervalSeconds * 1000);
+  enforcement.unref();
+  // Soon after a (re)start too: lapsed agreements end without waiting an interval.
+  const firstEnforcement = setTimeout(runEnforcement, 500);
+  firstEnforcement.unref();
+  ctx.onShutdown(() => {
+    clearTimeout(firstEnforcement);
+    clearInterval(enforcement);
+    jobs.cancelAll();
+  });
+  const expiry = setInterval(() => void negotiations.expireOverdue().catch((error) => ctx.logger.error('negotiation expiry failed', { error })), 5000);
+  expiry.unref();
+  ctx.onShutdown(() => clearInterval(expiry));
+  const crawler = createCrawler(ctx);
+  crawler.schedule(ctx.config.catalogCrawlIntervalSeconds * 1000);
+  return { authority, catalog, negotiations, transfers, jobs, crawler };
+}
+
+export type Services = ReturnType<typeof createServices>;
