@@ -14,6 +14,7 @@ const CONTEXT_FILES: Record<string, string> = {
   [CONTEXT.dataIntegrityV2]: 'data-integrity-v2.jsonld',
   [CONTEXT.odrl]: 'odrl.jsonld',
   [CONTEXT.connectorV1]: 'connector-v1.jsonld',
+  [CONTEXT.odrlProfileV1]: 'odrl-profile-v1.jsonld',
 };
 
 const loaded = new Map<string, unknown>();
