@@ -99,7 +99,9 @@ const order = (operator: string, l: number, r: number) => ({ eq: l === r, neq: l
 
 /** Compares an operand with the right operand; a string result explains why it cannot compare. */
 function holds(operator: string, left: Operand, rightRaw: unknown): boolean | string {
-  const right = literal(rightRaw);
+  const value = literal(rightRaw);
+  // Expanded JSON-LD gives every value as an array: one value is that value.
+  const right = Array.isArray(value) && value.length === 1 ? value[0] : value;
   const single = Array.isArray(right) ? undefined : String(right);
   switch (left.kind) {
     case 'number': {

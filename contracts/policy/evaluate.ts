@@ -62,7 +62,7 @@ function dueDate(rule: AtomicRule, start: number, unknown: string[]): string | u
   for (const c of [rule.constraints].flat().filter((x) => x !== undefined)) {
     const node = (c && typeof c === 'object' ? c : {}) as Json;
     const operand = termIri(odrlProperty(node, 'leftOperand'));
-    const right = String(literal(odrlProperty(node, 'rightOperand')));
+    const right = String([literal(odrlProperty(node, 'rightOperand'))].flat()[0]);
     const operator = odrlName(termIri(odrlProperty(node, 'operator')));
     const duration = operand === odrl('elapsedTime') ? parseDuration(right) : undefined;
     const at = operand === odrl('dateTime') ? parseDateTime(right) : undefined;

@@ -64,11 +64,12 @@ function bareName(name: string): string | undefined {
 }
 
 /**
- * The IRI a term denotes: a full IRI as it is, `odrl:x`/`hdc:x`/`edc:x` expanded, `{"@id": …}` read, a bare
- * ODRL name taken as ODRL's; undefined when it denotes none (e.g. a bare name of no vocabulary).
+ * The IRI a term denotes: a full IRI as it is, `odrl:x`/`hdc:x`/`edc:x` expanded, `{"@id": …}` read (also as the
+ * one-element array of expanded JSON-LD), a bare ODRL name taken as ODRL's; undefined when it denotes none.
  */
 export function termIri(value: unknown): string | undefined {
-  if (value && typeof value === 'object' && !Array.isArray(value)) return termIri((value as Record<string, unknown>)['@id']);
+  if (Array.isArray(value)) return value.length === 1 ? termIri(value[0]) : undefined;
+  if (value && typeof value === 'object') return termIri((value as Record<string, unknown>)['@id']);
   if (typeof value !== 'string' || value === '') return undefined;
   const colon = value.indexOf(':');
   if (colon > 0) {
