@@ -2,9 +2,9 @@ import { NS } from '../../vocab/namespaces.ts';
 import { label, ODRL_ACTIONS, odrlName, odrlProperty, PROVIDER_OBLIGATIONS, termIri } from './terms.ts';
 
 /**
- * A policy's rules as atomic rules: one action each (ODRL 2.2 §2.7.1: a rule naming several actions stands for
- * one rule per action), its refinements, and the parties and asset it is for, inherited from the policy where
- * the rule names none (§2.7.1, policy-level assigner, assignee and target).
+ * A policy's rules as atomic rules: one action each (ODRL 2.2 "Policy Rule Composition": a rule naming several
+ * actions stands for one rule per action), its refinements, and the parties and assets it is for, shared from
+ * the policy where the rule names none ("Compact Policy").
  */
 
 type Json = Record<string, unknown>;

@@ -48,7 +48,7 @@ describe('actions: ODRL 2.2 core and common vocabulary, with odrl:includedIn', (
   it('a read permission does not cover use', () => {
     expect(decide({ permission: [{ action: 'odrl:read' }] }).reasons).toEqual(['the permission is for odrl:read, not odrl:use']);
   });
-  it('action ["use"] and several actions in one rule (one atomic rule per action, ODRL 2.2 §2.7.1)', () => {
+  it('action ["use"] and several actions in one rule (one atomic rule per action, ODRL 2.2 "Policy Rule Composition")', () => {
     expect(decide({ permission: [{ action: ['use'] }] }).permitted).toBe(true);
     expect(decide({ permission: [{ action: ['odrl:read', 'odrl:use'] }] }).permitted).toBe(true);
     expect(decide({ permission: [{ action: ['odrl:read', 'odrl:teleport'] }] }).reasons).toEqual(['permission action "odrl:teleport" is not understood']);
