@@ -95,6 +95,8 @@ function inForceInstant(text: string, start: number): number | undefined {
   return start + Number(match[1]) * unit;
 }
 
+const DATE_ONLY = /^-?\d{4,}-\d{2}-\d{2}$/;
+const onDay = (operator: string, t: number, day: number) => ({ eq: t >= day && t < day + 86_400_000, neq: t < day || t >= day + 86_400_000, lt: t < day, lteq: t < day + 86_400_000, gt: t >= day + 86_400_000, gteq: t >= day })[operator as 'eq'];
 const order = (operator: string, l: number, r: number) => ({ eq: l === r, neq: l !== r, lt: l < r, lteq: l <= r, gt: l > r, gteq: l >= r })[operator as 'eq'];
 
 /** Compares an operand with the right operand; a string result explains why it cannot compare. */
@@ -112,6 +114,8 @@ function holds(operator: string, left: Operand, rightRaw: unknown): boolean | st
     case 'time': {
       const r = single === undefined ? undefined : left.start === undefined ? parseDateTime(single) : inForceInstant(single, left.start);
       if (r === undefined) return `needs an xsd:dateTime${left.start === undefined ? '' : ' or contractAgreement+<n>d'}, got ${JSON.stringify(rightRaw)}`;
+      // An xsd:date is the whole day: lteq includes it, eq holds all day long, gt starts the day after.
+      if (DATE_ONLY.test(single!)) return onDay(operator, left.value, r) ?? `operator ${operator} does not apply to dates`;
       return order(operator, left.value, r) ?? `operator ${operator} does not apply to dates`;
     }
     case 'elapsed': {
@@ -144,6 +148,7 @@ function holdsOnSet(operator: string, values: string[], right: unknown): boolean
     case 'isAllOf': return list.every((r) => values.includes(r));
     case 'isNoneOf': return !values.some((v) => list.includes(v));
     case 'isPartOf': return values.length > 0 && values.every(inRegion);
+    case 'hasPart': return list.every((r) => values.includes(r));
     default: return `operator ${operator} does not apply to text`;
   }
 }

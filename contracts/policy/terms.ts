@@ -25,7 +25,7 @@ export const ODRL_ACTIONS: Record<string, string | undefined> = {
 
 /** ODRL's left operands the engine evaluates (others of ODRL's list are known terms it cannot read: refused). */
 export const ODRL_LEFT_OPERANDS = ['purpose', 'dateTime', 'elapsedTime', 'spatial', 'count'] as const;
-export const OPERATORS = ['eq', 'neq', 'lt', 'lteq', 'gt', 'gteq', 'isAnyOf', 'isAllOf', 'isNoneOf', 'isPartOf'] as const;
+export const OPERATORS = ['eq', 'neq', 'lt', 'lteq', 'gt', 'gteq', 'isAnyOf', 'isAllOf', 'isNoneOf', 'isPartOf', 'hasPart'] as const;
 export const LOGICAL = ['and', 'andSequence', 'or', 'xone'] as const;
 export type Logical = (typeof LOGICAL)[number];
 
@@ -58,7 +58,7 @@ const PREFIXES: Record<string, string> = { odrl: NS.odrl, hdc: NS.hdc, edc: EDC_
  */
 function bareName(name: string): string | undefined {
   if (name in ODRL_ACTIONS || (OPERATORS as readonly string[]).includes(name) || (LOGICAL as readonly string[]).includes(name)) return odrl(name);
-  if ((ODRL_LEFT_OPERANDS as readonly string[]).includes(name) || ['perm', 'prohibit', 'invalid', 'hasPart', 'isA'].includes(name)) return odrl(name);
+  if ((ODRL_LEFT_OPERANDS as readonly string[]).includes(name) || ['perm', 'prohibit', 'invalid', 'isA'].includes(name)) return odrl(name);
   if (name === 'inForceDate') return EDC_IN_FORCE_DATE;
   return undefined;
 }
@@ -80,7 +80,7 @@ export function termIri(value: unknown): string | undefined {
 }
 
 /** ODRL terms the DSP context itself defines (its odrl-profile.jsonld), which DSP messages write as bare names. */
-const DSP_CONTEXT_TERMS = ['use', ...OPERATORS, 'isA', 'hasPart', ...LOGICAL];
+const DSP_CONTEXT_TERMS = ['use', ...OPERATORS, 'isA', ...LOGICAL];
 
 /**
  * How a term's IRI is written in a DSP message, so that it expands to that IRI under the DSP context alone: a

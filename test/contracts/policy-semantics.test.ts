@@ -126,7 +126,8 @@ describe('elapsedTime eq D: the period the rule may be exercised in (ODRL 2.2 vo
 describe('dateTime without a time zone is UTC, whatever the host zone', () => {
   const original = process.env.TZ;
   afterEach(() => {
-    process.env.TZ = original;
+    if (original === undefined) delete process.env.TZ;
+    else process.env.TZ = original;
   });
   it('reads 2026-11-23T12:30:00 as 12:30 UTC in Tokyo and in Los Angeles', () => {
     for (const zone of ['Asia/Tokyo', 'America/Los_Angeles']) {
@@ -134,6 +135,11 @@ describe('dateTime without a time zone is UTC, whatever the host zone', () => {
       expect(parseDateTime('2026-11-23T12:30:00')).toBe(Date.parse('2026-11-23T12:30:00Z'));
       expect(decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'odrl:dateTime', operator: 'lt', rightOperand: '2026-11-23T12:30:00' }] }] }).permitted).toBe(true);
     }
+  });
+  it('an xsd:date right operand is the whole day (lteq includes it, eq holds all day)', () => {
+    const onDate = (operator: string, rightOperand: unknown) => decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'odrl:dateTime', operator, rightOperand }] }] }).permitted;
+    expect([onDate('eq', '2026-11-23'), onDate('lteq', '2026-11-23'), onDate('lt', '2026-11-23'), onDate('gt', '2026-11-22'), onDate('gteq', '2026-11-24')]).toEqual([true, true, false, true, false]);
+    expect(onDate('lt', { '@value': '2026-11-24', '@type': 'xsd:date' })).toBe(true);
   });
   it('an xsd:date is its first instant; a zone offset is honoured', () => {
     expect(parseDateTime('2027-01-01')).toBe(Date.parse('2027-01-01T00:00:00Z'));

@@ -127,13 +127,15 @@ describe('left operands', () => {
 
 describe('operators', () => {
   const roles = (operator: string, rightOperand: unknown) => decide({ leftOperand: hdc('credentialType'), operator, rightOperand }).permitted;
-  it('eq, neq, isAnyOf, isAllOf, isNoneOf, isPartOf on sets', () => {
+  it('eq, neq, isAnyOf, isAllOf, isNoneOf, isPartOf, hasPart on sets', () => {
     expect(roles('eq', 'ParticipantCredential')).toBe(true);
     expect(roles('neq', 'ParticipantCredential')).toBe(false);
     expect(roles('isAnyOf', ['X', 'DataPermitCredential'])).toBe(true);
     expect(roles('isAllOf', ['ParticipantCredential', 'X'])).toBe(false);
     expect(roles('isNoneOf', ['X', 'Y'])).toBe(true);
     expect(roles('isPartOf', ['ParticipantCredential', 'DataPermitCredential', 'X'])).toBe(true);
+    expect(roles('hasPart', ['ParticipantCredential'])).toBe(true);
+    expect(roles('hasPart', ['ParticipantCredential', 'X'])).toBe(false);
   });
   it('lt, lteq, gt, gteq on numbers', () => {
     const count = (operator: string, right: number) => decide({ leftOperand: 'count', operator, rightOperand: right }).permitted;
@@ -161,7 +163,7 @@ describe('what the engine does not understand refuses the request', () => {
   it('an unknown left operand, operator, action, duty or shape', () => {
     expect(decide({ leftOperand: 'partner', operator: 'eq', rightOperand: 'gold' }).reasons).toEqual(['left operand "partner" is not understood']);
     expect(decide({ leftOperand: 'dataspaceRole', operator: 'eq', rightOperand: 'hospital' }).reasons).toEqual(['left operand "dataspaceRole" is not understood']);
-    expect(decide({ leftOperand: 'spatial', operator: 'hasPart', rightOperand: 'LU' }).reasons).toEqual(['operator "odrl:hasPart" is not understood']);
+    expect(decide({ leftOperand: 'spatial', operator: 'isA', rightOperand: 'LU' }).reasons).toEqual(['operator "odrl:isA" is not understood']);
     expect(evaluatePolicy({ permission: [{ action: 'teleport' }] }, request()).reasons).toEqual(['permission action "teleport" is not understood']);
     expect(evaluatePolicy({ permission: [{ action: 'use', duty: [{ action: 'payFee' }] }] }, request()).reasons).toEqual(['duty action "payFee" is not understood']);
     expect(evaluatePolicy({ permission: [{ action: 'use', duty: [{ action: 'odrl:compensate' }] }] }, request()).reasons).toEqual(['duty action "odrl:compensate" is not understood']);
