@@ -5,7 +5,7 @@ const constraint = (operand: string, operator: string, rightOperand: unknown) =>
 
 /**
  * The offer a hospital attaches to a research cohort: research institutes with a valid data permit for
- * the given purpose, for `months` months, deleting the data afterwards. Every term is written so that it
+ * the given purpose, for `months` months, deleting the data by the end of that period. Every term is written so that it
  * expands to its ODRL or profile IRI under the DSP context alone (see docs/odrl-profile.md).
  */
 export function permitBoundResearchOffer(options: { id: string; purposes: string[]; months: number; target?: string }): MessageOffer {
@@ -25,8 +25,10 @@ export function permitBoundResearchOffer(options: { id: string; purposes: string
           constraint(odrl('purpose'), 'isAnyOf', options.purposes),
           constraint(odrl('elapsedTime'), 'lteq', period),
         ],
-        duty: [{ action: wireTerm(odrl('delete')), constraint: [constraint(odrl('elapsedTime'), 'eq', period)] }],
       },
     ],
+    // A policy-level obligation, not a duty of the permission: under the ODRL Formal Semantics a permission's
+    // duty is a condition that must be fulfilled before the permission is active (docs/odrl-profile.md).
+    obligation: [{ action: wireTerm(odrl('delete')), constraint: [constraint(odrl('elapsedTime'), 'eq', period)] }],
   } as MessageOffer;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, type PolicyRequest } from '../../contracts/policy/evaluate.ts';
 import { publicationProblems, sameTerms } from '../../contracts/policy/canonical.ts';
+import { requiredCredentialTypes } from '../../contracts/policy/engine.ts';
 import { permitBoundResearchOffer } from '../../contracts/policy/templates.ts';
 import { termIri, wireTerm } from '../../contracts/policy/terms.ts';
 import type { VerifiedCredential } from '../../contracts/credentials/model.ts';
@@ -64,6 +65,12 @@ describe('policies as EDC and Tractus-X send them', () => {
     };
     expect(permitted(policy)).toMatchObject({ permitted: true, reasons: [] });
   });
+  it('the credentials a policy needs are found in every form', () => {
+    const expanded = { [`${O}permission`]: [{ [`${O}action`]: [{ '@id': `${O}use` }], [`${O}constraint`]: [{ [`${O}leftOperand`]: [{ '@id': `${NS.hdc}dataPermit` }], [`${O}operator`]: [{ '@id': `${O}eq` }], [`${O}rightOperand`]: [{ '@value': 'true' }] }] }] };
+    expect(requiredCredentialTypes(expanded)).toEqual(['DataPermitCredential']);
+    expect(requiredCredentialTypes({ permission: [{ action: 'use', constraint: [{ leftOperand: { '@id': 'odrl:spatial' }, operator: 'eq', rightOperand: 'LU' }] }] })).toEqual(['ParticipantCredential']);
+    expect(requiredCredentialTypes({ permission: [{ action: 'use', constraint: [{ leftOperand: 'dataPermit', operator: 'eq', rightOperand: 'true' }] }] })).toEqual([]);
+  });
   it('action ["use"] and ["odrl:use"]', () => {
     expect(permitted({ permission: [{ action: ['use'] }] }).permitted).toBe(true);
     expect(permitted({ permission: [{ action: ['odrl:use'] }] }).permitted).toBe(true);
@@ -79,15 +86,15 @@ describe('the same terms however they are compacted', () => {
       'odrl:permission': {
         'odrl:action': { '@id': 'odrl:use' },
         'odrl:constraint': permission.constraint.map((c: any) => ({ 'odrl:leftOperand': { '@id': termIri(c.leftOperand) }, 'odrl:operator': { '@id': `odrl:${c.operator}` }, 'odrl:rightOperand': Array.isArray(c.rightOperand) ? c.rightOperand : { '@value': c.rightOperand } })),
-        'odrl:duty': [{ action: { '@id': `${O}delete` }, constraint: { leftOperand: 'odrl:elapsedTime', operator: 'eq', rightOperand: 'P12M' } }],
       },
+      [`${O}obligation`]: [{ action: { '@id': `${O}delete` }, constraint: { leftOperand: 'odrl:elapsedTime', operator: 'eq', rightOperand: 'P12M' } }],
     };
     expect(sameTerms(ours, theirs)).toBe(true);
   });
   it('but not when a term or a value differs', () => {
     expect(sameTerms(ours, { ...ours, permission: [{ ...permission, action: 'odrl:read' }] })).toBe(false);
     expect(sameTerms(ours, { ...ours, permission: [{ ...permission, constraint: permission.constraint.slice(1) }] })).toBe(false);
-    expect(sameTerms(ours, { ...ours, permission: [{ ...permission, duty: [{ action: 'odrl:delete' }] }] })).toBe(false);
+    expect(sameTerms(ours, { ...ours, obligation: [{ action: 'odrl:delete' }] })).toBe(false);
   });
 });
 
