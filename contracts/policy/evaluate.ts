@@ -55,19 +55,24 @@ export interface PolicyDecision {
 type Json = Record<string, unknown>;
 const CONFLICT = ['perm', 'prohibit', 'invalid'] as const;
 
+/** The atomic constraints of a duty or an obligation, with their terms read. */
+function constraintTerms(rule: AtomicRule) {
+  return [rule.constraints].flat().filter((c) => c !== undefined).map((raw) => {
+    const node = (raw && typeof raw === 'object' ? raw : {}) as Json;
+    return { raw, node, operand: termIri(odrlProperty(node, 'leftOperand')), operator: odrlName(termIri(odrlProperty(node, 'operator'))), right: odrlProperty(node, 'rightOperand') };
+  });
+}
+
 /** When a duty falls due: its elapsedTime (counted from `start`) or dateTime constraint; other constraints are not understood. */
 function dueDate(rule: AtomicRule, start: number, unknown: string[]): string | undefined {
   let due: number | undefined;
   if (rule.refinements.length > 0) unknown.push(`refinements of the duty ${label(rule.action)} are not understood`);
-  for (const c of [rule.constraints].flat().filter((x) => x !== undefined)) {
-    const node = (c && typeof c === 'object' ? c : {}) as Json;
-    const operand = termIri(odrlProperty(node, 'leftOperand'));
-    const right = String([literal(odrlProperty(node, 'rightOperand'))].flat()[0]);
-    const operator = odrlName(termIri(odrlProperty(node, 'operator')));
-    const duration = operand === odrl('elapsedTime') ? parseDuration(right) : undefined;
-    const at = operand === odrl('dateTime') ? parseDateTime(right) : undefined;
+  for (const { raw, node, operand, operator, right } of constraintTerms(rule)) {
+    const text = String([literal(right)].flat()[0]);
+    const duration = operand === odrl('elapsedTime') ? parseDuration(text) : undefined;
+    const at = operand === odrl('dateTime') ? parseDateTime(text) : undefined;
     if (logicalOf(node) || !['eq', 'lt', 'lteq'].includes(operator ?? '') || (duration === undefined && at === undefined)) {
-      unknown.push(`duty constraint ${JSON.stringify(c)} is not understood (a duty takes an elapsedTime or dateTime it falls due by)`);
+      unknown.push(`duty constraint ${JSON.stringify(raw)} is not understood (a duty takes an elapsedTime or dateTime it falls due by)`);
       continue;
     }
     const instant = duration ? addDuration(start, duration) : at!;
@@ -84,15 +89,12 @@ function duty(rule: AtomicRule, start: number, unknown: string[]): Duty {
 /** A provider obligation's parameters: each constraint names one of the action's left operands. */
 function providerObligation(rule: AtomicRule, unknown: string[]): ProviderObligation {
   const parameters: Record<string, unknown> = {};
-  for (const c of [rule.constraints].flat().filter((x) => x !== undefined)) {
-    const node = (c && typeof c === 'object' ? c : {}) as Json;
-    const operand = termIri(odrlProperty(node, 'leftOperand'));
-    const operator = odrlName(termIri(odrlProperty(node, 'operator')));
-    if (!operand || !PROVIDER_OBLIGATIONS[rule.action]!.includes(operand) || !(OPERATORS as readonly string[]).includes(operator ?? '') || odrlProperty(node, 'rightOperand') === undefined) {
-      unknown.push(`constraint ${JSON.stringify(c)} of the obligation ${label(rule.action)} is not understood`);
+  for (const { raw, operand, operator, right } of constraintTerms(rule)) {
+    if (!operand || !PROVIDER_OBLIGATIONS[rule.action]!.includes(operand) || !(OPERATORS as readonly string[]).includes(operator ?? '') || right === undefined) {
+      unknown.push(`constraint ${JSON.stringify(raw)} of the obligation ${label(rule.action)} is not understood`);
       continue;
     }
-    parameters[operand] = literal(odrlProperty(node, 'rightOperand'));
+    parameters[operand] = literal(right);
   }
   return { action: rule.action, parameters };
 }
