@@ -5,6 +5,8 @@ import { contractRequestMessage } from '../../contracts/negotiation/messages.ts'
 import { permitBoundResearchOffer } from '../../contracts/policy/templates.ts';
 import { HDC_LEFT_OPERANDS, ODRL_PROFILE, PROVIDER_OBLIGATIONS, hdc } from '../../contracts/policy/terms.ts';
 import { OPERANDS } from '../../contracts/policy/constraints.ts';
+import { sameTerms } from '../../contracts/policy/canonical.ts';
+import { toWireForm } from '../../contracts/policy/wire-form.ts';
 import { bundledContext } from '../../vocab/contexts.ts';
 import { offlineDocumentLoader } from '../../vocab/document-loader.ts';
 import { CONTEXT, NS } from '../../vocab/namespaces.ts';
@@ -57,6 +59,16 @@ describe('a published offer on the wire', () => {
     expect(values.filter((v) => !isOurs(v.value))).toEqual([]);
   });
 
+  it('expands the same after documents of other DSP types (a shared @import context was mutated by jsonld.js)', async () => {
+    const message = contractRequestMessage({ consumerPid: 'urn:uuid:c1', offer, callbackAddress: 'https://consumer.example/dsp' });
+    const dataset = { '@context': [CONTEXT.dspace], '@type': 'Dataset', '@id': 'urn:uuid:d', hasPolicy: example.offers };
+    const first = await expand(message);
+    for (let i = 0; i < 3; i++) {
+      await expand(dataset);
+      expect(await expand(message)).toEqual(first);
+    }
+  });
+
   it('the bare names of before expanded to document-relative IRIs: the defect this profile removes', async () => {
     const old = { '@context': [CONTEXT.dspace], '@type': 'Dataset', '@id': 'urn:uuid:d', hasPolicy: [{ '@type': 'Offer', '@id': 'urn:uuid:o', permission: [{ action: 'delete', constraint: [{ leftOperand: 'dataPermit', operator: 'eq', rightOperand: 'true' }] }] }] };
     expect(termValues(await expand(old)).map((v) => v.value)).toEqual(['https://base.invalid/delete', 'https://base.invalid/dataPermit', `${NS.odrl}eq`]);
@@ -83,5 +95,36 @@ describe('the profile document (vocab/contexts/odrl-profile-v1.jsonld)', () => {
   it('and docs/odrl-profile.md describes each term', () => {
     const doc = readFileSync(new URL('../../docs/odrl-profile.md', import.meta.url), 'utf8');
     for (const iri of [...ownOperands, ...Object.keys(PROVIDER_OBLIGATIONS), ...Object.values(PROVIDER_OBLIGATIONS).flat()]) expect(doc, iri).toContain(`hdc:${iri.slice(NS.hdc.length)}`);
+  });
+});
+
+describe('a peer\'s policy rewritten into the connector\'s wire form (toWireForm)', () => {
+  it('leaves the connector\'s own offer as it is', () => {
+    expect(toWireForm(offer)).toEqual(offer);
+    expect(toWireForm(example.offers[0])).toEqual(example.offers[0]);
+  });
+
+  it('turns the expanded JSON-LD of a published offer back into the same terms, valid against the DSP schema', async () => {
+    const message = contractRequestMessage({ consumerPid: 'urn:uuid:c1', offer, callbackAddress: 'https://consumer.example/dsp' });
+    const [expanded] = (await expand(message)) as any[];
+    const back = toWireForm(expanded[`${NS.dspace}offer`][0]);
+    expect(sameTerms(back, offer)).toBe(true);
+    expect(back).toMatchObject({ '@type': 'Offer', '@id': offer['@id'], target: offer.target, profile: ODRL_PROFILE });
+    expect(dspSchemaErrors('negotiation/contract-request-message-schema.json', { ...message, offer: back })).toEqual([]);
+  });
+
+  it('rewrites the odrl:-prefixed form with {"@id"} terms and a single constraint object', () => {
+    const prefixed = {
+      '@type': 'odrl:Offer', '@id': 'urn:uuid:o2', 'odrl:target': { '@id': 'urn:uuid:d' },
+      'odrl:permission': { 'odrl:action': { '@id': 'odrl:use' }, 'odrl:constraint': { 'odrl:and': [{ 'odrl:leftOperand': { '@id': 'odrl:purpose' }, 'odrl:operator': { '@id': 'odrl:isAnyOf' }, 'odrl:rightOperand': ['scientific-research'] }, { 'odrl:leftOperand': 'edc:inForceDate', 'odrl:operator': 'odrl:lteq', 'odrl:rightOperand': { '@value': 'contractAgreement+30d' } }] } },
+    };
+    expect(toWireForm(prefixed)).toEqual({
+      '@type': 'Offer', '@id': 'urn:uuid:o2', target: 'urn:uuid:d',
+      permission: [{ action: 'use', constraint: [{ and: [{ leftOperand: 'odrl:purpose', operator: 'isAnyOf', rightOperand: ['scientific-research'] }, { leftOperand: 'https://w3id.org/edc/v0.0.1/ns/inForceDate', operator: 'lteq', rightOperand: 'contractAgreement+30d' }] }] }],
+    });
+  });
+
+  it('keeps a term it does not know as it came, so evaluation refuses it by name', () => {
+    expect(toWireForm({ permission: [{ action: 'use', constraint: [{ leftOperand: 'cx-policy:FrameworkAgreement', operator: { '@id': 'odrl:eq' }, rightOperand: 'DataExchangeGovernance:1.0' }] }] })).toEqual({ permission: [{ action: 'use', constraint: [{ leftOperand: 'cx-policy:FrameworkAgreement', operator: 'eq', rightOperand: 'DataExchangeGovernance:1.0' }] }] });
   });
 });
