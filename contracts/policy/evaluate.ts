@@ -133,6 +133,8 @@ export function evaluatePolicy(policy: Json, request: PolicyRequest): PolicyDeci
   const prohibitions = atomicRules(policy, 'prohibition');
   const obligations = atomicRules(policy, 'obligation');
   const unknown = [...permissions.unknown, ...prohibitions.unknown, ...obligations.unknown];
+  // The parent policy is not at hand (nothing is fetched), and without it the rules are incomplete.
+  if (odrlProperty(policy, 'inheritFrom') !== undefined) unknown.push('inheritFrom is not understood: the connector does not resolve parent policies');
   const conflict = conflictOf(policy, unknown);
   const granted: Duty[] = [];
   const failures: string[] = [];

@@ -83,7 +83,7 @@ export function atomicRules(owner: Json, kind: RuleKind, policy: Json = owner): 
     const rule = item as Json;
     const assignees = readIris(odrlProperty(rule, 'assignee') ?? odrlProperty(policy, 'assignee'), 'assignee', unknown);
     const targets = readIris(odrlProperty(rule, 'target') ?? odrlProperty(policy, 'target'), 'target', unknown);
-    const actions = asList(odrlProperty(rule, 'action'));
+    const actions = asList(odrlProperty(rule, 'action') ?? (kind === 'duty' ? undefined : odrlProperty(policy, 'action')));
     if (actions.length === 0) unknown.push(`${kind} without an action is not understood`);
     for (const value of actions) {
       const { action, refinements, raw } = readAction(value);

@@ -58,6 +58,16 @@ describe('actions: ODRL 2.2 core and common vocabulary, with odrl:includedIn', (
   });
 });
 
+describe('policy-level properties shared by every rule ("Compact Policy")', () => {
+  it('an action, assignee or target at the policy level applies to rules that name none', () => {
+    expect(decide({ action: 'use', permission: [{ constraint: [country('LU')] }] }).permitted).toBe(true);
+    expect(decide({ action: 'odrl:read', permission: [{}] }).reasons).toEqual(['the permission is for odrl:read, not odrl:use']);
+  });
+  it('inheritFrom is refused: the parent policy is not at hand', () => {
+    expect(decide({ inheritFrom: 'https://other.example/policy/1', permission: [{ action: 'use' }] }).reasons).toEqual(['inheritFrom is not understood: the connector does not resolve parent policies']);
+  });
+});
+
 describe('action refinements (Formal Semantics: permitted only with all refinements satisfied)', () => {
   const refined = (code: string) => ({ permission: [{ action: { 'rdf:value': { '@id': 'odrl:use' }, refinement: [country(code)] } }] });
   it('are evaluated, not dropped', () => {
