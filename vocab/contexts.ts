@@ -14,20 +14,27 @@ const CONTEXT_FILES: Record<string, string> = {
   [CONTEXT.dataIntegrityV2]: 'data-integrity-v2.jsonld',
   [CONTEXT.odrl]: 'odrl.jsonld',
   [CONTEXT.connectorV1]: 'connector-v1.jsonld',
+  [CONTEXT.odrlProfileV1]: 'odrl-profile-v1.jsonld',
 };
 
-const loaded = new Map<string, unknown>();
+const loaded = new Map<string, { doc: unknown; imports: boolean }>();
 
-/** The parsed context document for a bundled URL, or undefined when the URL is not bundled. */
+/**
+ * The parsed context document for a bundled URL, or undefined when the URL is not bundled. A context that uses
+ * `@import` is returned as a fresh copy each time: jsonld.js merges the imported context into the scoped context
+ * that imports it in place, so a shared document carried one expansion's merge into the next (after a DSP message
+ * and a DSP Dataset, the next message expanded to its @type alone). The others are shared (copying costs).
+ */
 export function bundledContext(url: string): unknown {
   const file = CONTEXT_FILES[url];
   if (file === undefined) return undefined;
-  let doc = loaded.get(url);
-  if (doc === undefined) {
-    doc = JSON.parse(readFileSync(new URL(`./contexts/${file}`, import.meta.url), 'utf8'));
-    loaded.set(url, doc);
+  let entry = loaded.get(url);
+  if (entry === undefined) {
+    const text = readFileSync(new URL(`./contexts/${file}`, import.meta.url), 'utf8');
+    entry = { doc: JSON.parse(text), imports: text.includes('"@import"') };
+    loaded.set(url, entry);
   }
-  return doc;
+  return entry.imports ? structuredClone(entry.doc) : entry.doc;
 }
 
 export function bundledContextUrls(): string[] {

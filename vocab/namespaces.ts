@@ -28,9 +28,12 @@ export const NS = {
   cred: 'https://www.w3.org/2018/credentials#',
   sec: 'https://w3id.org/security#',
   did: 'https://www.w3.org/ns/did#',
-  /** This project's own vocabulary (credential types, claims, connector terms). */
+  /** This project's own vocabulary (credential types, claims, connector terms, ODRL profile terms). */
   hdc: 'https://w3id.org/health-dataspace-connector/ns#',
 } as const;
+
+/** This project's ODRL profile (docs/odrl-profile.md): declared in `profile` on every offer the connector publishes. */
+export const ODRL_PROFILE = 'https://w3id.org/health-dataspace-connector/odrl-profile/v1';
 
 export type Prefix = keyof typeof NS;
 
@@ -62,4 +65,6 @@ export const CONTEXT = {
   dataIntegrityV2: 'https://w3id.org/security/data-integrity/v2',
   odrl: 'https://www.w3.org/ns/odrl.jsonld',
   connectorV1: 'https://w3id.org/health-dataspace-connector/v1',
+  /** The ODRL profile's context and term descriptions, served at the profile's IRI. */
+  odrlProfileV1: ODRL_PROFILE,
 } as const;

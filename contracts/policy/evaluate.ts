@@ -1,13 +1,17 @@
 import type { VerifiedCredential } from '../credentials/model.ts';
-import { claimsOf, permitsFor, type ConsumerClaims } from './claims.ts';
-import { parseDuration } from './duration.ts';
-import { EEA_COUNTRIES, REGIONS, shortTerm } from './vocabulary.ts';
+import { claimsOf } from './claims.ts';
+import { checkConstraints, literal, logicalOf, type Check, type Scope } from './constraints.ts';
+import { addDuration, parseDateTime, parseDuration } from './duration.ts';
+import { atomicRules, type AtomicRule } from './rules.ts';
+import { includedIn, label, odrl, odrlName, odrlProperty, OPERATORS, PROVIDER_OBLIGATIONS, termIri } from './terms.ts';
 
 /**
- * ODRL 2.2 evaluation: a pure function of the policy, the consumer's verified credentials, the request, the
- * time and the usage so far. A request is permitted when a permission for its action has every constraint
- * satisfied and no prohibition applies. Anything the engine does not understand (operand, operator, action,
- * constraint shape) refuses the request with a reason; it is never ignored.
+ * ODRL 2.2 evaluation, as the ODRL Formal Semantics draft describes an evaluator in the access control scenario:
+ * a pure function of the policy, the consumer's verified credentials, the request, the time and the usage so far.
+ * The requested action is permitted when an active permission covers it (its action, assignee and target; all its
+ * constraints and refinements satisfied; no duty overdue) and the policy's conflict strategy lets no active
+ * prohibition override it. Anything the engine does not understand refuses the request with a reason; it is never
+ * ignored. docs/odrl-profile.md gives each decision and its reason.
  */
 
 export interface PolicyRequest {
@@ -17,7 +21,7 @@ export interface PolicyRequest {
   healthCategories: string[];
   /** The purpose the consumer declares; without it, the purposes its data permits allow for the dataset. */
   purpose?: string;
-  /** Default "use". */
+  /** Default `use`; a bare ODRL name or an IRI. */
   action?: string;
   now: Date;
   /** Transfers already made under the agreement (0 while negotiating). */
@@ -26,257 +30,169 @@ export interface PolicyRequest {
   agreementStart?: Date;
 }
 
+/** A duty the consumer takes on (e.g. delete after 12 months): the ODRL action's name and when it falls due. */
 export interface Duty {
   action: string;
-  /** When the duty falls due, if a dateTime or elapsedTime constraint says so. */
   dueAt?: string;
+}
+
+/** An obligation the provider (assigner) performs when it releases data, with its parameters by left operand IRI. */
+export interface ProviderObligation {
+  action: string;
+  parameters: Record<string, unknown>;
 }
 
 export interface PolicyDecision {
   permitted: boolean;
   /** One readable reason per failed constraint (or unknown term). */
   reasons: string[];
-  /** Duties the consumer takes on with this permission (e.g. delete after 12 months). */
+  /** Duties the consumer takes on with this permission. */
   duties: Duty[];
+  /** Obligations of the provider the policy states (hdc:applyConsent, hdc:deidentify…). */
+  providerObligations: ProviderObligation[];
 }
 
 type Json = Record<string, unknown>;
-type Operand = { kind: 'set'; value: string[] } | { kind: 'text'; value: string } | { kind: 'number'; value: number } | { kind: 'time'; value: number } | { kind: 'duration'; value: number } | { kind: 'boolean'; value: boolean };
+const CONFLICT = ['perm', 'prohibit', 'invalid'] as const;
 
-interface Scope {
-  request: PolicyRequest;
-  claims: ConsumerClaims;
+/** The atomic constraints of a duty or an obligation, with their terms read. */
+function constraintTerms(rule: AtomicRule) {
+  return [rule.constraints].flat().filter((c) => c !== undefined).map((raw) => {
+    const node = (raw && typeof raw === 'object' ? raw : {}) as Json;
+    return { raw, node, operand: termIri(odrlProperty(node, 'leftOperand')), operator: odrlName(termIri(odrlProperty(node, 'operator'))), right: odrlProperty(node, 'rightOperand') };
+  });
 }
 
-export const KNOWN_ACTIONS = ['use', 'read', 'reproduce', 'distribute', 'modify', 'delete', 'anonymize', 'inform', 'attribute', 'compensate', 'transfer', 'aggregate', 'archive', 'derive', 'display', 'execute', 'index', 'print', 'stream', 'transform', 'translate', 'watermark', 'extract', 'present', 'play'];
-export const DUTY_ACTIONS = ['delete', 'anonymize', 'inform', 'attribute'];
-export const OPERATORS = ['eq', 'neq', 'lt', 'lteq', 'gt', 'gteq', 'isAnyOf', 'isAllOf', 'isNoneOf', 'isPartOf'];
-
-const participantText = (pick: (c: ConsumerClaims) => string | undefined, what: string) => (s: Scope): Operand | string => {
-  const value = pick(s.claims);
-  return value === undefined ? `the consumer presented no participant credential stating its ${what}` : { kind: 'text', value };
-};
-const permitted = (s: Scope): Operand => ({ kind: 'boolean', value: permitsFor(s.claims, s.request.datasetId, s.request.healthCategories, s.request.now).length > 0 });
-
-/** Each left operand: how its value is read; a string is why it cannot be. */
-export const OPERANDS: Record<string, (s: Scope) => Operand | string> = {
-  purpose: (s) => {
-    if (s.request.purpose) return { kind: 'set', value: [shortTerm(s.request.purpose)] };
-    const purposes = permitsFor(s.claims, s.request.datasetId, s.request.healthCategories, s.request.now).flatMap((p) => p.purposes);
-    return { kind: 'set', value: [...new Set(purposes)] };
-  },
-  dateTime: (s) => ({ kind: 'time', value: s.request.now.getTime() }),
-  elapsedTime: (s) => ({ kind: 'duration', value: s.request.now.getTime() - (s.request.agreementStart ?? s.request.now).getTime() }),
-  spatial: participantText((c) => c.country, 'country'),
-  jurisdictionCountry: participantText((c) => c.country, 'country'),
-  euEeaStatus: (s) => (s.claims.country ? { kind: 'boolean', value: EEA_COUNTRIES.includes(s.claims.country) } : 'the consumer presented no participant credential stating its country'),
-  count: (s) => ({ kind: 'number', value: s.request.transferCount + 1 }),
-  participantRole: participantText((c) => c.role, 'role'),
-  role: participantText((c) => c.role, 'role'),
-  dataspaceRole: participantText((c) => c.role, 'role'),
-  membershipStatus: participantText((c) => c.membershipStatus, 'membership status'),
-  organizationType: participantText((c) => c.organizationType, 'organization type'),
-  dataProtectionRole: participantText((c) => c.dataProtectionRole, 'data protection role'),
-  credentialType: (s) => ({ kind: 'set', value: s.claims.credentialTypes }),
-  issuer: (s) => ({ kind: 'set', value: s.claims.issuers }),
-  dataPermit: permitted,
-  permitIssued: permitted,
-  dacApproval: permitted,
-};
-
-const OPERAND_LABEL: Record<string, string> = { purpose: 'purpose', count: 'the number of transfers', elapsedTime: 'the time since the agreement', dateTime: 'the date', euEeaStatus: 'EU/EEA establishment', dataPermit: 'a valid data permit for this dataset', permitIssued: 'a valid data permit for this dataset', dacApproval: 'a data access approval for this dataset' };
-
-function termOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return shortTerm(value);
-  if (value && typeof value === 'object' && typeof (value as Json)['@id'] === 'string') return shortTerm((value as Json)['@id'] as string);
-  return undefined;
-}
-
-function literal(value: unknown): unknown {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const v = value as Json;
-    if ('@value' in v) return v['@value'];
-    if (typeof v['@id'] === 'string') return shortTerm(v['@id'] as string);
-    if (Array.isArray(v['@list'])) return (v['@list'] as unknown[]).map(literal);
-  }
-  return typeof value === 'string' ? shortTerm(value) : value;
-}
-
-function asBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && ['true', 'yes', 'granted', 'valid', 'approved', 'EU/EEA', 'EU_EEA'].includes(value)) return true;
-  if (typeof value === 'string' && ['false', 'no'].includes(value)) return false;
-  return undefined;
-}
-
-/** Compares an operand with the right operand; a string result explains why it cannot compare. */
-function holds(operator: string, left: Operand, rightRaw: unknown): boolean | string {
-  const right = literal(rightRaw);
-  const list = Array.isArray(right) ? right.map(literal).map(String) : [String(right)];
-  const order = (l: number, r: number) => ({ eq: l === r, neq: l !== r, lt: l < r, lteq: l <= r, gt: l > r, gteq: l >= r })[operator as 'eq'];
-  switch (left.kind) {
-    case 'number': {
-      const r = Number(right);
-      if (Array.isArray(right) || Number.isNaN(r)) return `needs a number, got ${JSON.stringify(rightRaw)}`;
-      return order(left.value, r) ?? `operator ${operator} does not apply to numbers`;
-    }
-    case 'time': {
-      const r = Date.parse(String(right));
-      if (Number.isNaN(r)) return `needs a date-time, got ${JSON.stringify(rightRaw)}`;
-      return order(left.value, r) ?? `operator ${operator} does not apply to dates`;
-    }
-    case 'duration': {
-      const r = parseDuration(String(right));
-      if (r === undefined) return `needs an xsd:duration such as P12M, got ${JSON.stringify(rightRaw)}`;
-      return order(left.value, r) ?? `operator ${operator} does not apply to durations`;
-    }
-    case 'boolean': {
-      const r = asBoolean(right);
-      if (r === undefined) return `needs true or false, got ${JSON.stringify(rightRaw)}`;
-      if (operator === 'eq') return left.value === r;
-      if (operator === 'neq') return left.value !== r;
-      return `operator ${operator} does not apply to true/false`;
-    }
-    case 'text':
-    case 'set': {
-      const values = left.kind === 'text' ? [left.value] : left.value;
-      const inRegion = (v: string) => list.some((r) => r === v || (REGIONS[r] ?? []).includes(v));
-      switch (operator) {
-        case 'eq': return Array.isArray(right) ? values.length === list.length && list.every((r) => values.includes(r)) : values.includes(list[0]!);
-        case 'neq': return !values.some((v) => list.includes(v));
-        case 'isAnyOf': return values.some((v) => list.includes(v));
-        case 'isAllOf': return list.every((r) => values.includes(r));
-        case 'isNoneOf': return !values.some((v) => list.includes(v));
-        case 'isPartOf': return values.length > 0 && values.every(inRegion);
-        default: return `operator ${operator} does not apply to text`;
-      }
-    }
-  }
-}
-
-function describeLeft(left: Operand): string {
-  switch (left.kind) {
-    case 'set': return left.value.length ? `[${left.value.join(', ')}]` : 'none';
-    case 'time': return new Date(left.value).toISOString();
-    case 'duration': return `${Math.round(left.value / 86_400_000)} days`;
-    default: return String(left.value);
-  }
-}
-
-/** Reasons a constraint fails; [] when it holds. Unknown shapes and terms fail with their own reason. */
-export function constraintFailures(constraint: unknown, scope: Scope): string[] {
-  if (!constraint || typeof constraint !== 'object') return [`constraint ${JSON.stringify(constraint)} is not understood`];
-  const c = constraint as Json;
-  for (const logical of ['and', 'andSequence', 'or', 'xone'] as const) {
-    if (!(logical in c)) continue;
-    const parts = c[logical];
-    if (!Array.isArray(parts) || parts.length === 0) return [`logical constraint "${logical}" needs a list of constraints`];
-    const results = parts.map((p) => constraintFailures(p, scope));
-    // An unknown term refuses even where another branch of an "or" would hold.
-    const unknown = results.flat().filter(isNotUnderstood);
-    if (unknown.length > 0) return unknown;
-    const satisfied = results.filter((r) => r.length === 0).length;
-    if (logical === 'and' || logical === 'andSequence') return results.flat();
-    if (logical === 'or') return satisfied > 0 ? [] : [`none of these holds: ${results.map((r) => `(${r.join('; ')})`).join(' or ')}`];
-    return satisfied === 1 ? [] : [satisfied === 0 ? `exactly one must hold, none does: ${results.map((r) => `(${r.join('; ')})`).join(', ')}` : `exactly one must hold, ${satisfied} do`];
-  }
-  const operandName = termOf(c.leftOperand);
-  const operator = termOf(c.operator);
-  if (!operandName) return [`constraint ${JSON.stringify(constraint)} has no leftOperand`];
-  const read = OPERANDS[operandName];
-  if (!read) return [`left operand "${operandName}" is not understood`];
-  if (!operator || !OPERATORS.includes(operator)) return [`operator "${operator ?? JSON.stringify(c.operator)}" is not understood`];
-  if (!('rightOperand' in c)) return [`constraint on ${operandName} has no rightOperand`];
-  const left = read(scope);
-  if (typeof left === 'string') return [left];
-  const result = holds(operator, left, c.rightOperand);
-  if (typeof result === 'string') return [`${operandName} ${operator}: ${result}`];
-  if (result) return [];
-  if (left.kind === 'boolean' && operator === 'eq' && !left.value) return [`${OPERAND_LABEL[operandName] ?? operandName} is required; the consumer has none`];
-  const rightText = JSON.stringify(literal(c.rightOperand));
-  return [`${OPERAND_LABEL[operandName] ?? operandName} must be ${operator} ${rightText}; found ${describeLeft(left)}`];
-}
-
-function actionOf(rule: Json): string | undefined {
-  return termOf(rule.action) ?? termOf((rule.action as Json | undefined)?.['rdf:value']);
-}
-
-function dutiesOf(rule: Json, scope: Scope, reasons: string[]): Duty[] {
-  const duties: Duty[] = [];
-  for (const duty of [...asList(rule.duty), ...asList(rule.obligation)]) {
-    const action = actionOf(duty as Json);
-    if (!action || !DUTY_ACTIONS.includes(action)) {
-      reasons.push(`duty action "${action ?? JSON.stringify((duty as Json).action)}" is not understood`);
+/** When a duty falls due: its elapsedTime (counted from `start`) or dateTime constraint; other constraints are not understood. */
+function dueDate(rule: AtomicRule, start: number, unknown: string[]): string | undefined {
+  let due: number | undefined;
+  if (rule.refinements.length > 0) unknown.push(`refinements of the duty ${label(rule.action)} are not understood`);
+  for (const { raw, node, operand, operator, right } of constraintTerms(rule)) {
+    const text = String([literal(right)].flat()[0]);
+    const duration = operand === odrl('elapsedTime') ? parseDuration(text) : undefined;
+    const at = operand === odrl('dateTime') ? parseDateTime(text) : undefined;
+    if (logicalOf(node) || !['eq', 'lt', 'lteq'].includes(operator ?? '') || (duration === undefined && at === undefined)) {
+      unknown.push(`duty constraint ${JSON.stringify(raw)} is not understood (a duty takes an elapsedTime or dateTime it falls due by)`);
       continue;
     }
-    let dueAt: string | undefined;
-    for (const c of asList((duty as Json).constraint)) {
-      const operand = termOf((c as Json).leftOperand);
-      const right = literal((c as Json).rightOperand);
-      const start = (scope.request.agreementStart ?? scope.request.now).getTime();
-      if (operand === 'elapsedTime' && parseDuration(String(right)) !== undefined) dueAt = new Date(start + parseDuration(String(right))!).toISOString();
-      else if (operand === 'dateTime' && !Number.isNaN(Date.parse(String(right)))) dueAt = new Date(String(right)).toISOString();
-      else reasons.push(`duty constraint ${JSON.stringify(c)} is not understood`);
-    }
-    duties.push({ action, ...(dueAt ? { dueAt } : {}) });
+    const instant = duration ? addDuration(start, duration) : at!;
+    due = due === undefined ? instant : Math.min(due, instant);
   }
-  return duties;
+  return due === undefined ? undefined : new Date(due).toISOString();
 }
 
-const isNotUnderstood = (reason: string) => reason.includes('not understood') || reason.includes('has no leftOperand') || reason.includes('needs a list of constraints');
-const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
-/**
- * Every duty a policy imposes (on its permissions and as obligations), with due dates counted from
- * `agreementStart`: what a consumer must honour whether or not the permission still holds.
- */
-export function policyDuties(policy: Json, agreementStart: Date): Duty[] {
-  const scope: Scope = { request: { credentials: [], consumerDid: '', datasetId: '', healthCategories: [], now: agreementStart, transferCount: 0, agreementStart }, claims: claimsOf([], '') };
-  const ignored: string[] = [];
-  return [...(asList(policy.permission) as Json[]).flatMap((p) => dutiesOf(p, scope, ignored)), ...dutiesOf({ obligation: policy.obligation }, scope, ignored)];
+function duty(rule: AtomicRule, start: number, unknown: string[]): Duty {
+  const dueAt = dueDate(rule, start, unknown);
+  return { action: odrlName(rule.action) ?? rule.action, ...(dueAt ? { dueAt } : {}) };
 }
+
+/** A provider obligation's parameters: each constraint names one of the action's left operands. */
+function providerObligation(rule: AtomicRule, unknown: string[]): ProviderObligation {
+  const parameters: Record<string, unknown> = {};
+  for (const { raw, operand, operator, right } of constraintTerms(rule)) {
+    if (!operand || !PROVIDER_OBLIGATIONS[rule.action]!.includes(operand) || !(OPERATORS as readonly string[]).includes(operator ?? '') || right === undefined) {
+      unknown.push(`constraint ${JSON.stringify(raw)} of the obligation ${label(rule.action)} is not understood`);
+      continue;
+    }
+    parameters[operand] = literal(right);
+  }
+  return { action: rule.action, parameters };
+}
+
+/** Whether a rule is about the requested action (or one it includes), for this consumer and dataset; else why not. */
+function notApplicable(rule: AtomicRule, wanted: string, request: PolicyRequest): string | undefined {
+  if (!includedIn(wanted, rule.action)) return `the ${rule.kind} is for ${label(rule.action)}, not ${label(wanted)}`;
+  if (rule.assignees && !rule.assignees.includes(request.consumerDid)) return `the ${rule.kind} is assigned to ${rule.assignees.join(', ')}, not to ${request.consumerDid}`;
+  if (rule.targets && !rule.targets.includes(request.datasetId)) return `the ${rule.kind} is about ${rule.targets.join(', ')}, not ${request.datasetId}`;
+  return undefined;
+}
+
+function activation(rule: AtomicRule, scope: Scope): Check {
+  const constraints = checkConstraints(rule.constraints, scope);
+  const refinements = checkConstraints(rule.refinements, scope);
+  return { failed: [...constraints.failed, ...refinements.failed.map((f) => `${label(rule.action)}: ${f}`)], unknown: [...constraints.unknown, ...refinements.unknown] };
+}
+
+function conflictOf(policy: Json, unknown: string[]): (typeof CONFLICT)[number] {
+  const value = odrlProperty(policy, 'conflict');
+  if (value === undefined) return 'invalid';
+  const name = odrlName(termIri(value));
+  if (name && (CONFLICT as readonly string[]).includes(name)) return name as (typeof CONFLICT)[number];
+  unknown.push(`conflict strategy ${JSON.stringify(value)} is not understood`);
+  return 'invalid';
+}
+
+const refuse = (reasons: string[]): PolicyDecision => ({ permitted: false, reasons: [...new Set(reasons)], duties: [], providerObligations: [] });
 
 /** Decides a request under an ODRL policy (an Offer or Agreement in DSP JSON). */
 export function evaluatePolicy(policy: Json, request: PolicyRequest): PolicyDecision {
   const scope: Scope = { request, claims: claimsOf(request.credentials, request.consumerDid) };
-  const wanted = shortTerm(request.action ?? 'use');
-  const understood: string[] = [];
-  const duties: Duty[] = [];
-  const permissionFailures: string[] = [];
+  const wanted = termIri(request.action ?? 'use') ?? String(request.action);
+  const start = (request.agreementStart ?? request.now).getTime();
+  const permissions = atomicRules(policy, 'permission');
+  const prohibitions = atomicRules(policy, 'prohibition');
+  const obligations = atomicRules(policy, 'obligation');
+  const unknown = [...permissions.unknown, ...prohibitions.unknown, ...obligations.unknown];
+  // The parent policy is not at hand (nothing is fetched), and without it the rules are incomplete.
+  if (odrlProperty(policy, 'inheritFrom') !== undefined) unknown.push('inheritFrom is not understood: the connector does not resolve parent policies');
+  const conflict = conflictOf(policy, unknown);
+  const granted: Duty[] = [];
+  const failures: string[] = [];
+  const skipped: string[] = [];
+  let active = 0;
+
+  for (const rule of permissions.rules) {
+    const duties = atomicRules({ duty: rule.duties }, 'duty');
+    unknown.push(...duties.unknown);
+    const ruleDuties = duties.rules.map((d) => duty(d, start, unknown));
+    const check = activation(rule, scope);
+    unknown.push(...check.unknown);
+    const why = notApplicable(rule, wanted, request);
+    if (why) {
+      skipped.push(why);
+      continue;
+    }
+    const overdue = ruleDuties.filter((d) => d.dueAt && Date.parse(d.dueAt) <= request.now.getTime()).map((d) => `the ${d.action} duty fell due at ${d.dueAt}`);
+    const failed = [...check.failed, ...overdue];
+    if (failed.length > 0) failures.push(...failed);
+    else {
+      active += 1;
+      granted.push(...ruleDuties);
+    }
+  }
   const prohibited: string[] = [];
-  let granted = false;
-
-  for (const permission of asList(policy.permission) as Json[]) {
-    const action = actionOf(permission);
-    if (!action || !KNOWN_ACTIONS.includes(action)) {
-      understood.push(`permission action "${action ?? JSON.stringify(permission.action)}" is not understood`);
-      continue;
-    }
-    const failures = asList(permission.constraint).flatMap((c) => constraintFailures(c, scope));
-    const ruleDuties = dutiesOf(permission, scope, understood);
-    if (action !== 'use' && action !== wanted) continue;
-    if (failures.length === 0) {
-      granted = true;
-      duties.push(...ruleDuties);
-    } else permissionFailures.push(...failures);
+  for (const rule of prohibitions.rules) {
+    const check = activation(rule, scope);
+    unknown.push(...check.unknown);
+    if (!notApplicable(rule, wanted, request) && check.failed.length === 0) prohibited.push(`${label(rule.action)} is prohibited${rule.constraints ? ' under these conditions' : ''}`);
   }
-  for (const prohibition of asList(policy.prohibition) as Json[]) {
-    const action = actionOf(prohibition);
-    if (!action || !KNOWN_ACTIONS.includes(action)) {
-      understood.push(`prohibition action "${action ?? JSON.stringify(prohibition.action)}" is not understood`);
-      continue;
-    }
-    if (action !== 'use' && action !== wanted) continue;
-    const failures = asList(prohibition.constraint).flatMap((c) => constraintFailures(c, scope));
-    const unknown = failures.filter(isNotUnderstood);
-    if (unknown.length > 0) understood.push(...unknown);
-    else if (failures.length === 0) prohibited.push(`"${action}" is prohibited${prohibition.constraint ? ' under these conditions' : ''}`);
+  const providerObligations: ProviderObligation[] = [];
+  for (const rule of obligations.rules) {
+    if (rule.action in PROVIDER_OBLIGATIONS) providerObligations.push(providerObligation(rule, unknown));
+    else granted.push(duty(rule, start, unknown));
   }
-  duties.push(...dutiesOf({ obligation: policy.obligation }, scope, understood));
 
-  const notUnderstood = [...understood, ...permissionFailures.filter(isNotUnderstood)];
-  if (notUnderstood.length > 0) return { permitted: false, reasons: [...new Set(notUnderstood)], duties: [] };
-  if (prohibited.length > 0) return { permitted: false, reasons: prohibited, duties: [] };
-  if (!granted) return { permitted: false, reasons: permissionFailures.length ? [...new Set(permissionFailures)] : [`no permission grants "${wanted}"`], duties: [] };
-  return { permitted: true, reasons: [], duties };
+  if (unknown.length > 0) return refuse(unknown);
+  if (active === 0) return refuse(failures.length ? failures : skipped.length ? skipped : [`no permission grants ${label(wanted)}`]);
+  if (prohibited.length > 0 && conflict === 'prohibit') return refuse(prohibited);
+  if (prohibited.length > 0 && conflict === 'invalid') return refuse([...prohibited, 'a permission and a prohibition both apply, so the policy is void (conflict: invalid, the ODRL default)']);
+  return { permitted: true, reasons: [], duties: granted, providerObligations };
+}
+
+/**
+ * Every duty a policy imposes on the consumer (on its permissions and as obligations), with due dates counted
+ * from `agreementStart`: what a consumer must honour whether or not the permission still holds.
+ */
+export function policyDuties(policy: Json, agreementStart: Date): Duty[] {
+  const ignored: string[] = [];
+  const start = agreementStart.getTime();
+  const permissionDuties = atomicRules(policy, 'permission').rules.flatMap((p) => atomicRules({ duty: p.duties }, 'duty').rules);
+  const obligations = atomicRules(policy, 'obligation').rules.filter((r) => !(r.action in PROVIDER_OBLIGATIONS));
+  return [...permissionDuties, ...obligations].map((d) => duty(d, start, ignored));
+}
+
+/** The provider's obligations a policy states, with their parameters (health/release-rules.ts applies them). */
+export function policyProviderObligations(policy: Json): ProviderObligation[] {
+  const ignored: string[] = [];
+  return atomicRules(policy, 'obligation').rules.filter((r) => r.action in PROVIDER_OBLIGATIONS).map((r) => providerObligation(r, ignored));
 }

@@ -24,8 +24,8 @@ export const EEA_COUNTRIES = [...EU_COUNTRIES, 'IS', 'LI', 'NO'];
 export const REGIONS: Record<string, string[]> = { EU: EU_COUNTRIES, EEA: EEA_COUNTRIES };
 
 /**
- * Strips a known namespace or `prefix:` from a term, so `odrl:purpose`, `http://www.w3.org/ns/odrl/2/purpose`
- * and `purpose` compare equal, and a purpose IRI compares equal to its short name.
+ * Strips a known namespace or `prefix:` from a value (a right operand, a claim), so a purpose IRI compares equal
+ * to its short name. Terms (left operands, operators, actions) are compared as IRIs instead (terms.ts).
  */
 export function shortTerm(value: string): string {
   for (const ns of [NS.odrl, PURPOSE_NS, NS.hdc, 'https://w3id.org/dspace/2025/1/', 'https://w3id.org/edc/v0.0.1/ns/']) {
