@@ -1,3 +1,4 @@
+import { publicationProblems } from '../contracts/policy/canonical.ts';
 import { Writer, type Quad } from 'n3';
 import { NS } from '../vocab/namespaces.ts';
 import { DatasetInput, tierOf, type Dataset } from './dataset.ts';
@@ -40,6 +41,9 @@ export async function prepareDataset(raw: unknown, host: CatalogHost, options: {
   if (!parsed.success) throw new DatasetRejected(parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`));
   const input = parsed.data;
   if (input.minTypicalAge !== undefined && input.maxTypicalAge !== undefined && input.minTypicalAge > input.maxTypicalAge) throw new DatasetRejected(['minTypicalAge: must not exceed maxTypicalAge']);
+  // Offers are published so that any DSP peer reads them alike (terms as IRIs under the DSP context, one permission).
+  const offerProblems = input.offers.flatMap((offer, i) => publicationProblems(offer as Record<string, unknown>).map((problem) => `offers.${i}: ${problem}`));
+  if (offerProblems.length > 0) throw new DatasetRejected(offerProblems);
   const id = previous?.id ?? input.id ?? `urn:uuid:${crypto.randomUUID()}`;
   const dataset: Dataset = {
     ...input,

@@ -5,9 +5,10 @@ import { negotiationMachine, type NegotiationMessage } from '../../contracts/neg
 import { AGREEMENT_CREDENTIAL, type Incoming } from '../../contracts/negotiation/messages.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
+import { sameTerms } from '../../contracts/policy/canonical.ts';
 import type { Caller } from '../trust/trust-services.ts';
 import {
-  answerOf, newPid, NegotiationProblem, peerRole, rulesOf, sameJson, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps,
+  answerOf, newPid, NegotiationProblem, peerRole, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps,
 } from './negotiation-steps.ts';
 
 type Answer = { status: 200 | 201; body: unknown };
@@ -130,7 +131,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
       if (msg.agreement.assignee !== deps.did || msg.agreement.assigner !== caller.did || msg.agreement.target !== n.datasetId) {
         throw new NegotiationProblem(400, ['the agreement does not name this consumer as assignee, the provider as assigner and the negotiated dataset as target'], n);
       }
-      if (!sameJson(rulesOf(msg.agreement), rulesOf(n.offer))) throw new NegotiationProblem(400, ["the agreement's terms differ from the offer requested"], n);
+      if (!sameTerms(msg.agreement, n.offer)) throw new NegotiationProblem(400, ["the agreement's terms differ from the offer requested"], n);
     }
     await receive(pid, caller, 'ContractAgreementMessage', msg, () => ({ providerPid: msg.providerPid, agreementId: msg.agreement['@id'], pending: null, next: 'verify' }), async (trx) => {
       await store.insertAgreement(trx, {

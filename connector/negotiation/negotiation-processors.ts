@@ -6,11 +6,12 @@ import { counterSignAgreement, issueAgreementCredential, verifyAgreementCredenti
 import { CREDENTIAL_TYPE, type VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { scopeForType } from '../trust/scopes.ts';
 import type { ProcessAction } from '../processing/processor.ts';
-import { newPid, pidsOf, rulesOf, sameJson, toConsumer, toProvider, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
+import { sameTerms } from '../../contracts/policy/canonical.ts';
+import { newPid, pidsOf, sameJson, toConsumer, toProvider, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
 
 /** Refusal codes that say "not now" rather than "no". */
 const TRANSIENT = new Set(['status_unavailable', 'unresolvable_key']);
-const MAX_TRANSIENT_RETRIES = 6;
+const MAX_TRANSIENT_RETRIES = 5;
 
 /**
  * The actions a negotiation is owed after a state change, one per state that needs one, run by the
@@ -59,7 +60,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     const published = await deps.offers.findOffer(n.offer['@id']);
     if (!published) return refuse(n, [`offer ${n.offer['@id']} is not offered here`]);
     if (published.datasetId !== n.offer.target) return refuse(n, [`offer ${n.offer['@id']} is not an offer for ${n.offer.target}`]);
-    if (!sameJson(rulesOf(n.offer), rulesOf(published.offer))) return refuse(n, ['the requested terms differ from the published offer; counter-offers are not accepted automatically']);
+    if (!sameTerms(n.offer, published.offer)) return refuse(n, ['the requested terms differ from the published offer; counter-offers are not accepted automatically']);
     const sealed = await store.callerToken(n.id);
     const accessToken = sealed ? deps.sealer.open(sealed) : undefined;
     const types = [...new Set([CREDENTIAL_TYPE.participant, ...deps.policy.requiredCredentialTypes(published.offer)])];

@@ -73,9 +73,6 @@ export const peerRole = (n: Negotiation): NegotiationRole => (n.role === 'provid
 /** Equal as JSON documents, whatever the order of their keys. */
 export const sameJson = (a: unknown, b: unknown) => credentialDigest(a) === credentialDigest(b);
 
-export function rulesOf(policy: { permission?: unknown; prohibition?: unknown; obligation?: unknown }) {
-  return { permission: policy.permission ?? null, prohibition: policy.prohibition ?? null, obligation: policy.obligation ?? null };
-}
 
 /**
  * The state changes every part of the negotiation capability shares. `advance` is the one way a negotiation

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONTEXT, NS } from '../../vocab/namespaces.ts';
 import type { NegotiationState } from './state-machine.ts';
+import { toWireForm } from '../policy/wire-form.ts';
 
 /**
  * DSP 2025-1 contract negotiation messages as the spec's JSON: `@context` an array holding only the DSP
@@ -61,9 +62,25 @@ export class MalformedMessageError extends Error {
   }
 }
 
+/**
+ * The body with its policy (offer or agreement) in this connector's wire form, so the compact and expanded
+ * forms other connectors send (EDC, Tractus-X: `odrl:` keys, `{"@id": …}` terms, `action: ["use"]`, a single
+ * constraint object) validate and compare alike.
+ */
+function inWireForm(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const message = body as Record<string, unknown>;
+  const normalised = (policy: unknown) => (policy && typeof policy === 'object' && !Array.isArray(policy) ? toWireForm(policy as Record<string, unknown>) : policy);
+  return {
+    ...message,
+    ...('offer' in message ? { offer: normalised(message.offer) } : {}),
+    ...('agreement' in message ? { agreement: normalised(message.agreement) } : {}),
+  };
+}
+
 /** Validates an incoming body as `type`; throws MalformedMessageError naming each field at fault. */
 export function parseMessage<T extends IncomingType>(type: T, body: unknown): Incoming<T> {
-  const result = INCOMING[type].safeParse(body);
+  const result = INCOMING[type].safeParse(inWireForm(body));
   if (!result.success) throw new MalformedMessageError(type, result.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`));
   return result.data as Incoming<T>;
 }

@@ -46,7 +46,8 @@ export function createTransitionEngine<S extends string, M extends string, R ext
         return start ? { ok: true, to: start.to, repeated: false } : { ok: false, reason: `${message} cannot start a process` };
       }
       if (repeatOf) {
-        const again = rules.find((t) => t.to === current && t.repeatable);
+        // A message that starts a process is recognised again by the process it started (its pid), not here.
+        const again = rules.find((t) => t.to === current && t.repeatable && t.from.length > 0);
         if (again) return { ok: true, to: current, repeated: true };
       }
       const rule = rules.find((t) => t.from.includes(current));

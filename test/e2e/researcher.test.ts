@@ -107,7 +107,7 @@ describe('a researcher, from the federated catalog to verified data, and the ref
   it('after the agreement expires: the transfer is refused with the date it ran to', async () => {
     const expiresAt = Date.now() + 8000;
     const expiring = researchOffer();
-    (expiring.permission![0] as any).constraint.push({ leftOperand: 'dateTime', operator: 'lteq', rightOperand: new Date(expiresAt).toISOString() });
+    (expiring.permission![0] as any).constraint.push({ leftOperand: 'odrl:dateTime', operator: 'lteq', rightOperand: new Date(expiresAt).toISOString() });
     const expiringDatasetId = (await registerDataset(trio.hospital, exampleDataset(trio.hospital, { offers: [expiring] }))).id;
     expect((await hdc(trio.institute, 'catalog', 'crawl')).status).toBe(0);
     const negotiated = await hdc(trio.institute, 'negotiate', expiringDatasetId);

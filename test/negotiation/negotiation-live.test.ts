@@ -112,7 +112,7 @@ describe('contract negotiation across live connectors', () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     const provider = await providerNegotiation(trio.hospital, started.id, (n) => n.pending === 'approval');
-    const stricter = { ...offer, '@id': `${offer['@id']}:counter`, permission: [{ ...offer.permission![0], constraint: [...(offer.permission![0] as any).constraint, { leftOperand: 'count', operator: 'lteq', rightOperand: '3' }] }] };
+    const stricter = { ...offer, '@id': `${offer['@id']}:counter`, permission: [{ ...offer.permission![0], constraint: [...(offer.permission![0] as any).constraint, { leftOperand: 'odrl:count', operator: 'lteq', rightOperand: '3' }] }] };
     const countered = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: stricter }) });
     expect((await jsonOf(countered)).state).toBe('OFFERED');
     const offered = await waitForState(trio.institute, started.id, ['OFFERED']);

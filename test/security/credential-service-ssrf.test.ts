@@ -38,7 +38,7 @@ async function requestWithCredentialServiceAt(hospital: ConnectorProcess, offer:
     body: JSON.stringify(contractRequestMessage({ consumerPid, offer, callbackAddress: `${attacker.url}/dsp/2025-1` })),
   });
   expect(response.status, await response.clone().text()).toBe(201);
-  const termination = await until('the termination sent to the attacker', () => attacker.received.find((r) => decodeURIComponent(r.path).endsWith(`${consumerPid}/termination`)), Boolean, { timeoutMs: 15_000 });
+  const termination = await until('the termination sent to the attacker', () => attacker.received.find((r) => decodeURIComponent(r.path).endsWith(`${consumerPid}/termination`)), Boolean, { timeoutMs: 45_000 });
   return termination!;
 }
 

@@ -60,7 +60,7 @@ describe('delete duties', () => {
     const trio = await startTrio({ institute: { enforcementIntervalSeconds: 1 } });
     await onboard(trio);
     const offer = researchOffer();
-    (offer.permission![0] as any).duty = [{ action: 'delete', constraint: [{ leftOperand: 'elapsedTime', operator: 'eq', rightOperand: 'PT3S' }] }];
+    offer.obligation = [{ action: 'odrl:delete', constraint: [{ leftOperand: 'odrl:elapsedTime', operator: 'eq', rightOperand: 'PT3S' }] }];
     const agreementId = await agreementFor(trio, exampleDataset(trio.hospital, { offers: [offer] }));
     const done = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
     expect(done.state).toBe('COMPLETED');

@@ -115,7 +115,7 @@ describe('transfers across live connectors', () => {
 
   it('refuses a transfer beyond the number the agreement allows', async () => {
     const offer = researchOffer();
-    (offer.permission![0] as any).constraint.push({ leftOperand: 'count', operator: 'lteq', rightOperand: '1' });
+    (offer.permission![0] as any).constraint.push({ leftOperand: 'odrl:count', operator: 'lteq', rightOperand: '1' });
     const agreementId = await agreementFor(trio, exampleDataset(trio.hospital, { offers: [offer] }));
     const first = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
     expect(first.state).toBe('COMPLETED');
@@ -126,7 +126,7 @@ describe('transfers across live connectors', () => {
 
   it('refuses a transfer under an agreement that has expired', async () => {
     const offer = researchOffer();
-    (offer.permission![0] as any).constraint.push({ leftOperand: 'dateTime', operator: 'lteq', rightOperand: new Date(Date.now() + 2500).toISOString() });
+    (offer.permission![0] as any).constraint.push({ leftOperand: 'odrl:dateTime', operator: 'lteq', rightOperand: new Date(Date.now() + 2500).toISOString() });
     const agreementId = await agreementFor(trio, exampleDataset(trio.hospital, { offers: [offer] }));
     await new Promise((resolve) => setTimeout(resolve, 2600));
     const refused = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
