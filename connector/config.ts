@@ -74,6 +74,8 @@ const ConfigSchema = z
     egress: Egress.default({ allowAddresses: [] }),
     /** Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits). Never when exposed directly. */
     trustProxy: z.boolean().default(false),
+    /** How long a replica may hold claimed work (outgoing messages, control-plane actions) before another takes it over. */
+    workLeaseSeconds: z.number().int().min(2).max(3600).default(30),
     /** Peers' callback, push and pull addresses must be at an origin their DID document lists (off only for test fixtures). */
     bindPeerAddresses: z.boolean().default(true),
   })

@@ -44,7 +44,7 @@ export function createServices(ctx: ConnectorContext) {
     metrics: ctx.metrics,
     timeoutMs: 10 * 60_000,
     followUpDelayMs: 100,
-    processor: { owner: ctx.workerId },
+    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000 },
   });
   negotiations.processor.start();
   ctx.onShutdown(() => negotiations.processor.stop());
@@ -66,7 +66,7 @@ export function createServices(ctx: ConnectorContext) {
     jobs,
     peerOwns,
     agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
-    processor: { owner: ctx.workerId, concurrency: 16 },
+    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 16 },
   });
   transfers.processor.start();
   ctx.onShutdown(() => transfers.processor.stop());

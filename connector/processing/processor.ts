@@ -7,7 +7,7 @@ import type { ClaimedWork, WorkQueueStore } from '../storage/work-queue-store.ts
  * outside any transaction, then moves the process on in one transaction that also says what is owed next.
  * Throwing retries the action later with back-off; returning without scheduling anything finishes it.
  */
-export type ProcessAction = (id: string, work: { attempts: number; renewLease: () => Promise<boolean>; signal: AbortSignal }) => Promise<void>;
+export type ProcessAction = (id: string, work: { attempts: number; renewLease: () => Promise<boolean>; leaseMs: number; signal: AbortSignal }) => Promise<void>;
 
 export interface ProcessorOptions {
   /** Names this sender in leases; stable per installation, so a restarted process takes its leases back at once. */
@@ -67,7 +67,7 @@ export function createProcessor(
       return;
     }
     try {
-      await action(work.id, { attempts: work.attempts, renewLease, signal: stopping.signal });
+      await action(work.id, { attempts: work.attempts, renewLease, leaseMs, signal: stopping.signal });
       await queue.finish(work.id, options.owner, work.action);
       done.inc({ action: work.action, outcome: 'done' });
     } catch (error) {

@@ -32,13 +32,13 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
   }
 
   /** Runs a data-plane job with the transfer's job slot, renewing the processor's lease until it ends. */
-  async function asJob(t: Transfer, work: { renewLease: () => Promise<boolean>; signal: AbortSignal }, job: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  async function asJob(t: Transfer, work: { renewLease: () => Promise<boolean>; leaseMs: number; signal: AbortSignal }, job: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const slot = deps.jobs.begin(t.id);
     if (!slot) return;
     const stop = () => slot.abort();
     work.signal.addEventListener('abort', stop);
     // Losing the lease means the control plane moved the transfer on (or another replica took it): stop.
-    const heartbeat = setInterval(() => void work.renewLease().then((held) => held || stop(), () => undefined), 10_000);
+    const heartbeat = setInterval(() => void work.renewLease().then((held) => held || stop(), () => undefined), work.leaseMs / 3);
     try {
       await job(slot.signal);
     } finally {
