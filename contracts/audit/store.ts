@@ -27,4 +27,6 @@ export interface AuditStore<Trx = unknown> {
   /** Stores a checkpoint; false when one for that sequence and key already exists. */
   addCheckpoint(checkpoint: AuditCheckpoint): Promise<boolean>;
   checkpoints(): Promise<AuditCheckpoint[]>;
+  /** The checkpoint with the highest sequence signed under this key id. */
+  lastCheckpoint(keyId: string): Promise<AuditCheckpoint | undefined>;
 }
