@@ -51,6 +51,7 @@ export async function auditCommand(args: string[], out: Out): Promise<number> {
     return report(await client.get<ChainVerdict>('/audit/verify'), client.baseUrl, out);
   }
   const key = offlineKey(values['public-key'], values['data-dir']);
+  if (!key) out('No public key to check checkpoints with: give --public-key (the connector DID document lists it).');
   const resolveKey = () => key;
   if (values.file) {
     if (!existsSync(values.file)) throw new UsageError(`No file ${values.file}.`, AUDIT_USAGE);
