@@ -117,6 +117,9 @@ describe('the audit trail of a running connector', () => {
     const bad = await fetch(`${api.url}/api/audit?type=nothing.happened`, { headers: { authorization: `Bearer ${authority.ctx.apiKey}` } });
     expect(bad.status).toBe(400);
     expect((await fetch(`${api.url}/api/audit`)).status).toBe(401);
+    const { paths } = await jsonOf(await fetch(`${authority.url}/api/openapi.json`));
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/audit', '/audit/verify', '/audit/export']));
+    expect(paths['/audit'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['after', 'limit', 'subject', 'type']);
   });
 
   it("signs checkpoints with the connector's DID key, as its DID document publishes it", async () => {
