@@ -6,7 +6,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { isPostgresUrl } from '../config.ts';
+import { describeDatabaseUrl } from '../storage/database.ts';
 import { type ChainVerdict, verifyChain } from '../../contracts/audit/chain.ts';
 import { exportLines, parseExport } from '../audit/trail.ts';
 import { auditStore } from '../storage/audit-store.ts';
@@ -24,33 +27,48 @@ type Out = (line: string) => void;
 export const AUDIT_USAGE = `Usage: hdc audit <verify|export> [options]
   verify                        check the running connector's audit chain and its signed checkpoints
   verify --data-dir <dir>       offline: open <dir>/connector.db read-only (a copied data directory works)
+  verify --database <url>       offline: a PostgreSQL database (a restored copy), read in read-only sessions
   verify --file <export.jsonl>  offline: check an export
          [--public-key <z6Mk…>] offline: the connector's public key (from its DID document) that must have
                                 signed the checkpoints; default: the public key in <dir>/keys/identity-key.json
   export [--out <file>]         the entries and checkpoints as JSON lines (default: standard output)
-         [--data-dir <dir>]     offline, from a data directory
+         [--data-dir <dir> | --database <url>]  offline
 Exit codes: 0 intact (or exported), 1 the chain is broken (the first broken entry is named), 2 wrong arguments.`;
 
-const OFFLINE_OPTIONS = { 'data-dir': { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, out: { type: 'string' } } as const;
+const OFFLINE_OPTIONS = {
+  'data-dir': { type: 'string' },
+  database: { type: 'string' },
+  file: { type: 'string' },
+  'public-key': { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+/** Where an offline command reads: a data directory (its SQLite file, its key), a PostgreSQL URL, or both. */
+interface OfflineSource {
+  dataDir?: string;
+  database?: string;
+}
 
 export async function auditCommand(args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...CONNECTION_OPTIONS, ...OFFLINE_OPTIONS }, allowPositionals: true, strict: true });
   const action = subcommand(positionals, ['verify', 'export'], AUDIT_USAGE);
   if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`, AUDIT_USAGE);
-  const offline = values['data-dir'] ?? values.file;
-  if (values['data-dir'] && values.file) throw new UsageError('Give --data-dir or --file, not both.', AUDIT_USAGE);
-  if (offline && (values.config || values.url)) throw new UsageError('Offline (--data-dir, --file) or a running connector (--config, --url), not both.', AUDIT_USAGE);
+  const source: OfflineSource = { ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), ...(values.database ? { database: values.database } : {}) };
+  const offline = source.dataDir ?? source.database ?? values.file;
+  if (values.file && (source.dataDir || source.database)) throw new UsageError('Give --file, or --data-dir/--database, not both.', AUDIT_USAGE);
+  if (source.database && !isPostgresUrl(source.database)) throw new UsageError('--database takes a postgres:// URL (for SQLite, give --data-dir).', AUDIT_USAGE);
+  if (offline && (values.config || values.url)) throw new UsageError('Offline (--data-dir, --database, --file) or a running connector (--config, --url), not both.', AUDIT_USAGE);
   if (action === 'export') {
-    if (values.file || values['public-key']) throw new UsageError('export takes --out and --data-dir (or a connector).', AUDIT_USAGE);
-    return exportTrail(args, values['data-dir'], values.out, out);
+    if (values.file || values['public-key']) throw new UsageError('export takes --out and --data-dir or --database (or a connector).', AUDIT_USAGE);
+    return exportTrail(args, offline ? source : undefined, values.out, out);
   }
   if (values.out) throw new UsageError('verify takes no --out.', AUDIT_USAGE);
   if (!offline) {
-    if (values['public-key']) throw new UsageError('--public-key is for offline checks (--data-dir, --file).', AUDIT_USAGE);
+    if (values['public-key']) throw new UsageError('--public-key is for offline checks (--data-dir, --database, --file).', AUDIT_USAGE);
     const { client } = parseManagementArgs(args, {}, AUDIT_USAGE);
     return report(await client.get<ChainVerdict>('/audit/verify'), client.baseUrl, out);
   }
-  const key = offlineKey(values['public-key'], values['data-dir']);
+  const key = offlineKey(values['public-key'], source.dataDir);
   if (!key) out('No public key to check checkpoints with: give --public-key (the connector DID document lists it).');
   const resolveKey = () => key;
   if (values.file) {
@@ -58,7 +76,8 @@ export async function auditCommand(args: string[], out: Out): Promise<number> {
     const { entries, checkpoints } = parseExport(readFileSync(values.file, 'utf8'));
     return report(await verifyChain(entries, checkpoints, resolveKey), values.file, out);
   }
-  return withOfflineStore(values['data-dir']!, async (store) => report(await verifyChain(store.allEntries(), await store.checkpoints(), resolveKey), values['data-dir']!, out));
+  const where = source.database ? describeDatabaseUrl(source.database) : source.dataDir!;
+  return withOfflineStore(source, async (store) => report(await verifyChain(store.allEntries(), await store.checkpoints(), resolveKey), where, out));
 }
 
 /** Prints the verdict; the exit code is 0 when intact, 1 naming the first broken entry otherwise. */
@@ -76,9 +95,9 @@ function report(verdict: ChainVerdict, where: string, out: Out): number {
   return 0;
 }
 
-async function exportTrail(args: string[], dataDir: string | undefined, outFile: string | undefined, out: Out): Promise<number> {
-  if (dataDir) {
-    await withOfflineStore(dataDir, (store) => writeTo(outFile, exportLines(store)));
+async function exportTrail(args: string[], source: OfflineSource | undefined, outFile: string | undefined, out: Out): Promise<number> {
+  if (source) {
+    await withOfflineStore(source, (store) => writeTo(outFile, exportLines(store)));
   } else {
     const { client } = parseManagementArgs(args, { out: { type: 'string' } }, AUDIT_USAGE);
     const response = await client.fetch('/audit/export');
@@ -110,17 +129,29 @@ function offlineKey(multibase: string | undefined, dataDir: string | undefined):
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }
 
-/** Opens a data directory's SQLite database read-only for the duration of `work`. */
-async function withOfflineStore<T>(dataDir: string, work: (store: ReturnType<typeof auditStore>) => Promise<T>): Promise<T> {
-  const path = join(dataDir, 'connector.db');
-  if (!existsSync(path)) throw new UsageError(`No connector database at ${path}.`, AUDIT_USAGE);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: openNodeSqlite(path, { readOnly: true }) }) });
+/** Opens the offline database without writing to it (SQLite read-only; PostgreSQL read-only sessions) for `work`. */
+async function withOfflineStore<T>(source: OfflineSource, work: (store: ReturnType<typeof auditStore>) => Promise<T>): Promise<T> {
+  const db = source.database ? readOnlyPostgres(source.database) : readOnlySqlite(join(source.dataDir!, 'connector.db'));
   try {
-    return await work(auditStore(db, 'sqlite'));
+    return await work(auditStore(db, source.database ? 'postgres' : 'sqlite'));
   } catch (error) {
-    if (/no such table: audit_/.test((error as Error).message)) throw new Error(`${path} has no audit trail (written by a connector from before the audit migration)`);
+    if (/no such table: audit_|relation "audit_\w+" does not exist/.test((error as Error).message)) {
+      throw new Error('This database has no audit trail (written by a connector from before the audit migration)');
+    }
     throw error;
   } finally {
     await db.destroy();
   }
+}
+
+function readOnlySqlite(path: string): Kysely<Database> {
+  if (!existsSync(path)) throw new UsageError(`No connector database at ${path}.`, AUDIT_USAGE);
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openNodeSqlite(path, { readOnly: true }) }) });
+}
+
+function readOnlyPostgres(url: string): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => void client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY').catch(() => {}));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

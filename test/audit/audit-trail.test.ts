@@ -207,7 +207,7 @@ describe('appends from several writers keep one chain', () => {
     expect(verdict).toMatchObject({ ok: true, entries: 40, head: { sequence: 40 } });
   });
 
-  it.skipIf(!POSTGRES_URL)('on PostgreSQL, two replicas appending at once; a rolled-back entry leaves no trace', async () => {
+  it.skipIf(!POSTGRES_URL)('on PostgreSQL, two replicas appending at once; a rolled-back entry leaves no trace; verified offline', async () => {
     const url = await freshPostgresSchemaUrl(POSTGRES_URL!);
     const replicas = [await openDatabase(url, tempDir()), await openDatabase(url, tempDir())];
     try {
@@ -229,6 +229,13 @@ describe('appends from several writers keep one chain', () => {
       expect(verdict).toMatchObject({ ok: true, entries: 60, head: { sequence: 60 } });
       expect(JSON.stringify(await stores[0]!.entries({ subjectId: 'urn:uuid:999' }))).toBe('[]');
       expect(await stores[0]!.head()).not.toEqual(GENESIS);
+      const intact = await hdc('audit', 'verify', '--database', url);
+      expect(intact.status, intact.stderr).toBe(0);
+      expect(intact.stdout).toContain('is intact: 60 entries');
+      await replicas[0]!.db.updateTable('audit_entries').set({ actor: 'connector' }).where('sequence', '=', 17).execute();
+      const broken = await hdc('audit', 'verify', '--database', url);
+      expect(broken.status).toBe(1);
+      expect(broken.stdout).toContain('BROKEN at entry 17 (hash-mismatch)');
     } finally {
       for (const replica of replicas) await replica.close();
     }
