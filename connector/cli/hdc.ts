@@ -8,6 +8,7 @@ import { catalogCommand, CATALOG_USAGE, datasetsCommand, DATASETS_USAGE } from '
 import { negotiateCommand, NEGOTIATE_USAGE, negotiationsCommand, NEGOTIATIONS_USAGE } from './negotiation-commands.ts';
 import { transfersCommand, TRANSFERS_USAGE } from './transfer-commands.ts';
 import { credentialsCommand, CREDENTIALS_USAGE, membersCommand, MEMBERS_USAGE, walletCommand, WALLET_USAGE } from './trust-commands.ts';
+import { auditCommand, AUDIT_USAGE } from './audit-commands.ts';
 import { UsageError } from './usage-error.ts';
 
 /**
@@ -28,6 +29,7 @@ Commands:
   wallet    list held credentials; collect them from the authority
   members   (authority) list, admit and suspend members
   credentials (authority) list issued credentials, grant data permits, revoke
+  audit     verify the audit trail (online, or offline on a data directory); export it as JSON lines
 
 Run "hdc <command> --help" for a command's options.`;
 
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   wallet: { run: (args) => walletCommand(args, console.log), usage: WALLET_USAGE },
   members: { run: (args) => membersCommand(args, console.log), usage: MEMBERS_USAGE },
   credentials: { run: (args) => credentialsCommand(args, console.log), usage: CREDENTIALS_USAGE },
+  audit: { run: (args) => auditCommand(args, console.log), usage: AUDIT_USAGE },
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -73,6 +73,7 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
     const { did: memberDid, name, role, dspAddress, validUntil, ...legal } = await parseJsonBody(c, AdmitMember);
     const claims = { ...legal, dataspaceRole: role, membershipStatus: 'active' as const };
     const member = await authority.store.putMember({ did: memberDid, name, role, dspAddress, claims, status: 'active' });
+    await authority.recordMembership(member, { admitted: true });
     const record = await authority.issue(unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: ctx.did, subjectId: memberDid, claims, ...(validUntil ? { validUntil } : {}) }));
     ctx.logger.info('member admitted', { member: memberDid, role });
     return c.json({ member: memberView(member), credential: issuedView(record) }, 201);
@@ -82,8 +83,10 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
     const { reason } = await parseJsonBody(c, Revoke);
     const memberDid = c.req.param('did');
     if (!(await authority.store.member(memberDid))) throw new HttpProblem(404, 'not_found', `No member ${memberDid}`);
-    for (const record of await authority.store.issued({ subjectDid: memberDid, type: CREDENTIAL_TYPE.participant })) await authority.store.revoke(record.id, reason);
+    const participantCredentials = await authority.store.issued({ subjectDid: memberDid, type: CREDENTIAL_TYPE.participant });
+    for (const record of participantCredentials) await authority.revoke(record.id, reason);
     const member = await authority.store.setMemberStatus(memberDid, 'suspended');
+    await authority.recordMembership(member!, { suspended: reason, revokedCredentials: participantCredentials.length });
     ctx.logger.info('member suspended', { member: memberDid });
     return c.json(memberView(member!));
   });
@@ -104,7 +107,7 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
   });
   app.post('/credentials/:id/revoke', async (c) => {
     const { reason } = await parseJsonBody(c, Revoke);
-    const record = await authority.store.revoke(c.req.param('id'), reason);
+    const record = await authority.revoke(c.req.param('id'), reason);
     if (!record) throw new HttpProblem(404, 'not_found', `No credential ${c.req.param('id')} was issued here`);
     ctx.logger.info('credential revoked', { id: record.id });
     return c.json(issuedView(record));

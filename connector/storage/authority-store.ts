@@ -41,6 +41,9 @@ const toMember = (row: MembersTable): Member => ({
   updatedAt: row.updated_at,
 });
 
+/** Work done inside a store transaction on the record it wrote (the audit entry of that change). */
+export type InTransaction = (trx: Transaction<Database>, record: IssuedCredentialRecord) => Promise<unknown>;
+
 /** The governance authority's records: status lists, the credentials it issued, and its member registry. */
 export function authorityStore(db: Kysely<Database>, dialect: Dialect) {
   /** Takes the next free revocation index, opening a new list when the current one is full. */
@@ -68,9 +71,10 @@ export function authorityStore(db: Kysely<Database>, dialect: Dialect) {
   return {
     /**
      * Allocates a status index and stores the credential `build` signs for it, in one transaction: an index
-     * is never handed out twice, and a credential never exists without its record.
+     * is never handed out twice, and a credential never exists without its record. `recorded` runs in that
+     * transaction too (the audit entry commits with the record).
      */
-    async issue(build: (status: { listId: string; index: number }) => Promise<VerifiableCredential>): Promise<IssuedCredentialRecord> {
+    async issue(build: (status: { listId: string; index: number }) => Promise<VerifiableCredential>, recorded?: InTransaction): Promise<IssuedCredentialRecord> {
       return db.transaction().execute(async (trx) => {
         const status = await allocateStatusIndex(trx);
         const credential = await build(status);
@@ -87,12 +91,16 @@ export function authorityStore(db: Kysely<Database>, dialect: Dialect) {
           credential: JSON.stringify(credential),
         };
         await trx.insertInto('issued_credentials').values(record).execute();
+        await recorded?.(trx, toIssued(record));
         return toIssued(record);
       });
     },
 
-    /** Sets the credential's revocation bit; the list is re-signed on its next request. Undefined if unknown. */
-    async revoke(id: string, reason: string): Promise<IssuedCredentialRecord | undefined> {
+    /**
+     * Sets the credential's revocation bit; the list is re-signed on its next request. Undefined if unknown.
+     * `recorded` runs in the same transaction, only when this call revoked it.
+     */
+    async revoke(id: string, reason: string, recorded?: InTransaction): Promise<IssuedCredentialRecord | undefined> {
       return db.transaction().execute(async (trx) => {
         const row = await trx.selectFrom('issued_credentials').selectAll().where('id', '=', id).executeTakeFirst();
         if (!row) return undefined;
@@ -105,7 +113,9 @@ export function authorityStore(db: Kysely<Database>, dialect: Dialect) {
         const now = new Date().toISOString();
         await trx.updateTable('status_lists').set({ bits: Buffer.from(bits).toString('base64'), signed_credential: null, updated_at: now }).where('id', '=', list.id).execute();
         await trx.updateTable('issued_credentials').set({ revoked_at: now, revocation_reason: reason }).where('id', '=', id).execute();
-        return toIssued({ ...row, revoked_at: now, revocation_reason: reason });
+        const revoked = toIssued({ ...row, revoked_at: now, revocation_reason: reason });
+        await recorded?.(trx, revoked);
+        return revoked;
       });
     },
 

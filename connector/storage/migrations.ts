@@ -7,12 +7,13 @@ import { trust } from './migrations/0201-trust.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
 import { transfer } from './migrations/0401-transfer.ts';
 import { processing } from './migrations/0501-processing.ts';
+import { audit } from './migrations/0601-audit.ts';
 
 /**
  * In-code migrations, applied in name order at start-up. One set serves both dialects: keep to column
  * types and statements SQLite and PostgreSQL share (text for JSON and ISO timestamps, integer for counters
  * and booleans). Never edit a migration that has shipped; add one. Each capability numbers its migrations
- * in its own range: 00xx foundation, 01xx catalog, 02xx trust, 03xx negotiation, 04xx transfer, 05xx control-plane processing.
+ * in its own range: 00xx foundation, 01xx catalog, 02xx trust, 03xx negotiation, 04xx transfer, 05xx control-plane processing, 06xx audit trail.
  */
 const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0301_negotiation': negotiation,
   '0401_transfer': transfer,
   '0501_processing': processing,
+  '0601_audit': audit,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -4,11 +4,12 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 /**
  * Adapts Node's built-in node:sqlite to the database interface Kysely's SqliteDialect expects, so the
  * embedded store needs no native addon. Booleans become 0/1 and undefined becomes NULL, as SQLite has
- * neither.
+ * neither. `readOnly` opens an existing file without ever writing to it.
  */
-export function openNodeSqlite(path: string): SqliteDatabase {
-  const db = new DatabaseSync(path);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+export function openNodeSqlite(path: string, options: { readOnly?: boolean } = {}): SqliteDatabase {
+  const db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+  // Read-only (an auditor's copy): nothing may be written, not even the journal mode.
+  db.exec(options.readOnly ? 'PRAGMA busy_timeout = 5000;' : 'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
   // Kysely prepares every query anew; the same few hundred SQL texts recur, so prepared statements are kept.
   const prepared = new Map<string, { statement: ReturnType<DatabaseSync['prepare']>; reader: boolean }>();
   return {

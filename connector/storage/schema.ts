@@ -4,6 +4,7 @@ import type { NegotiationTables } from './negotiation-store.ts';
 import type { CatalogTables } from './catalog-store.ts';
 import type { TransferTables } from './transfer-store.ts';
 import type { ReceivedMessagesTable } from './work-queue-store.ts';
+import type { AuditTables } from './audit-store.ts';
 
 /**
  * The one Database interface that types every table. Each capability declares its tables in its own
@@ -22,4 +23,4 @@ export interface FoundationTables {
   received_messages: ReceivedMessagesTable;
 }
 
-export interface Database extends FoundationTables, OutboxTables, TrustTables, NegotiationTables, CatalogTables, TransferTables {}
+export interface Database extends FoundationTables, OutboxTables, TrustTables, NegotiationTables, CatalogTables, TransferTables, AuditTables {}

@@ -3,6 +3,8 @@ import { authorityStore, type AuthorityStore, type IssuedCredentialRecord } from
 import { issueCredential } from '../../contracts/credentials/proofs.ts';
 import { statusEntry, statusListCredential } from '../../contracts/credentials/status-list.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+import { connectorAuditTrail } from '../audit/connector-trail.ts';
+import type { Member } from '../storage/authority-store.ts';
 
 /** Where the authority publishes one status list. */
 export function statusListUrl(publicUrl: string, listId: string): string {
@@ -16,10 +18,14 @@ export function statusListUrl(publicUrl: string, listId: string): string {
  */
 export function createAuthority(ctx: ConnectorContext) {
   const store: AuthorityStore = authorityStore(ctx.database.db, ctx.database.dialect);
+  const audit = connectorAuditTrail(ctx);
+  const subjects = (r: IssuedCredentialRecord) => ({ credentialId: r.id, memberDid: r.subjectDid });
 
   /** Adds this authority as issuer (when absent), a status entry and a default validity, then signs. */
   async function issue(credential: VerifiableCredential): Promise<IssuedCredentialRecord> {
     const now = new Date();
+    const recorded = (trx: Parameters<typeof audit.record>[0], r: IssuedCredentialRecord) =>
+      audit.record(trx, { type: 'credential.issued', actor: 'operator', subjects: subjects(r), details: { types: r.types, validUntil: r.validUntil, statusList: r.statusListId, statusIndex: r.statusIndex } });
     return store.issue(async ({ listId, index }) =>
       issueCredential(
         {
@@ -33,7 +39,19 @@ export function createAuthority(ctx: ConnectorContext) {
         ctx.trust.signer,
         ctx.documentLoader,
       ),
+      recorded,
     );
+  }
+
+  /** Revokes an issued credential and records why; undefined when it was not issued here. */
+  function revoke(id: string, reason: string): Promise<IssuedCredentialRecord | undefined> {
+    return store.revoke(id, reason, (trx, r) => audit.record(trx, { type: 'credential.revoked', actor: 'operator', subjects: subjects(r), details: { reason } }));
+  }
+
+  /** Records the operator's admission or suspension of a member. */
+  async function recordMembership(member: Member, change: { admitted: true } | { suspended: string; revokedCredentials: number }): Promise<void> {
+    if ('admitted' in change) await audit.record(undefined, { type: 'member.admitted', actor: 'operator', subjects: { memberDid: member.did }, details: { role: member.role, name: member.name } });
+    else await audit.record(undefined, { type: 'member.suspended', actor: 'operator', subjects: { memberDid: member.did }, details: { reason: change.suspended, revokedCredentials: change.revokedCredentials } });
   }
 
   /** The signed status list credential, signing the current bitstring if it changed since last time. */
@@ -47,7 +65,7 @@ export function createAuthority(ctx: ConnectorContext) {
     return signed;
   }
 
-  return { store, issue, publishedStatusList };
+  return { store, issue, revoke, recordMembership, publishedStatusList };
 }
 
 export type Authority = ReturnType<typeof createAuthority>;
