@@ -8,6 +8,7 @@ import {
 } from 'did-resolver';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { didWebDocumentUrl, InvalidDidError } from './did-web.ts';
+import { isKeyDid, keyDidDocument } from './did-key.ts';
 
 /**
  * did:web resolution on did-resolver's interface, with a fetch we control: http only for loopback hosts
@@ -146,6 +147,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
 
   async function resolve(did: string): Promise<DIDDocument> {
     if (!did.startsWith('did:')) throw new DidResolutionError(did, 'invalidDid', `"${did}" is not a DID`);
+    if (isKeyDid(did)) return keyDidDocument(did, (message) => new DidResolutionError(did, 'invalidDid', message));
     if (!did.startsWith('did:web:')) {
       throw new DidResolutionError(did, 'methodNotSupported', `Cannot resolve ${did}: only did:web is supported`);
     }
