@@ -27,12 +27,18 @@ const SRI = /^(sha256|sha384|sha512)-[A-Za-z0-9+/_-]+={0,2}$/;
 export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isUrl = (value: unknown): value is string => typeof value === 'string' && URL_LIKE.test(value);
 
+/** The day exists in its month (Date.parse rolls 2026-02-30 over to March). */
+function isCalendarDate(value: string): boolean {
+  const [, year, month, day] = /^(-?\d{4,})-(\d{2})-(\d{2})/.exec(value) ?? [];
+  return Number(day) <= new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate() && !Number.isNaN(Date.parse(value));
+}
+
 export function isDateTimeStamp(value: unknown): value is string {
-  return typeof value === 'string' && DATE_TIME_STAMP.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string' && DATE_TIME_STAMP.test(value) && isCalendarDate(value);
 }
 
 function isDateTime(value: unknown): value is string {
-  return typeof value === 'string' && DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string' && DATE_TIME.test(value) && isCalendarDate(value);
 }
 
 /** The data model a credential or presentation claims by its first context, or undefined for neither. */
