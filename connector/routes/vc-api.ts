@@ -10,6 +10,7 @@ import { checkRelatedResourceDigests } from '../../contracts/credentials/related
 import { CredentialDataModelError, CRYPTOSUITES, JsonLdError } from '../../contracts/credentials/proofs.ts';
 import { ALL_CREDENTIAL_CHECKS, type CredentialCheckName, type Rejection, type TrustedIssuer } from '../../contracts/credentials/verifier.ts';
 import type { VerifiableCredential, VerifiablePresentation } from '../../contracts/credentials/model.ts';
+import { envelopedCredential, isEnvelopedCredential, signCredentialJwt, VC_JWT_MEDIA_TYPE } from '../../contracts/credentials/vc-jose.ts';
 import { publishedContextDigests } from '../../vocab/contexts.ts';
 import type { Authority } from '../trust/authority.ts';
 
@@ -18,7 +19,7 @@ const Checks = z.array(z.enum(ALL_CREDENTIAL_CHECKS as [CredentialCheckName, ...
 const IssueRequest = z.object({
   credential: Json,
   options: z
-    .object({ cryptosuite: z.enum(CRYPTOSUITES).optional() })
+    .object({ cryptosuite: z.enum(CRYPTOSUITES).optional(), envelope: z.literal(VC_JWT_MEDIA_TYPE).optional() })
     .loose()
     .optional(),
 });
@@ -82,7 +83,8 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
   app.post('/credentials/verify', async (c) => {
     const { verifiableCredential, options } = await parseJsonBody(c, VerifyCredentialRequest);
     const checks = options?.checks ?? ALL_CREDENTIAL_CHECKS;
-    const unsound = await soundnessOf(verifiableCredential);
+    // An enveloped (VC-JOSE) credential is opened by the verifier, which checks the data model inside.
+    const unsound = isEnvelopedCredential(verifiableCredential) ? undefined : await soundnessOf(verifiableCredential);
     if (unsound) return verificationResponse(c, unsound, [...checks]);
     const result = await ctx.trust.verifier.verifyCredential(verifiableCredential as VerifiableCredential, { checks, alsoTrusted });
     return verificationResponse(c, result, [...checks]);
@@ -126,7 +128,10 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
     try {
       const record = await authority.issue(candidate as VerifiableCredential, options?.cryptosuite ? { cryptosuite: options.cryptosuite } : {});
       ctx.logger.info('credential issued', { id: record.id, types: record.types, subject: record.subjectDid });
-      return c.json({ verifiableCredential: record.credential }, 201);
+      if (options?.envelope !== VC_JWT_MEDIA_TYPE) return c.json({ verifiableCredential: record.credential }, 201);
+      // VC-JOSE: the same credential, its claims and status entry, secured as a JWS instead of a proof.
+      const { proof: _proof, ...unsecured } = record.credential;
+      return c.json({ verifiableCredential: envelopedCredential(signCredentialJwt(unsecured as VerifiableCredential, ctx.keyId, ctx.key.privateKey)) }, 201);
     } catch (error) {
       if (error instanceof CredentialDataModelError)
         throw new HttpProblem(

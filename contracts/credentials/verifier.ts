@@ -3,6 +3,7 @@ import type { DocumentLoader } from '../../vocab/document-loader.ts';
 import { checkCredentialDataModel, dataModelVersion, describeProblems, type DataModelVersion } from './data-model.ts';
 import { verifyCredentialProof } from './proofs.ts';
 import { proofFailure, verifyPresentationEnvelope } from './presentation-check.ts';
+import { isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
 import { asArray, issuerId, subjectsOf, toVerified, type CredentialStatusEntry, type VerifiableCredential, type VerifiablePresentation, type VerifiedCredential } from './model.ts';
 
 /** Why a credential or presentation was refused; each failure has its own code. */
@@ -121,6 +122,12 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     const now = (check.now ?? new Date()).getTime();
     const checks = new Set(check.checks ?? ALL_CREDENTIAL_CHECKS);
     const reject = (code: RejectionCode, message: string): CredentialCheck => ({ verified: false, code, message, ...(credential?.id ? { credentialId: String(credential.id) } : {}) });
+    if (isEnvelopedCredential(credential)) {
+      // VC-JOSE: opening the envelope is the proof check; the credential inside is checked like any other.
+      const opened = await openEnvelopedCredential(credential, options.documentLoader);
+      if (!opened.verified) return { ...opened, ...(typeof credential.id === 'string' && !credential.id.startsWith('data:') ? { credentialId: credential.id } : {}) };
+      return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof'), versions: ['2.0'] });
+    }
     const problems = checkCredentialDataModel(credential, { versions: check.versions ?? ['2.0', '1.1'] });
     if (problems.length > 0) return reject('malformed', describeProblems(problems));
     const issuer = issuerId(credential);

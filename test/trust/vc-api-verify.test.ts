@@ -35,7 +35,8 @@ const selfIssued = (signer: ProofSigner, credential: Record<string, unknown>) =>
   vc.issue({ credential: { issuer: signer.controller, ...credential }, suite: signer.suite(), documentLoader: authority.ctx.documentLoader });
 
 beforeAll(async () => {
-  authority = await startTestConnector({ role: 'governance-authority' });
+  // Status lists are re-read on every verification, so a revocation shows at once.
+  authority = await startTestConnector({ role: 'governance-authority', statusListCacheTtlSeconds: 0 });
   const key = generateDidKey();
   holder = { did: key.did, signer: await createProofSigner(key) };
 });
@@ -213,4 +214,54 @@ describe('VC-API POST /presentations/verify', () => {
       expect(body.errors[0]).toMatchObject({ code: 'malformed', message: expect.stringMatching(reason) });
     });
   }
+});
+
+describe('VC-JOSE: credentials secured as application/vc+jwt (EdDSA), enveloped', () => {
+  const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  const jwsOf = (envelope: { id: string }) => envelope.id.slice('data:application/vc+jwt,'.length);
+
+  it('issues an EnvelopedVerifiableCredential whose data: URL holds a JWS of the credential', async () => {
+    const envelope = await issued({ envelope: 'application/vc+jwt' });
+    expect(envelope).toMatchObject({ '@context': [V2], type: ['EnvelopedVerifiableCredential'], id: expect.stringMatching(/^data:application\/vc\+jwt,[\w-]+\.[\w-]+\.[\w-]+$/) });
+    const [header, payload] = jwsOf(envelope).split('.') as [string, string];
+    expect(decode(header)).toEqual({ alg: 'EdDSA', kid: `${authority.did}#key-1`, typ: 'vc+jwt', cty: 'vc' });
+    expect(decode(payload)).toMatchObject({ issuer: authority.did, credentialSubject: { id: holder.did, degree: 'MSc' }, credentialStatus: { type: 'BitstringStatusListEntry' } });
+    expect(decode(payload).proof).toBeUndefined();
+  });
+
+  it('verifies it, and refuses it once revoked', async () => {
+    const envelope = await issued({ envelope: 'application/vc+jwt' });
+    expect((await verify(envelope)).status).toBe(200);
+    const { id } = decode(jwsOf(envelope).split('.')[1]!);
+    const revoke = await fetch(`${authority.url}/api/credentials/${encodeURIComponent(id)}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'test' }),
+    });
+    expect(revoke.status).toBe(200);
+    expect((await verify(envelope)).body.errors[0].code).toBe('revoked');
+  });
+
+  it('refuses a changed payload, a missing data: URL, a missing context and a wrong type', async () => {
+    const envelope = await issued({ envelope: 'application/vc+jwt' });
+    const [h, p, s] = jwsOf(envelope).split('.') as [string, string, string];
+    const forged = Buffer.from(JSON.stringify({ ...decode(p), credentialSubject: { id: holder.did, degree: 'PhD' } })).toString('base64url');
+    expect((await verify({ ...envelope, id: `data:application/vc+jwt,${h}.${forged}.${s}` })).body.errors[0].code).toBe('invalid_proof');
+    expect((await verify({ ...envelope, id: `${h}.${p}.${s}` })).body.errors[0].message).toMatch(/data: URL/);
+    expect((await verify({ ...envelope, '@context': [] })).status).toBe(400);
+    expect((await verify({ ...envelope, type: 'VerifiableCredential' })).status).toBe(400);
+  });
+
+  it('verifies an enveloped credential inside a presentation', async () => {
+    const envelope = await issued({ envelope: 'application/vc+jwt' });
+    const vp = await signPresentation({
+      credentials: [envelope],
+      signer: holder.signer,
+      challenge: 'c-jose',
+      domain: 'verifier.example',
+      documentLoader: authority.ctx.documentLoader,
+    });
+    const { status, body } = await verifyVp(vp, { challenge: 'c-jose', domain: 'verifier.example' });
+    expect(status, JSON.stringify(body)).toBe(200);
+  });
 });
