@@ -94,7 +94,7 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
     const { verifiablePresentation, options = {} } = await parseJsonBody(c, VerifyPresentationRequest);
     const checks = options.checks ?? PRESENTATION_CREDENTIAL_CHECKS;
     const checked = ['proof', 'challenge', 'domain', ...checks.map((check) => `credentials.${check}`)];
-    const problems = checkPresentationDataModel(verifiablePresentation);
+    const problems = checkPresentationDataModel(verifiablePresentation, { versions: ['2.0', '1.1'] });
     if (problems.length === 0) problems.push(...(await checkJsonLd(verifiablePresentation, ctx.documentLoader)));
     if (problems.length > 0) return verificationResponse(c, refusal(problems), checked);
     const result = await ctx.trust.verifier.verifyAnyPresentation(verifiablePresentation as unknown as VerifiablePresentation, {

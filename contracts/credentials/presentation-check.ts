@@ -38,7 +38,7 @@ export function proofFailure(error: unknown): Rejection {
 }
 
 export async function verifyPresentationEnvelope(presentation: VerifiablePresentation, options: PresentationEnvelopeOptions): Promise<EnvelopeCheck> {
-  const problems = checkPresentationDataModel(presentation);
+  const problems = checkPresentationDataModel(presentation, { versions: ['2.0', '1.1'] });
   if (problems.length > 0) return { verified: false, code: 'malformed', message: describeProblems(problems) };
   const holder = idOf(presentation.holder);
   const proofs = asArray(presentation.proof);

@@ -14,6 +14,7 @@ import {
 import { createCredentialVerifier } from '../../../contracts/credentials/verifier.ts';
 import type { VerifiableCredential } from '../../../contracts/credentials/model.ts';
 import { createDocumentLoader } from '../../../vocab/document-loader.ts';
+import { decodeMultikey, ED25519_PUBLIC_HEADER } from '../../../vocab/multikey.ts';
 
 const V2 = 'https://www.w3.org/ns/credentials/v2';
 const EXAMPLES = 'https://www.w3.org/ns/credentials/examples/v2';
@@ -97,5 +98,30 @@ describe('VCDM 1.1 credentials are verified (never issued here)', () => {
       verified: false,
       code: 'invalid_proof',
     });
+  });
+});
+
+describe('did:jwk issuers (Ed25519 JWK)', () => {
+  it('signs with the key behind did:jwk:…#0 and verifies through the derived document', async () => {
+    const key = generateDidKey();
+    const x = Buffer.from(decodeMultikey(key.publicKeyMultibase, ED25519_PUBLIC_HEADER)).toString('base64url');
+    const did = `did:jwk:${Buffer.from(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x })).toString('base64url')}`;
+    const signer = await createProofSigner({ ...key, id: `${did}#0`, controller: did });
+    const signed = await issueCredential({ ...unsigned(), issuer: did }, signer, documentLoader);
+    expect((await verifyCredentialProof(signed, documentLoader)).verified).toBe(true);
+  });
+});
+
+describe('VCDM 1.1 presentations', () => {
+  it('verifies a VCDM 1.1 presentation signed by its holder', async () => {
+    const holder = await createProofSigner(generateDidKey());
+    const presentation = {
+      '@context': ['https://www.w3.org/2018/credentials/v1', 'https://w3id.org/security/data-integrity/v2'],
+      type: ['VerifiablePresentation'],
+      holder: holder.controller,
+    };
+    const signed = await vc.signPresentation({ presentation, suite: holder.suite(), documentLoader, challenge: 'c-11' });
+    const verifier = createCredentialVerifier({ documentLoader, trustedIssuers: [], checkStatus: async () => 'unset' });
+    expect(await verifier.verifyAnyPresentation(signed, { challenge: 'c-11' })).toMatchObject({ verified: true, holder: holder.controller });
   });
 });
