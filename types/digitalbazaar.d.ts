@@ -61,3 +61,8 @@ declare module 'jsonld-signatures' {
   };
   export default jsigs;
 }
+
+declare module '@digitalbazaar/eddsa-jcs-2022-cryptosuite' {
+  export function createSignCryptosuite(): unknown;
+  export function createVerifyCryptosuite(): unknown;
+}

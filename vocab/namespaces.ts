@@ -60,6 +60,10 @@ export const CONTEXT = {
   dspace: 'https://w3id.org/dspace/2025/1/context.jsonld',
   dspaceOdrlProfile: 'https://w3id.org/dspace/2025/1/odrl-profile.jsonld',
   credentialsV2: 'https://www.w3.org/ns/credentials/v2',
+  /** VC Data Model 1.1, verified but never issued. */
+  credentialsV1: 'https://www.w3.org/2018/credentials/v1',
+  /** The W3C examples context (a bare @vocab), used by the specification's examples and test suites. */
+  credentialsExamplesV2: 'https://www.w3.org/ns/credentials/examples/v2',
   didV1: 'https://www.w3.org/ns/did/v1',
   multikeyV1: 'https://w3id.org/security/multikey/v1',
   dataIntegrityV2: 'https://w3id.org/security/data-integrity/v2',

@@ -11,6 +11,7 @@ import { didWebDocumentUrl, InvalidDidError } from './did-web.ts';
 import { developmentEgress } from '../egress/connector-egress.ts';
 import { readBoundedText } from '../egress/bounded-body.ts';
 import { EgressError } from '../egress/egress-error.ts';
+import { isKeyDid, keyDidDocument } from './did-key.ts';
 
 /**
  * did:web resolution on did-resolver's interface, with a fetch we control (the connector's egress guard):
@@ -160,6 +161,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
 
   async function resolve(did: string): Promise<DIDDocument> {
     if (!did.startsWith('did:')) throw new DidResolutionError(did, 'invalidDid', `"${did}" is not a DID`);
+    if (isKeyDid(did)) return keyDidDocument(did, (message) => new DidResolutionError(did, 'invalidDid', message));
     if (!did.startsWith('did:web:')) {
       throw new DidResolutionError(did, 'methodNotSupported', `Cannot resolve ${did}: only did:web is supported`);
     }

@@ -1,65 +1,147 @@
+import type { ErrorCode } from '../../contracts/errors.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
 import { HttpProblem } from '../http/errors.ts';
 import { apiKeyAuth } from '../http/middleware.ts';
 import { parseJsonBody } from '../http/openapi.ts';
-import { checkCredentialDataModel, checkDataspaceClaims, describeProblems } from '../../contracts/credentials/data-model.ts';
-import { CredentialDataModelError } from '../../contracts/credentials/proofs.ts';
-import type { Rejection } from '../../contracts/credentials/verifier.ts';
+import { checkCredentialDataModel, checkPresentationDataModel, dataModelVersion, describeProblems, idOf, type DataModelProblem } from '../../contracts/credentials/data-model.ts';
+import { checkJsonLd } from '../../contracts/credentials/json-ld-check.ts';
+import { checkRelatedResourceDigests } from '../../contracts/credentials/related-resource.ts';
+import { CredentialDataModelError, CRYPTOSUITES, JsonLdError } from '../../contracts/credentials/proofs.ts';
+import { ALL_CREDENTIAL_CHECKS, type CredentialCheckName, type Rejection, type TrustedIssuer } from '../../contracts/credentials/verifier.ts';
 import type { VerifiableCredential, VerifiablePresentation } from '../../contracts/credentials/model.ts';
+import { envelopedCredential, isEnvelopedCredential, signCredentialJwt, VC_JWT_MEDIA_TYPE } from '../../contracts/credentials/vc-jose.ts';
+import { publishedContextDigests } from '../../vocab/contexts.ts';
 import type { Authority } from '../trust/authority.ts';
 
-const IssueRequest = z.object({ credential: z.record(z.string(), z.unknown()), options: z.record(z.string(), z.unknown()).optional() });
-const VerifyCredentialRequest = z.object({ verifiableCredential: z.record(z.string(), z.unknown()), options: z.record(z.string(), z.unknown()).optional() });
+const Json = z.record(z.string(), z.unknown());
+const Checks = z.array(z.enum(ALL_CREDENTIAL_CHECKS as [CredentialCheckName, ...CredentialCheckName[]])).optional();
+const IssueRequest = z.object({
+  credential: Json,
+  options: z
+    .object({ cryptosuite: z.enum(CRYPTOSUITES).optional(), envelope: z.literal(VC_JWT_MEDIA_TYPE).optional() })
+    .loose()
+    .optional(),
+});
+const VerifyCredentialRequest = z.object({ verifiableCredential: Json, options: z.object({ checks: Checks }).loose().optional() });
 const VerifyPresentationRequest = z.object({
-  verifiablePresentation: z.record(z.string(), z.unknown()),
-  options: z.object({ challenge: z.string().min(1), domain: z.string().min(1) }),
+  verifiablePresentation: Json,
+  options: z
+    .object({ challenge: z.string().min(1).optional(), domain: z.string().min(1).optional(), checks: Checks })
+    .loose()
+    .optional(),
 });
 
+/** Presentations check their credentials' proofs, validity and status; issuer trust is the dataspace's call, on request. */
+const PRESENTATION_CREDENTIAL_CHECKS: CredentialCheckName[] = ['proof', 'validity', 'status'];
+
+type Verification = { verified: true; warnings?: string[] } | ({ verified: false } & Rejection);
+
 /** A VC-API verification answer: 200 when verified, 400 with the reason when not. */
-function verificationResponse(c: Context, result: { verified: true } | ({ verified: false } & Rejection), checks: string[]) {
-  if (result.verified) return c.json({ verified: true, checks, warnings: [], errors: [] }, 200);
+function verificationResponse(c: Context, result: Verification, checks: string[]) {
+  if (result.verified) return c.json({ verified: true, checks, warnings: (result.warnings ?? []).map((message) => ({ message })), errors: [] }, 200);
   const { code, message, credentialId } = result;
   return c.json({ verified: false, checks, warnings: [], errors: [{ code, message, ...(credentialId ? { credentialId } : {}) }] }, 400);
 }
 
+/** A refusal before any proof is looked at: the document does not conform. */
+function refusal(problems: DataModelProblem[], id?: unknown): Verification {
+  const code = problems.some((p) => p.code === 'unknown_context') ? 'unknown_context' : 'malformed';
+  return { verified: false, code, message: describeProblems(problems), ...(typeof id === 'string' ? { credentialId: id } : {}) };
+}
+
+function refuse(code: ErrorCode, problems: DataModelProblem[]): never {
+  throw new HttpProblem(
+    400,
+    code,
+    describeProblems(problems),
+    problems.map((p) => `${p.path}: ${p.message}`),
+  );
+}
+
+/** The resources whose digests a relatedResource may be checked against: the contexts as the W3C publishes them. */
+const heldResourceDigests = (url: string) => publishedContextDigests(url);
+
 /**
- * The W3C VC-API: every connector verifies credentials and presentations for its operator's tools;
- * a governance authority also issues (behind the management API key) and publishes its status lists.
+ * The W3C VC-API over VCDM 2.0: every connector verifies credentials and presentations for its operator's
+ * tools; a governance authority also issues (behind the management API key) and publishes its status lists.
+ * The standard checks come first (data model, JSON-LD, related resources, proofs); the dataspace's issuing
+ * rules are the authority's (connector/trust/authority.ts), applied after them.
  */
 export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono {
   const app = new Hono();
+  // An authority trusts what it issued itself.
+  const alsoTrusted: TrustedIssuer[] = authority ? [{ did: ctx.did, credentialTypes: ['*'] }] : [];
+
+  /** Data model (2.0 or 1.1), JSON-LD soundness and related resource digests of a credential to verify. */
+  async function soundnessOf(credential: Record<string, unknown>): Promise<Verification | undefined> {
+    const problems = checkCredentialDataModel(credential, { versions: ['2.0', '1.1'] });
+    if (problems.length === 0) problems.push(...(await checkJsonLd(credential, ctx.documentLoader)), ...checkRelatedResourceDigests(credential, heldResourceDigests));
+    return problems.length > 0 ? refusal(problems, credential.id) : undefined;
+  }
+
   app.post('/credentials/verify', async (c) => {
-    const { verifiableCredential } = await parseJsonBody(c, VerifyCredentialRequest);
-    const problems = checkCredentialDataModel(verifiableCredential);
-    if (problems.length > 0) throw new HttpProblem(400, 'malformed_credential', describeProblems(problems), problems.map((p) => `${p.path}: ${p.message}`));
-    const result = await ctx.trust.verifier.verifyCredential(verifiableCredential as VerifiableCredential);
-    return verificationResponse(c, result, ['proof', 'issuer', 'validity', 'status']);
+    const { verifiableCredential, options } = await parseJsonBody(c, VerifyCredentialRequest);
+    const checks = options?.checks ?? ALL_CREDENTIAL_CHECKS;
+    // An enveloped (VC-JOSE) credential is opened by the verifier, which checks the data model inside.
+    const unsound = isEnvelopedCredential(verifiableCredential) ? undefined : await soundnessOf(verifiableCredential);
+    if (unsound) return verificationResponse(c, unsound, [...checks]);
+    const result = await ctx.trust.verifier.verifyCredential(verifiableCredential as VerifiableCredential, { checks, alsoTrusted });
+    return verificationResponse(c, result, [...checks]);
   });
+
   app.post('/presentations/verify', async (c) => {
-    const { verifiablePresentation, options } = await parseJsonBody(c, VerifyPresentationRequest);
-    const result = await ctx.trust.verifier.verifyPresentation(verifiablePresentation as unknown as VerifiablePresentation, { challenge: options.challenge, domain: options.domain });
-    return verificationResponse(c, result, ['proof', 'challenge', 'domain', 'holder', 'credentials']);
+    const { verifiablePresentation, options = {} } = await parseJsonBody(c, VerifyPresentationRequest);
+    const checks = options.checks ?? PRESENTATION_CREDENTIAL_CHECKS;
+    const checked = ['proof', 'challenge', 'domain', ...checks.map((check) => `credentials.${check}`)];
+    const problems = checkPresentationDataModel(verifiablePresentation, { versions: ['2.0', '1.1'] });
+    if (problems.length === 0) problems.push(...(await checkJsonLd(verifiablePresentation, ctx.documentLoader)));
+    if (problems.length > 0) return verificationResponse(c, refusal(problems), checked);
+    const result = await ctx.trust.verifier.verifyAnyPresentation(verifiablePresentation as unknown as VerifiablePresentation, {
+      ...(options.challenge ? { challenge: options.challenge } : {}),
+      ...(options.domain ? { domain: options.domain } : {}),
+      checks,
+      alsoTrusted,
+    });
+    if (!result.verified && result.code === 'missing_challenge') throw new HttpProblem(400, 'invalid_request', result.message);
+    return verificationResponse(c, result, checked);
   });
   if (!authority) return app;
 
   app.use('/credentials/issue', apiKeyAuth(ctx.apiKey));
   app.post('/credentials/issue', async (c) => {
-    const { credential } = await parseJsonBody(c, IssueRequest);
-    if (credential.issuer !== undefined && credential.issuer !== ctx.did && (credential.issuer as { id?: unknown })?.id !== ctx.did) {
-      throw new HttpProblem(400, 'invalid_issuer', `issuer must be this authority's DID ${ctx.did} (or left out)`);
+    const { credential, options } = await parseJsonBody(c, IssueRequest);
+    if (credential.issuer !== undefined && idOf(credential.issuer) !== ctx.did) {
+      throw new HttpProblem(400, 'invalid_issuer', `issuer must be this authority's DID ${ctx.did}, as a URL or as an object's id (or left out)`);
     }
-    if (credential.credentialStatus !== undefined) throw new HttpProblem(400, 'invalid_credential', 'credentialStatus must be absent: the authority assigns it');
-    const candidate = { ...credential, issuer: ctx.did };
-    const problems = [...checkCredentialDataModel(candidate), ...checkDataspaceClaims(candidate)];
-    if (problems.length > 0) throw new HttpProblem(400, 'malformed_credential', describeProblems(problems), problems.map((p) => `${p.path}: ${p.message}`));
+    if (dataModelVersion(credential) === '1.1')
+      throw new HttpProblem(400, 'malformed_credential', `@context[0]: this issuer issues VCDM 2.0 credentials only (https://www.w3.org/ns/credentials/v2)`);
+    const candidate = { ...credential, issuer: credential.issuer ?? ctx.did };
+    const problems = checkCredentialDataModel(candidate);
+    if (credential.proof !== undefined) problems.push({ path: 'proof', message: 'must be absent: the issuer adds the proof' });
+    if (problems.length > 0) refuse('malformed_credential', problems);
+    const integrity = [...(await checkJsonLd(candidate, ctx.documentLoader)), ...checkRelatedResourceDigests(candidate, heldResourceDigests)];
+    if (integrity.length > 0) refuse('malformed_credential', integrity);
+    if (typeof credential.id === 'string' && (await authority.store.issuedById(credential.id))) {
+      throw new HttpProblem(409, 'exists', `A credential with id ${credential.id} was already issued here`);
+    }
     try {
-      const record = await authority.issue(candidate as VerifiableCredential);
+      const record = await authority.issue(candidate as VerifiableCredential, options?.cryptosuite ? { cryptosuite: options.cryptosuite } : {});
       ctx.logger.info('credential issued', { id: record.id, types: record.types, subject: record.subjectDid });
-      return c.json({ verifiableCredential: record.credential }, 201);
+      if (options?.envelope !== VC_JWT_MEDIA_TYPE) return c.json({ verifiableCredential: record.credential }, 201);
+      // VC-JOSE: the same credential, its claims and status entry, secured as a JWS instead of a proof.
+      const { proof: _proof, ...unsecured } = record.credential;
+      return c.json({ verifiableCredential: envelopedCredential(signCredentialJwt(unsecured as VerifiableCredential, ctx.keyId, ctx.key.privateKey)) }, 201);
     } catch (error) {
-      if (error instanceof CredentialDataModelError) throw new HttpProblem(400, 'malformed_credential', error.message);
+      if (error instanceof CredentialDataModelError)
+        throw new HttpProblem(
+          400,
+          'malformed_credential',
+          error.message,
+          error.problems.map((p) => `${p.path}: ${p.message}`),
+        );
+      if (error instanceof JsonLdError) throw new HttpProblem(400, 'malformed_credential', error.message);
       throw error;
     }
   });

@@ -1,10 +1,18 @@
 import type { ConnectorContext } from '../context.ts';
 import { authorityStore, type AuthorityStore, type IssuedCredentialRecord } from '../storage/authority-store.ts';
-import { issueCredential } from '../../contracts/credentials/proofs.ts';
+import { CredentialDataModelError, issueCredential, type Cryptosuite } from '../../contracts/credentials/proofs.ts';
+import { checkDataspaceClaims } from '../../contracts/credentials/dataspace-claims.ts';
+import { asArray } from '../../contracts/credentials/model.ts';
 import { statusEntry, statusListCredential } from '../../contracts/credentials/status-list.ts';
-import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+import type { CredentialStatusEntry, VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { connectorAuditTrail } from '../audit/connector-trail.ts';
 import type { Member } from '../storage/authority-store.ts';
+
+/** The caller's status entries, if any, followed by the authority's own revocation entry. */
+function withStatusEntry(credential: VerifiableCredential, own: CredentialStatusEntry): CredentialStatusEntry | CredentialStatusEntry[] {
+  const given = asArray(credential.credentialStatus);
+  return given.length === 0 ? own : [...given, own];
+}
 
 /** Where the authority publishes one status list. */
 export function statusListUrl(publicUrl: string, listId: string): string {
@@ -12,32 +20,43 @@ export function statusListUrl(publicUrl: string, listId: string): string {
 }
 
 /**
- * The governance authority's issuing desk: every credential it signs gets a revocation entry in one of its
- * Bitstring Status Lists and a record, in the same transaction; revoking flips the bit, and the list is
- * re-signed when next requested.
+ * The governance authority's issuing desk, the dataspace's layer above the standard VC-API: its own
+ * credential types must make their claims (dataspace-claims.ts), and every credential it signs gets a
+ * revocation entry in one of its Bitstring Status Lists (beside any status entries the caller gave) and a
+ * record, in the same transaction; revoking flips the bit, and the list is re-signed when next requested.
  */
 export function createAuthority(ctx: ConnectorContext) {
   const store: AuthorityStore = authorityStore(ctx.database.db, ctx.database.dialect);
   const audit = connectorAuditTrail(ctx);
   const subjects = (r: IssuedCredentialRecord) => ({ credentialId: r.id, memberDid: r.subjectDid });
 
-  /** Adds this authority as issuer (when absent), a status entry and a default validity, then signs. */
-  async function issue(credential: VerifiableCredential): Promise<IssuedCredentialRecord> {
+  /**
+   * Applies the dataspace's claim rules, adds this authority as issuer (when absent), its status entry and a
+   * default validity, then signs. Throws CredentialDataModelError (nothing is recorded) when a rule fails.
+   */
+  async function issue(credential: VerifiableCredential, options: { cryptosuite?: Cryptosuite } = {}): Promise<IssuedCredentialRecord> {
+    const problems = checkDataspaceClaims(credential);
+    if (problems.length > 0) throw new CredentialDataModelError(problems);
     const now = new Date();
     const recorded = (trx: Parameters<typeof audit.record>[0], r: IssuedCredentialRecord) =>
       audit.record(trx, { type: 'credential.issued', actor: 'operator', subjects: subjects(r), details: { types: r.types, validUntil: r.validUntil, statusList: r.statusListId, statusIndex: r.statusIndex } });
+    const start = Math.max(now.getTime(), Date.parse(credential.validFrom ?? '') || 0);
+    const defaultUntil = new Date(start + ctx.config.credentialValidityDays * 86_400_000).toISOString();
+    // validFrom defaults to now unless the caller's own validUntil is already past (it must not precede validFrom).
+    const startsNow = credential.validFrom === undefined && !(credential.validUntil && Date.parse(credential.validUntil) < now.getTime());
     return store.issue(async ({ listId, index }) =>
       issueCredential(
         {
           ...credential,
           id: credential.id ?? `urn:uuid:${crypto.randomUUID()}`,
           issuer: credential.issuer ?? ctx.did,
-          validFrom: credential.validFrom ?? now.toISOString(),
-          validUntil: credential.validUntil ?? new Date(now.getTime() + ctx.config.credentialValidityDays * 86_400_000).toISOString(),
-          credentialStatus: statusEntry(statusListUrl(ctx.config.publicUrl, listId), index),
+          ...(startsNow ? { validFrom: now.toISOString() } : {}),
+          validUntil: credential.validUntil ?? defaultUntil,
+          credentialStatus: withStatusEntry(credential, statusEntry(statusListUrl(ctx.config.publicUrl, listId), index)),
         },
         ctx.trust.signer,
         ctx.documentLoader,
+        options,
       ),
       recorded,
     );

@@ -54,7 +54,7 @@ export interface VerifiablePresentation {
   '@context': string[];
   id?: string;
   type: string[];
-  holder?: string;
+  holder?: string | { id: string; [key: string]: unknown };
   verifiableCredential?: VerifiableCredential[];
   proof?: Proof | Proof[];
 }
@@ -95,7 +95,7 @@ export interface DataPermitClaims {
 export const CREDENTIAL_CONTEXTS = [CONTEXT.credentialsV2, CONTEXT.connectorV1];
 
 export function issuerId(credential: Pick<VerifiableCredential, 'issuer'>): string {
-  return typeof credential.issuer === 'string' ? credential.issuer : credential.issuer.id;
+  return typeof credential.issuer === 'string' ? credential.issuer : credential.issuer?.id;
 }
 
 export function subjectsOf(credential: Pick<VerifiableCredential, 'credentialSubject'>): CredentialSubject[] {

@@ -1,14 +1,16 @@
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
-import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { cryptosuite as rdfcCryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { createSignCryptosuite as jcsSignCryptosuite, createVerifyCryptosuite as jcsVerifyCryptosuite } from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import jsigs from 'jsonld-signatures';
 import type { DocumentLoader } from '../../vocab/document-loader.ts';
-import { checkCredentialDataModel, checkDataspaceClaims, describeProblems, type DataModelProblem } from './data-model.ts';
+import { checkCredentialDataModel, dataModelVersion, describeProblems, type DataModelProblem } from './data-model.ts';
+import { describeJsonLdError } from './json-ld-check.ts';
 import type { VerifiableCredential, VerifiablePresentation } from './model.ts';
 
 /**
- * Data Integrity proofs (eddsa-rdfc-2022) through the Digital Bazaar libraries: issuing credentials, signing
+ * Data Integrity proofs (eddsa-rdfc-2022 and eddsa-jcs-2022) through the Digital Bazaar libraries: issuing credentials, signing
  * presentations, and checking a proof alone. Policy (trusted issuers, validity, status, holder) lives in
  * verifier.ts; this module only answers "is this proof valid for that key".
  */
@@ -30,30 +32,62 @@ export interface SigningKey {
   secretKeyMultibase: string;
 }
 
+/** The Data Integrity cryptosuites this connector signs and verifies with. RDFC canonicalizes the RDF graph; JCS the JSON. */
+export const CRYPTOSUITES = ['eddsa-rdfc-2022', 'eddsa-jcs-2022'] as const;
+export type Cryptosuite = (typeof CRYPTOSUITES)[number];
+
 export interface ProofSigner {
   /** The verification method that signs. */
   keyId: string;
   controller: string;
-  suite(): DataIntegrityProof;
+  suite(cryptosuite?: Cryptosuite): DataIntegrityProof;
 }
 
 /** Loads the key pair once; each signature gets a fresh suite (a suite carries its proof's date). */
 export async function createProofSigner(key: SigningKey): Promise<ProofSigner> {
   const keyPair = await Ed25519Multikey.from({ ...key, type: 'Multikey' });
   const signer = keyPair.signer();
-  return { keyId: key.id, controller: key.controller, suite: () => new DataIntegrityProof({ signer, cryptosuite }) };
+  return {
+    keyId: key.id,
+    controller: key.controller,
+    suite: (cryptosuite = 'eddsa-rdfc-2022') => new DataIntegrityProof({ signer, cryptosuite: cryptosuite === 'eddsa-jcs-2022' ? jcsSignCryptosuite() : rdfcCryptosuite }),
+  };
 }
 
-function verificationSuite(): DataIntegrityProof {
-  return new DataIntegrityProof({ cryptosuite });
+/** One suite per cryptosuite: the libraries pick the one whose name the proof carries. */
+function verificationSuites(): DataIntegrityProof[] {
+  return [new DataIntegrityProof({ cryptosuite: rdfcCryptosuite }), new DataIntegrityProof({ cryptosuite: jcsVerifyCryptosuite() })];
 }
 
-/** Checks the data model and this dataspace's claims, then signs. Throws CredentialDataModelError when it does not conform. */
-export async function issueCredential(credential: VerifiableCredential, signer: ProofSigner, documentLoader: DocumentLoader): Promise<VerifiableCredential> {
-  const problems = [...checkCredentialDataModel(credential), ...checkDataspaceClaims(credential)];
+/**
+ * A JSON-LD processing failure while signing or verifying (an undefined term, a redefined protected term,
+ * a context the connector does not hold): the document's fault, never the server's.
+ */
+export class JsonLdError extends Error {
+  override name = 'JsonLdError';
+}
+
+function isJsonLdFailure(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name ?? '';
+  return name.startsWith('jsonld.') || name === 'DocumentLoaderError';
+}
+
+/** Checks the VCDM 2.0 data model, then signs. Throws CredentialDataModelError or JsonLdError when the document is at fault. */
+export async function issueCredential(
+  credential: VerifiableCredential,
+  signer: ProofSigner,
+  documentLoader: DocumentLoader,
+  options: { cryptosuite?: Cryptosuite } = {},
+): Promise<VerifiableCredential> {
+  const problems = checkCredentialDataModel(credential);
   if (credential.proof !== undefined) problems.push({ path: 'proof', message: 'must be absent: the issuer adds the proof' });
   if (problems.length > 0) throw new CredentialDataModelError(problems);
-  return vc.issue({ credential: structuredClone(credential), suite: signer.suite(), documentLoader });
+  try {
+    return await vc.issue({ credential: structuredClone(credential), suite: signer.suite(options.cryptosuite), documentLoader });
+  } catch (error) {
+    if (isJsonLdFailure(error)) throw new JsonLdError(describeJsonLdError(error), { cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -61,10 +95,11 @@ export async function issueCredential(credential: VerifiableCredential, signer: 
  * (it checks them on every use, even when this result is cached), so both are neutralised here.
  */
 export async function verifyCredentialProof(credential: VerifiableCredential, documentLoader: DocumentLoader): Promise<{ verified: boolean; error?: Error }> {
-  const validFrom = credential.validFrom ? Date.parse(credential.validFrom) : Date.now();
+  const start = dataModelVersion(credential) === '1.1' ? credential.issuanceDate : credential.validFrom;
+  const validFrom = typeof start === 'string' ? Date.parse(start) : Date.now();
   const result = await vc.verifyCredential({
     credential,
-    suite: verificationSuite(),
+    suite: verificationSuites(),
     documentLoader,
     checkStatus: async () => ({ verified: true }),
     now: new Date(Number.isNaN(validFrom) ? Date.now() : validFrom),
@@ -79,18 +114,19 @@ export async function signPresentation(options: {
   challenge: string;
   domain: string;
   documentLoader: DocumentLoader;
+  cryptosuite?: Cryptosuite;
 }): Promise<VerifiablePresentation> {
   const presentation = vc.createPresentation({ holder: options.signer.controller, id: `urn:uuid:${crypto.randomUUID()}` });
   if (options.credentials.length > 0) presentation.verifiableCredential = options.credentials;
-  return vc.signPresentation({ presentation, suite: options.signer.suite(), documentLoader: options.documentLoader, challenge: options.challenge, domain: options.domain });
+  return vc.signPresentation({ presentation, suite: options.signer.suite(options.cryptosuite), documentLoader: options.documentLoader, challenge: options.challenge, domain: options.domain });
 }
 
 /** Verifies the presentation's own proof (authentication purpose, challenge, domain); not the credentials inside it. */
 export async function verifyPresentationProof(
   presentation: VerifiablePresentation,
-  options: { challenge: string; domain: string; documentLoader: DocumentLoader },
+  options: { challenge: string; domain?: string; documentLoader: DocumentLoader },
 ): Promise<{ verified: boolean; error?: Error }> {
-  const purpose = new jsigs.purposes.AuthenticationProofPurpose({ challenge: options.challenge, domain: options.domain });
-  const result = await jsigs.verify(presentation, { suite: verificationSuite(), purpose, documentLoader: options.documentLoader });
+  const purpose = new jsigs.purposes.AuthenticationProofPurpose({ challenge: options.challenge, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
+  const result = await jsigs.verify(presentation, { suite: verificationSuites(), purpose, documentLoader: options.documentLoader });
   return { verified: result.verified, ...(result.error ? { error: result.error } : {}) };
 }

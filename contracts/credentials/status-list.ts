@@ -29,7 +29,7 @@ export function getBit(bits: Uint8Array, index: number): boolean {
 }
 
 export function encodeBitstring(bits: Uint8Array): string {
-  return 'u' + gzipSync(bits).toString('base64url');
+  return `u${gzipSync(bits).toString('base64url')}`;
 }
 
 export function decodeBitstring(encodedList: string): Uint8Array {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DocumentLoader } from '../../vocab/document-loader.ts';
-import { checkCredentialDataModel, checkPresentationDataModel, describeProblems } from './data-model.ts';
-import { verifyCredentialProof, verifyPresentationProof } from './proofs.ts';
+import { checkCredentialDataModel, dataModelVersion, describeProblems, type DataModelVersion } from './data-model.ts';
+import { verifyCredentialProof } from './proofs.ts';
+import { proofFailure, verifyPresentationEnvelope } from './presentation-check.ts';
+import { isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
 import { asArray, issuerId, subjectsOf, toVerified, type CredentialStatusEntry, type VerifiableCredential, type VerifiablePresentation, type VerifiedCredential } from './model.ts';
 
 /** Why a credential or presentation was refused; each failure has its own code. */
@@ -16,7 +18,8 @@ export type RejectionCode =
   | 'revoked'
   | 'suspended'
   | 'status_unavailable'
-  | 'wrong_holder';
+  | 'wrong_holder'
+  | 'missing_challenge';
 
 export interface Rejection {
   code: RejectionCode;
@@ -78,20 +81,28 @@ export function credentialDigest(document: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(document))).digest('base64url');
 }
 
-/** The most specific reason inside an error from the proof libraries (they wrap loader and resolver errors). */
-function proofFailure(error: unknown): Rejection {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const e = queue.shift() as { name?: string; message?: string; cause?: unknown; details?: { cause?: unknown }; errors?: unknown[] } | undefined;
-    if (!e || seen.has(e)) continue;
-    seen.add(e);
-    if (e.name === 'DocumentLoaderError') return { code: 'unknown_context', message: e.message ?? 'unknown JSON-LD context' };
-    if (e.name === 'DidResolutionError') return { code: 'unresolvable_key', message: e.message ?? 'the signing key could not be resolved' };
-    queue.push(e.cause, e.details?.cause, ...(e.errors ?? []));
-  }
-  const message = (error as Error | undefined)?.message;
-  return { code: 'invalid_proof', message: `the proof does not verify${message ? `: ${message}` : ''}` };
+/** What a credential check covers; the data model is always checked. */
+export type CredentialCheckName = 'proof' | 'issuer' | 'validity' | 'status';
+export const ALL_CREDENTIAL_CHECKS: readonly CredentialCheckName[] = ['proof', 'issuer', 'validity', 'status'];
+
+export interface CredentialCheckOptions {
+  now?: Date;
+  /** The subject every credential must be about (the presentation's holder). */
+  holder?: string;
+  /** Which checks to run (default: all of them). */
+  checks?: readonly CredentialCheckName[];
+  /** Issuers trusted for this call on top of the configured ones (an authority trusts itself). */
+  alsoTrusted?: TrustedIssuer[];
+  /** Data models accepted (default 2.0 and 1.1). */
+  versions?: DataModelVersion[];
+}
+
+/** The validity period of a credential in either data model. */
+function validityOf(credential: VerifiableCredential): { from?: string; until?: string } {
+  const v1 = dataModelVersion(credential) === '1.1';
+  const from = v1 ? credential.issuanceDate : credential.validFrom;
+  const until = v1 ? credential.expirationDate : credential.validUntil;
+  return { ...(typeof from === 'string' ? { from } : {}), ...(typeof until === 'string' ? { until } : {}) };
 }
 
 function isTrusted(trustedIssuers: TrustedIssuer[], issuer: string, types: string[]): boolean {
@@ -107,38 +118,33 @@ function isTrusted(trustedIssuers: TrustedIssuer[], issuer: string, types: strin
 export function createCredentialVerifier(options: CredentialVerifierOptions) {
   const skew = options.clockSkewMs ?? 60_000;
 
-  async function verifyCredential(credential: VerifiableCredential, check: { now?: Date; holder?: string } = {}): Promise<CredentialCheck> {
+  async function verifyCredential(credential: VerifiableCredential, check: CredentialCheckOptions = {}): Promise<CredentialCheck> {
     const now = (check.now ?? new Date()).getTime();
+    const checks = new Set(check.checks ?? ALL_CREDENTIAL_CHECKS);
     const reject = (code: RejectionCode, message: string): CredentialCheck => ({ verified: false, code, message, ...(credential?.id ? { credentialId: String(credential.id) } : {}) });
-    const problems = checkCredentialDataModel(credential);
+    if (isEnvelopedCredential(credential)) {
+      // VC-JOSE: opening the envelope is the proof check; the credential inside is checked like any other.
+      const opened = await openEnvelopedCredential(credential, options.documentLoader);
+      if (!opened.verified) return { ...opened, ...(typeof credential.id === 'string' && !credential.id.startsWith('data:') ? { credentialId: credential.id } : {}) };
+      return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof'), versions: ['2.0'] });
+    }
+    const problems = checkCredentialDataModel(credential, { versions: check.versions ?? ['2.0', '1.1'] });
     if (problems.length > 0) return reject('malformed', describeProblems(problems));
     const issuer = issuerId(credential);
-    if (!isTrusted(options.trustedIssuers, issuer, asArray(credential.type))) {
+    const trusted = [...options.trustedIssuers, ...(check.alsoTrusted ?? [])];
+    if (checks.has('issuer') && !isTrusted(trusted, issuer, asArray(credential.type))) {
       return reject('untrusted_issuer', `${issuer} is not a trusted issuer of ${asArray(credential.type).join(', ')}`);
     }
-    if (credential.validFrom && Date.parse(credential.validFrom) > now + skew) return reject('not_yet_valid', `valid only from ${credential.validFrom}`);
-    if (credential.validUntil && Date.parse(credential.validUntil) < now - skew) return reject('expired', `expired at ${credential.validUntil}`);
-    if (!credential.proof) return reject('invalid_proof', 'the credential has no proof');
-
-    const digest = credentialDigest(credential);
-    if (!options.proofCache?.has(digest, now)) {
-      const proof = await verifyCredentialProof(credential, options.documentLoader);
-      if (!proof.verified) {
-        const failure = proofFailure(proof.error);
-        return reject(failure.code, failure.message);
-      }
-      options.proofCache?.add(digest, now);
+    const { from, until } = validityOf(credential);
+    if (checks.has('validity') && from && Date.parse(from) > now + skew) return reject('not_yet_valid', `valid only from ${from}`);
+    if (checks.has('validity') && until && Date.parse(until) < now - skew) return reject('expired', `expired at ${until}`);
+    if (checks.has('proof')) {
+      const failure = await checkProof(credential, now);
+      if (failure) return reject(failure.code, failure.message);
     }
-
-    for (const entry of asArray(credential.credentialStatus)) {
-      if (entry.type !== 'BitstringStatusListEntry') return reject('status_unavailable', `status type "${entry.type}" is not supported`);
-      try {
-        if ((await options.checkStatus(entry, issuer)) === 'set') {
-          return reject(entry.statusPurpose === 'suspension' ? 'suspended' : 'revoked', `${entry.statusPurpose === 'suspension' ? 'suspended' : 'revoked'} by its issuer (${entry.statusListCredential}, index ${entry.statusListIndex})`);
-        }
-      } catch (error) {
-        return reject('status_unavailable', `cannot verify its status: ${(error as Error).message}`);
-      }
+    if (checks.has('status')) {
+      const failure = await checkStatusEntries(credential, issuer);
+      if (failure) return reject(failure.code, failure.message);
     }
     if (check.holder !== undefined && !subjectsOf(credential).some((s) => s.id === check.holder)) {
       return reject('wrong_holder', `its subject is not the holder ${check.holder}`);
@@ -146,27 +152,46 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     return { verified: true, credential: toVerified(credential) };
   }
 
+  async function checkProof(credential: VerifiableCredential, now: number): Promise<Rejection | undefined> {
+    if (!credential.proof) return { code: 'invalid_proof', message: 'the credential has no proof' };
+    const digest = credentialDigest(credential);
+    if (options.proofCache?.has(digest, now)) return undefined;
+    const proof = await verifyCredentialProof(credential, options.documentLoader);
+    if (!proof.verified) return proofFailure(proof.error);
+    options.proofCache?.add(digest, now);
+    return undefined;
+  }
+
+  async function checkStatusEntries(credential: VerifiableCredential, issuer: string): Promise<Rejection | undefined> {
+    for (const entry of asArray(credential.credentialStatus)) {
+      if (entry.type !== 'BitstringStatusListEntry') return { code: 'status_unavailable', message: `status type "${entry.type}" is not supported` };
+      try {
+        if ((await options.checkStatus(entry, issuer)) === 'set') {
+          const purpose = entry.statusPurpose === 'suspension' ? 'suspended' : 'revoked';
+          return { code: purpose, message: `${purpose} by its issuer (${entry.statusListCredential}, index ${entry.statusListIndex})` };
+        }
+      } catch (error) {
+        return { code: 'status_unavailable', message: `cannot verify its status: ${(error as Error).message}` };
+      }
+    }
+    return undefined;
+  }
+
   /**
    * A presentation is accepted only whole: its own proof (by the holder, for this challenge and domain),
    * the holder being `expectedHolder` when given, and every credential in it verified and about the holder.
+   * This is the dataspace's rule for presentations between connectors.
    */
   async function verifyPresentation(
     presentation: VerifiablePresentation,
     check: { challenge: string; domain: string; expectedHolder?: string; now?: Date },
   ): Promise<PresentationCheck> {
-    const problems = checkPresentationDataModel(presentation);
-    if (problems.length > 0) return { verified: false, code: 'malformed', message: describeProblems(problems) };
-    const holder = presentation.holder;
-    if (typeof holder !== 'string') return { verified: false, code: 'wrong_holder', message: 'the presentation names no holder' };
+    const envelope = await verifyPresentationEnvelope(presentation, { challenge: check.challenge, domain: check.domain, requireProof: true, documentLoader: options.documentLoader });
+    if (!envelope.verified) return envelope;
+    const holder = envelope.holder!;
     if (check.expectedHolder !== undefined && holder !== check.expectedHolder) {
       return { verified: false, code: 'wrong_holder', message: `the presentation's holder ${holder} is not the caller ${check.expectedHolder}` };
     }
-    const signers = asArray(presentation.proof).map((p) => p.verificationMethod?.split('#')[0]);
-    if (signers.length === 0 || signers.some((s) => s !== holder)) {
-      return { verified: false, code: 'wrong_holder', message: `the presentation is not signed by its holder ${holder}` };
-    }
-    const proof = await verifyPresentationProof(presentation, { challenge: check.challenge, domain: check.domain, documentLoader: options.documentLoader });
-    if (!proof.verified) return { verified: false, ...proofFailure(proof.error) };
     const credentials: VerifiedCredential[] = [];
     for (const credential of asArray(presentation.verifiableCredential)) {
       const result = await verifyCredential(credential, { holder, ...(check.now ? { now: check.now } : {}) });
@@ -176,7 +201,24 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     return { verified: true, holder, credentials, presented: asArray(presentation.verifiableCredential) };
   }
 
-  return { verifyCredential, verifyPresentation };
+  /**
+   * A presentation as VCDM 2.0 and the VC-API verify it: signed or not, with or without a holder, its
+   * credentials checked as `check.checks` says (they need not be about the holder).
+   */
+  async function verifyAnyPresentation(
+    presentation: VerifiablePresentation,
+    check: { challenge?: string; domain?: string; now?: Date } & Pick<CredentialCheckOptions, 'checks' | 'alsoTrusted'>,
+  ): Promise<({ verified: true; holder?: string; signed: boolean; warnings: string[] }) | ({ verified: false } & Rejection)> {
+    const envelope = await verifyPresentationEnvelope(presentation, { ...check, documentLoader: options.documentLoader });
+    if (!envelope.verified) return envelope;
+    for (const credential of asArray(presentation.verifiableCredential)) {
+      const result = await verifyCredential(credential, check);
+      if (!result.verified) return result;
+    }
+    return envelope;
+  }
+
+  return { verifyCredential, verifyPresentation, verifyAnyPresentation };
 }
 
 export type CredentialVerifier = ReturnType<typeof createCredentialVerifier>;

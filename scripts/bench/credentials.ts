@@ -1,11 +1,11 @@
 /**
- * npm run bench:credentials: credentials issued and verified per second, presentations verified per
+ * npm run bench:credentials: credentials issued and verified per second (eddsa-rdfc-2022 beside eddsa-jcs-2022), presentations verified per
  * second (cold, and repeated with unchanged credentials through the proof cache), each beside raw Ed25519
  * sign/verify with node:crypto measured in the same run. Everything runs in this process with the real
  * libraries: keys, DID documents through the offline loader, a signed status list checked on every verify.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { issueCredential, signPresentation, verifyPresentationProof } from '../../contracts/credentials/proofs.ts';
+import { type Cryptosuite, issueCredential, signPresentation, verifyPresentationProof } from '../../contracts/credentials/proofs.ts';
 import { createCredentialVerifier, ProofCache } from '../../contracts/credentials/verifier.ts';
 import { CREDENTIAL_TYPE, unsignedCredential, type VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { emptyBitstring, statusEntry, statusListCredential } from '../../contracts/credentials/status-list.ts';
@@ -45,50 +45,57 @@ const rawSign = await measureRate('raw Ed25519 sign (node:crypto)', () => sign(n
 const signature = sign(null, payload, privateKey);
 const rawVerify = await measureRate('raw Ed25519 verify (node:crypto)', () => verify(null, payload, publicKey, signature), { seconds });
 
-const issued: VerifiableCredential[] = [];
-const issue = await measureRate('credential issue', async (i) => issued.push(await issueCredential(permit(i), authoritySigner, documentLoader)), { seconds });
-
-const uncached = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus });
 let failures = 0;
-const verifyCold = await measureRate('credential verify', async (i) => {
-  if (!(await uncached.verifyCredential(issued[i % issued.length]!, { holder: institute.did })).verified) failures++;
-}, { seconds });
-
-const participant = await issueCredential(
-  { ...unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: authority.did, subjectId: institute.did, claims: { legalName: 'Institute', registrationNumber: { kind: 'leiCode', value: 'X' }, headquartersCountry: 'LU', dataspaceRole: 'research-institute', membershipStatus: 'active' } }), credentialStatus: statusEntry(listUrl, 7) },
-  authoritySigner,
-  documentLoader,
-);
-const held = [participant, issued[0]!];
 const domain = 'did:web:hospital.example';
-const presentations = await Promise.all(Array.from({ length: 20 }, (_, i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `c-${i}`, domain, documentLoader })));
-const verifyVp = (verifier: ReturnType<typeof createCredentialVerifier>) => async (i: number) => {
-  const result = await verifier.verifyPresentation(presentations[i % presentations.length]!, { challenge: `c-${i % presentations.length}`, domain, expectedHolder: institute.did });
-  if (!result.verified) failures++;
-};
-const vpCold = await measureRate('presentation verify (2 credentials)', verifyVp(uncached), { seconds });
-const cached = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus, proofCache: new ProofCache() });
-const vpCached = await measureRate('presentation verify, credentials cached', verifyVp(cached), { seconds });
-const vpProofOnly = await measureRate("the same presentation's own proof alone", async (i) => {
-  const n = i % presentations.length;
-  if (!(await verifyPresentationProof(presentations[n]!, { challenge: `c-${n}`, domain, documentLoader })).verified) failures++;
-}, { seconds });
-const vpSign = await measureRate('presentation sign (2 credentials)', (i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `s-${i}`, domain, documentLoader }), { seconds });
+type Rate = Awaited<ReturnType<typeof measureRate>>;
 
+/** Issue, verify and present with one cryptosuite; the same credentials, keys and status list for both. */
+async function measureCryptosuite(cryptosuite: Cryptosuite) {
+  const tag = (label: string) => `${label} [${cryptosuite.replace('eddsa-', '').replace('-2022', '')}]`;
+  const issued: VerifiableCredential[] = [];
+  const issue = await measureRate(tag('credential issue'), async (i) => issued.push(await issueCredential(permit(i), authoritySigner, documentLoader, { cryptosuite })), { seconds });
+  const uncached = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus });
+  const verifyCold = await measureRate(tag('credential verify'), async (i) => {
+    if (!(await uncached.verifyCredential(issued[i % issued.length]!, { holder: institute.did })).verified) failures++;
+  }, { seconds });
+  const participant = await issueCredential(
+    { ...unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: authority.did, subjectId: institute.did, claims: { legalName: 'Institute', registrationNumber: { kind: 'leiCode', value: 'X' }, headquartersCountry: 'LU', dataspaceRole: 'research-institute', membershipStatus: 'active' } }), credentialStatus: statusEntry(listUrl, 7) },
+    authoritySigner,
+    documentLoader,
+    { cryptosuite },
+  );
+  const held = [participant, issued[0]!];
+  const presentations = await Promise.all(Array.from({ length: 20 }, (_, i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `c-${i}`, domain, documentLoader, cryptosuite })));
+  const verifyVp = (verifier: ReturnType<typeof createCredentialVerifier>) => async (i: number) => {
+    const result = await verifier.verifyPresentation(presentations[i % presentations.length]!, { challenge: `c-${i % presentations.length}`, domain, expectedHolder: institute.did });
+    if (!result.verified) failures++;
+  };
+  const vpCold = await measureRate(tag('presentation verify (2 credentials)'), verifyVp(uncached), { seconds });
+  const cached = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus, proofCache: new ProofCache() });
+  const vpCached = await measureRate(tag('presentation verify, credentials cached'), verifyVp(cached), { seconds });
+  const vpProofOnly = await measureRate(tag("the same presentation's own proof alone"), async (i) => {
+    const n = i % presentations.length;
+    if (!(await verifyPresentationProof(presentations[n]!, { challenge: `c-${n}`, domain, documentLoader })).verified) failures++;
+  }, { seconds });
+  const vpSign = await measureRate(tag('presentation sign (2 credentials)'), (i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `s-${i}`, domain, documentLoader, cryptosuite }), { seconds });
+  const ratio = (rate: Rate, base: Rate, of: string) => `${(rate.perSecond / base.perSecond).toPrecision(2)} of raw ${of}`;
+  console.log(`[${cryptosuite}] a repeated presentation with cached credentials costs ${(vpCached.msPerOp / vpCold.msPerOp).toFixed(2)}× a cold one and ${(vpCached.msPerOp / vpProofOnly.msPerOp).toFixed(2)}× verifying its own proof alone.`);
+  return [
+    [issue.label, issue.perSecond, issue.msPerOp, ratio(issue, rawSign, 'sign')],
+    [verifyCold.label, verifyCold.perSecond, verifyCold.msPerOp, ratio(verifyCold, rawVerify, 'verify')],
+    [vpSign.label, vpSign.perSecond, vpSign.msPerOp, ratio(vpSign, rawSign, 'sign')],
+    [vpCold.label, vpCold.perSecond, vpCold.msPerOp, ratio(vpCold, rawVerify, 'verify')],
+    [vpCached.label, vpCached.perSecond, vpCached.msPerOp, ratio(vpCached, rawVerify, 'verify')],
+    [vpProofOnly.label, vpProofOnly.perSecond, vpProofOnly.msPerOp, ratio(vpProofOnly, rawVerify, 'verify')],
+  ];
+}
+
+const rows = [...(await measureCryptosuite('eddsa-rdfc-2022')), ...(await measureCryptosuite('eddsa-jcs-2022'))];
 printTable(
-  `Credentials (eddsa-rdfc-2022, ${seconds} s per figure; ratios against raw Ed25519 measured in this run)`,
-  [
-    [rawSign.label, rawSign.perSecond, rawSign.msPerOp, '1 (baseline)'],
-    [rawVerify.label, rawVerify.perSecond, rawVerify.msPerOp, '1 (baseline)'],
-    [issue.label, issue.perSecond, issue.msPerOp, `${(issue.perSecond / rawSign.perSecond).toPrecision(2)} of raw sign`],
-    [verifyCold.label, verifyCold.perSecond, verifyCold.msPerOp, `${(verifyCold.perSecond / rawVerify.perSecond).toPrecision(2)} of raw verify`],
-    [vpSign.label, vpSign.perSecond, vpSign.msPerOp, `${(vpSign.perSecond / rawSign.perSecond).toPrecision(2)} of raw sign`],
-    [vpCold.label, vpCold.perSecond, vpCold.msPerOp, `${(vpCold.perSecond / rawVerify.perSecond).toPrecision(2)} of raw verify`],
-    [vpCached.label, vpCached.perSecond, vpCached.msPerOp, `${(vpCached.perSecond / rawVerify.perSecond).toPrecision(2)} of raw verify`],
-    [vpProofOnly.label, vpProofOnly.perSecond, vpProofOnly.msPerOp, `${(vpProofOnly.perSecond / rawVerify.perSecond).toPrecision(2)} of raw verify`],
-  ],
+  `Credentials (eddsa-rdfc-2022 and eddsa-jcs-2022, ${seconds} s per figure; ratios against raw Ed25519 measured in this run)`,
+  [[rawSign.label, rawSign.perSecond, rawSign.msPerOp, '1 (baseline)'], [rawVerify.label, rawVerify.perSecond, rawVerify.msPerOp, '1 (baseline)'], ...rows],
   ['operation', 'per second', 'ms each', 'ratio'],
 );
-console.log(`\nA repeated presentation with cached credentials costs ${(vpCached.msPerOp / vpCold.msPerOp).toFixed(2)}× a cold one and ${(vpCached.msPerOp / vpProofOnly.msPerOp).toFixed(2)}× verifying its own proof alone (status, trust and expiry still checked each time).`);
+console.log('(status, trust and expiry are still checked on every cached verification)');
 console.log(`Verification failures: ${failures}`);
 if (failures > 0) process.exit(1);

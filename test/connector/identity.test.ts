@@ -133,7 +133,8 @@ describe('DID resolution between connectors', () => {
     const resolver = createDidResolver();
     expect((await resolutionError(resolver.resolve('did:web:'))).code).toBe('invalidDid');
     expect((await resolutionError(resolver.resolve('hospital'))).code).toBe('invalidDid');
-    expect((await resolutionError(resolver.resolve('did:key:z6Mk'))).code).toBe('methodNotSupported');
+    expect((await resolutionError(resolver.resolve('did:key:z6Mk'))).code).toBe('invalidDid');
+    expect((await resolutionError(resolver.resolve('did:example:x'))).code).toBe('methodNotSupported');
     expect((await resolutionError(resolver.verificationMethod('did:web:127.0.0.1%3A1'))).message).toMatch(/no #fragment/);
   });
 
