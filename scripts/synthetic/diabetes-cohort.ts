@@ -127,7 +127,7 @@ function visitsOf(number: string, onset: number, last: number, random: Random): 
 function consentDay(first: Visit, onset: number, coverage: { start: number; end: number }, random: Random): number {
   const stayDays = Math.floor((first.end - first.start) / DAY);
   if (first.inpatient && stayDays >= 1 && random.next() < 0.6) return Math.floor(first.start / DAY) * DAY + random.int(1, stayDays) * DAY;
-  return Math.min(coverage.end, Math.max(coverage.start, onset + random.int(-365, 3 * 365) * DAY));
+  return Math.min(coverage.end, Math.max(coverage.start, onset + random.int(-180, 540) * DAY));
 }
 
 function patientResources(index: number, random: Random, coverage: { start: number; end: number }): FhirResource[] {

@@ -1,0 +1,143 @@
+import type { Pseudonymiser } from './pseudonym.ts';
+
+/**
+ * De-identification of one FHIR R4 resource for release: keyed ids and references, a per-patient date shift, no
+ * free text or business identifiers, and a Patient reduced to what the rules allow. Pure: the same resource,
+ * secret and options give the same output, key order included.
+ */
+
+export type BirthDatePrecision = 'year' | 'year-month' | 'none';
+
+export interface DeidentifyOptions {
+  /** The agreement's keyed pseudonyms (createPseudonymiser(secret)). */
+  pseudonyms: Pseudonymiser;
+  /** Days every date of this resource moves by (the owning patient's shift); 0 for none. */
+  shiftDays: number;
+  birthDatePrecision: BirthDatePrecision;
+}
+
+type Json = Record<string, unknown>;
+
+/** Patient elements that survive, beside id and meta; names, telecom, identifiers, photo, contact, links, extensions and narrative do not. */
+const PATIENT_KEEPS = new Set(['resourceType', 'id', 'meta', 'gender', 'birthDate', 'deceasedBoolean', 'deceasedDateTime', 'address', 'maritalStatus', 'multipleBirthBoolean', 'multipleBirthInteger', 'communication', 'generalPractitioner', 'managingOrganization']);
+/** Elements dropped from every resource: business identifiers, narrative, free-text notes. */
+const DROPPED_EVERYWHERE = new Set(['identifier', 'text', 'note']);
+/** Keys whose string values are never dates to shift. */
+const NOT_DATES = new Set(['id', 'reference', 'system', 'url', 'code', 'version', 'div', 'value']);
+
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})(T.*)?$/;
+
+/**
+ * A reference made unlinkable: `Type/id` (also absolute, or with `_history`) becomes `Type/<pseudonym>`; a
+ * `urn:uuid:` reference a keyed UUID; a local `#id` stays. Anything else cannot be rewritten safely: undefined.
+ */
+export function rewriteReference(reference: string, pseudonyms: Pseudonymiser): string | undefined {
+  if (reference.startsWith('#')) return reference;
+  if (reference.startsWith('urn:uuid:')) {
+    const hex = pseudonyms.pseudonym('urn:uuid', reference.slice(9));
+    return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  }
+  const parts = reference.split('/');
+  const history = parts.lastIndexOf('_history');
+  const path = history > 0 ? parts.slice(0, history) : parts;
+  const [type, id] = path.slice(-2);
+  if (!type || !id || !RESOURCE_TYPE.test(type) || !FHIR_ID.test(id)) return undefined;
+  return `${type}/${pseudonyms.pseudonym(type, id)}`;
+}
+
+/** A full date or dateTime moved by `days` on the calendar, time and offset unchanged (so its length stays too). */
+export function shiftDate(value: string, days: number): string {
+  const match = FULL_DATE.exec(value);
+  if (!match || days === 0) return value;
+  const shifted = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days));
+  return shifted.toISOString().slice(0, 10) + (match[4] ?? '');
+}
+
+function generaliseBirthDate(value: unknown, precision: BirthDatePrecision): string | undefined {
+  if (typeof value !== 'string' || precision === 'none') return undefined;
+  return value.slice(0, precision === 'year' ? 4 : 7);
+}
+
+/** Rewrites a value tree: references, dates; drops identifiers and displays inside references. */
+function rewriteTree(value: unknown, key: string, options: DeidentifyOptions): unknown {
+  if (typeof value === 'string') return options.shiftDays !== 0 && !NOT_DATES.has(key) && FULL_DATE.test(value) && isDate(value) ? shiftDate(value, options.shiftDays) : value;
+  if (Array.isArray(value)) return value.map((item) => rewriteTree(item, key, options)).filter((item) => item !== undefined);
+  if (!value || typeof value !== 'object') return value;
+  const object = value as Json;
+  if (typeof object.resourceType === 'string') return deidentifyResource(object, options, { contained: true });
+  const isReference = typeof object.reference === 'string';
+  const out: Json = {};
+  for (const [k, v] of Object.entries(object)) {
+    if (isReference && (k === 'display' || k === 'identifier')) continue;
+    if (isReference && k === 'reference') {
+      const rewritten = rewriteReference(v as string, options.pseudonyms);
+      if (rewritten !== undefined) out[k] = rewritten;
+      continue;
+    }
+    const rewritten = rewriteTree(v, k, options);
+    if (rewritten !== undefined) out[k] = rewritten;
+  }
+  return out;
+}
+
+function isDate(value: string): boolean {
+  return !Number.isNaN(Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
+}
+
+function reducedMeta(meta: unknown): Json | undefined {
+  const profile = (meta as Json | undefined)?.profile;
+  return Array.isArray(profile) && profile.length > 0 ? { profile } : undefined;
+}
+
+/** Only country and state of each address; an address with neither is dropped. */
+function reducedAddresses(addresses: unknown): Json[] | undefined {
+  if (!Array.isArray(addresses)) return undefined;
+  const kept = addresses.map((a: Json) => Object.fromEntries(['state', 'country'].filter((k) => typeof a?.[k] === 'string').map((k) => [k, a[k]]))).filter((a) => Object.keys(a).length > 0);
+  return kept.length > 0 ? kept : undefined;
+}
+
+/** A Patient's communication keeps its language only. */
+function reducedCommunication(communication: unknown): Json[] | undefined {
+  if (!Array.isArray(communication)) return undefined;
+  const kept = communication.filter((c: Json) => c?.language).map((c: Json) => ({ language: c.language }));
+  return kept.length > 0 ? kept : undefined;
+}
+
+function reducedPatient(patient: Json, options: DeidentifyOptions): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(patient)) {
+    if (!PATIENT_KEEPS.has(key)) continue;
+    if (key === 'address') out.address = reducedAddresses(value);
+    else if (key === 'communication') out.communication = reducedCommunication(value);
+    else if (key === 'birthDate') out.birthDate = generaliseBirthDate(typeof value === 'string' ? shiftDate(value, options.shiftDays) : value, options.birthDatePrecision);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * One resource de-identified: `id` keyed (HMAC of "<Type>/<id>"), every reference rewritten the same way, every
+ * full date and dateTime shifted by `shiftDays`, `identifier`, narrative `text`, `note` and `meta` (but its
+ * profiles) removed; a Patient keeps only gender, a generalised birth date, country and state, and a few coded
+ * elements. Contained resources are treated the same way, but keep their local ids (`#id` references point at them).
+ */
+export function deidentifyResource(resource: Json, options: DeidentifyOptions, where: { contained?: boolean } = {}): Json {
+  const type = resource.resourceType as string;
+  const source = type === 'Patient' ? reducedPatient(resource, options) : resource;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined || DROPPED_EVERYWHERE.has(key)) continue;
+    if (key === 'id') out.id = where.contained ? value : options.pseudonyms.pseudonym(type, String(value));
+    else if (key === 'meta') {
+      const meta = reducedMeta(value);
+      if (meta) out.meta = meta;
+    } else if (key === 'birthDate' && type === 'Patient') out.birthDate = value;
+    else {
+      const rewritten = rewriteTree(value, key, options);
+      if (rewritten !== undefined) out[key] = rewritten;
+    }
+  }
+  return out;
+}

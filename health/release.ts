@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { resourceExclusion } from './consent.ts';
+import { deidentifyResource } from './deidentify.ts';
+import { resourceDate } from './fhir-dates.ts';
+import { LineSplitter, parseResourceLine, ReleaseInputError, type Json } from './ndjson.ts';
+import { indexRelease, type ReleaseIndex, type ReleaseOptions, type ReleaseSource } from './release-index.ts';
+import { ReleaseTally, type ReleaseReport } from './report.ts';
+
+/**
+ * The streaming release: after the index pass (release-index.ts), each source NDJSON file is filtered and
+ * rewritten line by line into a released NDJSON file of the same name. Output order is input order and every
+ * rewrite is a pure function of the line, the decision table and the secret, so the same source, rules, secret
+ * and release date give the same bytes: a digest taken once and a resumed HTTP Range stay valid.
+ */
+
+export type { ReleaseOptions, ReleaseSource } from './release-index.ts';
+
+/** Fields that reference the patient a resource belongs to, in the order they are looked at. */
+const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary', 'individual'];
+
+function patientIdOf(reference: unknown): string | undefined {
+  if (typeof reference !== 'string') return undefined;
+  const match = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference);
+  return match?.[1];
+}
+
+function deepPatientReference(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = deepPatientReference(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const id = patientIdOf((value as Json).reference);
+  if (id) return id;
+  for (const child of Object.values(value as Json)) {
+    const found = deepPatientReference(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The id of the patient a resource belongs to: its own for a Patient, else the first patient reference. */
+export function patientOf(resource: Json): string | undefined {
+  if (resource.resourceType === 'Patient') return resource.id;
+  for (const field of PATIENT_FIELDS) {
+    const id = patientIdOf(resource[field]?.reference);
+    if (id) return id;
+  }
+  return deepPatientReference(resource);
+}
+
+/** Decides one parsed resource: its released line (with the newline), or why it is not released. */
+function releaseResource(index: ReleaseIndex, resource: Json): string | { reason: Parameters<ReleaseTally['dropped']>[1] } {
+  const patientId = patientOf(resource);
+  if (patientId === undefined) return { reason: 'no-patient' };
+  const entry = index.patients.get(patientId);
+  if (!entry) return { reason: 'unknown-patient' };
+  if (!entry.included) return { reason: entry.reason };
+  const exclusion = resourceExclusion(entry, resourceDate(resource));
+  if (exclusion) return { reason: exclusion };
+  return `${JSON.stringify(deidentifyResource(resource, { pseudonyms: index.pseudonyms, shiftDays: entry.shiftDays, birthDatePrecision: index.options.rules.birthDatePrecision }))}\n`;
+}
+
+/**
+ * A Transform from one source file's bytes to its released bytes. Each chunk in gives at most one chunk out, so
+ * memory stays at a chunk and a partial line whatever the file size. `tally`, when given, counts every resource.
+ */
+export function releaseTransform(index: ReleaseIndex, fileName: string, tally?: ReleaseTally): Transform {
+  const file = index.files.find((f) => f.name === fileName);
+  if (!file) throw new ReleaseInputError(fileName, undefined, 'not a FHIR NDJSON file of the source');
+  const splitter = new LineSplitter(fileName);
+  const released: string[] = [];
+  const onLine = (text: string, line: number) => {
+    const resource = parseResourceLine(text, fileName, line, file.resourceType);
+    const out = releaseResource(index, resource);
+    if (typeof out === 'string') {
+      released.push(out);
+      tally?.released(file.resourceType);
+    } else tally?.dropped(file.resourceType, out.reason);
+  };
+  const flushOut = (stream: Transform) => {
+    if (released.length > 0) stream.push(Buffer.from(released.join('')));
+    released.length = 0;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      try {
+        splitter.push(chunk, onLine);
+        flushOut(this);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    flush(done: TransformCallback) {
+      try {
+        splitter.end(onLine);
+        flushOut(this);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+}
+
+/** The files a release produces: every FHIR NDJSON file of the source but Consent. */
+export function releasedFileNames(index: ReleaseIndex): string[] {
+  return index.files.filter((f) => f.resourceType !== 'Consent').map((f) => f.name);
+}
+
+export interface ReleasedFile {
+  name: string;
+  resources: number;
+  /** Exact size of the released file. */
+  bytes: number;
+  /** SHA-256 of the released file, hex. */
+  sha256: string;
+}
+
+export interface ReleasePlan {
+  files: ReleasedFile[];
+  report: ReleaseReport;
+  /**
+   * The released bytes of one file, streamed again from the source (nothing is kept between calls). The stream
+   * fails if they no longer match the plan (the source changed since).
+   */
+  open(name: string): Readable;
+}
+
+/** Streams one file through the release, counting bytes and hashing them. */
+async function measure(source: ReleaseSource, index: ReleaseIndex, name: string, tally: ReleaseTally): Promise<ReleasedFile> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const before = tally.releasedResources;
+  for await (const chunk of releasedStream(source, index, name, tally)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { name, resources: tally.releasedResources - before, bytes, sha256: hash.digest('hex') };
+}
+
+/** One file's released bytes; a failing source fails the stream. */
+function releasedStream(source: ReleaseSource, index: ReleaseIndex, name: string, tally?: ReleaseTally, ...after: Transform[]): Readable {
+  return (pipeline as (...streams: unknown[]) => Readable)(source.open(name), releaseTransform(index, name, tally), ...after, () => undefined);
+}
+
+/** Fails a stream at its end when its bytes are not those the plan measured. */
+function planCheck(expected: ReleasedFile): Transform {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(bytes === expected.bytes && hash.digest('hex') === expected.sha256 ? null : new ReleaseInputError(expected.name, undefined, 'the source changed since the release was planned'));
+    },
+  });
+}
+
+/**
+ * Plans a release: the index pass, then a dry run of every file that measures its released size and digest and
+ * fills the report. Memory: the decision table plus a chunk per stream. The data plane sizes its payload from
+ * `files` and streams each with `open`.
+ */
+export async function planRelease(source: ReleaseSource, options: ReleaseOptions): Promise<ReleasePlan> {
+  const index = await indexRelease(source, options);
+  const tally = tallyPatients(index);
+  const files: ReleasedFile[] = [];
+  for (const name of releasedFileNames(index)) files.push(await measure(source, index, name, tally));
+  const report = tally.report({ releaseDate: options.releaseDate.toISOString(), consentModel: options.rules.consent.model, files });
+  return {
+    files,
+    report,
+    open(name) {
+      const planned = files.find((f) => f.name === name);
+      if (!planned) throw new ReleaseInputError(name, undefined, 'not a file of this release');
+      return releasedStream(source, index, name, undefined, planCheck(planned));
+    },
+  };
+}
+
+/** A tally that already holds the patients' decisions and the Consent records (never released). */
+export function tallyPatients(index: ReleaseIndex): ReleaseTally {
+  const tally = new ReleaseTally();
+  for (const entry of index.patients.values()) tally.patient(entry.included ? undefined : entry.reason);
+  for (let i = 0; i < index.consentRecords; i++) tally.dropped('Consent', 'consent-record');
+  return tally;
+}
