@@ -27,7 +27,7 @@ const NOT_DATES = new Set(['id', 'reference', 'system', 'url', 'code', 'version'
 
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
-const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})(T.*)?$/;
+const FULL_DATE = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
  * A reference made unlinkable: `Type/id` (also absolute, or with `_history`) becomes `Type/<pseudonym>`; a
@@ -62,7 +62,7 @@ function generaliseBirthDate(value: unknown, precision: BirthDatePrecision): str
 
 /** Rewrites a value tree: references, dates; drops identifiers and displays inside references. */
 function rewriteTree(value: unknown, key: string, options: DeidentifyOptions): unknown {
-  if (typeof value === 'string') return options.shiftDays !== 0 && !NOT_DATES.has(key) && FULL_DATE.test(value) && isDate(value) ? shiftDate(value, options.shiftDays) : value;
+  if (typeof value === 'string') return options.shiftDays !== 0 && looksLikeDate(value) && !NOT_DATES.has(key) ? shiftDate(value, options.shiftDays) : value;
   if (Array.isArray(value)) return value.map((item) => rewriteTree(item, key, options)).filter((item) => item !== undefined);
   if (!value || typeof value !== 'object') return value;
   const object = value as Json;
@@ -82,8 +82,9 @@ function rewriteTree(value: unknown, key: string, options: DeidentifyOptions): u
   return out;
 }
 
-function isDate(value: string): boolean {
-  return !Number.isNaN(Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
+/** A cheap test first (most strings are no dates), then the full FHIR date/dateTime pattern. */
+function looksLikeDate(value: string): boolean {
+  return value.length >= 10 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && FULL_DATE.test(value);
 }
 
 function reducedMeta(meta: unknown): Json | undefined {

@@ -26,8 +26,9 @@ export function fhirDateRange(value: unknown): Interval | undefined {
   if (DATE_TIME.test(value)) {
     const start = Date.parse(value);
     if (Number.isNaN(start)) return undefined;
-    const hasSeconds = /:\d{2}:\d{2}/.test(value);
-    return { start, end: start + (hasSeconds ? (value.includes('.') ? 1 : 1000) : 60_000) };
+    // hh:mm:ss has its second colon at index 16; fractional seconds follow at 19.
+    const hasSeconds = value.charCodeAt(16) === 58;
+    return { start, end: start + (hasSeconds ? (value.charCodeAt(19) === 46 ? 1 : 1000) : 60_000) };
   }
   return undefined;
 }
