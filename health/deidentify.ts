@@ -51,32 +51,45 @@ export function rewriteReference(reference: string, pseudonyms: Pseudonymiser): 
 export function shiftDate(value: string, days: number): string {
   const match = FULL_DATE.exec(value);
   if (!match || days === 0) return value;
-  const shifted = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days));
-  return shifted.toISOString().slice(0, 10) + (match[4] ?? '');
+  const memoKey = `${value.slice(0, 10)}${days}`;
+  let day = shiftedDays.get(memoKey);
+  if (day === undefined) {
+    day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days)).toISOString().slice(0, 10);
+    if (shiftedDays.size >= 50_000) shiftedDays.clear();
+    shiftedDays.set(memoKey, day);
+  }
+  return day + (match[4] ?? '');
 }
+
+/** Shifted calendar days, by day and shift: a cohort's dates repeat (an encounter, its observations). */
+const shiftedDays = new Map<string, string>();
 
 function generaliseBirthDate(value: unknown, precision: BirthDatePrecision): string | undefined {
   if (typeof value !== 'string' || precision === 'none') return undefined;
   return value.slice(0, precision === 'year' ? 4 : 7);
 }
 
-/** Rewrites a value tree: references, dates; drops identifiers and displays inside references. */
+/** Rewrites a value tree: references, dates; drops identifiers and displays inside references. (Loops, not
+ * Object.entries/map/filter: this runs for every value of every released resource.) */
 function rewriteTree(value: unknown, key: string, options: DeidentifyOptions): unknown {
   if (typeof value === 'string') return options.shiftDays !== 0 && looksLikeDate(value) && !NOT_DATES.has(key) ? shiftDate(value, options.shiftDays) : value;
-  if (Array.isArray(value)) return value.map((item) => rewriteTree(item, key, options)).filter((item) => item !== undefined);
   if (!value || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      const rewritten = rewriteTree(item, key, options);
+      if (rewritten !== undefined) out.push(rewritten);
+    }
+    return out;
+  }
   const object = value as Json;
   if (typeof object.resourceType === 'string') return deidentifyResource(object, options, { contained: true });
   const isReference = typeof object.reference === 'string';
   const out: Json = {};
-  for (const [k, v] of Object.entries(object)) {
+  for (const k in object) {
+    const v = object[k];
     if (isReference && (k === 'display' || k === 'identifier')) continue;
-    if (isReference && k === 'reference') {
-      const rewritten = rewriteReference(v as string, options.pseudonyms);
-      if (rewritten !== undefined) out[k] = rewritten;
-      continue;
-    }
-    const rewritten = rewriteTree(v, k, options);
+    const rewritten = isReference && k === 'reference' ? rewriteReference(v as string, options.pseudonyms) : rewriteTree(v, k, options);
     if (rewritten !== undefined) out[k] = rewritten;
   }
   return out;
@@ -128,9 +141,10 @@ export function deidentifyResource(resource: Json, options: DeidentifyOptions, w
   const type = resource.resourceType as string;
   const source = type === 'Patient' ? reducedPatient(resource, options) : resource;
   const out: Json = {};
-  for (const [key, value] of Object.entries(source)) {
+  for (const key in source) {
+    const value = source[key];
     if (value === undefined || DROPPED_EVERYWHERE.has(key)) continue;
-    if (key === 'id') out.id = where.contained ? value : options.pseudonyms.pseudonym(type, String(value));
+    if (key === 'id') out.id = where.contained ? value : options.pseudonyms.pseudonymOnce(type, String(value));
     else if (key === 'meta') {
       const meta = reducedMeta(value);
       if (meta) out.meta = meta;

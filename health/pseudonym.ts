@@ -56,8 +56,10 @@ export function dateShiftDays(secret: AgreementSecret, patientId: string, maxDay
 
 /** Pseudonyms of one agreement, computed fast: one key object for all HMACs, and a memo for repeated references. */
 export interface Pseudonymiser {
-  /** The same as pseudonymOf(secret, resourceType, id). */
+  /** The same as pseudonymOf(secret, resourceType, id). Remembers recent answers: for references, which repeat. */
   pseudonym(resourceType: string, id: string): string;
+  /** The same, without the memo: for a resource's own id, seen once. */
+  pseudonymOnce(resourceType: string, id: string): string;
   /** The same as dateShiftDays(secret, patientId, maxDays). */
   shiftDays(patientId: string, maxDays: number): number;
 }
@@ -82,6 +84,7 @@ export function createPseudonymiser(secret: AgreementSecret): Pseudonymiser {
       }
       return value;
     },
+    pseudonymOnce: (resourceType, id) => hmac(`${resourceType}/${id}`).toString('hex', 0, PSEUDONYM_HEX / 2),
     shiftDays(patientId, maxDays) {
       if (!Number.isInteger(maxDays) || maxDays < 0) throw new RangeError('maxDays must be a non-negative integer');
       return maxDays === 0 ? 0 : (hmac(`date-shift:Patient/${patientId}`).readUIntBE(0, 6) % (2 * maxDays + 1)) - maxDays;
