@@ -126,10 +126,11 @@ export interface ReleasePlan {
   files: ReleasedFile[];
   report: ReleaseReport;
   /**
-   * The released bytes of one file, streamed again from the source (nothing is kept between calls). The stream
-   * fails if they no longer match the plan (the source changed since).
+   * The released bytes of one file, streamed again from the source (nothing is kept between calls), or of its
+   * byte range [start, end) for a resumed transfer. The stream fails if the file's bytes no longer match the
+   * plan (the source changed since): the whole file is released and checked, whatever the range.
    */
-  open(name: string): Readable;
+  open(name: string, range?: { start?: number; end?: number }): Readable;
 }
 
 /** Streams one file through the release, counting bytes and hashing them. */
@@ -147,6 +148,19 @@ async function measure(source: ReleaseSource, index: ReleaseIndex, name: string,
 /** One file's released bytes; a failing source fails the stream. */
 function releasedStream(source: ReleaseSource, index: ReleaseIndex, name: string, tally?: ReleaseTally, ...after: Transform[]): Readable {
   return (pipeline as (...streams: unknown[]) => Readable)(source.open(name), releaseTransform(index, name, tally), ...after, () => undefined);
+}
+
+/** Passes on bytes [start, end) of a stream. It reads to the end, so the plan check still sees every byte. */
+function byteRange(start: number, end: number): Transform {
+  let offset = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const from = Math.max(start - offset, 0);
+      const to = Math.min(end - offset, chunk.length);
+      offset += chunk.length;
+      done(null, to > from ? chunk.subarray(from, to) : undefined);
+    },
+  });
 }
 
 /** Fails a stream at its end when its bytes are not those the plan measured. */
@@ -179,10 +193,13 @@ export async function planRelease(source: ReleaseSource, options: ReleaseOptions
   return {
     files,
     report,
-    open(name) {
+    open(name, range = {}) {
       const planned = files.find((f) => f.name === name);
       if (!planned) throw new ReleaseInputError(name, undefined, 'not a file of this release');
-      return releasedStream(source, index, name, undefined, planCheck(planned));
+      const { start = 0, end = planned.bytes } = range;
+      if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > planned.bytes || start > end) throw new RangeError(`the range must lie within the ${planned.bytes} bytes of ${name}`);
+      const after = start === 0 && end === planned.bytes ? [planCheck(planned)] : [planCheck(planned), byteRange(start, end)];
+      return releasedStream(source, index, name, undefined, ...after);
     },
   };
 }

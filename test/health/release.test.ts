@@ -194,6 +194,10 @@ describe('the release pipeline over the synthetic cohort', () => {
     expect(plan.report).toEqual(reportA);
     for (const file of plan.files) expect((await buffer(plan.open(file.name))).equals(readFileSync(join(outA, file.name)))).toBe(true);
     expect(() => plan.open('Consent.ndjson')).toThrow(/not a file of this release/);
+    const observations = readFileSync(join(outA, 'Observation.ndjson'));
+    expect((await buffer(plan.open('Observation.ndjson', { start: 1_000_003 }))).equals(observations.subarray(1_000_003))).toBe(true);
+    expect((await buffer(plan.open('Observation.ndjson', { start: 17, end: 1_500_000 }))).equals(observations.subarray(17, 1_500_000))).toBe(true);
+    expect(() => plan.open('Observation.ndjson', { start: 0, end: observations.length + 1 })).toThrow(RangeError);
   });
 
   it('a stream of a plan fails when the source changed since it was planned', async () => {
