@@ -1,3 +1,5 @@
+import { patientIdOf } from './compartment.ts';
+import type { Json } from './ndjson.ts';
 import { contains, fhirDateRange, overlaps, periodRange, type Interval } from './fhir-dates.ts';
 import { MII_CODE, MII_CONSENT_SYSTEM, MII_RETROSPECTIVE_CODES, RETROSPECTIVE_START } from './mii-consent.ts';
 
@@ -39,16 +41,14 @@ export interface PatientConsent {
   provisions: ConsentProvision[];
 }
 
-type Json = Record<string, any>;
-
 /**
  * The patient a Consent is about (the id in `patient.reference`, "Patient/<id>") and its MII provisions, nested at
  * any depth: a nested provision without a type is the opposite of its parent's; without a period it has its
  * parent's. Returns undefined when the Consent names no patient.
  */
 export function readConsent(resource: Json): { patientId: string; consent: PatientConsent } | undefined {
-  const reference = resource.patient?.reference;
-  if (typeof reference !== 'string' || !reference.startsWith('Patient/')) return undefined;
+  const patientId = patientIdOf(resource.patient?.reference);
+  if (patientId === undefined) return undefined;
   const provisions: ConsentProvision[] = [];
   const walk = (provision: Json, parentType: 'permit' | 'deny' | undefined, parentPeriod: Interval) => {
     const type: 'permit' | 'deny' = provision.type === 'permit' || provision.type === 'deny' ? provision.type : parentType === 'permit' ? 'deny' : 'permit';
@@ -61,7 +61,7 @@ export function readConsent(resource: Json): { patientId: string; consent: Patie
     for (const child of Array.isArray(provision.provision) ? provision.provision : []) walk(child, type, period);
   };
   if (resource.provision && typeof resource.provision === 'object') walk(resource.provision, undefined, { start: -Infinity, end: Infinity });
-  return { patientId: reference.slice('Patient/'.length), consent: { status: String(resource.status ?? ''), provisions } };
+  return { patientId, consent: { status: String(resource.status ?? ''), provisions } };
 }
 
 function clip(a: Interval, within: Interval): Interval {

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { evaluateMiiConsent, evaluateOptOut, readConsent, widenToEncounters, type PatientConsent, type PatientExclusion } from './consent.ts';
 import { periodRange, type Interval } from './fhir-dates.ts';
-import { forEachLine, parseResourceLine, ReleaseInputError, resourceTypeOfFile } from './ndjson.ts';
+import { patientOf } from './compartment.ts';
+import { forEachLine, parseResourceLine, ReleaseInputError, resourceTypeOfFile, type Json } from './ndjson.ts';
 import { OPT_OUT_REGISTER_FILE, readOptOutLine } from './opt-out.ts';
 import { createPseudonymiser, type AgreementSecret, type Pseudonymiser } from './pseudonym.ts';
 import type { ReleaseRules } from './release-rules.ts';
@@ -38,11 +39,11 @@ export interface ReleaseIndex {
   consentRecords: number;
 }
 
-async function filesOfType(source: ReleaseSource, names: string[], type: string, each: (resource: Record<string, any>) => void): Promise<number> {
+async function filesOfType(source: ReleaseSource, names: string[], type: string, each: (resource: Json, file: string, line: number) => void): Promise<number> {
   let count = 0;
   for (const name of names.filter((n) => resourceTypeOfFile(n) === type)) {
     await forEachLine(source.open(name), name, (text, line) => {
-      each(parseResourceLine(text, name, line, type));
+      each(parseResourceLine(text, name, line, type), name, line);
       count++;
     });
   }
@@ -82,9 +83,9 @@ export async function indexRelease(source: ReleaseSource, options: ReleaseOption
   const patients = new Map<string, PatientEntry>();
   const windowsBeforeWidening = new Map<string, Interval[]>();
   if (!names.some((n) => resourceTypeOfFile(n) === 'Patient')) throw new ReleaseInputError('Patient.ndjson', undefined, 'the source has no Patient file');
-  await filesOfType(source, names, 'Patient', (patient) => {
+  await filesOfType(source, names, 'Patient', (patient, file, line) => {
     const id = patient.id as string;
-    if (patients.has(id)) throw new ReleaseInputError('Patient.ndjson', undefined, 'a Patient id appears twice');
+    if (patients.has(id)) throw new ReleaseInputError(file, line, 'a Patient id that appeared before');
     const decision = mii ? evaluateMiiConsent(consents.byPatient.get(id) ?? [], { codes, releaseDate }) : evaluateOptOut(id, optedOut);
     if (!decision.included) return patients.set(id, decision);
     patients.set(id, { ...decision, pseudonym: pseudonyms.pseudonym('Patient', id), shiftDays: pseudonyms.shiftDays(id, rules.maxDateShiftDays) });
@@ -93,8 +94,7 @@ export async function indexRelease(source: ReleaseSource, options: ReleaseOption
   consents.byPatient.clear();
   if (mii) {
     await filesOfType(source, names, 'Encounter', (encounter) => {
-      const ref = encounter.subject?.reference;
-      const id = typeof ref === 'string' && ref.startsWith('Patient/') ? ref.slice(8) : undefined;
+      const id = patientOf(encounter);
       const original = id === undefined ? undefined : windowsBeforeWidening.get(id);
       const entry = id === undefined ? undefined : patients.get(id);
       if (!original || !entry?.included || entry.windows === 'all') return;

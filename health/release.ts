@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { patientOf } from './compartment.ts';
 import { resourceExclusion } from './consent.ts';
 import { deidentifyResource } from './deidentify.ts';
 import { resourceDate } from './fhir-dates.ts';
@@ -15,43 +16,7 @@ import { ReleaseTally, type ReleaseReport } from './report.ts';
  */
 
 export type { ReleaseOptions, ReleaseSource } from './release-index.ts';
-
-/** Fields that reference the patient a resource belongs to, in the order they are looked at. */
-const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary', 'individual'];
-
-function patientIdOf(reference: unknown): string | undefined {
-  if (typeof reference !== 'string') return undefined;
-  const match = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference);
-  return match?.[1];
-}
-
-function deepPatientReference(value: unknown): string | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = deepPatientReference(item);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  const id = patientIdOf((value as Json).reference);
-  if (id) return id;
-  for (const child of Object.values(value as Json)) {
-    const found = deepPatientReference(child);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** The id of the patient a resource belongs to: its own for a Patient, else the first patient reference. */
-export function patientOf(resource: Json): string | undefined {
-  if (resource.resourceType === 'Patient') return resource.id;
-  for (const field of PATIENT_FIELDS) {
-    const id = patientIdOf(resource[field]?.reference);
-    if (id) return id;
-  }
-  return deepPatientReference(resource);
-}
+export { patientOf } from './compartment.ts';
 
 /** Decides one parsed resource: its released line (with the newline), or why it is not released. */
 function releaseResource(index: ReleaseIndex, resource: Json): string | { reason: Parameters<ReleaseTally['dropped']>[1] } {

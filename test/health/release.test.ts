@@ -241,6 +241,10 @@ describe('malformed input fails with the file and line number, never the content
     expect((await failureWith('Patient.ndjson', 5, '{"resourceType":"Patient"}')).message).toBe('Patient.ndjson line 5: the resource has no valid id');
   });
 
+  it('a Patient id that appears twice', async () => {
+    expect((await failureWith('Patient.ndjson', 4, lines(source, 'Patient.ndjson')[0]!)).message).toBe('Patient.ndjson line 4: a Patient id that appeared before');
+  });
+
   it('an opt-out register line that is no Patient id, under the opt-out model', async () => {
     expect((await failureWith('opt-out-register.txt', 2, 'p-000001; Marie Schmit', OPT_OUT)).message).toBe('opt-out-register.txt line 2: not a Patient id');
   });
