@@ -69,30 +69,33 @@ function generaliseBirthDate(value: unknown, precision: BirthDatePrecision): str
   return value.slice(0, precision === 'year' ? 4 : 7);
 }
 
-/** Rewrites a value tree: references, dates; drops identifiers and displays inside references. (Loops, not
- * Object.entries/map/filter: this runs for every value of every released resource.) */
-function rewriteTree(value: unknown, key: string, options: DeidentifyOptions): unknown {
+/**
+ * Rewrites a value tree in place: references keyed (their display and identifier dropped), dates shifted. Returns
+ * the new value for a string, the same object or array otherwise. A dropped element becomes `undefined`, which
+ * JSON.stringify leaves out (deleting keys would turn V8 objects into slow dictionaries). Plain loops: this runs
+ * for every value of every released resource.
+ */
+function rewriteInPlace(value: unknown, key: string, options: DeidentifyOptions): unknown {
   if (typeof value === 'string') return options.shiftDays !== 0 && looksLikeDate(value) && !NOT_DATES.has(key) ? shiftDate(value, options.shiftDays) : value;
   if (!value || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (const item of value) {
-      const rewritten = rewriteTree(item, key, options);
-      if (rewritten !== undefined) out.push(rewritten);
-    }
-    return out;
+    for (let i = 0; i < value.length; i++) value[i] = rewriteInPlace(value[i], key, options);
+    return value;
   }
   const object = value as Json;
-  if (typeof object.resourceType === 'string') return deidentifyResource(object, options, { contained: true });
-  const isReference = typeof object.reference === 'string';
-  const out: Json = {};
+  if (typeof object.resourceType === 'string') return deidentifyInPlace(object, options, true);
+  if (typeof object.reference === 'string') {
+    object.reference = rewriteReference(object.reference, options.pseudonyms);
+    if (object.display !== undefined) object.display = undefined;
+    if (object.identifier !== undefined) object.identifier = undefined;
+  }
   for (const k in object) {
     const v = object[k];
-    if (isReference && (k === 'display' || k === 'identifier')) continue;
-    const rewritten = isReference && k === 'reference' ? rewriteReference(v as string, options.pseudonyms) : rewriteTree(v, k, options);
-    if (rewritten !== undefined) out[k] = rewritten;
+    if (v === undefined || k === 'reference') continue;
+    const rewritten = rewriteInPlace(v, k, options);
+    if (rewritten !== v) object[k] = rewritten;
   }
-  return out;
+  return object;
 }
 
 /** A cheap test first (most strings are no dates), then the full FHIR date/dateTime pattern. */
@@ -136,23 +139,29 @@ function reducedPatient(patient: Json, options: DeidentifyOptions): Json {
  * full date and dateTime shifted by `shiftDays`, `identifier`, narrative `text`, `note` and `meta` (but its
  * profiles) removed; a Patient keeps only gender, a generalised birth date, country and state, and a few coded
  * elements. Contained resources are treated the same way, but keep their local ids (`#id` references point at them).
+ * Pure: the input is left as it was; the result is exactly what the release writes.
  */
-export function deidentifyResource(resource: Json, options: DeidentifyOptions, where: { contained?: boolean } = {}): Json {
+export function deidentifyResource(resource: Json, options: DeidentifyOptions): Json {
+  return JSON.parse(JSON.stringify(deidentifyInPlace(structuredClone(resource), options)));
+}
+
+/**
+ * The same, changing `resource` itself (the release's own, freshly parsed copy) rather than building a new tree,
+ * which halves the cost. Removed elements are left `undefined`: serialise the result with JSON.stringify.
+ */
+export function deidentifyInPlace(resource: Json, options: DeidentifyOptions, contained = false): Json {
   const type = resource.resourceType as string;
-  const source = type === 'Patient' ? reducedPatient(resource, options) : resource;
-  const out: Json = {};
-  for (const key in source) {
-    const value = source[key];
-    if (value === undefined || DROPPED_EVERYWHERE.has(key)) continue;
-    if (key === 'id') out.id = where.contained ? value : options.pseudonyms.pseudonymOnce(type, String(value));
-    else if (key === 'meta') {
-      const meta = reducedMeta(value);
-      if (meta) out.meta = meta;
-    } else if (key === 'birthDate' && type === 'Patient') out.birthDate = value;
-    else {
-      const rewritten = rewriteTree(value, key, options);
-      if (rewritten !== undefined) out[key] = rewritten;
+  const target = type === 'Patient' ? reducedPatient(resource, options) : resource;
+  for (const key in target) {
+    const value = target[key];
+    if (value === undefined) continue;
+    if (DROPPED_EVERYWHERE.has(key)) target[key] = undefined;
+    else if (key === 'id') target.id = contained ? value : options.pseudonyms.pseudonymOnce(type, String(value));
+    else if (key === 'meta') target.meta = reducedMeta(value);
+    else if (key !== 'birthDate' || type !== 'Patient') {
+      const rewritten = rewriteInPlace(value, key, options);
+      if (rewritten !== value) target[key] = rewritten;
     }
   }
-  return out;
+  return target;
 }

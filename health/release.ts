@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { patientOf } from './compartment.ts';
 import { resourceExclusion } from './consent.ts';
-import { deidentifyResource } from './deidentify.ts';
+import { deidentifyInPlace } from './deidentify.ts';
 import { resourceDate } from './fhir-dates.ts';
 import { LineSplitter, parseResourceLine, ReleaseInputError, type Json } from './ndjson.ts';
 import { indexRelease, type ReleaseIndex, type ReleaseOptions, type ReleaseSource } from './release-index.ts';
@@ -27,7 +27,7 @@ function releaseResource(index: ReleaseIndex, resource: Json): string | { reason
   if (!entry.included) return { reason: entry.reason };
   const exclusion = resourceExclusion(entry, resourceDate(resource));
   if (exclusion) return { reason: exclusion };
-  return `${JSON.stringify(deidentifyResource(resource, { pseudonyms: index.pseudonyms, shiftDays: entry.shiftDays, birthDatePrecision: index.options.rules.birthDatePrecision }))}\n`;
+  return `${JSON.stringify(deidentifyInPlace(resource, { pseudonyms: index.pseudonyms, shiftDays: entry.shiftDays, birthDatePrecision: index.options.rules.birthDatePrecision }))}\n`;
 }
 
 /**

@@ -32,6 +32,14 @@ describe('pseudonyms: HMAC-SHA-256(secret per agreement, id)', () => {
     expect(pseudonyms.pseudonym('Patient', 'p-1')).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('the fast path equals createHmac for long ids and long secrets too', () => {
+    const longSecret = Buffer.alloc(100, 7);
+    const longId = 'x'.repeat(300);
+    expect(createPseudonymiser(longSecret).pseudonym('Observation', 'o-1')).toBe(hmacHex(longSecret, 'Observation/o-1'));
+    expect(pseudonyms.pseudonymOnce('Observation', longId)).toBe(hmacHex(secret, `Observation/${longId}`));
+    expect(pseudonyms.pseudonymOnce('Observation', 'ü-1')).toBe(hmacHex(secret, 'Observation/ü-1'));
+  });
+
   it('are stable within an agreement and unlinkable across agreements', () => {
     const master = randomBytes(32);
     const a = agreementSecret(master, 'urn:uuid:agreement-a');
