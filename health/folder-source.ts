@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { indexRelease, type ReleaseOptions, type ReleaseSource } from './release-index.ts';
-import { releasedFileNames, releaseTransform, tallyPatients } from './release.ts';
+import { digestingPassThrough, releasedFileNames, releaseTransform, tallyPatients } from './release.ts';
 import type { ReleaseReport } from './report.ts';
 
 /**
@@ -32,18 +30,10 @@ export async function releaseToFolder(source: ReleaseSource, target: string, opt
   await mkdir(target, { recursive: true });
   const files: ReleaseReport['files'] = [];
   for (const name of releasedFileNames(index)) {
-    const hash = createHash('sha256');
-    let bytes = 0;
     const before = tally.releasedResources;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    await pipeline(source.open(name), releaseTransform(index, name, tally), measure, createWriteStream(join(target, name)));
-    files.push({ name, resources: tally.releasedResources - before, bytes, sha256: hash.digest('hex') });
+    let measured = { bytes: 0, sha256: '' };
+    await pipeline(source.open(name), releaseTransform(index, name, tally), digestingPassThrough((m) => void (measured = m)), createWriteStream(join(target, name)));
+    files.push({ name, resources: tally.releasedResources - before, ...measured });
   }
   return tally.report({ releaseDate: options.releaseDate.toISOString(), consentModel: options.rules.consent.model, files });
 }

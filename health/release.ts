@@ -98,16 +98,31 @@ export interface ReleasePlan {
   open(name: string, range?: { start?: number; end?: number }): Readable;
 }
 
-/** Streams one file through the release, counting bytes and hashing them. */
-async function measure(source: ReleaseSource, index: ReleaseIndex, name: string, tally: ReleaseTally): Promise<ReleasedFile> {
+/**
+ * A pass-through that counts and hashes what flows through it; `onEnd` gets the size and SHA-256 (hex) and may
+ * return an error to fail the stream with.
+ */
+export function digestingPassThrough(onEnd: (measured: { bytes: number; sha256: string }) => Error | undefined | void): Transform {
   const hash = createHash('sha256');
   let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(onEnd({ bytes, sha256: hash.digest('hex') }) ?? null);
+    },
+  });
+}
+
+/** Streams one file through the release (the dry run), counting its resources, bytes and digest. */
+async function measure(source: ReleaseSource, index: ReleaseIndex, name: string, tally: ReleaseTally): Promise<ReleasedFile> {
   const before = tally.releasedResources;
-  for await (const chunk of releasedStream(source, index, name, tally)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { name, resources: tally.releasedResources - before, bytes, sha256: hash.digest('hex') };
+  let measured = { bytes: 0, sha256: '' };
+  for await (const _ of releasedStream(source, index, name, tally, digestingPassThrough((m) => void (measured = m))));
+  return { name, resources: tally.releasedResources - before, ...measured };
 }
 
 /** One file's released bytes; a failing source fails the stream. */
@@ -130,18 +145,7 @@ function byteRange(start: number, end: number): Transform {
 
 /** Fails a stream at its end when its bytes are not those the plan measured. */
 function planCheck(expected: ReleasedFile): Transform {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-    flush(done) {
-      done(bytes === expected.bytes && hash.digest('hex') === expected.sha256 ? null : new ReleaseInputError(expected.name, undefined, 'the source changed since the release was planned'));
-    },
-  });
+  return digestingPassThrough(({ bytes, sha256 }) => (bytes === expected.bytes && sha256 === expected.sha256 ? undefined : new ReleaseInputError(expected.name, undefined, 'the source changed since the release was planned')));
 }
 
 /**
