@@ -5,7 +5,7 @@ import { patientOf } from './compartment.ts';
 import { forEachLine, parseResourceLine, ReleaseInputError, resourceTypeOfFile, type Json } from './ndjson.ts';
 import { OPT_OUT_REGISTER_FILE, readOptOutLine } from './opt-out.ts';
 import { createPseudonymiser, type AgreementSecret, type Pseudonymiser } from './pseudonym.ts';
-import type { ReleaseRules } from './release-rules.ts';
+import { checkReleaseRules, type ReleaseRules } from './release-rules.ts';
 
 /**
  * The index pass of a release: Patient, Consent and Encounter files (and the opt-out register) read once into a
@@ -71,6 +71,7 @@ async function readOptOutRegister(source: ReleaseSource, names: string[]): Promi
 
 /** Runs the index pass over a source folder. */
 export async function indexRelease(source: ReleaseSource, options: ReleaseOptions): Promise<ReleaseIndex> {
+  checkReleaseRules(options.rules);
   const pseudonyms = createPseudonymiser(options.secret);
   const names = (await source.list()).sort();
   const { rules } = options;

@@ -245,6 +245,15 @@ describe('malformed input fails with the file and line number, never the content
     expect((await failureWith('Patient.ndjson', 4, lines(source, 'Patient.ndjson')[0]!)).message).toBe('Patient.ndjson line 4: a Patient id that appeared before');
   });
 
+  it('rules that do not hold, a short secret, or an EHDS release without its register are refused before anything is read', async () => {
+    const options = { rules: MII, secret: SECRET_A, releaseDate: RELEASE_DATE };
+    await expect(planRelease(folderSource(source), { ...options, rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: [miiCode(8)] } } })).rejects.toThrow(/needs policy code 2\.16\.840\.1\.113883\.3\.1937\.777\.24\.5\.3\.6/);
+    await expect(planRelease(folderSource(source), { ...options, secret: Buffer.alloc(16) })).rejects.toThrow(/at least 32 bytes/);
+    const withoutRegister = tempDir();
+    for (const f of readdirSync(source).filter((f) => f.endsWith('.ndjson'))) copyFileSync(join(source, f), join(withoutRegister, f));
+    await expect(planRelease(folderSource(withoutRegister), { ...options, rules: OPT_OUT })).rejects.toThrow('opt-out-register.txt: the EHDS opt-out model needs the opt-out register beside the NDJSON files');
+  });
+
   it('an opt-out register line that is no Patient id, under the opt-out model', async () => {
     expect((await failureWith('opt-out-register.txt', 2, 'p-000001; Marie Schmit', OPT_OUT)).message).toBe('opt-out-register.txt line 2: not a Patient id');
   });
