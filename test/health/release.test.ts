@@ -38,7 +38,7 @@ function expectedMii(dir: string, codes: string[]) {
     provisions.set(owner(c), list);
   }
   const now = RELEASE_DATE.getTime();
-  const decisions = new Map<string, { reason: string } | { windows: { start: number; end: number }[]; denied: { start: number; end: number }[] }>();
+  const decisions = new Map<string, { reason: string } | { windows: { start: number; end: number }[]; original: { start: number; end: number }[]; denied: { start: number; end: number }[] }>();
   for (const patient of readAll(dir, 'Patient')) {
     const all = provisions.get(patient.id) ?? [];
     const active = all.filter((p) => p.status === 'active');
@@ -57,18 +57,18 @@ function expectedMii(dir: string, codes: string[]) {
     }
     const retro = codes.some((code) => [miiCode(45), miiCode(46)].includes(code)) && active.some((p) => p.type === 'permit' && [miiCode(45), miiCode(46)].includes(p.code) && covers(p, now));
     const windows = collect.map((p) => ({ start: retro ? Date.UTC(1900, 0, 1) : p.start, end: p.end }));
-    decisions.set(patient.id, { windows, denied: active.filter((p) => p.code === miiCode(6) && p.type === 'deny') });
+    decisions.set(patient.id, { windows, original: windows, denied: active.filter((p) => p.code === miiCode(6) && p.type === 'deny') });
   }
   for (const e of readAll(dir, 'Encounter')) {
     const d = decisions.get(owner(e));
     if (!d || 'reason' in d) continue;
     const [start, end] = [Date.parse(e.period.start), Date.parse(e.period.end)];
-    const original = d.windows.map((w) => ({ ...w }));
-    d.windows = d.windows.map((w, i) => (start < w.start && start < original[i]!.end && end > original[i]!.start ? { ...w, start } : w));
+    d.windows = d.windows.map((w, i) => (start < w.start && start < d.original[i]!.end && end > d.original[i]!.start ? { ...w, start } : w));
   }
   const dateOf: Record<string, (r: Json) => string | undefined> = { Observation: (r) => r.effectiveDateTime, Condition: (r) => r.recordedDate, Encounter: (r) => r.period.start, Patient: () => undefined };
   const released: Record<string, string[]> = {};
   const reasons: Record<string, number> = {};
+  let keptByWidening = 0;
   for (const type of CLINICAL) {
     released[type] = [];
     for (const r of readAll(dir, type)) {
@@ -80,9 +80,10 @@ function expectedMii(dir: string, codes: string[]) {
       if (!why && t !== undefined && d && 'windows' in d && !d.windows.some((w) => w.start <= t && t <= w.end)) why = 'outside-window';
       if (why) reasons[why] = (reasons[why] ?? 0) + 1;
       else released[type]!.push(r.id);
+      if (!why && t !== undefined && 'original' in d && !d.original.some((w) => w.start <= t && t <= w.end)) keptByWidening++;
     }
   }
-  return { decisions, released, reasons };
+  return { decisions, released, reasons, keptByWidening };
 }
 
 function outputIds(dir: string, type: string): string[] {
@@ -115,6 +116,18 @@ describe('the release pipeline over the synthetic cohort', () => {
     const { 'consent-record': consents, ...excluded } = reportA.resources.excluded;
     expect(Object.fromEntries(Object.entries(excluded).filter(([, n]) => n > 0))).toEqual(expected.reasons);
     expect(consents).toBe(readAll(source, 'Consent').length);
+    // The cohort exercises the encounter rule: consents signed during a stay keep the stay's first day.
+    expect(expected.keptByWidening).toBeGreaterThan(10);
+  });
+
+  it('asking for .45/.46 releases the earlier data of the patients who granted them, as the reference computes', async () => {
+    const codes = [miiCode(6), miiCode(8), miiCode(45), miiCode(46)];
+    const out = tempDir();
+    const report = await releaseToFolder(folderSource(source), out, { rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: codes } }, secret: SECRET_A, releaseDate: RELEASE_DATE });
+    const expected = expectedMii(source, codes);
+    for (const type of CLINICAL) expect(outputIds(out, type)).toEqual(expected.released[type]!.map((id) => keyed(SECRET_A, type, id)));
+    expect(report.resources.released).toBeGreaterThan(reportA.resources.released);
+    expect(report.patients.released).toBe(reportA.patients.released);
   });
 
   it('the mix of the cohort shows in the report: every exclusion reason occurs', () => {
