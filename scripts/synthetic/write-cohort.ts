@@ -2,9 +2,13 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateDiabetesCohort, type CohortOptions } from './diabetes-cohort.ts';
+import { cohortOptOuts, generateDiabetesCohort, type CohortOptions } from './diabetes-cohort.ts';
+import { OPT_OUT_REGISTER_FILE } from '../../health/opt-out.ts';
 
-/** Writes the cohort as FHIR bulk-data NDJSON, one file per resource type (Patient.ndjson, …). */
+/**
+ * Writes the cohort as FHIR bulk-data NDJSON, one file per resource type (Patient.ndjson, …), and the EHDS
+ * opt-out register beside them (opt-out-register.txt, one Patient id a line). Returns resources per type.
+ */
 export async function writeDiabetesCohort(dir: string, options: CohortOptions): Promise<Record<string, number>> {
   mkdirSync(dir, { recursive: true });
   const streams = new Map<string, WriteStream>();
@@ -18,6 +22,10 @@ export async function writeDiabetesCohort(dir: string, options: CohortOptions): 
     counts[resource.resourceType] = (counts[resource.resourceType] ?? 0) + 1;
     if (!stream.write(JSON.stringify(resource) + '\n')) await once(stream, 'drain');
   }
+  const register = createWriteStream(join(dir, OPT_OUT_REGISTER_FILE));
+  register.write('# EHDS opt-out register: Patient ids of people who opted out of secondary use\n');
+  for (const id of cohortOptOuts(options)) register.write(`${id}\n`);
+  streams.set(OPT_OUT_REGISTER_FILE, register);
   await Promise.all([...streams.values()].map((s) => new Promise<void>((resolve, reject) => s.end((error?: Error | null) => (error ? reject(error) : resolve())))));
   return counts;
 }

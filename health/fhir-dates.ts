@@ -1,0 +1,87 @@
+/**
+ * FHIR R4 date, dateTime and instant values as time ranges, and the date a clinical resource counts as
+ * collected on. A value covers its whole precision: "2020" is all of 2020, "2020-05-03" the whole UTC day, a
+ * dateTime with seconds that second (ms precision beyond it). Timezone offsets are honoured.
+ */
+
+/** A half-open range of epoch milliseconds [start, end). */
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The range a FHIR date/dateTime/instant covers, or undefined when it is none of them. */
+export function fhirDateRange(value: unknown): Interval | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = DATE.exec(value);
+  if (date) {
+    const [year, month, day] = [Number(date[1]), date[2] ? Number(date[2]) - 1 : undefined, date[3] ? Number(date[3]) : undefined];
+    if (month === undefined) return { start: Date.UTC(year, 0, 1), end: Date.UTC(year + 1, 0, 1) };
+    if (day === undefined) return { start: Date.UTC(year, month, 1), end: Date.UTC(year, month + 1, 1) };
+    return { start: Date.UTC(year, month, day), end: Date.UTC(year, month, day + 1) };
+  }
+  if (DATE_TIME.test(value)) {
+    const start = Date.parse(value);
+    if (Number.isNaN(start)) return undefined;
+    // hh:mm:ss has its second colon at index 16; fractional seconds follow at 19.
+    const hasSeconds = value.charCodeAt(16) === 58;
+    return { start, end: start + (hasSeconds ? (value.charCodeAt(19) === 46 ? 1 : 1000) : 60_000) };
+  }
+  return undefined;
+}
+
+/** A FHIR Period as a range: a missing start is the beginning of time, a missing end open-ended. */
+export function periodRange(period: unknown): Interval {
+  const p = (period ?? {}) as { start?: unknown; end?: unknown };
+  return { start: fhirDateRange(p.start)?.start ?? -Infinity, end: fhirDateRange(p.end)?.end ?? Infinity };
+}
+
+export function contains(interval: Interval, point: number): boolean {
+  return interval.start <= point && point < interval.end;
+}
+
+export function overlaps(a: Interval, b: Interval): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+type Json = Record<string, unknown>;
+
+/** The first of these fields that holds a date (a Period's start counts), in order. */
+function firstDate(resource: Json, fields: string[]): number | undefined {
+  for (const field of fields) {
+    const value = resource[field];
+    const range = typeof value === 'string' ? fhirDateRange(value) : value && typeof value === 'object' ? fhirDateRange((value as Json).start) : undefined;
+    if (range) return range.start;
+  }
+  return undefined;
+}
+
+/**
+ * Which field dates a resource for the consent window, by type: when the data was collected. Types not listed
+ * (Patient, Medication, Organization…) are not dated and follow the patient's decision alone.
+ */
+export const DATE_FIELDS: Record<string, string[]> = {
+  Observation: ['effectiveDateTime', 'effectivePeriod', 'effectiveInstant', 'issued'],
+  Condition: ['recordedDate', 'onsetDateTime', 'onsetPeriod'],
+  Encounter: ['period'],
+  Procedure: ['performedDateTime', 'performedPeriod'],
+  DiagnosticReport: ['effectiveDateTime', 'effectivePeriod', 'issued'],
+  MedicationAdministration: ['effectiveDateTime', 'effectivePeriod'],
+  MedicationStatement: ['effectiveDateTime', 'effectivePeriod', 'dateAsserted'],
+  MedicationRequest: ['authoredOn'],
+  Immunization: ['occurrenceDateTime', 'recorded'],
+  Specimen: ['receivedTime'],
+  AllergyIntolerance: ['recordedDate', 'onsetDateTime'],
+  ServiceRequest: ['authoredOn'],
+  CarePlan: ['created', 'period'],
+};
+
+/** The instant a resource counts as collected at; 'undated' when its type is dated but the resource has no date; undefined when the type is not dated. */
+export function resourceDate(resource: Json): number | 'undated' | undefined {
+  const fields = DATE_FIELDS[resource.resourceType as string];
+  if (!fields) return undefined;
+  return firstDate(resource, fields) ?? 'undated';
+}

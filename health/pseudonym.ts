@@ -1,0 +1,113 @@
+import { createHmac, hash } from 'node:crypto';
+
+/**
+ * Keyed pseudonyms and date shifts, per agreement. The provider keeps one master key; each agreement gets its own
+ * secret derived from it, so pseudonyms are stable within an agreement and unlinkable across agreements, and the
+ * key to re-identify never leaves the provider (EHDS Art. 66). Everything here is a pure function of the secret.
+ */
+
+/** A secret of at least 32 bytes, one per agreement. */
+export type AgreementSecret = Uint8Array;
+
+export class PseudonymKeyError extends Error {
+  override name = 'PseudonymKeyError';
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/** The agreement's secret: HMAC-SHA-256(master key, "hdc-release-secret:" + agreement id). */
+export function agreementSecret(masterKey: Uint8Array, agreementId: string): AgreementSecret {
+  if (masterKey.length < MIN_SECRET_BYTES) throw new PseudonymKeyError(`the master key must have at least ${MIN_SECRET_BYTES} bytes`);
+  if (!agreementId) throw new PseudonymKeyError('an agreement id is needed to derive its secret');
+  return createHmac('sha256', masterKey).update(`hdc-release-secret:${agreementId}`).digest();
+}
+
+export function checkSecret(secret: AgreementSecret): void {
+  if (!(secret instanceof Uint8Array) || secret.length < MIN_SECRET_BYTES) throw new PseudonymKeyError(`the agreement secret must have at least ${MIN_SECRET_BYTES} bytes`);
+}
+
+/**
+ * Hex characters of a pseudonym: 128 bits of HMAC-SHA-256 (RFC 2104 allows truncation to half the output).
+ * Hex, not base64url, because a FHIR id allows only [A-Za-z0-9-.]: `_` would make it invalid.
+ */
+const PSEUDONYM_HEX = 32;
+
+/**
+ * The pseudonym of a resource id: hex of HMAC-SHA-256(secret, "<ResourceType>/<id>"), truncated to 128 bits.
+ * The type is part of the message, so a Patient and an Encounter with the same hospital id do not collide.
+ * For a patient this is the patient pseudonym: HMAC-SHA-256(secret, "Patient/<id>").
+ */
+export function pseudonymOf(secret: AgreementSecret, resourceType: string, id: string): string {
+  return createHmac('sha256', secret).update(`${resourceType}/${id}`).digest('hex').slice(0, PSEUDONYM_HEX);
+}
+
+/**
+ * A patient's date shift in whole days, uniform in [-maxDays, maxDays]: from HMAC-SHA-256(secret,
+ * "date-shift:Patient/<id>"), so it is fixed per patient and agreement and never stored.
+ */
+export function dateShiftDays(secret: AgreementSecret, patientId: string, maxDays: number): number {
+  if (!Number.isInteger(maxDays) || maxDays < 0) throw new RangeError('maxDays must be a non-negative integer');
+  if (maxDays === 0) return 0;
+  const digest = createHmac('sha256', secret).update(`date-shift:Patient/${patientId}`).digest();
+  // 48 bits of the digest: the modulo bias over 2 * maxDays + 1 values is below 2^-30 for any sensible maxDays.
+  const draw = digest.readUIntBE(0, 6);
+  return (draw % (2 * maxDays + 1)) - maxDays;
+}
+
+/** Pseudonyms of one agreement, computed fast: one key object for all HMACs, and a memo for repeated references. */
+export interface Pseudonymiser {
+  /** The same as pseudonymOf(secret, resourceType, id). Remembers recent answers: for references, which repeat. */
+  pseudonym(resourceType: string, id: string): string;
+  /** The same, without the memo: for a resource's own id, seen once. */
+  pseudonymOnce(resourceType: string, id: string): string;
+  /** The same as dateShiftDays(secret, patientId, maxDays). */
+  shiftDays(patientId: string, maxDays: number): number;
+}
+
+const MEMO_ENTRIES = 20_000;
+const BLOCK = 64;
+
+/**
+ * HMAC-SHA-256 (RFC 2104) from two one-shot hashes over precomputed pads: createHmac builds a key object per call,
+ * which costs more than the hashing of a short id (a tenth of a release's time went there).
+ */
+function oneShotHmac(secret: AgreementSecret): (message: string) => Buffer {
+  const key = secret.length > BLOCK ? (hash('sha256', secret, 'buffer') as Buffer) : Buffer.from(secret);
+  const inner = Buffer.alloc(BLOCK + 256, 0x36);
+  const outer = Buffer.alloc(BLOCK + 32, 0x5c);
+  for (let i = 0; i < key.length; i++) {
+    inner[i] = key[i]! ^ 0x36;
+    outer[i] = key[i]! ^ 0x5c;
+  }
+  return (message) => {
+    const length = Buffer.byteLength(message);
+    const input = length <= 256 ? inner : Buffer.concat([inner.subarray(0, BLOCK), Buffer.alloc(length)]);
+    input.write(message, BLOCK, 'utf8');
+    (hash('sha256', input.subarray(0, BLOCK + length), 'buffer') as Buffer).copy(outer, BLOCK);
+    return hash('sha256', outer, 'buffer') as Buffer;
+  };
+}
+
+export function createPseudonymiser(secret: AgreementSecret): Pseudonymiser {
+  checkSecret(secret);
+  const hmac = oneShotHmac(secret);
+  // References repeat (a patient's, an encounter's): a bounded memo spares most of their HMACs.
+  const memo = new Map<string, string>();
+  return {
+    pseudonym(resourceType, id) {
+      const message = `${resourceType}/${id}`;
+      let value = memo.get(message);
+      if (value === undefined) {
+        value = hmac(message).toString('hex', 0, PSEUDONYM_HEX / 2);
+        if (memo.size >= MEMO_ENTRIES) memo.clear();
+        memo.set(message, value);
+      }
+      return value;
+    },
+    pseudonymOnce: (resourceType, id) => hmac(`${resourceType}/${id}`).toString('hex', 0, PSEUDONYM_HEX / 2),
+    shiftDays(patientId, maxDays) {
+      if (!Number.isInteger(maxDays) || maxDays < 0) throw new RangeError('maxDays must be a non-negative integer');
+      return maxDays === 0 ? 0 : (hmac(`date-shift:Patient/${patientId}`).readUIntBE(0, 6) % (2 * maxDays + 1)) - maxDays;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { Readable } from 'node:stream';
+import { evaluateMiiConsent, evaluateOptOut, readConsent, widenToEncounters, type PatientConsent, type PatientExclusion } from './consent.ts';
+import { periodRange, type Interval } from './fhir-dates.ts';
+import { patientOf } from './compartment.ts';
+import { forEachLine, parseResourceLine, ReleaseInputError, resourceTypeOfFile, type Json } from './ndjson.ts';
+import { OPT_OUT_REGISTER_FILE, readOptOutLine } from './opt-out.ts';
+import { createPseudonymiser, type AgreementSecret, type Pseudonymiser } from './pseudonym.ts';
+import { checkReleaseRules, type ReleaseRules } from './release-rules.ts';
+
+/**
+ * The index pass of a release: Patient, Consent and Encounter files (and the opt-out register) read once into a
+ * small decision table, one entry per patient, before any clinical resource is transformed.
+ */
+
+/** Where a release reads its source: the file names of one folder and a stream of each. */
+export interface ReleaseSource {
+  list(): Promise<string[]>;
+  open(name: string): Readable;
+}
+
+export interface ReleaseOptions {
+  rules: ReleaseRules;
+  secret: AgreementSecret;
+  /** The instant consent is evaluated at; keep it fixed for a transfer so its bytes never change. */
+  releaseDate: Date;
+}
+
+export type PatientEntry =
+  | { included: true; pseudonym: string; shiftDays: number; windows: Interval[] | 'all'; denied: Interval[] }
+  | { included: false; reason: PatientExclusion };
+
+export interface ReleaseIndex {
+  options: ReleaseOptions;
+  pseudonyms: Pseudonymiser;
+  patients: Map<string, PatientEntry>;
+  /** Source files by name, with the resource type each holds. */
+  files: { name: string; resourceType: string }[];
+  /** Consent resources read (they are not released). */
+  consentRecords: number;
+}
+
+async function filesOfType(source: ReleaseSource, names: string[], type: string, each: (resource: Json, file: string, line: number) => void): Promise<number> {
+  let count = 0;
+  for (const name of names.filter((n) => resourceTypeOfFile(n) === type)) {
+    await forEachLine(source.open(name), name, (text, line) => {
+      each(parseResourceLine(text, name, line, type), name, line);
+      count++;
+    });
+  }
+  return count;
+}
+
+async function readConsents(source: ReleaseSource, names: string[]) {
+  const byPatient = new Map<string, PatientConsent[]>();
+  const count = await filesOfType(source, names, 'Consent', (resource) => {
+    const read = readConsent(resource);
+    if (!read) return;
+    const list = byPatient.get(read.patientId);
+    if (list) list.push(read.consent);
+    else byPatient.set(read.patientId, [read.consent]);
+  });
+  return { byPatient, count };
+}
+
+async function readOptOutRegister(source: ReleaseSource, names: string[]): Promise<Set<string>> {
+  if (!names.includes(OPT_OUT_REGISTER_FILE)) throw new ReleaseInputError(OPT_OUT_REGISTER_FILE, undefined, 'the EHDS opt-out model needs the opt-out register beside the NDJSON files');
+  const optedOut = new Set<string>();
+  await forEachLine(source.open(OPT_OUT_REGISTER_FILE), OPT_OUT_REGISTER_FILE, (text, line) => readOptOutLine(text, line, optedOut));
+  return optedOut;
+}
+
+/** Runs the index pass over a source folder. */
+export async function indexRelease(source: ReleaseSource, options: ReleaseOptions): Promise<ReleaseIndex> {
+  checkReleaseRules(options.rules);
+  const pseudonyms = createPseudonymiser(options.secret);
+  const names = (await source.list()).sort();
+  const { rules } = options;
+  const mii = rules.consent.model === 'mii-broad-consent';
+  const consents = mii ? await readConsents(source, names) : { byPatient: new Map<string, PatientConsent[]>(), count: await filesOfType(source, names, 'Consent', () => undefined) };
+  const optedOut = mii ? new Set<string>() : await readOptOutRegister(source, names);
+  const codes = rules.consent.model === 'mii-broad-consent' ? rules.consent.policyCodes : [];
+  const releaseDate = options.releaseDate.getTime();
+  if (Number.isNaN(releaseDate)) throw new RangeError('the release date is not a valid date');
+  const patients = new Map<string, PatientEntry>();
+  const windowsBeforeWidening = new Map<string, Interval[]>();
+  if (!names.some((n) => resourceTypeOfFile(n) === 'Patient')) throw new ReleaseInputError('Patient.ndjson', undefined, 'the source has no Patient file');
+  await filesOfType(source, names, 'Patient', (patient, file, line) => {
+    const id = patient.id as string;
+    if (patients.has(id)) throw new ReleaseInputError(file, line, 'a Patient id that appeared before');
+    const decision = mii ? evaluateMiiConsent(consents.byPatient.get(id) ?? [], { codes, releaseDate }) : evaluateOptOut(id, optedOut);
+    if (!decision.included) return patients.set(id, decision);
+    patients.set(id, { ...decision, pseudonym: pseudonyms.pseudonym('Patient', id), shiftDays: pseudonyms.shiftDays(id, rules.maxDateShiftDays) });
+    if (decision.windows !== 'all') windowsBeforeWidening.set(id, decision.windows);
+  });
+  consents.byPatient.clear();
+  if (mii) {
+    await filesOfType(source, names, 'Encounter', (encounter) => {
+      const id = patientOf(encounter);
+      const original = id === undefined ? undefined : windowsBeforeWidening.get(id);
+      const entry = id === undefined ? undefined : patients.get(id);
+      if (!original || !entry?.included || entry.windows === 'all') return;
+      entry.windows = widenToEncounters(original, entry.windows, [periodRange(encounter.period)]);
+    });
+  }
+  const files = names.flatMap((name) => {
+    const resourceType = resourceTypeOfFile(name);
+    return resourceType ? [{ name, resourceType }] : [];
+  });
+  return { options, pseudonyms, patients, files, consentRecords: consents.count };
+}
