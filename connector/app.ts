@@ -23,6 +23,7 @@ import { transferManagementRoutes } from './transfer/management-routes.ts';
 import { dataPullRoute, dataPushRoutes } from './data-plane/data-routes.ts';
 import type { ConnectorContext } from './context.ts';
 import type { Services } from './services.ts';
+import { auditManagementRoutes } from './audit/management-routes.ts';
 import { addCapabilityPanels } from './dashboard/capability-panels.ts';
 import { DSP_BASE_PATH } from './http/dsp-path.ts';
 
@@ -47,7 +48,7 @@ export function createApp(ctx: ConnectorContext, services: Services): Hono {
   app.route('/', wellKnownRoutes(ctx));
   app.route('/', healthRoutes(ctx));
   app.route('/', dashboardRoutes(ctx));
-  const { authority, catalog, negotiations, transfers, jobs, crawler } = services;
+  const { authority, catalog, negotiations, transfers, jobs, crawler, audit } = services;
   app.route('/', credentialServiceRoutes(ctx));
   app.route('/', vcApiRoutes(ctx, authority));
   if (authority) app.route('/', registryRoutes(ctx, authority));
@@ -68,6 +69,7 @@ export function createApp(ctx: ConnectorContext, services: Services): Hono {
   app.route('/api', federatedCatalogRoutes(ctx, crawler));
   app.route('/api', negotiationManagementRoutes(ctx, negotiations));
   app.route('/api', transferManagementRoutes(ctx, transfers));
+  app.route('/api', auditManagementRoutes({ trail: audit, openapi: ctx.openapi }));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

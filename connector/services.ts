@@ -10,6 +10,7 @@ import { agreementRefusals } from './transfer/enforcement.ts';
 import { createJobBoard } from './data-plane/jobs.ts';
 import { callbackBelongsTo } from './egress/callback-address.ts';
 import { dspAddressOf } from './http/dsp-path.ts';
+import { connectorAuditTrail } from './audit/connector-trail.ts';
 import { negotiationStore } from './storage/negotiation-store.ts';
 import { transferStore } from './storage/transfer-store.ts';
 import { catalogStore } from './storage/catalog-store.ts';
@@ -20,6 +21,7 @@ import { receivedMessageStore, workQueueStore } from './storage/work-queue-store
  * starts its processors and timers, and registers their shutdown. Routes (app.ts) only wire HTTP to these.
  */
 export function createServices(ctx: ConnectorContext) {
+  const audit = connectorAuditTrail(ctx);
   const authority = ctx.config.role === 'governance-authority' ? createAuthority(ctx) : undefined;
   const catalog = createCatalogService(ctx);
   // Peers may only make this connector call back to (or pull from, or push to) servers they publish themselves.
@@ -41,6 +43,7 @@ export function createServices(ctx: ConnectorContext) {
     offers: catalog.offers,
     policy: odrlPolicyEngine,
     logger: ctx.logger,
+    audit,
     metrics: ctx.metrics,
     timeoutMs: 10 * 60_000,
     followUpDelayMs: 100,
@@ -65,6 +68,7 @@ export function createServices(ctx: ConnectorContext) {
     metrics: ctx.metrics,
     jobs,
     peerOwns,
+    audit,
     agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
     processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 16 },
   });
@@ -86,7 +90,7 @@ export function createServices(ctx: ConnectorContext) {
   ctx.onShutdown(() => clearInterval(expiry));
   const crawler = createCrawler(ctx);
   crawler.schedule(ctx.config.catalogCrawlIntervalSeconds * 1000);
-  return { authority, catalog, negotiations, transfers, jobs, crawler };
+  return { authority, catalog, negotiations, transfers, jobs, crawler, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

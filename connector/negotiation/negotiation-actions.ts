@@ -75,11 +75,19 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     const n = await existing(id);
     if (!n) return undefined;
     if (n.role !== 'provider' || n.state !== 'REQUESTED' || n.pending !== 'approval') throw new NegotiationProblem(409, ['the negotiation does not await approval'], n);
+    const subjects = { negotiationId: n.id };
     if (!approved) {
-      await steps.commit((trx) => steps.terminate(trx, n, [reason], true));
+      await steps.commit(async (trx) => {
+        await deps.audit.record(trx, { type: 'negotiation.rejected', actor: 'operator', subjects, details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid, reason } });
+        await steps.terminate(trx, n, [reason], true);
+      });
       return store.get(id);
     }
-    await steps.commit((trx) => store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approved', next: 'agree' }));
+    await steps.commit(async (trx) => {
+      if (await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approved', next: 'agree' })) {
+        await deps.audit.record(trx, { type: 'negotiation.approved', actor: 'operator', subjects, details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid } });
+      }
+    });
     return store.waitFor(id, (current) => current.state !== 'REQUESTED', 10_000);
   }
 
@@ -87,7 +95,7 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
   async function expireOverdue(): Promise<number> {
     let count = 0;
     for (const n of await store.overdue(new Date().toISOString())) {
-      if (await steps.commit((trx) => steps.terminate(trx, n, [`timed out in state ${n.state}`], true))) count++;
+      if (await steps.commit((trx) => steps.terminate(trx, n, [`timed out in state ${n.state}`], true, 'timeout'))) count++;
     }
     return count;
   }

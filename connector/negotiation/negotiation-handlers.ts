@@ -35,7 +35,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
    * changes nothing; a message the table does not allow in the current state is a 400 naming both pids.
    * `extra` writes what belongs with the change (an agreement) in the same transaction.
    */
-  async function receive(pid: string, caller: Caller, message: NegotiationMessage, body: object, change: (n: Negotiation) => Omit<NegotiationChange, 'state'>, extra?: (trx: Transaction<Database>, n: Negotiation) => Promise<void>): Promise<{ n: Negotiation; repeated: boolean }> {
+  async function receive(pid: string, caller: Caller, message: NegotiationMessage, body: object, change: (n: Negotiation) => Omit<NegotiationChange, 'state'>, extra?: (trx: Transaction<Database>, n: Negotiation) => Promise<unknown>): Promise<{ n: Negotiation; repeated: boolean }> {
     const digest = credentialDigest(body);
     for (let attempt = 0; ; attempt++) {
       const n = await mine(pid, caller, body as { providerPid?: string; consumerPid?: string });
@@ -143,7 +143,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
   }
 
   async function onFinalized(pid: string, msg: Incoming<'ContractNegotiationEventMessage'>, caller: Caller): Promise<Answer> {
-    await receive(pid, caller, 'ContractNegotiationEventMessage:FINALIZED', msg, () => ({ next: null }));
+    await receive(pid, caller, 'ContractNegotiationEventMessage:FINALIZED', msg, () => ({ next: null }), (trx, n) => steps.recordAgreement(trx, n, true));
     return OK;
   }
 
@@ -159,7 +159,9 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
   async function onTermination(pid: string, msg: Incoming<'ContractNegotiationTerminationMessage'>, caller: Caller): Promise<Answer> {
     const reasons = (msg.reason ?? []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
     const why = [`terminated by ${caller.did}${msg.code ? ` (${msg.code})` : ''}`, ...reasons];
-    await receive(pid, caller, 'ContractNegotiationTerminationMessage', msg, () => ({ reasons: why, pending: null, next: null, callerToken: null }));
+    await receive(pid, caller, 'ContractNegotiationTerminationMessage', msg, () => ({ reasons: why, pending: null, next: null, callerToken: null }), (trx, n) =>
+      deps.audit.record(trx, { type: 'negotiation.terminated', actor: caller.did as `did:${string}`, subjects: { negotiationId: n.id }, details: { by: 'peer', reasons: why } }),
+    );
     return OK;
   }
 

@@ -30,7 +30,10 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
   }
 
   async function refuse(n: Negotiation, reasons: string[]): Promise<void> {
-    await steps.commit((trx) => steps.terminate(trx, n, reasons, true));
+    await steps.commit(async (trx) => {
+      if (n.role === 'provider' && n.state === 'REQUESTED') await steps.recordDecision(trx, n, 'refused', reasons);
+      await steps.terminate(trx, n, reasons, true);
+    });
     deps.logger.info('negotiation refused', { negotiation: n.id, consumer: n.counterpartyDid, reasons });
   }
 
@@ -42,6 +45,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     await steps.commit(async (trx) => {
       const out = { path: toConsumer(n, 'agreement'), messageType: 'ContractAgreementMessage', body: contractAgreementMessage({ ...pidsOf(n), agreement, credential }) };
       if (!(await steps.advance(trx, n, 'ContractAgreementMessage', 'provider', { agreementId: agreement['@id'], pending: null, next: null, callerToken: null }, out))) return;
+      await steps.recordDecision(trx, n, 'agreed');
       await store.insertAgreement(trx, {
         id: agreement['@id'], negotiationId: n.id, role: 'provider', providerDid: deps.did, consumerDid: n.counterpartyDid, datasetId: n.datasetId, agreement, credential,
         counterSigned: false, consumerCredentials: presented,
@@ -76,7 +80,9 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     });
     if (!decision.permitted) return refuse(n, decision.reasons.length ? decision.reasons : ['the policy does not permit this request']);
     if (published.requiresApproval) {
-      await steps.commit((trx) => store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approval', presented: presented.presented, next: null, callerToken: null }));
+      await steps.commit(async (trx) => {
+        if (await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approval', presented: presented.presented, next: null, callerToken: null })) await steps.recordDecision(trx, n, 'awaits-approval');
+      });
       deps.logger.info('negotiation awaits approval', { negotiation: n.id, consumer: n.counterpartyDid });
       return;
     }
@@ -123,7 +129,9 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     if (verified.agreementId !== n.agreementId || verified.consumer !== n.counterpartyDid || verified.provider !== deps.did) return refuse(n, ["the counter-signed agreement is not this negotiation's agreement"]);
     await steps.commit(async (trx) => {
       const out = { path: toConsumer(n, 'events'), messageType: 'ContractNegotiationEventMessage', body: negotiationEventMessage({ ...pidsOf(n), eventType: 'FINALIZED' }) };
-      if (await steps.advance(trx, n, 'ContractNegotiationEventMessage:FINALIZED', 'provider', { next: null }, out)) await store.counterSigned(trx, n.agreementId!, signed);
+      if (!(await steps.advance(trx, n, 'ContractNegotiationEventMessage:FINALIZED', 'provider', { next: null }, out))) return;
+      await store.counterSigned(trx, n.agreementId!, signed);
+      await steps.recordAgreement(trx, n, true);
     });
   };
 

@@ -15,6 +15,7 @@ import { negotiationMachine, type NegotiationMessage, type NegotiationRole, type
 import { contractNegotiation, terminationMessage } from '../../contracts/negotiation/messages.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
 import type { OfferCatalog, PolicyEngine } from './ports.ts';
+import type { AuditRecorder } from '../audit/trail.ts';
 import { DspProblem } from '../http/dsp-problem.ts';
 
 /** A refusal of an incoming message: the DSP status and the reasons, naming both pids where known. */
@@ -43,6 +44,8 @@ export interface NegotiationDeps {
   offers: OfferCatalog;
   policy: PolicyEngine;
   logger: Logger;
+  /** The tamper-evident audit trail: decisions and agreements are recorded in the transaction of the change. */
+  audit: AuditRecorder<Transaction<Database>>;
   /** How long a negotiation may take before it is terminated as timed out. */
   timeoutMs: number;
   /** Delay before a follow-up message, so our answer has reached the peer first. */
@@ -104,13 +107,26 @@ export function negotiationSteps(deps: NegotiationDeps) {
   }
 
   /** Ends a live negotiation with `reasons`; the peer is told when `notify` and it knows the negotiation. */
-  async function terminate(trx: Transaction<Database>, n: Negotiation, reasons: string[], notify: boolean): Promise<boolean> {
+  async function terminate(trx: Transaction<Database>, n: Negotiation, reasons: string[], notify: boolean, by: 'us' | 'timeout' = 'us'): Promise<boolean> {
     const peerPid = n.role === 'provider' ? n.consumerPid : n.providerPid;
     const tell = notify && peerPid;
     const out: Outgoing | undefined = tell
       ? { path: n.role === 'provider' ? toConsumer(n, 'termination') : toProvider(n, 'termination'), messageType: 'ContractNegotiationTerminationMessage', body: terminationMessage({ ...pidsOf(n), code: 'terminated', reason: reasons }) }
       : undefined;
-    return advance(trx, n, 'ContractNegotiationTerminationMessage', n.role, { reasons, pending: null, next: null, callerToken: null }, out);
+    if (!(await advance(trx, n, 'ContractNegotiationTerminationMessage', n.role, { reasons, pending: null, next: null, callerToken: null }, out))) return false;
+    await deps.audit.record(trx, { type: 'negotiation.terminated', actor: 'connector', subjects: { negotiationId: n.id }, details: { by, reasons } });
+    return true;
+  }
+
+  /** Records the provider's decision on a request, in the transaction that acts on it. */
+  async function recordDecision(trx: Transaction<Database>, n: Negotiation, outcome: 'agreed' | 'refused' | 'awaits-approval', reasons: string[] = []): Promise<void> {
+    await deps.audit.record(trx, { type: 'negotiation.decided', actor: 'connector', subjects: { negotiationId: n.id }, details: { outcome, reasons, counterpartyDid: n.counterpartyDid, datasetId: n.datasetId, offerId: n.offer['@id'] } });
+  }
+
+  /** Records a concluded (FINALIZED) agreement. */
+  async function recordAgreement(trx: Transaction<Database>, n: Negotiation, doublySigned: boolean): Promise<void> {
+    const [providerDid, consumerDid] = n.role === 'provider' ? [deps.did, n.counterpartyDid] : [n.counterpartyDid, deps.did];
+    await deps.audit.record(trx, { type: 'agreement.concluded', actor: 'connector', subjects: { agreementId: n.agreementId!, negotiationId: n.id }, details: { role: n.role, providerDid, consumerDid, datasetId: n.datasetId, doublySigned } });
   }
 
   /** Runs `work` in a transaction, then tells waiters and the processor. */
@@ -121,7 +137,7 @@ export function negotiationSteps(deps: NegotiationDeps) {
     return result;
   }
 
-  return { enqueue, advance, terminate, commit };
+  return { enqueue, advance, terminate, commit, recordDecision, recordAgreement };
 }
 
 export type NegotiationSteps = ReturnType<typeof negotiationSteps>;

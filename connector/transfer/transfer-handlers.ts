@@ -34,8 +34,10 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
       const moved = await steps.commit(async (trx) => {
         const final = step.to === 'COMPLETED' || step.to === 'TERMINATED';
         const ended = { ...(final ? { next: null } : {}), ...(final && t.role === 'provider' ? { tokenHash: null } : {}), ...(step.to === 'COMPLETED' ? { completedAt: new Date().toISOString() } : {}) };
-        if (!(await store.move(trx, t.id, t.state, { ...ended, ...change(t), state: step.to, lastMessage: message }))) return false;
+        const changed = change(t);
+        if (!(await store.move(trx, t.id, t.state, { ...ended, ...changed, state: step.to, lastMessage: message }))) return false;
         await deps.received.record(trx, t.id, digest, message);
+        await steps.recordMove(trx, t, step.to, 'peer', changed.reasons ?? [], caller.did as `did:${string}`);
         return true;
       }, t.id);
       if (moved) return (await store.get(t.id))!;

@@ -10,6 +10,7 @@ import type { NegotiationStore } from '../storage/negotiation-store.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { ReceivedMessageStore } from '../storage/work-queue-store.ts';
 import type { JobBoard } from '../data-plane/jobs.ts';
+import type { AuditRecorder } from '../audit/trail.ts';
 import { transferMachine, type TransferMessage, type TransferRole, type TransferState } from '../../contracts/transfer/state-machine.ts';
 import { transferProcess, transferSuspensionMessage, transferTerminationMessage } from '../../contracts/transfer/messages.ts';
 import { DspProblem } from '../http/dsp-problem.ts';
@@ -38,6 +39,8 @@ export interface TransferDeps {
   peerOwns(did: string, address: string): Promise<boolean>;
   /** Whether an agreement still allows a transfer: the reasons against ([] = allowed). */
   agreementRefusals(agreement: StoredAgreement, healthCategories: string[], transfersDone: number): Promise<string[]>;
+  /** The tamper-evident audit trail: starts, completions and terminations are recorded with the change. */
+  audit: AuditRecorder<Transaction<Database>>;
   /** Tells the processor that work was scheduled. */
   wake(): void;
 }
@@ -88,9 +91,23 @@ export function transferSteps(deps: TransferDeps) {
       ...(final ? { next: null } : {}),
     };
     if (!(await deps.store.move(trx, t.id, t.state, { ...extra, ...change, state: step.to, lastMessage: message }))) return false;
+    await recordMove(trx, { ...t, ...change } as Transfer, step.to, 'us', (change.reasons as string[] | undefined) ?? []);
     const peerPid = t.role === 'provider' ? t.consumerPid : t.providerPid;
     if (body !== undefined && (peerPid || message === 'TransferRequestMessage')) await enqueue(trx, t, message, body);
     return true;
+  }
+
+  /** Records a transfer that started, completed or was terminated, in the transaction of that change. */
+  async function recordMove(trx: Transaction<Database>, t: Transfer, to: TransferState, by: 'us' | 'peer' | 'enforcement', reasons: string[], actor: `did:${string}` | 'connector' = 'connector'): Promise<void> {
+    const subjects = { transferId: t.id, agreementId: t.agreementId };
+    if (to === 'STARTED' && t.state === 'REQUESTED') {
+      await deps.audit.record(trx, { type: 'transfer.started', actor, subjects, details: { role: t.role, counterpartyDid: t.counterpartyDid, datasetId: t.datasetId, transferType: t.format } });
+    } else if (to === 'COMPLETED') {
+      const current = (await deps.store.get(t.id, trx)) ?? t;
+      await deps.audit.record(trx, { type: 'transfer.completed', actor, subjects, details: { role: t.role, digest: current.digest ?? '', sizeBytes: current.size ?? 0 } });
+    } else if (to === 'TERMINATED') {
+      await deps.audit.record(trx, { type: 'transfer.terminated', actor, subjects, details: { by, reasons } });
+    }
   }
 
   /** Runs `work` in a transaction, then wakes the processor and stops data-plane jobs of transfers that left STARTED. */
@@ -127,7 +144,7 @@ export function transferSteps(deps: TransferDeps) {
     return deps.agreementRefusals(agreement, dataset.healthCategories, counted ? Math.max(0, agreement.transferCount - 1) : agreement.transferCount);
   }
 
-  return { enqueue, advance, commit, stop, agreementFor, refusals };
+  return { enqueue, advance, commit, stop, agreementFor, refusals, recordMove };
 }
 
 export type TransferSteps = ReturnType<typeof transferSteps>;

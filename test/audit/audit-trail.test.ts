@@ -1,19 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS, verifyChain } from '../../contracts/audit/chain.ts';
 import { checkpointSignatureProblem } from '../../contracts/audit/checkpoint.ts';
 import type { AuditEvent } from '../../contracts/audit/events.ts';
 import { type ConnectorAuditTrail, connectorAuditTrail } from '../../connector/audit/connector-trail.ts';
-import { auditManagementRoutes } from '../../connector/audit/management-routes.ts';
-import { HttpProblem, problemResponse } from '../../connector/http/errors.ts';
-import { apiKeyAuth } from '../../connector/http/middleware.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 import { auditStore } from '../../connector/storage/audit-store.ts';
 import { openDatabase } from '../../connector/storage/database.ts';
@@ -43,27 +37,13 @@ async function admit(authority: RunningConnector, name: string): Promise<{ id: s
   return (await jsonOf(response)).credential;
 }
 
-/**
- * Serves the audit routes under /api behind the connector's API key, as app.ts is to mount them (until it
- * does, the test mounts them on a server of its own, on the connector's database and trail).
- */
-function serveAuditApi(trail: ConnectorAuditTrail, connector: RunningConnector): Promise<{ url: string; server: ServerType }> {
-  const app = new Hono();
-  app.use('/api/*', apiKeyAuth(connector.ctx.apiKey));
-  app.route('/api', auditManagementRoutes({ trail, openapi: connector.ctx.openapi }));
-  app.onError((error, c) => problemResponse(c, error instanceof HttpProblem ? error : new HttpProblem(500, 'internal_error', 'Internal error')));
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, server }));
-  });
-}
-
 describe('the audit trail of a running connector', () => {
   const dir = tempDir('hdc-audit-');
   const dataDir = join(dir, 'data');
   const keyFile = join(dir, 'api-key');
   let authority: RunningConnector;
   let trail: ConnectorAuditTrail;
-  let api: { url: string; server: ServerType };
+  let api: { url: string };
   let revokedId: string;
   const online = () => hdc('audit', 'verify', '--url', api.url, '--api-key-file', keyFile);
   const offline = () => hdc('audit', 'verify', '--data-dir', dataDir);
@@ -72,7 +52,7 @@ describe('the audit trail of a running connector', () => {
   beforeAll(async () => {
     authority = await startTestConnector({ role: 'governance-authority', dataDir, database: 'sqlite' });
     trail = connectorAuditTrail(authority.ctx);
-    api = await serveAuditApi(trail, authority);
+    api = { url: authority.url };
     writeFileSync(keyFile, authority.ctx.apiKey);
     await admit(authority, 'hospital-a');
     revokedId = (await admit(authority, 'hospital-b')).id;
@@ -84,7 +64,6 @@ describe('the audit trail of a running connector', () => {
     await trail.checkpoint();
     await admit(authority, 'hospital-c');
   });
-  afterAll(() => new Promise<void>((resolve) => api.server.close(() => resolve())));
 
   it('records the authority: members admitted, credentials issued and revoked, with the operator as actor', async () => {
     const { entries } = await jsonOf(await fetch(`${api.url}/api/audit`, { headers: { authorization: `Bearer ${authority.ctx.apiKey}` } }));

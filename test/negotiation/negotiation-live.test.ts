@@ -121,7 +121,7 @@ describe('contract negotiation across live connectors', () => {
     const done = await waitForState(trio.institute, started.id, ['FINALIZED', 'TERMINATED']);
     expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');
     const agreement = await jsonOf(await managementFetch(trio.institute, `/agreements/${encodeURIComponent(done.agreementId)}`));
-    expect(JSON.stringify(agreement.agreement.permission)).toContain('"leftOperand":"count"');
+    expect(JSON.stringify(agreement.agreement.permission)).toContain('"leftOperand":"odrl:count"');
     const messages = await sentMessages(trio.hospital);
     const counterOffer = messages.find((m) => m.type === 'ContractOfferMessage')!;
     expect(dspSchemaErrors('negotiation/contract-offer-message-schema.json', counterOffer.body)).toEqual([]);

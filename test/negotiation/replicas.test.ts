@@ -17,6 +17,7 @@ import { researchOffer } from './support.ts';
 
 const BATCH = 100;
 type Listed = { state: string; reasons: string[]; providerPid?: string | null };
+const byState = (l: Listed[]) => JSON.stringify(Object.fromEntries(Object.entries(Object.groupBy(l, (n) => n.state)).map(([k, v]) => [k, v!.length])));
 
 /**
  * Two hospital replicas: one DID and identity key, one public URL (a TCP balancer in front), one PostgreSQL
@@ -61,7 +62,7 @@ describe.runIf(POSTGRES_URL)('two provider replicas sharing one PostgreSQL datab
       await Promise.all(Array.from({ length: BATCH }, () => managementFetch(institute, '/negotiations', { method: 'POST', body })));
       await until('40 % finalized', () => list<Listed>('/negotiations', 'negotiations'), (l) => l.filter((n) => n.state === 'FINALIZED').length >= 0.4 * BATCH, { timeoutMs: 60_000, pollMs: 50 });
       await killHard(a);
-      const negotiations = await until('negotiations settled', () => list<Listed>('/negotiations', 'negotiations'), (l) => l.every((n) => n.state === 'FINALIZED' || n.state === 'TERMINATED'), { timeoutMs: 120_000, pollMs: 200 });
+      const negotiations = await until('negotiations settled', () => list<Listed>('/negotiations', 'negotiations'), (l) => l.every((n) => n.state === 'FINALIZED' || n.state === 'TERMINATED'), { timeoutMs: 90_000, pollMs: 200, show: byState });
       expect(negotiations.filter((n) => n.state !== 'FINALIZED').map((n) => n.reasons)).toEqual([]);
       const provider = await b.api.get<{ negotiations: Listed[] }>('/negotiations');
       expect(provider.negotiations.filter((n) => n.state === 'FINALIZED')).toHaveLength(BATCH);
@@ -71,7 +72,7 @@ describe.runIf(POSTGRES_URL)('two provider replicas sharing one PostgreSQL datab
       await Promise.all(Array.from({ length: BATCH }, () => managementFetch(institute, '/transfers', { method: 'POST', body: JSON.stringify({ agreementId, format: 'HttpData-PULL' }) })));
       await until('40 % completed', () => list<Listed>('/transfers', 'transfers'), (l) => l.filter((t) => t.state === 'COMPLETED').length >= 0.4 * BATCH, { timeoutMs: 60_000, pollMs: 50 });
       await killHard(b);
-      const transfers = await until('transfers settled', () => list<Listed & { digest: string }>('/transfers', 'transfers'), (l) => l.every((t) => t.state === 'COMPLETED' || t.state === 'TERMINATED'), { timeoutMs: 120_000, pollMs: 200 });
+      const transfers = await until('transfers settled', () => list<Listed & { digest: string }>('/transfers', 'transfers'), (l) => l.every((t) => t.state === 'COMPLETED' || t.state === 'TERMINATED'), { timeoutMs: 90_000, pollMs: 200, show: byState });
       expect(transfers.filter((t) => t.state !== 'COMPLETED').map((t) => t.reasons)).toEqual([]);
       expect(new Set(transfers.map((t) => t.digest)).size).toBe(1);
       const served = await hospital.alive().api.get<{ transfers: (Listed & { digest: string })[] }>('/transfers');
