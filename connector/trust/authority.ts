@@ -28,7 +28,7 @@ export function statusListUrl(publicUrl: string, listId: string): string {
 export function createAuthority(ctx: ConnectorContext) {
   const store: AuthorityStore = authorityStore(ctx.database.db, ctx.database.dialect);
   const audit = connectorAuditTrail(ctx);
-  const subjects = (r: IssuedCredentialRecord) => ({ credentialId: r.id, memberDid: r.subjectDid });
+  const subjects = (r: IssuedCredentialRecord) => ({ credentialId: r.id, ...(r.subjectDid ? { memberDid: r.subjectDid } : {}) });
 
   /**
    * Applies the dataspace's claim rules, adds this authority as issuer (when absent), its status entry and a

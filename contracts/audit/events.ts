@@ -60,11 +60,12 @@ export interface AuditEventShapes {
   'member.suspended': { subjects: { memberDid: string }; details: { reason: string; revokedCredentials: number } };
   /** The authority issued a credential. */
   'credential.issued': {
-    subjects: { credentialId: string; memberDid: string };
+    /** memberDid: the subject's DID, when the credential names one (VCDM 2.0 allows subjects without an id). */
+    subjects: { credentialId: string; memberDid?: string };
     details: { types: string[]; validUntil: string | null; statusList: string; statusIndex: number };
   };
   /** The authority revoked a credential (its status list bit is set). */
-  'credential.revoked': { subjects: { credentialId: string; memberDid: string }; details: { reason: string } };
+  'credential.revoked': { subjects: { credentialId: string; memberDid?: string }; details: { reason: string } };
   /** A feasibility query was answered (an aggregate, protected count) or refused. */
   'feasibility.answered': { subjects: { queryId: string }; details: { requesterDid: string; outcome: 'answered' | 'refused'; reasons: string[] } };
 }

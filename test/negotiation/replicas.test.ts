@@ -79,7 +79,7 @@ describe.runIf(POSTGRES_URL)('two provider replicas sharing one PostgreSQL datab
       expect(served.transfers.filter((t) => t.state === 'COMPLETED')).toHaveLength(BATCH);
       expect(served.transfers[0]!.digest).toBe(transfers[0]!.digest);
     } finally {
-      for (const replica of hospital.replicas) await replica.stop();
+      for (const replica of hospital.replicas) if (replica.child.exitCode === null && replica.child.signalCode === null) await replica.stop();
       await hospital.balancer.close();
     }
   }, 400_000);

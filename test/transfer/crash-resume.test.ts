@@ -58,5 +58,5 @@ describe('a pull survives kill -9 of the consumer', () => {
     } finally {
       await institute.stop();
     }
-  });
+  }, 90_000);
 });

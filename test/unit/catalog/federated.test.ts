@@ -16,14 +16,14 @@ describe('the federated catalog reads a peer DSP Dataset (summarizeDataset)', ()
   it('reads back what this connector publishes: id, titles in every language, description, keywords', () => {
     expect(summary.id).toBe(DATASET_ID);
     expect(summary.title).toBe('Synthetic type 2 diabetes cohort / Cohorte synthétique de diabète de type 2');
-    expect(summary.description).toMatch(/^Patients with type 2 diabetes/);
+    expect(summary.description).toMatch(/^Adults diagnosed with type 2 diabetes/);
     expect(summary.keywords).toEqual(['diabetes', 'HbA1c', 'glucose', 'FHIR', 'diabète']);
   });
 
   it('indexes the facets: themes, HealthDCAT-AP health categories, publishers and spatial coverage', () => {
     expect(summary.facets.themes).toEqual([HEALTH_THEME]);
     expect(summary.facets.healthCategories).toEqual([EHR]);
-    expect(summary.facets.spatial).toEqual([LUX]);
+    expect(summary.facets.spatial).toEqual([LUX, ...['FRA', 'BEL', 'DEU'].map((c) => `http://publications.europa.eu/resource/authority/country/${c}`)]);
     expect(summary.facets.publishers).toContain('Centre Hospitalier Example');
   });
 

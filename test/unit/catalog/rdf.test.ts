@@ -46,7 +46,7 @@ describe('a dataset as DCAT-AP / HealthDCAT-AP triples', () => {
 
   it('counts are xsd:nonNegativeInteger (healthdcatap:numberOfRecords, minTypicalAge)', () => {
     expect(objects(quads, DATASET_ID, `${NS.healthdcatap}numberOfRecords`)).toEqual([literal('3000', namedNode(`${NS.xsd}nonNegativeInteger`))]);
-    expect(objects(quads, DATASET_ID, `${NS.healthdcatap}minTypicalAge`)).toEqual([literal('18', namedNode(`${NS.xsd}nonNegativeInteger`))]);
+    expect(objects(quads, DATASET_ID, `${NS.healthdcatap}minTypicalAge`)).toEqual([literal('35', namedNode(`${NS.xsd}nonNegativeInteger`))]);
   });
 
   it('the publisher is a foaf:Agent with its name, mailbox, homepage and HealthDCAT-AP publisher type', () => {
