@@ -47,7 +47,7 @@ export function createServices(ctx: ConnectorContext) {
     metrics: ctx.metrics,
     timeoutMs: 10 * 60_000,
     followUpDelayMs: 100,
-    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000 },
+    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 32 },
   });
   negotiations.processor.start();
   ctx.onShutdown(() => negotiations.processor.stop());

@@ -22,7 +22,7 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
       datasetId: input.offer.target, offer: input.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], presented: [], nextAction: null,
       createdAt: '', updatedAt: '', deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
     };
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       await store.insert(trx, n);
       const body = contractRequestMessage({ consumerPid: id, offer: input.offer, callbackAddress: deps.dspUrl });
       await steps.enqueue(trx, n, { path: '/negotiations/request', messageType: 'ContractRequestMessage', body, scopes: scopesFor(input.offer), followUp: false });
@@ -40,7 +40,7 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     if (!n) return undefined;
     if (n.role !== 'consumer' || n.state !== 'OFFERED') throw new NegotiationProblem(409, ['only an OFFERED negotiation of this consumer can be accepted'], n);
     const out = { path: toProvider(n, 'events'), messageType: 'ContractNegotiationEventMessage', body: negotiationEventMessage({ ...pidsOf(n), eventType: 'ACCEPTED' }) };
-    await steps.commit((trx) => steps.advance(trx, n, 'ContractNegotiationEventMessage:ACCEPTED', 'consumer', { pending: null }, out));
+    await steps.commit(n.id, (trx) => steps.advance(trx, n, 'ContractNegotiationEventMessage:ACCEPTED', 'consumer', { pending: null }, out));
     return store.get(id);
   }
 
@@ -52,11 +52,11 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     if (n.role === 'provider') {
       if (n.state !== 'REQUESTED') throw new NegotiationProblem(409, ['a provider counter-offers only a REQUESTED negotiation'], n);
       const out = { path: toConsumer(n, 'offers'), messageType: 'ContractOfferMessage', body: contractOfferMessage({ providerPid: n.providerPid!, consumerPid: n.consumerPid!, offer }) };
-      await steps.commit((trx) => steps.advance(trx, n, 'ContractOfferMessage', 'provider', { offer, pending: null, next: null, callerToken: null }, out));
+      await steps.commit(n.id, (trx) => steps.advance(trx, n, 'ContractOfferMessage', 'provider', { offer, pending: null, next: null, callerToken: null }, out));
     } else {
       if (n.state !== 'OFFERED') throw new NegotiationProblem(409, ['a consumer counters only an OFFERED negotiation'], n);
       const body = contractRequestMessage({ consumerPid: n.consumerPid!, providerPid: n.providerPid!, offer });
-      await steps.commit((trx) => steps.advance(trx, n, 'ContractRequestMessage', 'consumer', { offer, pending: null }, { path: toProvider(n, 'request'), messageType: 'ContractRequestMessage', body, scopes: scopesFor(offer) }));
+      await steps.commit(n.id, (trx) => steps.advance(trx, n, 'ContractRequestMessage', 'consumer', { offer, pending: null }, { path: toProvider(n, 'request'), messageType: 'ContractRequestMessage', body, scopes: scopesFor(offer) }));
     }
     return store.get(id);
   }
@@ -66,7 +66,7 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     const n = await existing(id);
     if (!n) return undefined;
     if (isFinal(n.state)) throw new NegotiationProblem(409, [`the negotiation is already ${n.state}`], n);
-    await steps.commit((trx) => steps.terminate(trx, n, [reason], true));
+    await steps.commit(n.id, (trx) => steps.terminate(trx, n, [reason], true));
     return store.get(id);
   }
 
@@ -77,13 +77,13 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     if (n.role !== 'provider' || n.state !== 'REQUESTED' || n.pending !== 'approval') throw new NegotiationProblem(409, ['the negotiation does not await approval'], n);
     const subjects = { negotiationId: n.id };
     if (!approved) {
-      await steps.commit(async (trx) => {
+      await steps.commit(n.id, async (trx) => {
         await deps.audit.record(trx, { type: 'negotiation.rejected', actor: 'operator', subjects, details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid, reason } });
         await steps.terminate(trx, n, [reason], true);
       });
       return store.get(id);
     }
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       if (await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approved', next: 'agree' })) {
         await deps.audit.record(trx, { type: 'negotiation.approved', actor: 'operator', subjects, details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid } });
       }
@@ -95,7 +95,7 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
   async function expireOverdue(): Promise<number> {
     let count = 0;
     for (const n of await store.overdue(new Date().toISOString())) {
-      if (await steps.commit((trx) => steps.terminate(trx, n, [`timed out in state ${n.state}`], true, 'timeout'))) count++;
+      if (await steps.commit(n.id, (trx) => steps.terminate(trx, n, [`timed out in state ${n.state}`], true, 'timeout'))) count++;
     }
     return count;
   }

@@ -42,7 +42,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
       const step = negotiationMachine.next(message, peerRole(n), n.state, await deps.received.seen(n.id, digest));
       if (!step.ok) throw new NegotiationProblem(400, [step.reason], n);
       if (step.repeated) return { n, repeated: true };
-      const moved = await steps.commit(async (trx) => {
+      const moved = await steps.commit(n.id, async (trx) => {
         if (!(await store.move(trx, n.id, n.state, { ...change(n), state: step.to, lastMessage: message }))) return false;
         await deps.received.record(trx, n.id, digest, message);
         await extra?.(trx, n);
@@ -74,7 +74,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
       datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], presented: [], nextAction: 'decide',
       createdAt: '', updatedAt: '', deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
     };
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       await store.insert(trx, { ...n, next: 'decide', ...(callerToken ? { callerToken } : {}) });
       await deps.received.record(trx, id, credentialDigest(msg), 'ContractRequestMessage');
     });
@@ -116,7 +116,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
       datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractOfferMessage', pending: 'review', reasons: [], presented: [], nextAction: null,
       createdAt: '', updatedAt: '', deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
     };
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       await store.insert(trx, n);
       await deps.received.record(trx, id, credentialDigest(msg), 'ContractOfferMessage');
     });

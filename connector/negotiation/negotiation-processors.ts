@@ -30,7 +30,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
   }
 
   async function refuse(n: Negotiation, reasons: string[]): Promise<void> {
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       if (n.role === 'provider' && n.state === 'REQUESTED') await steps.recordDecision(trx, n, 'refused', reasons);
       await steps.terminate(trx, n, reasons, true);
     });
@@ -42,7 +42,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     const { '@type': _type, '@id': _id, assigner: _assigner, ...rules } = n.offer;
     const agreement = { ...rules, '@type': 'Agreement', '@id': newPid(), target: n.datasetId, assigner: deps.did, assignee: n.counterpartyDid, timestamp: new Date().toISOString() } as Agreement;
     const credential = await issueAgreementCredential(agreement as never, deps.signer, deps.documentLoader);
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       const out = { path: toConsumer(n, 'agreement'), messageType: 'ContractAgreementMessage', body: contractAgreementMessage({ ...pidsOf(n), agreement, credential }) };
       if (!(await steps.advance(trx, n, 'ContractAgreementMessage', 'provider', { agreementId: agreement['@id'], pending: null, next: null, callerToken: null }, out))) return;
       await steps.recordDecision(trx, n, 'agreed');
@@ -80,7 +80,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     });
     if (!decision.permitted) return refuse(n, decision.reasons.length ? decision.reasons : ['the policy does not permit this request']);
     if (published.requiresApproval) {
-      await steps.commit(async (trx) => {
+      await steps.commit(n.id, async (trx) => {
         if (await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approval', presented: presented.presented, next: null, callerToken: null })) await steps.recordDecision(trx, n, 'awaits-approval');
       });
       deps.logger.info('negotiation awaits approval', { negotiation: n.id, consumer: n.counterpartyDid });
@@ -111,7 +111,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
       return refuse(n, [(error as Error).message]);
     }
     if (!sameJson((signed.credentialSubject as { agreement?: unknown }).agreement, stored.agreement)) return refuse(n, ['the agreement credential does not carry the agreement sent']);
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       const out = { path: toProvider(n, 'agreement/verification'), messageType: 'ContractAgreementVerificationMessage', body: agreementVerificationMessage({ ...pidsOf(n), credential: signed }) };
       if (await steps.advance(trx, n, 'ContractAgreementVerificationMessage', 'consumer', { next: null }, out)) await store.counterSigned(trx, stored.id, signed);
     });
@@ -127,7 +127,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     const verified = await verifyAgreementCredential(signed, deps.documentLoader);
     if (!verified.verified) return refuse(n, [`the counter-signed agreement does not verify: ${verified.reason}`]);
     if (verified.agreementId !== n.agreementId || verified.consumer !== n.counterpartyDid || verified.provider !== deps.did) return refuse(n, ["the counter-signed agreement is not this negotiation's agreement"]);
-    await steps.commit(async (trx) => {
+    await steps.commit(n.id, async (trx) => {
       const out = { path: toConsumer(n, 'events'), messageType: 'ContractNegotiationEventMessage', body: negotiationEventMessage({ ...pidsOf(n), eventType: 'FINALIZED' }) };
       if (!(await steps.advance(trx, n, 'ContractNegotiationEventMessage:FINALIZED', 'provider', { next: null }, out))) return;
       await store.counterSigned(trx, n.agreementId!, signed);
@@ -156,7 +156,7 @@ export function negotiationDelivery(deps: NegotiationDeps, steps: NegotiationSte
       const providerPid = (response.body as { providerPid?: unknown } | undefined)?.providerPid;
       if (message.messageType === 'ContractRequestMessage' && typeof providerPid === 'string' && providerPid) {
         await store.setProviderPid(message.processId, providerPid);
-        store.notify();
+        store.notify(message.processId);
       }
     },
     async refused(message: OutboxMessage): Promise<'delivered' | 'refused'> {
@@ -170,7 +170,7 @@ export function negotiationDelivery(deps: NegotiationDeps, steps: NegotiationSte
     },
     async gaveUp(message: OutboxMessage, reason: string) {
       const n = await store.get(message.processId);
-      if (n && !isFinal(n.state)) await steps.commit((trx) => steps.terminate(trx, n, [`could not deliver ${message.messageType}: ${reason}`], false));
+      if (n && !isFinal(n.state)) await steps.commit(n.id, (trx) => steps.terminate(trx, n, [`could not deliver ${message.messageType}: ${reason}`], false));
     },
   };
 }

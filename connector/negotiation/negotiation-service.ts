@@ -43,7 +43,8 @@ function withChangeNotices(store: NegotiationStore) {
   changed.setMaxListeners(0);
   return {
     ...store,
-    notify: () => void changed.emit('change'),
+    /** Wakes whoever waits for negotiation `id`. */
+    notify: (id: string) => void changed.emit(id),
     /** Resolves with the negotiation once `done` holds, or as it is after `timeoutMs`. */
     async waitFor(id: string, done: (n: Negotiation) => boolean, timeoutMs: number): Promise<Negotiation | undefined> {
       const deadline = Date.now() + timeoutMs;
@@ -53,11 +54,11 @@ function withChangeNotices(store: NegotiationStore) {
         await new Promise<void>((resolve) => {
           const finish = () => {
             clearTimeout(timer);
-            changed.off('change', finish);
+            changed.off(id, finish);
             resolve();
           };
           const timer = setTimeout(finish, Math.min(1000, deadline - Date.now()));
-          changed.on('change', finish);
+          changed.on(id, finish);
         });
       }
     },

@@ -28,7 +28,7 @@ export interface NegotiationDeps {
   did: string;
   /** Our DSP base URL, the callbackAddress peers answer to. */
   dspUrl: string;
-  store: NegotiationStore & { waitFor(id: string, done: (n: Negotiation) => boolean, timeoutMs: number): Promise<Negotiation | undefined>; notify(): void };
+  store: NegotiationStore & { waitFor(id: string, done: (n: Negotiation) => boolean, timeoutMs: number): Promise<Negotiation | undefined>; notify(id: string): void };
   received: ReceivedMessageStore;
   outbox: Outbox;
   dspFetch: DspFetch;
@@ -129,10 +129,10 @@ export function negotiationSteps(deps: NegotiationDeps) {
     await deps.audit.record(trx, { type: 'agreement.concluded', actor: 'connector', subjects: { agreementId: n.agreementId!, negotiationId: n.id }, details: { role: n.role, providerDid, consumerDid, datasetId: n.datasetId, doublySigned } });
   }
 
-  /** Runs `work` in a transaction, then tells waiters and the processor. */
-  async function commit<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  /** Runs `work` on negotiation `id` in a transaction, then tells its waiters and the processor. */
+  async function commit<T>(id: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     const result = await deps.store.transaction(work);
-    deps.store.notify();
+    deps.store.notify(id);
     deps.wake();
     return result;
   }

@@ -110,5 +110,5 @@ try {
   process.exitCode = pass ? 0 : 1;
 } finally {
   await Promise.all([hospital.stop(), institute.stop(), authority.close()]);
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 }
