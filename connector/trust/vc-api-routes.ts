@@ -13,7 +13,7 @@ import { ALL_CREDENTIAL_CHECKS, type CredentialCheckName, type Rejection, type T
 import type { VerifiableCredential, VerifiablePresentation } from '../../contracts/credentials/model.ts';
 import { envelopedCredential, isEnvelopedCredential, signCredentialJwt, VC_JWT_MEDIA_TYPE } from '../../contracts/credentials/vc-jose.ts';
 import { publishedContextDigests } from '../../vocab/contexts.ts';
-import type { Authority } from '../trust/authority.ts';
+import type { Authority } from './authority.ts';
 
 const Json = z.record(z.string(), z.unknown());
 const Checks = z.array(z.enum(ALL_CREDENTIAL_CHECKS as [CredentialCheckName, ...CredentialCheckName[]])).optional();

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
 import { HttpProblem, problemResponse } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
-import { requireCaller } from '../trust/caller-auth.ts';
-import type { Authority } from '../trust/authority.ts';
+import { requireCaller } from './caller-auth.ts';
+import type { Authority } from './authority.ts';
 import type { IssuedCredentialRecord, Member } from '../storage/authority-store.ts';
 import { CREDENTIAL_TYPE, DATASPACE_ROLES, REGISTRATION_KINDS, unsignedCredential } from '../../contracts/credentials/model.ts';
 
