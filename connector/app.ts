@@ -24,6 +24,7 @@ import { dataPullRoute, dataPushRoutes } from './data-plane/data-routes.ts';
 import type { ConnectorContext } from './context.ts';
 import type { Services } from './services.ts';
 import { auditManagementRoutes } from './audit/management-routes.ts';
+import { agreementCredentialRoutes } from './negotiation/agreement-credential-routes.ts';
 import { addCapabilityPanels } from './dashboard/capability-panels.ts';
 import { DSP_BASE_PATH } from './http/dsp-path.ts';
 
@@ -55,6 +56,7 @@ export function createApp(ctx: ConnectorContext, services: Services): Hono {
   app.route('/', publicCatalogRoutes(catalog));
   app.route(DSP_BASE_PATH, catalogDspRoutes(ctx, catalog));
   app.route(DSP_BASE_PATH, negotiationDspRoutes(ctx, negotiations));
+  app.route('/', agreementCredentialRoutes(ctx, negotiations));
   app.route(DSP_BASE_PATH, transferDspRoutes(ctx, transfers));
   addCapabilityPanels(ctx, { catalog, negotiations, transfers });
   app.route('/', dataPushRoutes(transfers.dataPlanePorts, jobs));

@@ -78,6 +78,10 @@ const ConfigSchema = z
     workLeaseSeconds: z.number().int().min(2).max(3600).default(30),
     /** Peers' callback, push and pull addresses must be at an origin their DID document lists (off only for test fixtures). */
     bindPeerAddresses: z.boolean().default(true),
+    /** Consumer: agreements wait in AGREED until an operator verifies them (POST /api/negotiations/:id/verify). */
+    reviewAgreements: z.boolean().default(false),
+    /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */
+    requireSignedAgreements: z.boolean().default(false),
   })
   .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets'), egress: resolveEgress(c) }));
 

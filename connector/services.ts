@@ -11,6 +11,8 @@ import { createJobBoard } from './data-plane/jobs.ts';
 import { callbackBelongsTo } from './egress/callback-address.ts';
 import { dspAddressOf } from './http/dsp-path.ts';
 import { connectorAuditTrail } from './audit/connector-trail.ts';
+import { AGREEMENT_CREDENTIAL_SERVICE } from '../contracts/negotiation/messages.ts';
+import { serviceEndpointOf } from './identity/did-web.ts';
 import { negotiationStore } from './storage/negotiation-store.ts';
 import { transferStore } from './storage/transfer-store.ts';
 import { catalogStore } from './storage/catalog-store.ts';
@@ -39,6 +41,9 @@ export function createServices(ctx: ConnectorContext) {
     resolveDid: (did) => ctx.didResolver.resolve(did),
     peerOwns,
     sealer: ctx.sealer,
+    reviewAgreements: ctx.config.reviewAgreements,
+    requireSignedAgreements: ctx.config.requireSignedAgreements,
+    agreementCredentialEndpoint: async (did) => serviceEndpointOf(await ctx.didResolver.resolve(did), AGREEMENT_CREDENTIAL_SERVICE),
     fetchCallerCredentials: (caller, scopes) => fetchCallerCredentials(ctx, caller, scopes),
     offers: catalog.offers,
     policy: odrlPolicyEngine,

@@ -13,7 +13,7 @@ export interface DspRequest {
   url: string;
   /** DID of the connector that will receive the request (the token's audience). */
   audienceDid: string;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   /** JSON body; sent as application/json. */
   body?: unknown;
   /** Extra headers (accept, …). */

@@ -1,5 +1,6 @@
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { dspAddressOf } from '../http/dsp-path.ts';
+import { AGREEMENT_CREDENTIAL_SERVICE } from '../../contracts/negotiation/messages.ts';
 
 /**
  * did:web as specified: the host (with its port percent-encoded as %3A) and optional path segments
@@ -81,8 +82,16 @@ export function buildDidDocument(did: string, publicKeyMultibase: string, public
       { id: `${did}#dsp`, type: 'DataService', serviceEndpoint: `${publicUrl}/.well-known/dspace-version` },
       { id: `${did}#catalog`, type: 'CatalogService', serviceEndpoint: `${dspAddressOf(publicUrl)}/catalog` },
       { id: `${did}#credential-service`, type: 'CredentialService', serviceEndpoint: `${publicUrl}/dcp` },
+      // Signed agreements are exchanged here, beside the plain DSP messages (connector/negotiation/agreement-credential-routes.ts).
+      { id: `${did}#agreements`, type: AGREEMENT_CREDENTIAL_SERVICE, serviceEndpoint: `${publicUrl}/agreements` },
       // A governance authority also publishes its member registry and hands members their credentials there.
       ...(role === 'governance-authority' ? [{ id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` }] : []),
     ],
   };
+}
+
+/** The endpoint of the first service of `type` in a DID document (without a trailing slash), if any. */
+export function serviceEndpointOf(document: { service?: readonly { type?: unknown; serviceEndpoint?: unknown }[] }, type: string): string | undefined {
+  const endpoint = (document.service ?? []).find((s) => s.type === type)?.serviceEndpoint;
+  return typeof endpoint === 'string' ? endpoint.replace(/\/+$/, '') : undefined;
 }

@@ -71,6 +71,7 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
     { method: 'post', path: '/negotiations/{id}/approve', tag, summary: 'Provider: approve a request that awaits approval (the policy already permitted it)', responses: { 200: { description: 'AGREED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
     { method: 'post', path: '/negotiations/{id}/reject', tag, summary: 'Provider: reject a request that awaits approval', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
     { method: 'post', path: '/negotiations/{id}/accept', tag, summary: "Consumer: accept the provider's offer as it stands", responses: { 200: { description: 'ACCEPTED', schema: NegotiationView }, 409: { description: 'Not OFFERED' } } },
+    { method: 'post', path: '/negotiations/{id}/verify', tag, summary: 'Consumer: verify an agreement held for review (reviewAgreements); it is counter-signed and the provider told', responses: { 200: { description: 'VERIFIED or later', schema: NegotiationView }, 409: { description: 'Not AGREED under review' } } },
     { method: 'post', path: '/negotiations/{id}/counter', tag, summary: 'Answer with other terms: a counter-offer (provider) or a counter-request (consumer)', body: Counter, responses: { 200: { description: 'OFFERED or REQUESTED', schema: NegotiationView }, 409: { description: 'Not in a state to counter' } } },
     { method: 'get', path: '/agreements', tag, summary: 'Agreements, newest first', responses: { 200: { description: 'Agreements', schema: z.object({ agreements: z.array(AgreementView) }) } } },
     { method: 'get', path: '/agreements/{id}', tag, summary: 'One agreement with its doubly-signed credential', responses: { 200: { description: 'The agreement', schema: AgreementView }, 404: { description: 'Unknown' } } },
@@ -112,6 +113,7 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
     return c.json(found(await guarded(() => service.approve(c.req.param('id'), false, reason)), c.req.param('id')));
   });
   app.post('/negotiations/:id/accept', async (c) => c.json(found(await guarded(() => service.accept(c.req.param('id'))), c.req.param('id'))));
+  app.post('/negotiations/:id/verify', async (c) => c.json(found(await guarded(() => service.verifyAgreement(c.req.param('id'))), c.req.param('id'))));
   app.post('/negotiations/:id/counter', async (c) => {
     const { offer } = await parseJsonBody(c, Counter);
     return c.json(found(await guarded(() => service.counter(c.req.param('id'), offer)), c.req.param('id')));

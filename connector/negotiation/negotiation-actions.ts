@@ -61,6 +61,15 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     return store.get(id);
   }
 
+  /** Consumer: an operator verifies an agreement held for review (reviewAgreements); the processor signs and sends. */
+  async function verifyAgreement(id: string): Promise<Negotiation | undefined> {
+    const n = await existing(id);
+    if (!n) return undefined;
+    if (n.role !== 'consumer' || n.state !== 'AGREED' || n.pending !== 'review') throw new NegotiationProblem(409, ['only an AGREED negotiation held for review can be verified'], n);
+    await steps.commit(n.id, (trx) => store.move(trx, n.id, 'AGREED', { state: 'AGREED', pending: null, next: 'verify' }));
+    return store.waitFor(id, (current) => current.state !== 'AGREED', 10_000);
+  }
+
   /** Local termination (operator or timeout): the peer is told, if it knows this negotiation. */
   async function terminate(id: string, reason: string): Promise<Negotiation | undefined> {
     const n = await existing(id);
@@ -100,5 +109,5 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     return count;
   }
 
-  return { start, accept, counter, terminate, approve, expireOverdue };
+  return { start, accept, counter, verifyAgreement, terminate, approve, expireOverdue };
 }

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../storage/schema.ts';
 import type { Negotiation, NegotiationChange } from '../../contracts/negotiation/negotiation.ts';
 import { negotiationMachine, type NegotiationMessage } from '../../contracts/negotiation/state-machine.ts';
-import { AGREEMENT_CREDENTIAL, type Incoming } from '../../contracts/negotiation/messages.ts';
+import type { Incoming } from '../../contracts/negotiation/messages.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
 import { sameTerms } from '../../contracts/policy/canonical.ts';
@@ -87,14 +87,8 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
   }
 
   async function onVerification(pid: string, msg: Incoming<'ContractAgreementVerificationMessage'>, caller: Caller): Promise<Answer> {
-    const signed = (msg as Record<string, unknown>)[AGREEMENT_CREDENTIAL] as VerifiableCredential | undefined;
-    const n = await mine(pid, caller, msg);
-    if (!signed && negotiationMachine.next('ContractAgreementVerificationMessage', 'consumer', n.state).ok) {
-      throw new NegotiationProblem(400, ['the verification carries no counter-signed agreement credential'], n);
-    }
-    await receive(pid, caller, 'ContractAgreementVerificationMessage', msg, () => ({ next: 'finalize' }), async (trx, current) => {
-      if (signed && current.agreementId) await store.receivedCounterSigned(trx, current.agreementId, signed);
-    });
+    // A counter-signed agreement credential, if the consumer signs agreements, came beforehand (PUT /agreements/:id/credential).
+    await receive(pid, caller, 'ContractAgreementVerificationMessage', msg, () => ({ next: 'finalize' }));
     return OK;
   }
 
@@ -125,25 +119,25 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
 
   async function onAgreement(pid: string, msg: Incoming<'ContractAgreementMessage'>, caller: Caller): Promise<Answer> {
     const n = await mine(pid, caller, msg);
-    const credential = (msg as Record<string, unknown>)[AGREEMENT_CREDENTIAL] as VerifiableCredential | undefined;
     if (negotiationMachine.next('ContractAgreementMessage', 'provider', n.state).ok) {
-      if (!credential) throw new NegotiationProblem(400, ['the agreement carries no agreement credential signed by the provider'], n);
       if (msg.agreement.assignee !== deps.did || msg.agreement.assigner !== caller.did || msg.agreement.target !== n.datasetId) {
         throw new NegotiationProblem(400, ['the agreement does not name this consumer as assignee, the provider as assigner and the negotiated dataset as target'], n);
       }
       if (!sameTerms(msg.agreement, n.offer)) throw new NegotiationProblem(400, ["the agreement's terms differ from the offer requested"], n);
     }
-    await receive(pid, caller, 'ContractAgreementMessage', msg, () => ({ providerPid: msg.providerPid, agreementId: msg.agreement['@id'], pending: null, next: 'verify' }), async (trx) => {
+    const review = deps.reviewAgreements;
+    const change = () => ({ providerPid: msg.providerPid, agreementId: msg.agreement['@id'], pending: review ? 'review' : null, next: review ? null : 'verify' });
+    await receive(pid, caller, 'ContractAgreementMessage', msg, change, async (trx) => {
       await store.insertAgreement(trx, {
         id: msg.agreement['@id'], negotiationId: n.id, role: 'consumer', providerDid: caller.did, consumerDid: deps.did, datasetId: n.datasetId, agreement: msg.agreement,
-        credential: credential!, counterSigned: false, consumerCredentials: [],
+        credential: null, counterSigned: false, consumerCredentials: [],
       });
     });
     return OK;
   }
 
   async function onFinalized(pid: string, msg: Incoming<'ContractNegotiationEventMessage'>, caller: Caller): Promise<Answer> {
-    await receive(pid, caller, 'ContractNegotiationEventMessage:FINALIZED', msg, () => ({ next: null }), (trx, n) => steps.recordAgreement(trx, n, true));
+    await receive(pid, caller, 'ContractNegotiationEventMessage:FINALIZED', msg, () => ({ next: null }), async (trx, n) => steps.recordAgreement(trx, n, !!(await store.agreement(n.agreementId!, trx))?.counterSigned));
     return OK;
   }
 

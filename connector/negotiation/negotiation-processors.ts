@@ -43,7 +43,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     const agreement = { ...rules, '@type': 'Agreement', '@id': newPid(), target: n.datasetId, assigner: deps.did, assignee: n.counterpartyDid, timestamp: new Date().toISOString() } as Agreement;
     const credential = await issueAgreementCredential(agreement as never, deps.signer, deps.documentLoader);
     await steps.commit(n.id, async (trx) => {
-      const out = { path: toConsumer(n, 'agreement'), messageType: 'ContractAgreementMessage', body: contractAgreementMessage({ ...pidsOf(n), agreement, credential }) };
+      const out = { path: toConsumer(n, 'agreement'), messageType: 'ContractAgreementMessage', body: contractAgreementMessage({ ...pidsOf(n), agreement }) };
       if (!(await steps.advance(trx, n, 'ContractAgreementMessage', 'provider', { agreementId: agreement['@id'], pending: null, next: null, callerToken: null }, out))) return;
       await steps.recordDecision(trx, n, 'agreed');
       await store.insertAgreement(trx, {
@@ -96,42 +96,63 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     if (n) await agreeTo(n, n.presented);
   };
 
-  /** Consumer, AGREED: checks the provider's agreement credential, counter-signs it and sends the verification. */
+  /**
+   * Consumer, AGREED: when the provider signs agreements (its DID document announces an agreement credential
+   * service), fetches its ContractAgreementCredential, checks it carries this very agreement, counter-signs
+   * it and hands the counter-signature back; then sends the (plain) verification message. A provider that
+   * signs none gets a plain verification, unless this dataspace requires signed agreements.
+   */
   const verify: ProcessAction = async (id) => {
     const n = await owed(id, 'verify', 'AGREED');
     if (!n?.agreementId) return;
     const stored = await store.agreement(n.agreementId);
     if (!stored) return refuse(n, [`the agreement ${n.agreementId} is missing`]);
-    await deps.resolveDid(n.counterpartyDid); // a provider that cannot be resolved now is retried, not refused
-    let signed: VerifiableCredential;
-    try {
-      signed = await counterSignAgreement(stored.credential, deps.signer, deps.documentLoader, { agreementId: stored.id, provider: n.counterpartyDid });
-    } catch (error) {
-      if ((error as Error).name !== 'AgreementError') throw error;
-      return refuse(n, [(error as Error).message]);
+    const endpoint = await deps.agreementCredentialEndpoint(n.counterpartyDid); // throws (retried) when the DID cannot be resolved now
+    let signed: VerifiableCredential | undefined;
+    if (endpoint) {
+      const url = `${endpoint}/${encodeURIComponent(stored.id)}/credential`;
+      const response = await deps.dspFetch({ url, audienceDid: n.counterpartyDid, method: 'GET' });
+      if (!response.ok) throw new Error(`the provider's agreement credential is not available yet (HTTP ${response.status})`);
+      const credential = (await response.json()) as VerifiableCredential;
+      try {
+        signed = await counterSignAgreement(credential, deps.signer, deps.documentLoader, { agreementId: stored.id, provider: n.counterpartyDid });
+      } catch (error) {
+        if ((error as Error).name !== 'AgreementError') throw error;
+        return refuse(n, [(error as Error).message]);
+      }
+      if (!sameJson((signed.credentialSubject as { agreement?: unknown }).agreement, stored.agreement)) return refuse(n, ['the agreement credential does not carry the agreement sent']);
+      const handed = await deps.dspFetch({ url, audienceDid: n.counterpartyDid, method: 'PUT', body: signed });
+      if (!handed.ok) throw new Error(`the provider did not take the counter-signed agreement (HTTP ${handed.status})`);
+    } else if (deps.requireSignedAgreements) {
+      return refuse(n, ['this dataspace requires agreements signed by both parties, and the provider signs none']);
     }
-    if (!sameJson((signed.credentialSubject as { agreement?: unknown }).agreement, stored.agreement)) return refuse(n, ['the agreement credential does not carry the agreement sent']);
     await steps.commit(n.id, async (trx) => {
-      const out = { path: toProvider(n, 'agreement/verification'), messageType: 'ContractAgreementVerificationMessage', body: agreementVerificationMessage({ ...pidsOf(n), credential: signed }) };
-      if (await steps.advance(trx, n, 'ContractAgreementVerificationMessage', 'consumer', { next: null }, out)) await store.counterSigned(trx, stored.id, signed);
+      const out = { path: toProvider(n, 'agreement/verification'), messageType: 'ContractAgreementVerificationMessage', body: agreementVerificationMessage(pidsOf(n)) };
+      if (await steps.advance(trx, n, 'ContractAgreementVerificationMessage', 'consumer', { next: null, pending: null }, out) && signed) await store.counterSigned(trx, stored.id, signed);
     });
   };
 
-  /** Provider, VERIFIED: checks the consumer's counter-signed agreement, then finalizes. */
+  /**
+   * Provider, VERIFIED: checks the consumer's counter-signed agreement when it sent one (our kind of
+   * connector does), then finalizes; a standard peer's plain verification finalizes a plain agreement.
+   */
   const finalize: ProcessAction = async (id) => {
     const n = await owed(id, 'finalize', 'VERIFIED');
     if (!n?.agreementId) return;
     const signed = await store.pendingCounterSigned(n.agreementId);
-    if (!signed) return refuse(n, ['the verification carried no counter-signed agreement credential']);
-    await deps.resolveDid(n.counterpartyDid); // a consumer that cannot be resolved now is retried, not refused
-    const verified = await verifyAgreementCredential(signed, deps.documentLoader);
-    if (!verified.verified) return refuse(n, [`the counter-signed agreement does not verify: ${verified.reason}`]);
-    if (verified.agreementId !== n.agreementId || verified.consumer !== n.counterpartyDid || verified.provider !== deps.did) return refuse(n, ["the counter-signed agreement is not this negotiation's agreement"]);
+    if (signed) {
+      await deps.resolveDid(n.counterpartyDid); // a consumer that cannot be resolved now is retried, not refused
+      const verified = await verifyAgreementCredential(signed, deps.documentLoader);
+      if (!verified.verified) return refuse(n, [`the counter-signed agreement does not verify: ${verified.reason}`]);
+      if (verified.agreementId !== n.agreementId || verified.consumer !== n.counterpartyDid || verified.provider !== deps.did) return refuse(n, ["the counter-signed agreement is not this negotiation's agreement"]);
+    } else if (deps.requireSignedAgreements) {
+      return refuse(n, ['this dataspace requires agreements signed by both parties, and the consumer did not counter-sign']);
+    }
     await steps.commit(n.id, async (trx) => {
       const out = { path: toConsumer(n, 'events'), messageType: 'ContractNegotiationEventMessage', body: negotiationEventMessage({ ...pidsOf(n), eventType: 'FINALIZED' }) };
       if (!(await steps.advance(trx, n, 'ContractNegotiationEventMessage:FINALIZED', 'provider', { next: null }, out))) return;
-      await store.counterSigned(trx, n.agreementId!, signed);
-      await steps.recordAgreement(trx, n, true);
+      if (signed) await store.counterSigned(trx, n.agreementId!, signed);
+      await steps.recordAgreement(trx, n, !!signed);
     });
   };
 

@@ -46,6 +46,12 @@ export interface NegotiationDeps {
   logger: Logger;
   /** The tamper-evident audit trail: decisions and agreements are recorded in the transaction of the change. */
   audit: AuditRecorder<Transaction<Database>>;
+  /** Consumer: agreements wait in AGREED for an operator's review (POST /api/negotiations/:id/verify) instead of being verified at once. */
+  reviewAgreements: boolean;
+  /** Both sides must sign each agreement (ContractAgreementCredential); a peer that cannot is refused. */
+  requireSignedAgreements: boolean;
+  /** The peer's agreement credential endpoint, if its DID document announces one (AgreementCredentialService). */
+  agreementCredentialEndpoint(did: string): Promise<string | undefined>;
   /** How long a negotiation may take before it is terminated as timed out. */
   timeoutMs: number;
   /** Delay before a follow-up message, so our answer has reached the peer first. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTEXT, NS } from '../../vocab/namespaces.ts';
+import { CONTEXT } from '../../vocab/namespaces.ts';
 import type { NegotiationState } from './state-machine.ts';
 import { toWireForm } from '../policy/wire-form.ts';
 
@@ -8,8 +8,12 @@ import { toWireForm } from '../policy/wire-form.ts';
  * context, short unprefixed terms, `@type` on every nested policy, no empty arrays.
  */
 
-/** Extension property carrying a signed ContractAgreementCredential; a full IRI, so JSON-LD keeps it. */
-export const AGREEMENT_CREDENTIAL = `${NS.hdc}agreementCredential`;
+/**
+ * The DID service through which two connectors of this kind exchange the signed agreement
+ * (ContractAgreementCredential) beside the plain DSP messages: GET the provider's credential, PUT the
+ * consumer's counter-signature. A peer that does not announce it gets plain, standard agreements.
+ */
+export const AGREEMENT_CREDENTIAL_SERVICE = 'AgreementCredentialService';
 
 const nonEmpty = z.string().min(1);
 const constraint: z.ZodType = z.lazy(() =>
@@ -99,14 +103,12 @@ export function contractOfferMessage(fields: { providerPid: string; consumerPid?
   return message('ContractOfferMessage', fields.consumerPid ? rest : { ...rest, callbackAddress });
 }
 
-export function contractAgreementMessage(fields: Pids & { agreement: Agreement; callbackAddress?: string; credential?: unknown }) {
-  const { credential, ...rest } = fields;
-  return message('ContractAgreementMessage', credential ? { ...rest, [AGREEMENT_CREDENTIAL]: credential } : rest);
+export function contractAgreementMessage(fields: Pids & { agreement: Agreement; callbackAddress?: string }) {
+  return message('ContractAgreementMessage', fields);
 }
 
-export function agreementVerificationMessage(fields: Pids & { credential?: unknown }) {
-  const { credential, ...rest } = fields;
-  return message('ContractAgreementVerificationMessage', credential ? { ...rest, [AGREEMENT_CREDENTIAL]: credential } : rest);
+export function agreementVerificationMessage(fields: Pids) {
+  return message('ContractAgreementVerificationMessage', fields);
 }
 
 export function negotiationEventMessage(fields: Pids & { eventType: 'ACCEPTED' | 'FINALIZED' }) {

@@ -37,7 +37,8 @@ export interface StoredAgreement {
   consumerDid: string;
   datasetId: string;
   agreement: Agreement;
-  credential: VerifiableCredential;
+  /** The provider's ContractAgreementCredential (counter-signed once both signed); null with a peer that signs no agreements. */
+  credential: VerifiableCredential | null;
   counterSigned: boolean;
   transferCount: number;
   consumerCredentials: VerifiableCredential[];

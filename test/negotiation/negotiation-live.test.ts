@@ -57,6 +57,25 @@ describe('contract negotiation across live connectors', () => {
     for (const m of messages) expect(dspSchemaErrors(SCHEMA_OF[m.type]!, m.body), `${m.type} ${JSON.stringify(m.body).slice(0, 1500)}`).toEqual([]);
   });
 
+  it('puts nothing but the DSP context and DSP terms on the wire: the signed agreement travels out of band', async () => {
+    const messages = await sentMessages(trio.hospital, trio.institute);
+    for (const m of messages) {
+      expect(m.body['@context']).toEqual(['https://w3id.org/dspace/2025/1/context.jsonld']);
+      expect(Object.keys(m.body).filter((k) => k.includes(':') || k.startsWith('http'))).toEqual([]);
+    }
+  });
+
+  it("serves the provider's agreement credential to the agreement's consumer only", async () => {
+    const [agreement] = (await jsonOf(await managementFetch(trio.hospital, '/agreements'))).agreements;
+    const url = `${trio.hospital.url}/agreements/${encodeURIComponent(agreement.id)}/credential`;
+    expect((await fetch(url)).status).toBe(401);
+    const asConsumer = await trio.institute.ctx.dspFetch({ url, audienceDid: trio.hospital.did, method: 'GET' });
+    expect(asConsumer.status).toBe(200);
+    expect((await asConsumer.json()).credentialSubject.agreementId).toBe(agreement.id);
+    const asStranger = await trio.authority.ctx.dspFetch({ url, audienceDid: trio.hospital.did, method: 'GET' });
+    expect(asStranger.status).toBe(404);
+  });
+
   it('refuses an institute without a data permit, and the researcher sees why', async () => {
     const other = await startTestConnector({ role: 'research-institute', name: 'permitless', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
     await admit(trio.authority, other, 'research-institute');
@@ -159,5 +178,21 @@ describe('contract negotiation across live connectors', () => {
     const refused = await waitForState(other, (await startNegotiation(other, trio.hospital, offer)).id, ['TERMINATED', 'FINALIZED']);
     expect(refused.state).toBe('TERMINATED');
     expect(refused.reasons.join(' ')).toMatch(/credentials not accepted: revoked/);
+  });
+
+  it('a consumer set to review agreements stays AGREED until its operator verifies, then finalizes', async () => {
+    const reviewing = await startTestConnector({ role: 'research-institute', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], reviewAgreements: true });
+    await admit(trio.authority, reviewing, 'research-institute');
+    await grantPermit(trio.authority, reviewing);
+    await collectCredentials(reviewing, trio.authority);
+    const offer = await publishOffer(trio.hospital, researchOffer());
+    const started = await startNegotiation(reviewing, trio.hospital, offer);
+    const agreed = await waitForState(reviewing, started.id, ['AGREED', 'TERMINATED']);
+    expect(agreed).toMatchObject({ state: 'AGREED', pending: 'review' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await jsonOf(await managementFetch(reviewing, `/negotiations/${encodeURIComponent(started.id)}`))).state).toBe('AGREED');
+    const verified = await jsonOf(await managementFetch(reviewing, `/negotiations/${encodeURIComponent(started.id)}/verify`, { method: 'POST' }));
+    expect(['VERIFIED', 'FINALIZED']).toContain(verified.state);
+    expect((await waitForState(reviewing, started.id, ['FINALIZED', 'TERMINATED'])).state).toBe('FINALIZED');
   });
 });
