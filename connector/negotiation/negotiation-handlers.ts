@@ -3,7 +3,6 @@ import type { Database } from '../storage/schema.ts';
 import type { Negotiation, NegotiationChange } from '../../contracts/negotiation/negotiation.ts';
 import { negotiationMachine, type NegotiationMessage } from '../../contracts/negotiation/state-machine.ts';
 import type { Incoming } from '../../contracts/negotiation/messages.ts';
-import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
 import { sameTerms } from '../../contracts/policy/canonical.ts';
 import type { Caller } from '../trust/trust-services.ts';

@@ -6,8 +6,9 @@ import { counterSignAgreement, issueAgreementCredential, verifyAgreementCredenti
 import { CREDENTIAL_TYPE, type VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { scopeForType } from '../trust/scopes.ts';
 import type { ProcessAction } from '../processing/processor.ts';
+import { peerIsPast } from '../processing/peer-state.ts';
 import { sameTerms } from '../../contracts/policy/canonical.ts';
-import { newPid, pidsOf, sameJson, toConsumer, toProvider, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
+import { newPid, pidsOf, sameJson, toConsumer, toProvider, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
 
 /** Refusal codes that say "not now" rather than "no". */
 const TRANSIENT = new Set(['status_unavailable', 'unresolvable_key']);
@@ -180,15 +181,7 @@ export function negotiationDelivery(deps: NegotiationDeps, steps: NegotiationSte
         store.notify(message.processId);
       }
     },
-    async refused(message: OutboxMessage): Promise<'delivered' | 'refused'> {
-      const n = await store.get(message.processId);
-      const peerPid = n && (n.role === 'provider' ? n.consumerPid : n.providerPid);
-      if (!n || !peerPid) return 'refused';
-      const response = await deps.dspFetch({ url: `${withoutTrailingSlash(n.counterpartyAddress)}/negotiations/${encodeURIComponent(peerPid)}`, audienceDid: n.counterpartyDid, method: 'GET' });
-      if (!response.ok) return 'refused';
-      const state = ((await response.json().catch(() => ({}))) as { state?: string }).state as NegotiationState | undefined;
-      return state && negotiationMachine.reached(machineMessage(message)).includes(state) ? 'delivered' : 'refused';
-    },
+    refused: async (message: OutboxMessage) => peerIsPast(deps.dspFetch, await store.get(message.processId), 'negotiations', negotiationMachine.reached(machineMessage(message))),
     async gaveUp(message: OutboxMessage, reason: string) {
       const n = await store.get(message.processId);
       if (n && !isFinal(n.state)) await steps.commit(n.id, (trx) => steps.terminate(trx, n, [`could not deliver ${message.messageType}: ${reason}`], false));

@@ -5,11 +5,12 @@ import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import { isFinalTransfer, transferMachine, type TransferMessage, type TransferState } from '../../contracts/transfer/state-machine.ts';
 import { httpDataAddress, tokenOf, transferCompletionMessage, transferStartMessage } from '../../contracts/transfer/messages.ts';
 import type { ProcessAction } from '../processing/processor.ts';
+import { peerIsPast } from '../processing/peer-state.ts';
 import { payloadDigest, type Payload } from '../data-plane/payload.ts';
 import { hashToken } from '../data-plane/tokens.ts';
 import { IntegrityError, pullToFile } from '../data-plane/pull.ts';
 import { pushPayload } from '../data-plane/push.ts';
-import { pidsOf, TOKEN_LIFETIME_MS, withoutTrailingSlash, type TransferDeps, type TransferSteps } from './transfer-steps.ts';
+import { pidsOf, TOKEN_LIFETIME_MS, type TransferDeps, type TransferSteps } from './transfer-steps.ts';
 
 /** How a processor action reaches the data: the payload of a dataset and where a consumer stores what it receives. */
 export interface TransferData {
@@ -143,15 +144,7 @@ export function transferDelivery(deps: TransferDeps, steps: TransferSteps) {
       const t = await store.get(message.processId);
       if (t && !t.providerPid) await store.update(t.id, { providerPid });
     },
-    async refused(message: OutboxMessage): Promise<'delivered' | 'refused'> {
-      const t = await store.get(message.processId);
-      const peerPid = t && (t.role === 'provider' ? t.consumerPid : t.providerPid);
-      if (!t || !peerPid) return 'refused';
-      const response = await deps.dspFetch({ url: `${withoutTrailingSlash(t.counterpartyAddress)}/transfers/${encodeURIComponent(peerPid)}`, audienceDid: t.counterpartyDid, method: 'GET' });
-      if (!response.ok) return 'refused';
-      const state = ((await response.json().catch(() => ({}))) as { state?: string }).state as TransferState | undefined;
-      return state && transferMachine.reached(message.messageType as TransferMessage).includes(state) ? 'delivered' : 'refused';
-    },
+    refused: async (message: OutboxMessage) => peerIsPast(deps.dspFetch, await store.get(message.processId), 'transfers', transferMachine.reached(message.messageType as TransferMessage)),
     async gaveUp(message: OutboxMessage, reason: string) {
       const t = await store.get(message.processId);
       if (t && !isFinalTransfer(t.state)) await steps.stop(t, 'TERMINATED', 'unreachable', [`could not deliver ${message.messageType}: ${reason}`], false);

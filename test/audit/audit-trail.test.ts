@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,18 +15,9 @@ import { decodeMultikey, ED25519_PUBLIC_HEADER } from '../../vocab/multikey.ts';
 import { managementFetch, startTestConnector, tempDir } from '../support/connectors.ts';
 import { freshPostgresSchemaUrl, POSTGRES_URL } from '../support/database.ts';
 import { jsonOf } from '../support/http.ts';
+import { runHdc } from '../support/cli.ts';
 
-/** Runs hdc as a child process without blocking this one, so the in-process connector can answer it. */
-function hdc(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['connector/cli/hdc.ts', ...args], { env: { ...process.env, HDC_URL: '', HDC_API_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const hdc = runHdc;
 
 const LEGAL = { headquartersCountry: 'LU', legalName: 'Centre Hospitalier Test', registrationNumber: { kind: 'vatID', value: 'LU12345678' } };
 

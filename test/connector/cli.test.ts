@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestConnector, tempDir } from '../support/connectors.ts';
+import { runHdc } from '../support/cli.ts';
 
 function hdc(...args: string[]) {
   return spawnSync(process.execPath, ['connector/cli/hdc.ts', ...args], { encoding: 'utf8' });
 }
 
-/** Runs hdc without blocking this process, so an in-process test connector can answer it. */
-function hdcAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['connector/cli/hdc.ts', ...args], { env: { ...process.env, HDC_URL: '', HDC_API_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const hdcAsync = runHdc;
 
 describe('hdc (operator CLI)', () => {
   it('prints its usage and exits 2 without a command, 0 with --help', () => {

@@ -71,7 +71,7 @@ describe('contract negotiation across live connectors', () => {
     expect((await fetch(url)).status).toBe(401);
     const asConsumer = await trio.institute.ctx.dspFetch({ url, audienceDid: trio.hospital.did, method: 'GET' });
     expect(asConsumer.status).toBe(200);
-    expect((await asConsumer.json()).credentialSubject.agreementId).toBe(agreement.id);
+    expect(((await asConsumer.json()) as { credentialSubject: { agreementId: string } }).credentialSubject.agreementId).toBe(agreement.id);
     const asStranger = await trio.authority.ctx.dspFetch({ url, audienceDid: trio.hospital.did, method: 'GET' });
     expect(asStranger.status).toBe(404);
   });
