@@ -1,0 +1,348 @@
+import type { Generated, Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+import { textSearchFor } from './federated-text-search.ts';
+import { facetKey, type DatasetSummary, type Facet } from '../../catalog/federated.ts';
+
+export interface FederatedEntriesTable {
+  entry_id: Generated<number>;
+  provider_did: string;
+  dataset_id: string;
+  /** The entry is visible while from_gen <= its peer's current_gen < to_gen (to_gen null: not superseded). */
+  from_gen: number;
+  to_gen: number | null;
+  /** SHA-256 of the dataset's DSP JSON as the peer sent it: unchanged datasets are not rewritten. */
+  digest: string;
+  /** The catalog page it was last read from: a page answered 304 Not Modified still holds these entries. */
+  page_key: string;
+  title: string;
+  description: string;
+  /** JSON lists. */
+  keywords: string;
+  facets: string;
+  offers: string;
+  /** Title, description and keywords folded to lower case without diacritics: what text search indexes. */
+  search_text: string;
+  crawled_at: string;
+}
+
+export interface FederatedFacetsTable {
+  entry_id: number;
+  facet: string;
+  value: string;
+  match_key: string;
+}
+
+export interface FederatedPagesTable {
+  provider_did: string;
+  url: string;
+  etag: string;
+  next_url: string | null;
+}
+
+export interface FederatedDocumentsTable {
+  provider_did: string;
+  dataset_id: string;
+  digest: string;
+  document: string;
+  fetched_at: string;
+}
+
+export interface FederatedPeersTable {
+  did: string;
+  name: string | null;
+  dsp_address: string;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_cause: string | null;
+  /** JSON CrawlStats of the last crawl. */
+  last_crawl: string | null;
+  dataset_count: number;
+  current_gen: Generated<number>;
+}
+
+export interface FederatedTables {
+  federated_entries: FederatedEntriesTable;
+  federated_facets: FederatedFacetsTable;
+  federated_pages: FederatedPagesTable;
+  federated_documents: FederatedDocumentsTable;
+  federated_peers: FederatedPeersTable;
+}
+
+export interface PeerRef {
+  did: string;
+  name?: string;
+  dspAddress: string;
+}
+
+/** One dataset of a catalog page, as the crawler hands it over. */
+export interface CrawledEntry {
+  datasetId: string;
+  digest: string;
+  summary: DatasetSummary;
+  searchText: string;
+  facetValues: { facet: Facet; value: string }[];
+}
+
+export interface CrawlStats {
+  pages: number;
+  notModified: number;
+  written: number;
+  moved: number;
+  retired: number;
+  datasets: number;
+  ms: number;
+}
+
+export interface PageRecord {
+  url: string;
+  etag: string;
+  next: string | null;
+}
+
+export interface FederatedEntry {
+  providerDid: string;
+  providerName: string | null;
+  dspAddress: string;
+  datasetId: string;
+  title: string;
+  description: string;
+  keywords: string[];
+  facets: DatasetSummary['facets'];
+  offers: Record<string, unknown>[];
+  /** The part of the DSP Dataset kept: its id and offers (`hasPolicy`). The whole dataset: `document()`. */
+  dataset: { '@id': string; hasPolicy: Record<string, unknown>[] };
+  digest: string;
+  crawledAt: string;
+}
+
+export interface PeerStatus {
+  did: string;
+  name: string | null;
+  dspAddress: string;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastErrorCause: string | null;
+  lastCrawl: CrawlStats | null;
+  datasetCount: number;
+}
+
+export interface SearchRequest {
+  words: string[];
+  facets: Partial<Record<Facet, string>>;
+  limit: number;
+  after?: { title: string; entryId: number };
+  /** Also count the hits and the hits per facet value (the first page needs them, the next ones do not). */
+  counts: boolean;
+}
+
+export interface SearchResult {
+  hits: FederatedEntry[];
+  after?: { title: string; entryId: number };
+  total?: number;
+  facetCounts?: Partial<Record<Facet, { value: string; count: number }[]>>;
+}
+
+const BATCH = 500;
+const FACET_VALUES_SHOWN = 20;
+type Db = Kysely<Database> | Transaction<Database>;
+type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'facets' | 'offers' | 'digest' | 'crawled_at'> & { name: string | null; dsp_address: string };
+const HIT_COLUMNS = ['federated_entries.provider_did', 'federated_entries.dataset_id', 'federated_entries.title', 'federated_entries.description', 'federated_entries.keywords', 'federated_entries.facets', 'federated_entries.offers', 'federated_entries.digest', 'federated_entries.crawled_at', 'federated_peers.name', 'federated_peers.dsp_address'] as const;
+
+function entryOf(r: Row): FederatedEntry {
+  const offers = JSON.parse(r.offers) as Record<string, unknown>[];
+  return { providerDid: r.provider_did, providerName: r.name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, description: r.description, keywords: JSON.parse(r.keywords), facets: JSON.parse(r.facets), offers, dataset: { '@id': r.dataset_id, hasPolicy: offers }, digest: r.digest, crawledAt: r.crawled_at };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Entries visible now: within their peer's current generation. */
+function visibleEntries(db: Db) {
+  return db
+    .selectFrom('federated_entries')
+    .innerJoin('federated_peers', 'federated_peers.did', 'federated_entries.provider_did')
+    .whereRef('federated_entries.from_gen', '<=', 'federated_peers.current_gen')
+    .where((eb) => eb.or([eb('federated_entries.to_gen', 'is', null), eb('federated_entries.to_gen', '>', eb.ref('federated_peers.current_gen'))]));
+}
+
+/**
+ * The federated catalog: peers' datasets as last crawled, and how each peer's last crawl went. A crawl
+ * writes generation current+1 beside the visible one, page by page in short transactions; finishing it
+ * makes it current in one row update, aborting it drops it. Unchanged datasets are never rewritten.
+ */
+export function federatedStore(db: Kysely<Database>) {
+  const text = textSearchFor(db);
+
+  /** Deletes, in short transactions of BATCH rows, the entries of a provider that `where` selects. */
+  async function deleteEntries(providerDid: string, column: 'from_gen' | 'to_gen', op: '>' | '>=' | '<=', generation: number): Promise<void> {
+    for (;;) {
+      const doomed = db.selectFrom('federated_entries').select('entry_id').where('provider_did', '=', providerDid).where(column, op, generation).limit(BATCH);
+      const result = await db.deleteFrom('federated_entries').where('entry_id', 'in', doomed).executeTakeFirst();
+      if (Number(result.numDeletedRows) < BATCH) return;
+    }
+  }
+
+  async function latest(providerDid: string, datasetIds: string[]) {
+    const rows = datasetIds.length ? await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id', 'digest', 'page_key']).where('provider_did', '=', providerDid).where('to_gen', 'is', null).where('dataset_id', 'in', datasetIds).execute() : [];
+    return new Map(rows.map((r) => [r.dataset_id, r]));
+  }
+
+  async function insertEntries(trx: Transaction<Database>, providerDid: string, generation: number, pageKey: string, entries: CrawledEntry[], crawledAt: string): Promise<void> {
+    for (const part of chunks(entries, 100)) {
+      const values = part.map(({ datasetId, digest, summary, searchText }) => ({ provider_did: providerDid, dataset_id: datasetId, from_gen: generation, to_gen: null, digest, page_key: pageKey, title: summary.title, description: summary.description, keywords: JSON.stringify(summary.keywords), facets: JSON.stringify(summary.facets), offers: JSON.stringify(summary.offers), search_text: searchText, crawled_at: crawledAt }));
+      const inserted = await trx.insertInto('federated_entries').values(values).returning(['entry_id', 'dataset_id']).execute();
+      const idOf = new Map(inserted.map((r) => [r.dataset_id, r.entry_id]));
+      const facets = part.flatMap((e) => e.facetValues.map(({ facet, value }) => ({ entry_id: idOf.get(e.datasetId)!, facet, value, match_key: facetKey(value) })));
+      for (const rows of chunks(facets, BATCH)) await trx.insertInto('federated_facets').values(rows).execute();
+    }
+  }
+
+  return {
+    /** Starts a crawl of `peer`: drops what an interrupted crawl left, and gives the generation to write and the pages' ETags. */
+    async beginCrawl(peer: PeerRef): Promise<{ generation: number; pages: Map<string, PageRecord> }> {
+      const now = new Date().toISOString();
+      await db
+        .insertInto('federated_peers')
+        .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, last_error: null, last_error_cause: null, last_crawl: null, dataset_count: 0 })
+        .onConflict((oc) => oc.column('did').doUpdateSet({ name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now }))
+        .execute();
+      const { current_gen: current } = await db.selectFrom('federated_peers').select('current_gen').where('did', '=', peer.did).executeTakeFirstOrThrow();
+      await deleteEntries(peer.did, 'from_gen', '>', current);
+      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>', current).execute();
+      const pages = await db.selectFrom('federated_pages').select(['url', 'etag', 'next_url']).where('provider_did', '=', peer.did).execute();
+      return { generation: Number(current) + 1, pages: new Map(pages.map((p) => [p.url, { url: p.url, etag: p.etag, next: p.next_url }])) };
+    },
+
+    /** Writes one catalog page into `generation`, in one short transaction: changed and new datasets only. */
+    async stagePage(providerDid: string, generation: number, pageKey: string, entries: CrawledEntry[]): Promise<{ written: number; moved: number }> {
+      const known = await latest(providerDid, entries.map((e) => e.datasetId));
+      const changed = entries.filter((e) => known.get(e.datasetId)?.digest !== e.digest);
+      const moved = entries.flatMap((e) => {
+        const k = known.get(e.datasetId);
+        return k && k.digest === e.digest && k.page_key !== pageKey ? [k.entry_id] : [];
+      });
+      if (changed.length === 0 && moved.length === 0) return { written: 0, moved: 0 };
+      const superseded = changed.flatMap((e) => {
+        const k = known.get(e.datasetId);
+        return k ? [k.entry_id] : [];
+      });
+      const now = new Date().toISOString();
+      await db.transaction().execute(async (trx) => {
+        if (moved.length) await trx.updateTable('federated_entries').set({ page_key: pageKey }).where('entry_id', 'in', moved).execute();
+        if (superseded.length) await trx.updateTable('federated_entries').set({ to_gen: generation }).where('entry_id', 'in', superseded).execute();
+        if (changed.length) await insertEntries(trx, providerDid, generation, pageKey, changed, now);
+      });
+      return { written: changed.length, moved: moved.length };
+    },
+
+    /** The dataset ids last read from a page (for a page the peer answers 304 Not Modified). */
+    async pageEntries(providerDid: string, pageKey: string): Promise<string[]> {
+      return (await db.selectFrom('federated_entries').select('dataset_id').where('provider_did', '=', providerDid).where('page_key', '=', pageKey).where('to_gen', 'is', null).execute()).map((r) => r.dataset_id);
+    },
+
+    /**
+     * Completes a crawl that read the whole catalog: retires entries the peer no longer publishes, makes
+     * `generation` current (one row, atomically) when anything changed, and garbage-collects the old rows.
+     */
+    async finishCrawl(peer: PeerRef, generation: number, seen: Set<string>, pages: PageRecord[], stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<CrawlStats> {
+      let retired = 0;
+      for (let after = 0; ; ) {
+        const rows = await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id']).where('provider_did', '=', peer.did).where('to_gen', 'is', null).where('from_gen', '<', generation).where('entry_id', '>', after).orderBy('entry_id').limit(BATCH * 2).execute();
+        if (rows.length === 0) break;
+        after = rows.at(-1)!.entry_id;
+        const gone = rows.filter((r) => !seen.has(r.dataset_id)).map((r) => r.entry_id);
+        if (gone.length) await db.updateTable('federated_entries').set({ to_gen: generation }).where('entry_id', 'in', gone).execute();
+        retired += gone.length;
+      }
+      const changed = stats.written + retired > 0;
+      const result: CrawlStats = { ...stats, retired, datasets: seen.size };
+      const now = new Date().toISOString();
+      await db.transaction().execute(async (trx) => {
+        const status = { name: peer.name ?? null, dsp_address: peer.dspAddress, last_success_at: now, last_error: null, last_error_cause: null, last_crawl: JSON.stringify(result), dataset_count: seen.size };
+        await trx.updateTable('federated_peers').set(changed ? { ...status, current_gen: generation } : status).where('did', '=', peer.did).execute();
+        await trx.deleteFrom('federated_pages').where('provider_did', '=', peer.did).execute();
+        for (const part of chunks(pages, BATCH)) await trx.insertInto('federated_pages').values(part.map((p) => ({ provider_did: peer.did, url: p.url, etag: p.etag, next_url: p.next }))).execute();
+      });
+      if (changed) await deleteEntries(peer.did, 'to_gen', '<=', generation);
+      return result;
+    },
+
+    /** Drops what a failed crawl wrote: the peer's previous entries stay as they were. */
+    async abortCrawl(peer: PeerRef, generation: number, error: string, cause: string | undefined, stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<void> {
+      await deleteEntries(peer.did, 'from_gen', '>=', generation);
+      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>=', generation).execute();
+      await db.updateTable('federated_peers').set({ last_error: error, last_error_cause: cause ?? null, last_crawl: JSON.stringify({ ...stats, retired: 0, datasets: 0 }) }).where('did', '=', peer.did).execute();
+    },
+
+    /** Records a peer that could not be crawled at all. */
+    async recordFailure(peer: PeerRef, error: string, cause?: string): Promise<void> {
+      const now = new Date().toISOString();
+      await db
+        .insertInto('federated_peers')
+        .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, last_error: error, last_error_cause: cause ?? null, last_crawl: null, dataset_count: 0 })
+        .onConflict((oc) => oc.column('did').doUpdateSet({ last_attempt_at: now, last_error: error, last_error_cause: cause ?? null, dsp_address: peer.dspAddress }))
+        .execute();
+    },
+
+    async peers(): Promise<PeerStatus[]> {
+      const rows = await db.selectFrom('federated_peers').selectAll().orderBy('did').execute();
+      return rows.map((r) => ({ did: r.did, name: r.name, dspAddress: r.dsp_address, lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, lastError: r.last_error, lastErrorCause: r.last_error_cause, lastCrawl: r.last_crawl ? JSON.parse(r.last_crawl) : null, datasetCount: Number(r.dataset_count) }));
+    },
+
+    /** The visible entries of one dataset (one per provider offering it). */
+    async find(datasetId: string, providerDid?: string): Promise<FederatedEntry[]> {
+      let query = visibleEntries(db).select(HIT_COLUMNS).where('federated_entries.dataset_id', '=', datasetId);
+      if (providerDid) query = query.where('federated_entries.provider_did', '=', providerDid);
+      return (await query.execute()).map(entryOf);
+    },
+
+    /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
+    async search(request: SearchRequest): Promise<SearchResult> {
+      let filtered = visibleEntries(db);
+      for (const [facet, value] of Object.entries(request.facets)) {
+        if (value === undefined) continue;
+        filtered = filtered.where('federated_entries.entry_id', 'in', (eb) => eb.selectFrom('federated_facets').select('federated_facets.entry_id').where('federated_facets.facet', '=', facet).where('federated_facets.match_key', '=', facetKey(value)));
+      }
+      if (request.words.length) filtered = filtered.where(text.matches(request.words));
+      let page = filtered.select([...HIT_COLUMNS, 'federated_entries.entry_id']).orderBy('federated_entries.title').orderBy('federated_entries.entry_id').limit(request.limit + 1);
+      const { after } = request;
+      if (after) page = page.where((eb) => eb(eb.refTuple('federated_entries.title', 'federated_entries.entry_id'), '>', eb.tuple(after.title, after.entryId)));
+      const rows = await page.execute();
+      const shown = rows.slice(0, request.limit);
+      const last = shown.at(-1);
+      const result: SearchResult = { hits: shown.map(entryOf), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
+      if (!request.counts) return result;
+      const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
+      const counts = await db
+        .selectFrom('federated_facets')
+        .select(['facet', 'value', (eb) => eb.fn.countAll().as('count')])
+        .where('federated_facets.entry_id', 'in', filtered.select('federated_entries.entry_id'))
+        .groupBy(['facet', 'value'])
+        .execute();
+      const facetCounts: SearchResult['facetCounts'] = {};
+      for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
+        const values = (facetCounts[c.facet] ??= []);
+        if (values.length < FACET_VALUES_SHOWN) values.push({ value: c.value, count: c.count });
+      }
+      return { ...result, total: Number(total), facetCounts };
+    },
+
+    /** The full DSP dataset fetched before, while its digest is still the crawled one. */
+    async cachedDocument(providerDid: string, datasetId: string, digest: string): Promise<unknown | undefined> {
+      const row = await db.selectFrom('federated_documents').select('document').where('provider_did', '=', providerDid).where('dataset_id', '=', datasetId).where('digest', '=', digest).executeTakeFirst();
+      return row && JSON.parse(row.document);
+    },
+
+    async cacheDocument(providerDid: string, datasetId: string, digest: string, document: unknown): Promise<void> {
+      const row = { digest, document: JSON.stringify(document), fetched_at: new Date().toISOString() };
+      await db.insertInto('federated_documents').values({ provider_did: providerDid, dataset_id: datasetId, ...row }).onConflict((oc) => oc.columns(['provider_did', 'dataset_id']).doUpdateSet(row)).execute();
+    },
+  };
+}
+
+export type FederatedStore = ReturnType<typeof federatedStore>;
