@@ -22,7 +22,7 @@ export interface CrawlerOptions {
   concurrency?: number;
   /** How long one peer's whole crawl may take before it is abandoned, its old entries kept (default 10 min). */
   peerDeadlineMs?: number;
-  /** Datasets asked for per DSP catalog page (default 100): one page is one short write transaction. */
+  /** Datasets asked for per DSP catalog page (default 50): one page is one short write transaction. */
   pageSize?: number;
   /** Attempts per page before the peer's crawl fails (default 3), with back-off between them. */
   attempts?: number;
@@ -30,6 +30,19 @@ export interface CrawlerOptions {
 
 const MAX_PAGES = 2000;
 const digestOf = (node: unknown) => createHash('sha256').update(JSON.stringify(node)).digest('base64url');
+
+/**
+ * Runs crawl writes one at a time, each after the event loop had a turn: a request arriving during a
+ * crawl then waits behind at most one page's transaction, however many peers are being crawled.
+ */
+function oneWriterAtATime() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(write: () => Promise<T>): Promise<T> => {
+    const result = last.then(() => new Promise((resolve) => setImmediate(resolve))).then(write);
+    last = result.catch(() => {});
+    return result;
+  };
+}
 
 class CrawlError extends Error {
   override name = 'CrawlError';
@@ -45,8 +58,9 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
   const store = federatedStore(ctx.database.db);
   const concurrency = options.concurrency ?? 4;
   const peerDeadlineMs = options.peerDeadlineMs ?? 600_000;
-  const pageSize = options.pageSize ?? 100;
+  const pageSize = options.pageSize ?? 50;
   const attempts = options.attempts ?? 3;
+  const write = oneWriterAtATime();
 
   /** Peers from the configuration, plus the members every trusted authority lists in its registry. */
   async function peersToCrawl(): Promise<Peer[]> {
@@ -82,7 +96,7 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
     const stats = { pages: 0, notModified: 0, written: 0, moved: 0, ms: 0 };
     let generation: number | undefined;
     try {
-      const crawl = await store.beginCrawl(peer);
+      const crawl = await write(() => store.beginCrawl(peer));
       generation = crawl.generation;
       const seen = new Set<string>();
       const pages: PageRecord[] = [];
@@ -99,19 +113,20 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
           url = page.next ?? known.next;
           continue;
         }
-        const written = await store.stagePage(peer.did, crawl.generation, url, entriesOf(peer, page.datasets, seen));
+        const entries = entriesOf(peer, page.datasets, seen);
+        const written = await write(() => store.stagePage(peer.did, crawl.generation, url!, entries));
         stats.written += written.written;
         stats.moved += written.moved;
         if (page.etag) pages.push({ url, etag: page.etag, next: page.next });
         url = page.next;
       }
-      const result = await store.finishCrawl(peer, crawl.generation, seen, pages, { ...stats, ms: Date.now() - started });
+      const result = await write(() => store.finishCrawl(peer, crawl.generation, seen, pages, { ...stats, ms: Date.now() - started }));
       return { did: peer.did, ok: true, datasets: result.datasets, stats: result };
     } catch (error) {
       const { message, cause } = describeError(error);
       const final = { ...stats, ms: Date.now() - started };
-      if (generation !== undefined) await store.abortCrawl(peer, generation, message, cause, final);
-      else await store.recordFailure(peer, message, cause);
+      if (generation !== undefined) await write(() => store.abortCrawl(peer, generation!, message, cause, final));
+      else await write(() => store.recordFailure(peer, message, cause));
       ctx.logger.warn('catalog crawl failed', { peer: peer.did, error: message, ...(cause ? { cause } : {}) });
       return { did: peer.did, ok: false, error: message, ...(cause ? { cause } : {}), stats: { ...final, retired: 0, datasets: 0 } };
     }
