@@ -12,11 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../../connector/storage/database.ts';
-import { didWebFromUrl } from '../../connector/identity/did-web.ts';
-import { catalogHost, datasetQuads } from '../../catalog/rdf.ts';
-import { prepareDataset, publication } from '../../catalog/publication.ts';
 import { startConnectorProcess, type ConnectorProcess } from '../dataspace/connector-process.ts';
 import { freePort } from './load.ts';
+import { hostOf, seedCatalog } from './seed-catalog.ts';
 import { percentile, printTable } from './measure.ts';
 
 const { values: args } = parseArgs({ options: { hospitals: { type: 'string', default: '5' }, datasets: { type: 'string', default: '1000' }, heap: { type: 'string' }, keep: { type: 'boolean', default: false }, rounds: { type: 'string', default: '40' } } });
@@ -33,31 +31,15 @@ const shape = (i: number) => ({ topic: TOPICS[i % TOPICS.length]!, category: CAT
 const expected = (test: (s: ReturnType<typeof shape>) => boolean) => HOSPITALS * Array.from({ length: DATASETS }, (_, i) => shape(i)).filter(test).length;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-federation-'));
-const example = JSON.parse(readFileSync(new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url), 'utf8'));
 
 async function seedHospital(h: number, port: number): Promise<void> {
-  const publicUrl = `http://127.0.0.1:${port}`;
-  const host = catalogHost(publicUrl, didWebFromUrl(publicUrl), `Hospital ${h}`);
   const dataDir = join(dir, `hospital-${h}`, 'data');
   mkdirSync(join(dataDir, 'datasets', 'diabetes-cohort'), { recursive: true });
-  const template = await prepareDataset({ ...example, id: 'urn:uuid:template', publisher: { ...example.publisher, name: `Hospital ${h}` } }, host, { sourceBytes: 1_000_000 });
   const db = await openDatabase('sqlite', dataDir);
-  for (let start = 0; start < DATASETS; start += 500) {
-    const rows: Record<string, string>[] = [];
-    const offers: { offer_id: string; dataset_id: string }[] = [];
-    for (let i = start; i < Math.min(DATASETS, start + 500); i++) {
-      const { topic, category, rare } = shape(i);
-      const id = `urn:uuid:00000000-0000-4000-8${String(h).padStart(3, '0')}-${String(i).padStart(12, '0')}`;
-      const dataset = { ...template.dataset, id, identifier: id, title: { en: `${topic} cohort ${h}-${i}` }, keywords: { en: [topic, `kw${i % 50}`] }, themes: rare ? [HEAL, RARE_THEME] : [HEAL], healthCategories: [category], offers: [{ ...template.dataset.offers[0]!, '@id': `${id}:offer` }] };
-      const p = publication(dataset, datasetQuads(dataset, host), host);
-      rows.push({ id, visibility: 'public', dataset: JSON.stringify(dataset), dsp: p.dsp, turtle: p.turtle, jsonld: p.jsonld, search_text: p.searchText, created_at: dataset.modified, modified_at: dataset.modified });
-      offers.push({ offer_id: `${id}:offer`, dataset_id: id });
-    }
-    await db.db.transaction().execute(async (trx) => {
-      await trx.insertInto('datasets').values(rows as never).execute();
-      await trx.insertInto('dataset_offers').values(offers).execute();
-    });
-  }
+  await seedCatalog(db.db, hostOf(`http://127.0.0.1:${port}`, `Hospital ${h}`), DATASETS, (i) => {
+    const { topic, category, rare } = shape(i);
+    return { id: `urn:uuid:00000000-0000-4000-8${String(h).padStart(3, '0')}-${String(i).padStart(12, '0')}`, title: { en: `${topic} cohort ${h}-${i}` }, keywords: { en: [topic, `kw${i % 50}`] }, themes: rare ? [HEAL, RARE_THEME] : [HEAL], healthCategories: [category] };
+  });
   await db.close();
 }
 
