@@ -72,16 +72,28 @@ describe('federated catalog across live peers', () => {
     expect((await search('spatial=http://publications.europa.eu/resource/authority/country/LUX')).map((h: any) => h.datasetId)).toEqual([diabetes.id]);
   });
 
+  it("opens a hit: the dataset's full DSP description, fetched from its provider", async () => {
+    const response = await managementFetch(institute, `/catalog/datasets/${encodeURIComponent(oncology.id)}`);
+    expect(response.status).toBe(200);
+    const dataset = await jsonOf(response);
+    expect(dataset).toMatchObject({ '@id': oncology.id, '@type': 'Dataset', hasPolicy: [{ '@id': oncology.offers[0]['@id'] }] });
+    expect(dataset['dct:temporal']).toBeDefined();
+    expect((await managementFetch(institute, '/catalog/datasets/urn%3Auuid%3Aunknown')).status).toBe(404);
+  });
+
   it("replaces a provider's entries on its next successful crawl, and keeps them while it is down", async () => {
     await managementFetch(hospitalA, `/datasets/${encodeURIComponent(diabetes.id)}`, { method: 'DELETE' });
     const replacement = exampleDataset(hospitalA, { title: { en: 'Gestational diabetes follow-up' } });
     await registerDataset(hospitalA, replacement);
     await managementFetch(institute, '/catalog/crawl', { method: 'POST' });
     expect((await search('q=diabetes')).map((h: any) => h.datasetId)).toEqual([replacement.id]);
+    expect((await managementFetch(institute, `/catalog/datasets/${encodeURIComponent(replacement.id)}`)).status).toBe(200);
     await hospitalA.close();
     const { peers } = await jsonOf(await managementFetch(institute, '/catalog/crawl', { method: 'POST' }));
     expect(peers.find((p: any) => p.did === hospitalA.did)).toMatchObject({ ok: false });
     expect((await search('q=diabetes')).map((h: any) => h.datasetId)).toEqual([replacement.id]);
+    // Opened before, unchanged since: served from the cache while its provider is down.
+    expect(await jsonOf(await managementFetch(institute, `/catalog/datasets/${encodeURIComponent(replacement.id)}`))).toMatchObject({ '@id': replacement.id });
   });
 });
 
