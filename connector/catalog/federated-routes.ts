@@ -3,11 +3,13 @@ import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
 import { HttpProblem } from '../http/errors.ts';
 import { parseQuery } from '../http/openapi.ts';
-import { searchWords, type Facet } from '../../catalog/federated.ts';
+import { FACETS, searchWords, type Facet } from '../../catalog/federated.ts';
 import type { FederatedEntry } from '../storage/federated-store.ts';
 import { describeError, fetchDataset } from './catalog-page-client.ts';
 import type { Crawler } from './crawler.ts';
 
+/** Keywords are many per dataset and mostly distinct: counted only when asked for. */
+const COUNTED_BY_DEFAULT: Facet[] = FACETS.filter((f) => f !== 'keyword');
 const facetFilter = z.string().min(1).max(300).optional();
 const SearchQuery = z.object({
   q: z.string().max(200).optional(),
@@ -21,6 +23,17 @@ const SearchQuery = z.object({
   provider: facetFilter,
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(1000).optional(),
+  facets: z
+    .string()
+    .optional()
+    .transform((list, ctx) => {
+      if (list === undefined) return COUNTED_BY_DEFAULT;
+      const names = list.split(',').filter(Boolean);
+      const unknown = names.filter((n) => !(FACETS as readonly string[]).includes(n));
+      if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown facet ${unknown.join(', ')}; facets are ${FACETS.join(', ')}` });
+      return names as Facet[];
+    })
+    .describe(`facets to count the hits of per value, comma-separated (empty: none); default ${COUNTED_BY_DEFAULT.join(',')}`),
 });
 const FacetCounts = z.record(z.string(), z.array(z.object({ value: z.string(), count: z.number() })));
 const Hit = z.object({ provider: z.object({ did: z.string(), name: z.string().nullable(), dspAddress: z.string() }), datasetId: z.string(), title: z.string(), description: z.string(), keywords: z.array(z.string()), facets: z.unknown(), offers: z.array(z.unknown()), crawledAt: z.string() });
@@ -58,11 +71,11 @@ export function federatedCatalogRoutes(ctx: ConnectorContext, crawler: Crawler):
     { method: 'get', path: '/catalog/peers', tag, summary: 'Peers crawled, with the outcome of their last crawl (error and its cause)', responses: { 200: { description: 'Peers' } } },
   );
   app.get('/catalog/search', async (c) => {
-    const { q, limit, cursor, ...filters } = parseQuery(c, SearchQuery);
+    const { q, limit, cursor, facets: counted, ...filters } = parseQuery(c, SearchQuery);
     const facets = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Partial<Record<Facet, string>>;
     const words = searchWords(q);
     if (q?.trim() && words.length === 0) return c.json({ hits: [], total: 0, facetCounts: {} });
-    const result = await crawler.store.search({ words, facets, limit, counts: cursor === undefined, ...(cursor !== undefined ? { after: decodeCursor(cursor) } : {}) });
+    const result = await crawler.store.search({ words, facets, limit, ...(cursor === undefined ? { counts: counted } : { after: decodeCursor(cursor) }) });
     return c.json({ hits: result.hits.map(hitOf), ...(result.after ? { next: encodeCursor(result.after) } : {}), ...(result.total !== undefined ? { total: result.total, facetCounts: result.facetCounts } : {}) });
   });
   app.get('/catalog/datasets/:id', async (c) => {

@@ -133,8 +133,8 @@ export interface SearchRequest {
   facets: Partial<Record<Facet, string>>;
   limit: number;
   after?: { title: string; entryId: number };
-  /** Also count the hits and the hits per facet value (the first page needs them, the next ones do not). */
-  counts: boolean;
+  /** Count the hits and, for these facets, the hits per value (the first page needs them, the next ones do not). */
+  counts?: Facet[];
 }
 
 export interface SearchResult {
@@ -317,13 +317,17 @@ export function federatedStore(db: Kysely<Database>) {
       const last = shown.at(-1);
       const result: SearchResult = { hits: shown.map(entryOf), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
       if (!request.counts) return result;
+      const counted = request.counts;
       const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
-      const counts = await db
-        .selectFrom('federated_facets')
-        .select(['facet', 'value', (eb) => eb.fn.countAll().as('count')])
-        .where('federated_facets.entry_id', 'in', filtered.select('federated_entries.entry_id'))
-        .groupBy(['facet', 'value'])
-        .execute();
+      const counts = counted.length
+        ? await db
+            .selectFrom('federated_facets')
+            .select(['facet', 'value', (eb) => eb.fn.countAll().as('count')])
+            .where('facet', 'in', counted)
+            .where('federated_facets.entry_id', 'in', filtered.select('federated_entries.entry_id'))
+            .groupBy(['facet', 'value'])
+            .execute()
+        : [];
       const facetCounts: SearchResult['facetCounts'] = {};
       for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
         const values = (facetCounts[c.facet] ??= []);

@@ -78,7 +78,10 @@ describe(`federated catalog at scale: 2 hospitals × ${PER_HOSPITAL} datasets`, 
     const counts = Object.fromEntries(melanoma.facetCounts.healthCategory.map((c: any) => [c.value, c.count]));
     expect(counts).toEqual(Object.fromEntries(CATEGORIES.map((c) => [c, 2 * published((s) => s.topic === 'melanoma' && s.category === c).length]).filter(([, n]) => n)));
     expect(melanoma.facetCounts.theme).toContainEqual({ value: RARE, count: 2 * published((s) => s.topic === 'melanoma' && s.rare).length });
-    expect((await search(`provider=${encodeURIComponent(hospitals[1]!.did)}&keyword=asthma&limit=1`)).total).toBe(published((s) => s.topic === 'asthma').length);
+    const asthma = await search(`provider=${encodeURIComponent(hospitals[1]!.did)}&keyword=asthma&limit=1&facets=keyword,provider`);
+    expect(asthma.total).toBe(published((s) => s.topic === 'asthma').length);
+    expect(asthma.facetCounts).toEqual({ keyword: [{ value: 'asthma', count: asthma.total }, { value: 'diabète', count: asthma.total }], provider: [{ value: hospitals[1]!.did, count: asthma.total }] });
+    expect((await managementFetch(institute, '/catalog/search?facets=colour')).status).toBe(400);
   });
 
   it('re-crawls an unchanged catalog without writing an entry: every page answers 304 Not Modified', async () => {
