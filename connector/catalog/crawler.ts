@@ -80,20 +80,25 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
     return [...peers.values()];
   }
 
-  /** The entries of one page's datasets not seen earlier in this crawl (a dataset listed twice counts once). */
-  function entriesOf(peer: Peer, datasets: unknown[], seen: Set<string>): CrawledEntry[] {
-    return datasets.flatMap((node) => {
+  /** A page's datasets: the ids of all it lists, the entries of those not seen earlier in this crawl. */
+  function readPage(peer: Peer, datasets: unknown[], seen: Set<string>): { ids: string[]; entries: CrawledEntry[] } {
+    const ids: string[] = [];
+    const entries: CrawledEntry[] = [];
+    for (const node of datasets) {
       const summary = summarizeDataset(node);
-      if (!summary || seen.has(summary.id)) return [];
+      if (!summary) continue;
+      ids.push(summary.id);
+      if (seen.has(summary.id)) continue;
       seen.add(summary.id);
-      return [{ datasetId: summary.id, digest: digestOf(node), summary, searchText: searchTextOf(summary), facetValues: facetValues(summary, peer.did) }];
-    });
+      entries.push({ datasetId: summary.id, digest: digestOf(node), summary, searchText: searchTextOf(summary), facetValues: facetValues(summary, peer.did) });
+    }
+    return { ids, entries };
   }
 
   async function crawlPeer(peer: Peer): Promise<CrawlResult> {
     const started = Date.now();
     const deadline = started + peerDeadlineMs;
-    const stats = { pages: 0, notModified: 0, written: 0, moved: 0, ms: 0 };
+    const stats = { pages: 0, notModified: 0, written: 0, ms: 0 };
     let generation: number | undefined;
     try {
       const crawl = await write(() => store.beginCrawl(peer));
@@ -108,16 +113,14 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
         stats.pages++;
         if (page.notModified && known) {
           stats.notModified++;
-          for (const id of await store.pageEntries(peer.did, url)) seen.add(id);
+          for (const id of known.datasetIds) seen.add(id);
           pages.push(known);
           url = page.next ?? known.next;
           continue;
         }
-        const entries = entriesOf(peer, page.datasets, seen);
-        const written = await write(() => store.stagePage(peer.did, crawl.generation, url!, entries));
-        stats.written += written.written;
-        stats.moved += written.moved;
-        if (page.etag) pages.push({ url, etag: page.etag, next: page.next });
+        const { ids, entries } = readPage(peer, page.datasets, seen);
+        stats.written += await write(() => store.stagePage(peer.did, crawl.generation, entries));
+        if (page.etag) pages.push({ url, etag: page.etag, next: page.next, datasetIds: ids });
         url = page.next;
       }
       const result = await write(() => store.finishCrawl(peer, crawl.generation, seen, pages, { ...stats, ms: Date.now() - started }));

@@ -12,8 +12,6 @@ export interface FederatedEntriesTable {
   to_gen: number | null;
   /** SHA-256 of the dataset's DSP JSON as the peer sent it: unchanged datasets are not rewritten. */
   digest: string;
-  /** The catalog page it was last read from: a page answered 304 Not Modified still holds these entries. */
-  page_key: string;
   title: string;
   description: string;
   /** JSON lists. */
@@ -37,6 +35,8 @@ export interface FederatedPagesTable {
   url: string;
   etag: string;
   next_url: string | null;
+  /** JSON list: the datasets the page held, still there when the peer answers 304 Not Modified. */
+  dataset_ids: string;
 }
 
 export interface FederatedDocumentsTable {
@@ -88,7 +88,6 @@ export interface CrawlStats {
   pages: number;
   notModified: number;
   written: number;
-  moved: number;
   retired: number;
   datasets: number;
   ms: number;
@@ -98,6 +97,7 @@ export interface PageRecord {
   url: string;
   etag: string;
   next: string | null;
+  datasetIds: string[];
 }
 
 export interface FederatedEntry {
@@ -144,7 +144,8 @@ export interface SearchResult {
   facetCounts?: Partial<Record<Facet, { value: string; count: number }[]>>;
 }
 
-const BATCH = 500;
+/** Rows per delete or update statement: each is a short write, however large the change. */
+const BATCH = 200;
 const FACET_VALUES_SHOWN = 20;
 type Db = Kysely<Database> | Transaction<Database>;
 type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'facets' | 'offers' | 'digest' | 'crawled_at'> & { name: string | null; dsp_address: string };
@@ -188,13 +189,13 @@ export function federatedStore(db: Kysely<Database>) {
   }
 
   async function latest(providerDid: string, datasetIds: string[]) {
-    const rows = datasetIds.length ? await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id', 'digest', 'page_key']).where('provider_did', '=', providerDid).where('to_gen', 'is', null).where('dataset_id', 'in', datasetIds).execute() : [];
+    const rows = datasetIds.length ? await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id', 'digest']).where('provider_did', '=', providerDid).where('to_gen', 'is', null).where('dataset_id', 'in', datasetIds).execute() : [];
     return new Map(rows.map((r) => [r.dataset_id, r]));
   }
 
-  async function insertEntries(trx: Transaction<Database>, providerDid: string, generation: number, pageKey: string, entries: CrawledEntry[], crawledAt: string): Promise<void> {
+  async function insertEntries(trx: Transaction<Database>, providerDid: string, generation: number, entries: CrawledEntry[], crawledAt: string): Promise<void> {
     for (const part of chunks(entries, 100)) {
-      const values = part.map(({ datasetId, digest, summary, searchText }) => ({ provider_did: providerDid, dataset_id: datasetId, from_gen: generation, to_gen: null, digest, page_key: pageKey, title: summary.title, description: summary.description, keywords: JSON.stringify(summary.keywords), facets: JSON.stringify(summary.facets), offers: JSON.stringify(summary.offers), search_text: searchText, crawled_at: crawledAt }));
+      const values = part.map(({ datasetId, digest, summary, searchText }) => ({ provider_did: providerDid, dataset_id: datasetId, from_gen: generation, to_gen: null, digest, title: summary.title, description: summary.description, keywords: JSON.stringify(summary.keywords), facets: JSON.stringify(summary.facets), offers: JSON.stringify(summary.offers), search_text: searchText, crawled_at: crawledAt }));
       const inserted = await trx.insertInto('federated_entries').values(values).returning(['entry_id', 'dataset_id']).execute();
       const idOf = new Map(inserted.map((r) => [r.dataset_id, r.entry_id]));
       const facets = part.flatMap((e) => e.facetValues.map(({ facet, value }) => ({ entry_id: idOf.get(e.datasetId)!, facet, value, match_key: facetKey(value) })));
@@ -214,35 +215,25 @@ export function federatedStore(db: Kysely<Database>) {
       const { current_gen: current } = await db.selectFrom('federated_peers').select('current_gen').where('did', '=', peer.did).executeTakeFirstOrThrow();
       await deleteEntries(peer.did, 'from_gen', '>', current);
       await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>', current).execute();
-      const pages = await db.selectFrom('federated_pages').select(['url', 'etag', 'next_url']).where('provider_did', '=', peer.did).execute();
-      return { generation: Number(current) + 1, pages: new Map(pages.map((p) => [p.url, { url: p.url, etag: p.etag, next: p.next_url }])) };
+      const pages = await db.selectFrom('federated_pages').select(['url', 'etag', 'next_url', 'dataset_ids']).where('provider_did', '=', peer.did).execute();
+      return { generation: Number(current) + 1, pages: new Map(pages.map((p) => [p.url, { url: p.url, etag: p.etag, next: p.next_url, datasetIds: JSON.parse(p.dataset_ids) }])) };
     },
 
     /** Writes one catalog page into `generation`, in one short transaction: changed and new datasets only. */
-    async stagePage(providerDid: string, generation: number, pageKey: string, entries: CrawledEntry[]): Promise<{ written: number; moved: number }> {
+    async stagePage(providerDid: string, generation: number, entries: CrawledEntry[]): Promise<number> {
       const known = await latest(providerDid, entries.map((e) => e.datasetId));
       const changed = entries.filter((e) => known.get(e.datasetId)?.digest !== e.digest);
-      const moved = entries.flatMap((e) => {
-        const k = known.get(e.datasetId);
-        return k && k.digest === e.digest && k.page_key !== pageKey ? [k.entry_id] : [];
-      });
-      if (changed.length === 0 && moved.length === 0) return { written: 0, moved: 0 };
+      if (changed.length === 0) return 0;
       const superseded = changed.flatMap((e) => {
         const k = known.get(e.datasetId);
         return k ? [k.entry_id] : [];
       });
       const now = new Date().toISOString();
       await db.transaction().execute(async (trx) => {
-        if (moved.length) await trx.updateTable('federated_entries').set({ page_key: pageKey }).where('entry_id', 'in', moved).execute();
         if (superseded.length) await trx.updateTable('federated_entries').set({ to_gen: generation }).where('entry_id', 'in', superseded).execute();
-        if (changed.length) await insertEntries(trx, providerDid, generation, pageKey, changed, now);
+        await insertEntries(trx, providerDid, generation, changed, now);
       });
-      return { written: changed.length, moved: moved.length };
-    },
-
-    /** The dataset ids last read from a page (for a page the peer answers 304 Not Modified). */
-    async pageEntries(providerDid: string, pageKey: string): Promise<string[]> {
-      return (await db.selectFrom('federated_entries').select('dataset_id').where('provider_did', '=', providerDid).where('page_key', '=', pageKey).where('to_gen', 'is', null).execute()).map((r) => r.dataset_id);
+      return changed.length;
     },
 
     /**
@@ -265,8 +256,9 @@ export function federatedStore(db: Kysely<Database>) {
       await db.transaction().execute(async (trx) => {
         const status = { name: peer.name ?? null, dsp_address: peer.dspAddress, last_success_at: now, last_error: null, last_error_cause: null, last_crawl: JSON.stringify(result), dataset_count: seen.size };
         await trx.updateTable('federated_peers').set(changed ? { ...status, current_gen: generation } : status).where('did', '=', peer.did).execute();
+        if (stats.notModified === stats.pages) return;
         await trx.deleteFrom('federated_pages').where('provider_did', '=', peer.did).execute();
-        for (const part of chunks(pages, BATCH)) await trx.insertInto('federated_pages').values(part.map((p) => ({ provider_did: peer.did, url: p.url, etag: p.etag, next_url: p.next }))).execute();
+        for (const part of chunks(pages, 50)) await trx.insertInto('federated_pages').values(part.map((p) => ({ provider_did: peer.did, url: p.url, etag: p.etag, next_url: p.next, dataset_ids: JSON.stringify(p.datasetIds) }))).execute();
       });
       if (changed) await deleteEntries(peer.did, 'to_gen', '<=', generation);
       return result;

@@ -21,7 +21,6 @@ export const federatedSearch: Migration = {
       .addColumn('from_gen', 'integer', (c) => c.notNull())
       .addColumn('to_gen', 'integer')
       .addColumn('digest', 'varchar(64)', (c) => c.notNull())
-      .addColumn('page_key', 'text', (c) => c.notNull())
       .addColumn('title', 'text', (c) => c.notNull())
       .addColumn('description', 'text', (c) => c.notNull())
       .addColumn('keywords', 'text', (c) => c.notNull())
@@ -32,7 +31,6 @@ export const federatedSearch: Migration = {
       .addUniqueConstraint('federated_entries_version', ['provider_did', 'dataset_id', 'from_gen'])
       .execute();
     await db.schema.createIndex('federated_entries_title').on('federated_entries').columns(['title', 'entry_id']).execute();
-    await db.schema.createIndex('federated_entries_page').on('federated_entries').columns(['provider_did', 'page_key']).execute();
     await db.schema.createIndex('federated_entries_dataset').on('federated_entries').columns(['dataset_id']).execute();
     await db.schema
       .createTable('federated_facets')
@@ -50,6 +48,7 @@ export const federatedSearch: Migration = {
       .addColumn('url', 'text', (c) => c.notNull())
       .addColumn('etag', 'text', (c) => c.notNull())
       .addColumn('next_url', 'text')
+      .addColumn('dataset_ids', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('federated_pages_pk', ['provider_did', 'url'])
       .execute();
     await db.schema
