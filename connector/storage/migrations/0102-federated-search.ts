@@ -68,5 +68,18 @@ export const federatedSearch: Migration = {
     await textSearchFor(db).down(db);
     for (const t of ['federated_documents', 'federated_pages', 'federated_facets', 'federated_entries']) await db.schema.dropTable(t).execute();
     for (const c of ['last_crawl', 'last_error_cause', 'current_gen']) await db.schema.alterTable('federated_peers').dropColumn(c).execute();
+    // 0101's table, empty: the next crawl fills it.
+    await db.schema
+      .createTable('federated_datasets')
+      .addColumn('provider_did', 'varchar(300)', (c) => c.notNull())
+      .addColumn('dataset_id', 'varchar(300)', (c) => c.notNull())
+      .addColumn('dsp_address', 'text', (c) => c.notNull())
+      .addColumn('title', 'text', (c) => c.notNull())
+      .addColumn('search_text', 'text', (c) => c.notNull())
+      .addColumn('facets', 'text', (c) => c.notNull())
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('crawled_at', 'varchar(40)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('federated_datasets_pk', ['provider_did', 'dataset_id'])
+      .execute();
   },
 };
