@@ -147,6 +147,7 @@ export interface SearchResult {
 /** Rows per delete or update statement: each is a short write, however large the change. */
 const BATCH = 200;
 const FACET_VALUES_SHOWN = 20;
+const COUNTS_CACHED = 200;
 type Db = Kysely<Database> | Transaction<Database>;
 type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'facets' | 'offers' | 'digest' | 'crawled_at'> & { name: string | null; dsp_address: string };
 const HIT_COLUMNS = ['federated_entries.provider_did', 'federated_entries.dataset_id', 'federated_entries.title', 'federated_entries.description', 'federated_entries.keywords', 'federated_entries.facets', 'federated_entries.offers', 'federated_entries.digest', 'federated_entries.crawled_at', 'federated_peers.name', 'federated_peers.dsp_address'] as const;
@@ -201,6 +202,32 @@ export function federatedStore(db: Kysely<Database>) {
       const facets = part.flatMap((e) => e.facetValues.map(({ facet, value }) => ({ entry_id: idOf.get(e.datasetId)!, facet, value, match_key: facetKey(value) })));
       for (const rows of chunks(facets, BATCH)) await trx.insertInto('federated_facets').values(rows).execute();
     }
+  }
+
+  /**
+   * Counts cost a visit per hit and facet value, so they are kept per query until a peer's generation
+   * changes: what is visible changes only then, so a kept count is exact.
+   */
+  const countsCache = new Map<string, { version: string; total: number; facetCounts: NonNullable<SearchResult['facetCounts']> }>();
+  const catalogVersion = async () => (await db.selectFrom('federated_peers').select(['did', 'current_gen']).orderBy('did').execute()).map((p) => `${p.did}@${p.current_gen}`).join(' ');
+
+  async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
+    const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
+    const counts = facets.length
+      ? await db
+          .selectFrom('federated_facets')
+          .select(['facet', 'value', (eb) => eb.fn.countAll().as('count')])
+          .where('facet', 'in', facets)
+          .where('federated_facets.entry_id', 'in', filtered.select('federated_entries.entry_id'))
+          .groupBy(['facet', 'value'])
+          .execute()
+      : [];
+    const facetCounts: NonNullable<SearchResult['facetCounts']> = {};
+    for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
+      const values = (facetCounts[c.facet] ??= []);
+      if (values.length < FACET_VALUES_SHOWN) values.push({ value: c.value, count: c.count });
+    }
+    return { total: Number(total), facetCounts };
   }
 
   return {
@@ -309,23 +336,15 @@ export function federatedStore(db: Kysely<Database>) {
       const last = shown.at(-1);
       const result: SearchResult = { hits: shown.map(entryOf), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
       if (!request.counts) return result;
-      const counted = request.counts;
-      const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
-      const counts = counted.length
-        ? await db
-            .selectFrom('federated_facets')
-            .select(['facet', 'value', (eb) => eb.fn.countAll().as('count')])
-            .where('facet', 'in', counted)
-            .where('federated_facets.entry_id', 'in', filtered.select('federated_entries.entry_id'))
-            .groupBy(['facet', 'value'])
-            .execute()
-        : [];
-      const facetCounts: SearchResult['facetCounts'] = {};
-      for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
-        const values = (facetCounts[c.facet] ??= []);
-        if (values.length < FACET_VALUES_SHOWN) values.push({ value: c.value, count: c.count });
+      const key = JSON.stringify([request.words, request.facets, request.counts]);
+      const version = await catalogVersion();
+      let counted = countsCache.get(key);
+      if (counted?.version !== version) {
+        counted = { version, ...(await countHits(filtered, request.counts)) };
+        if (countsCache.size >= COUNTS_CACHED) countsCache.delete(countsCache.keys().next().value!);
+        countsCache.set(key, counted);
       }
-      return { ...result, total: Number(total), facetCounts };
+      return { ...result, total: counted.total, facetCounts: counted.facetCounts };
     },
 
     /** The full DSP dataset fetched before, while its digest is still the crawled one. */
