@@ -180,7 +180,7 @@ function visibleEntries(db: Db) {
 export function federatedStore(db: Kysely<Database>) {
   const text = textSearchFor(db);
 
-  /** Deletes, in short transactions of BATCH rows, the entries of a provider that `where` selects. */
+  /** Deletes a provider's entries of some generations, BATCH rows per statement. */
   async function deleteEntries(providerDid: string, column: 'from_gen' | 'to_gen', op: '>' | '>=' | '<=', generation: number): Promise<void> {
     for (;;) {
       const doomed = db.selectFrom('federated_entries').select('entry_id').where('provider_did', '=', providerDid).where(column, op, generation).limit(BATCH);
@@ -269,10 +269,11 @@ export function federatedStore(db: Kysely<Database>) {
      */
     async finishCrawl(peer: PeerRef, generation: number, seen: Set<string>, pages: PageRecord[], stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<CrawlStats> {
       let retired = 0;
-      for (let after = 0; ; ) {
-        const rows = await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id']).where('provider_did', '=', peer.did).where('to_gen', 'is', null).where('from_gen', '<', generation).where('entry_id', '>', after).orderBy('entry_id').limit(BATCH * 2).execute();
+      // In dataset id order, along the index of the peer's own rows (not across every peer's).
+      for (let after = ''; ; ) {
+        const rows = await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id']).where('provider_did', '=', peer.did).where('dataset_id', '>', after).where('to_gen', 'is', null).where('from_gen', '<', generation).orderBy('dataset_id').limit(BATCH * 2).execute();
         if (rows.length === 0) break;
-        after = rows.at(-1)!.entry_id;
+        after = rows.at(-1)!.dataset_id;
         const gone = rows.filter((r) => !seen.has(r.dataset_id)).map((r) => r.entry_id);
         if (gone.length) await db.updateTable('federated_entries').set({ to_gen: generation }).where('entry_id', 'in', gone).execute();
         retired += gone.length;

@@ -32,6 +32,9 @@ export const federatedSearch: Migration = {
       .execute();
     await db.schema.createIndex('federated_entries_title').on('federated_entries').columns(['title', 'entry_id']).execute();
     await db.schema.createIndex('federated_entries_dataset').on('federated_entries').columns(['dataset_id']).execute();
+    // A crawl's clean-up finds a peer's staged and retired rows by generation.
+    await db.schema.createIndex('federated_entries_staged').on('federated_entries').columns(['provider_did', 'from_gen']).execute();
+    await db.schema.createIndex('federated_entries_retired').on('federated_entries').columns(['provider_did', 'to_gen']).execute();
     await db.schema
       .createTable('federated_facets')
       .addColumn('entry_id', 'integer', (c) => c.notNull().references('federated_entries.entry_id').onDelete('cascade'))
