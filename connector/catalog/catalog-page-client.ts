@@ -65,9 +65,9 @@ async function fetchOnce(ctx: ConnectorContext, request: { url: string; peerDid:
   const headers: Record<string, string> = request.etag ? { 'if-none-match': request.etag } : {};
   const response = await ctx.dspFetch({ url: request.url, audienceDid: request.peerDid, body: request.body, headers, timeoutMs: request.timeoutMs });
   const etag = response.headers.get('etag');
-  if (response.status === 304) {
+  // The page is unchanged: 412 is the answer to a POST whose If-None-Match matched (RFC 9110 §13.1.2), 304 a GET's.
+  if (request.etag && (response.status === 412 || response.status === 304)) {
     await response.body?.cancel().catch(() => {});
-    if (!request.etag) throw new PermanentError('HTTP 304 to a request without If-None-Match');
     return { notModified: true, datasets: [], etag: etag ?? request.etag, next: nextLink(response) };
   }
   const text = await readBounded(response, MAX_PAGE_BYTES);

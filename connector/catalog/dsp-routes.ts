@@ -93,8 +93,9 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
     if (links) c.header('Link', links);
     const etag = etagOf(result.body);
     c.header('ETag', etag);
-    // A crawler that has this page already is told so in a few bytes (RFC 9110 §13.1.2).
-    if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    // A crawler that has this page already is told so in a few bytes. The catalog request is a POST, so the
+    // answer to a matching If-None-Match is 412 Precondition Failed (RFC 9110 §13.1.2), not 304.
+    if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 412);
     return c.body(result.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 

@@ -35,7 +35,7 @@ export interface FederatedPagesTable {
   url: string;
   etag: string;
   next_url: string | null;
-  /** JSON list: the datasets the page held, still there when the peer answers 304 Not Modified. */
+  /** JSON list: the datasets the page held, still there when the peer says the page is unchanged. */
   dataset_ids: string;
 }
 

@@ -132,6 +132,20 @@ describe('catalog pagination and visibility', () => {
     expect(new Set(seen).size).toBe(5);
   });
 
+  it('tags each page with an ETag; a request whose If-None-Match matches gets 412 and no body (RFC 9110 for a POST)', async () => {
+    const first = await request(outsider, '?limit=2');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const conditional = (tag: string) => outsider.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1/catalog/request?limit=2`, audienceDid: hospital.did, body: { '@context': [DSP], '@type': 'CatalogRequestMessage' }, headers: { 'if-none-match': tag } });
+    const unchanged = await conditional(etag!);
+    expect(unchanged.status).toBe(412);
+    expect(await unchanged.text()).toBe('');
+    expect(unchanged.headers.get('etag')).toBe(etag);
+    expect((await conditional('"something-else"')).status).toBe(200);
+    // A member sees more (the members-only dataset), so the whole catalog's page differs and so does its tag.
+    expect((await request(member, '?limit=100')).headers.get('etag')).not.toBe((await request(outsider, '?limit=100')).headers.get('etag'));
+  });
+
   it('shows members-only datasets to members only', async () => {
     const titles = async (who: RunningConnector) => (await jsonOf(await request(who, '?limit=100'))).dataset.map((d: any) => d['dct:title'][0]['@value']);
     expect(await titles(member)).toContain('Members only cohort');
