@@ -82,6 +82,24 @@ describe('federated catalog: peers that fail, stall or vanish', () => {
     expect((await search('q=quick')).hits.map((h: any) => h.datasetId)).toEqual(['urn:quick:1']);
   });
 
+  it('never starts a scheduled crawl while one is under way', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow = await startFakePeer(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      inFlight--;
+      return { status: 200, body: catalog([dataset('urn:slow:2', 'Slowly served registry')]) };
+    });
+    const scheduled = await startTestConnector({ role: 'research-institute', catalogCrawlIntervalSeconds: 0, peers: [{ did: didOf(slow), dspAddress: `${slow.url}/dsp/2025-1` }] });
+    createCrawler(scheduled.ctx).schedule(50);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A crawl takes 300 ms and the next starts 50 ms after it ended: at most 5 in 1.5 s, one at a time.
+    expect(slow.requests.length).toBeGreaterThanOrEqual(2);
+    expect(slow.requests.length).toBeLessThanOrEqual(5);
+    expect(most).toBe(1);
+  });
+
   it('refuses a cursor it did not give', async () => {
     const response = await managementFetch(institute, '/catalog/search?cursor=bm90LWEtY3Vyc29y');
     expect(response.status).toBe(400);
