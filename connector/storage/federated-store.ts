@@ -148,6 +148,8 @@ export interface SearchResult {
 const BATCH = 200;
 const FACET_VALUES_SHOWN = 20;
 const COUNTS_CACHED = 200;
+/** A facet value held by more than this share of all entries is checked per entry, not used to find them. */
+const COMMON_SHARE = 0.02;
 type Db = Kysely<Database> | Transaction<Database>;
 type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'facets' | 'offers' | 'digest' | 'crawled_at'> & { name: string | null; dsp_address: string };
 const HIT_COLUMNS = ['federated_entries.provider_did', 'federated_entries.dataset_id', 'federated_entries.title', 'federated_entries.description', 'federated_entries.keywords', 'federated_entries.facets', 'federated_entries.offers', 'federated_entries.digest', 'federated_entries.crawled_at', 'federated_peers.name', 'federated_peers.dsp_address'] as const;
@@ -209,7 +211,22 @@ export function federatedStore(db: Kysely<Database>) {
    * changes: what is visible changes only then, so a kept count is exact.
    */
   const countsCache = new Map<string, { version: string; total: number; facetCounts: NonNullable<SearchResult['facetCounts']> }>();
-  const catalogVersion = async () => (await db.selectFrom('federated_peers').select(['did', 'current_gen']).orderBy('did').execute()).map((p) => `${p.did}@${p.current_gen}`).join(' ');
+  const valueCounts = new Map<string, { version: string; entries: number }>();
+  /** Which generations are visible (a version that changes whenever what search sees does), and about how many entries. */
+  async function catalogState(): Promise<{ version: string; entries: number }> {
+    const peers = await db.selectFrom('federated_peers').select(['did', 'current_gen', 'dataset_count']).orderBy('did').execute();
+    return { version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '), entries: peers.reduce((n, p) => n + Number(p.dataset_count), 0) };
+  }
+  /** How many entries (in any generation) carry a facet value: a covering-index count, kept per version. */
+  async function entriesWith(facet: string, key: string, version: string): Promise<number> {
+    const cacheKey = `${facet} ${key}`;
+    const cached = valueCounts.get(cacheKey);
+    if (cached?.version === version) return cached.entries;
+    const [{ n }] = (await db.selectFrom('federated_facets').select((eb) => eb.fn.countAll().as('n')).where('facet', '=', facet).where('match_key', '=', key).execute()) as [{ n: number | string }];
+    if (valueCounts.size >= COUNTS_CACHED) valueCounts.delete(valueCounts.keys().next().value!);
+    valueCounts.set(cacheKey, { version, entries: Number(n) });
+    return Number(n);
+  }
 
   async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
     const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
@@ -323,10 +340,20 @@ export function federatedStore(db: Kysely<Database>) {
 
     /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
     async search(request: SearchRequest): Promise<SearchResult> {
+      const catalog = await catalogState();
+      const filters = await Promise.all(
+        Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }])).map(async (f) => ({ ...f, entries: await entriesWith(f.facet, f.key, catalog.version) })),
+      );
+      filters.sort((a, b) => a.entries - b.entries);
+      // Drive from the text index or the rarest facet value; when every filter is common, walk the titles in
+      // order and check each entry instead (a page then costs about limit / share rows, not one per hit).
+      const drive = request.words.length === 0 && filters.length > 0 && filters[0]!.entries <= catalog.entries * COMMON_SHARE;
       let filtered = visibleEntries(db);
-      for (const [facet, value] of Object.entries(request.facets)) {
-        if (value === undefined) continue;
-        filtered = filtered.where('federated_entries.entry_id', 'in', (eb) => eb.selectFrom('federated_facets').select('federated_facets.entry_id').where('federated_facets.facet', '=', facet).where('federated_facets.match_key', '=', facetKey(value)));
+      for (const [i, { facet, key }] of filters.entries()) {
+        filtered = filtered.where((eb) => {
+          const holders = eb.selectFrom('federated_facets').select('federated_facets.entry_id').where('federated_facets.facet', '=', facet).where('federated_facets.match_key', '=', key);
+          return drive && i === 0 ? eb('federated_entries.entry_id', 'in', holders) : eb.exists(holders.whereRef('federated_facets.entry_id', '=', 'federated_entries.entry_id'));
+        });
       }
       if (request.words.length) filtered = filtered.where(text.matches(request.words));
       let page = filtered.select([...HIT_COLUMNS, 'federated_entries.entry_id']).orderBy('federated_entries.title').orderBy('federated_entries.entry_id').limit(request.limit + 1);
@@ -338,7 +365,7 @@ export function federatedStore(db: Kysely<Database>) {
       const result: SearchResult = { hits: shown.map(entryOf), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
       if (!request.counts) return result;
       const key = JSON.stringify([request.words, request.facets, request.counts]);
-      const version = await catalogVersion();
+      const { version } = catalog;
       let counted = countsCache.get(key);
       if (counted?.version !== version) {
         counted = { version, ...(await countHits(filtered, request.counts)) };

@@ -30,7 +30,8 @@ export const federatedSearch: Migration = {
       .addColumn('crawled_at', 'varchar(40)', (c) => c.notNull())
       .addUniqueConstraint('federated_entries_version', ['provider_did', 'dataset_id', 'from_gen'])
       .execute();
-    await db.schema.createIndex('federated_entries_title').on('federated_entries').columns(['title', 'entry_id']).execute();
+    // Hits in title order; with the visibility columns, a walk along it checks entries without reading their rows.
+    await db.schema.createIndex('federated_entries_title').on('federated_entries').columns(['title', 'entry_id', 'provider_did', 'from_gen', 'to_gen']).execute();
     await db.schema.createIndex('federated_entries_dataset').on('federated_entries').columns(['dataset_id']).execute();
     // A crawl's clean-up finds a peer's staged and retired rows by generation.
     await db.schema.createIndex('federated_entries_staged').on('federated_entries').columns(['provider_did', 'from_gen']).execute();
