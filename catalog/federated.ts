@@ -14,6 +14,9 @@ export interface DatasetSummary {
   offers: unknown[];
 }
 
+/** Longest title kept and facet value indexed: database indexes bound their keys (PostgreSQL at about 2.7 kB). */
+const MAX_INDEXED = 500;
+
 type Json = Record<string, unknown>;
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const texts = (value: unknown): string[] => list(value).map((v) => (typeof v === 'string' ? v : typeof (v as Json)?.['@value'] === 'string' ? ((v as Json)['@value'] as string) : '')).filter(Boolean);
@@ -28,7 +31,7 @@ export function summarizeDataset(node: unknown): DatasetSummary | undefined {
   const publishers = pick(d, 'dct:publisher', `${NS.dct}publisher`).flatMap((p) => [...ids(p), ...texts((p as Json)?.[`${NS.foaf}name`])]);
   return {
     id: d['@id'] as string,
-    title: texts(pick(d, 'dct:title', `${NS.dct}title`, 'title')).join(' / ') || (d['@id'] as string),
+    title: (texts(pick(d, 'dct:title', `${NS.dct}title`, 'title')).join(' / ') || (d['@id'] as string)).slice(0, MAX_INDEXED),
     description: texts(pick(d, 'dct:description', `${NS.dct}description`, 'description')).join(' '),
     keywords: unique(texts(pick(d, 'dcat:keyword', `${NS.dcat}keyword`, 'keyword'))),
     facets: {
@@ -56,7 +59,7 @@ export function facetValues(summary: DatasetSummary, providerDid: string): { fac
     ['keyword', unique(summary.keywords.map(facetKey))],
     ['provider', [providerDid]],
   ];
-  return pairs.flatMap(([facet, values]) => values.map((value) => ({ facet, value })));
+  return pairs.flatMap(([facet, values]) => values.filter((v) => v.length <= MAX_INDEXED).map((value) => ({ facet, value })));
 }
 
 /** How facet values compare: case-insensitively (a publisher's name as typed, an IRI as written). */

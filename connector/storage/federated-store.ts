@@ -231,12 +231,14 @@ export function federatedStore(db: Kysely<Database>) {
   async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
     const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
     const counts = facets.length
-      ? await db
-          .selectFrom('federated_facets')
-          .select(['facet', 'value', (eb) => eb.fn.countAll().as('count')])
-          .where('facet', 'in', facets)
-          .where('federated_facets.entry_id', 'in', filtered.select('federated_entries.entry_id'))
-          .groupBy(['facet', 'value'])
+      ? // From the hits to their facet rows (a cross join keeps SQLite to that order): a rare filter costs little.
+        await db
+          .selectFrom(filtered.select('federated_entries.entry_id as hit').as('hits'))
+          .crossJoin('federated_facets')
+          .select(['federated_facets.facet', 'federated_facets.value', (eb) => eb.fn.countAll().as('count')])
+          .whereRef('federated_facets.entry_id', '=', 'hits.hit')
+          .where('federated_facets.facet', 'in', facets)
+          .groupBy(['federated_facets.facet', 'federated_facets.value'])
           .execute()
       : [];
     const facetCounts: NonNullable<SearchResult['facetCounts']> = {};

@@ -44,7 +44,8 @@ export const federatedSearch: Migration = {
       .addColumn('match_key', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('federated_facets_match').on('federated_facets').columns(['facet', 'match_key', 'entry_id']).execute();
-    await db.schema.createIndex('federated_facets_entry').on('federated_facets').columns(['entry_id']).execute();
+    // An entry's facet values, read from the index alone when counting the values of a set of hits.
+    await db.schema.createIndex('federated_facets_entry').on('federated_facets').columns(['entry_id', 'facet', 'value']).execute();
     await textSearchFor(db).up(db);
     await db.schema
       .createTable('federated_pages')
