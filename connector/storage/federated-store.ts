@@ -14,9 +14,8 @@ export interface FederatedEntriesTable {
   digest: string;
   title: string;
   description: string;
-  /** JSON lists. */
+  /** JSON lists (the facets are rows of federated_facets). */
   keywords: string;
-  facets: string;
   offers: string;
   /** Title, description and keywords folded to lower case without diacritics: what text search indexes. */
   search_text: string;
@@ -151,12 +150,14 @@ const COUNTS_CACHED = 200;
 /** A facet value held by more than this share of all entries is checked per entry, not used to find them. */
 const COMMON_SHARE = 0.02;
 type Db = Kysely<Database> | Transaction<Database>;
-type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'facets' | 'offers' | 'digest' | 'crawled_at'> & { name: string | null; dsp_address: string };
-const HIT_COLUMNS = ['federated_entries.provider_did', 'federated_entries.dataset_id', 'federated_entries.title', 'federated_entries.description', 'federated_entries.keywords', 'federated_entries.facets', 'federated_entries.offers', 'federated_entries.digest', 'federated_entries.crawled_at', 'federated_peers.name', 'federated_peers.dsp_address'] as const;
+type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'offers' | 'digest' | 'crawled_at'> & { entry_id: number; name: string | null; dsp_address: string };
+const HIT_COLUMNS = ['federated_entries.entry_id', 'federated_entries.provider_did', 'federated_entries.dataset_id', 'federated_entries.title', 'federated_entries.description', 'federated_entries.keywords', 'federated_entries.offers', 'federated_entries.digest', 'federated_entries.crawled_at', 'federated_peers.name', 'federated_peers.dsp_address'] as const;
+/** Where each facet's values go in a hit's `facets` (keywords and the provider are shown on their own). */
+const FACET_LISTS: Partial<Record<Facet, keyof DatasetSummary['facets']>> = { theme: 'themes', healthCategory: 'healthCategories', healthTheme: 'healthThemes', publisher: 'publishers', spatial: 'spatial', accessRights: 'accessRights' };
 
-function entryOf(r: Row): FederatedEntry {
+function entryOf(r: Row, facets: DatasetSummary['facets']): FederatedEntry {
   const offers = JSON.parse(r.offers) as Record<string, unknown>[];
-  return { providerDid: r.provider_did, providerName: r.name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, description: r.description, keywords: JSON.parse(r.keywords), facets: JSON.parse(r.facets), offers, dataset: { '@id': r.dataset_id, hasPolicy: offers }, digest: r.digest, crawledAt: r.crawled_at };
+  return { providerDid: r.provider_did, providerName: r.name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, description: r.description, keywords: JSON.parse(r.keywords), facets, offers, dataset: { '@id': r.dataset_id, hasPolicy: offers }, digest: r.digest, crawledAt: r.crawled_at };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -198,12 +199,24 @@ export function federatedStore(db: Kysely<Database>) {
 
   async function insertEntries(trx: Transaction<Database>, providerDid: string, generation: number, entries: CrawledEntry[], crawledAt: string): Promise<void> {
     for (const part of chunks(entries, 100)) {
-      const values = part.map(({ datasetId, digest, summary, searchText }) => ({ provider_did: providerDid, dataset_id: datasetId, from_gen: generation, to_gen: null, digest, title: summary.title, description: summary.description, keywords: JSON.stringify(summary.keywords), facets: JSON.stringify(summary.facets), offers: JSON.stringify(summary.offers), search_text: searchText, crawled_at: crawledAt }));
+      const values = part.map(({ datasetId, digest, summary, searchText }) => ({ provider_did: providerDid, dataset_id: datasetId, from_gen: generation, to_gen: null, digest, title: summary.title, description: summary.description, keywords: JSON.stringify(summary.keywords), offers: JSON.stringify(summary.offers), search_text: searchText, crawled_at: crawledAt }));
       const inserted = await trx.insertInto('federated_entries').values(values).returning(['entry_id', 'dataset_id']).execute();
       const idOf = new Map(inserted.map((r) => [r.dataset_id, r.entry_id]));
       const facets = part.flatMap((e) => e.facetValues.map(({ facet, value }) => ({ entry_id: idOf.get(e.datasetId)!, facet, value, match_key: facetKey(value) })));
       for (const rows of chunks(facets, BATCH)) await trx.insertInto('federated_facets').values(rows).execute();
     }
+  }
+
+  /** Hits with their facets, read from the facet rows (one query for the whole page). */
+  async function entriesOf(rows: Row[]): Promise<FederatedEntry[]> {
+    const ids = rows.map((r) => Number(r.entry_id));
+    const facetRows = ids.length ? await db.selectFrom('federated_facets').select(['entry_id', 'facet', 'value']).where('entry_id', 'in', ids).execute() : [];
+    const byEntry = new Map(ids.map((id) => [id, { themes: [], healthCategories: [], healthThemes: [], publishers: [], spatial: [], accessRights: [] } as DatasetSummary['facets']]));
+    for (const f of facetRows) {
+      const list = FACET_LISTS[f.facet as Facet];
+      if (list) byEntry.get(Number(f.entry_id))?.[list].push(f.value);
+    }
+    return rows.map((r) => entryOf(r, byEntry.get(Number(r.entry_id))!));
   }
 
   /**
@@ -337,7 +350,7 @@ export function federatedStore(db: Kysely<Database>) {
     async find(datasetId: string, providerDid?: string): Promise<FederatedEntry[]> {
       let query = visibleEntries(db).select(HIT_COLUMNS).where('federated_entries.dataset_id', '=', datasetId);
       if (providerDid) query = query.where('federated_entries.provider_did', '=', providerDid);
-      return (await query.execute()).map(entryOf);
+      return entriesOf(await query.execute());
     },
 
     /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
@@ -358,13 +371,13 @@ export function federatedStore(db: Kysely<Database>) {
         });
       }
       if (request.words.length) filtered = filtered.where(text.matches(request.words));
-      let page = filtered.select([...HIT_COLUMNS, 'federated_entries.entry_id']).orderBy('federated_entries.title').orderBy('federated_entries.entry_id').limit(request.limit + 1);
+      let page = filtered.select(HIT_COLUMNS).orderBy('federated_entries.title').orderBy('federated_entries.entry_id').limit(request.limit + 1);
       const { after } = request;
       if (after) page = page.where((eb) => eb(eb.refTuple('federated_entries.title', 'federated_entries.entry_id'), '>', eb.tuple(after.title, after.entryId)));
       const rows = await page.execute();
       const shown = rows.slice(0, request.limit);
       const last = shown.at(-1);
-      const result: SearchResult = { hits: shown.map(entryOf), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
+      const result: SearchResult = { hits: await entriesOf(shown), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
       if (!request.counts) return result;
       const key = JSON.stringify([request.words, request.facets, request.counts]);
       const { version } = catalog;

@@ -61,6 +61,15 @@ describe('federated catalog across live peers', () => {
     expect(hits).toHaveLength(1);
     expect(hits[0]).toMatchObject({ datasetId: diabetes.id, provider: { did: hospitalA.did, dspAddress: `${hospitalA.url}/dsp/2025-1` } });
     expect(hits[0].offers[0]['@id']).toBe(diabetes.offers[0]['@id']);
+    expect(hits[0].facets).toEqual({
+      themes: ['http://publications.europa.eu/resource/authority/data-theme/HEAL'],
+      healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
+      healthThemes: ['http://www.wikidata.org/entity/Q3025883'],
+      publishers: ['Centre Hospitalier Example'],
+      spatial: ['http://publications.europa.eu/resource/authority/country/LUX'],
+      accessRights: ['http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC'],
+    });
+    expect(hits[0].keywords).toEqual(['diabetes', 'HbA1c', 'glucose', 'FHIR', 'diabète']);
     expect((await search('q=tumour staging')).map((h: any) => h.datasetId)).toEqual([oncology.id]);
     expect(await search('q=nothing-like-this')).toEqual([]);
   });

@@ -24,7 +24,6 @@ export const federatedSearch: Migration = {
       .addColumn('title', 'text', (c) => c.notNull())
       .addColumn('description', 'text', (c) => c.notNull())
       .addColumn('keywords', 'text', (c) => c.notNull())
-      .addColumn('facets', 'text', (c) => c.notNull())
       .addColumn('offers', 'text', (c) => c.notNull())
       .addColumn('search_text', 'text', (c) => c.notNull())
       .addColumn('crawled_at', 'varchar(40)', (c) => c.notNull())
