@@ -82,11 +82,15 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
     return [...peers.values()];
   }
 
-  /** A page's datasets: the ids of all it lists, the entries of those not seen earlier in this crawl. */
-  function readPage(peer: Peer, datasets: unknown[], seen: Set<string>): { ids: string[]; entries: CrawledEntry[] } {
+  /**
+   * A page's datasets: the ids of all it lists, the entries of those not seen earlier in this crawl. Yields to
+   * the event loop every few datasets, so requests are answered between them.
+   */
+  async function readPage(peer: Peer, datasets: unknown[], seen: Set<string>): Promise<{ ids: string[]; entries: CrawledEntry[] }> {
     const ids: string[] = [];
     const entries: CrawledEntry[] = [];
-    for (const node of datasets) {
+    for (const [i, node] of datasets.entries()) {
+      if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
       const summary = summarizeDataset(node);
       if (!summary) continue;
       ids.push(summary.id);
@@ -120,7 +124,7 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
           url = page.next ?? known.next;
           continue;
         }
-        const { ids, entries } = readPage(peer, page.datasets, seen);
+        const { ids, entries } = await readPage(peer, page.datasets, seen);
         for (let i = 0; i < entries.length; i += WRITE_BATCH) stats.written += await write(() => store.stagePage(peer.did, crawl.generation, entries.slice(i, i + WRITE_BATCH)));
         if (page.etag) pages.push({ url, etag: page.etag, next: page.next, datasetIds: ids });
         url = page.next;
