@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { Dataset } from '../../catalog/dataset.ts';
 import type { PublishedDataset } from '../../catalog/publication.ts';
-import type { FederatedTables } from './federated-store.ts';
+import type { FederatedTables } from './federated-tables.ts';
 
 export interface DatasetsTable {
   id: string;
