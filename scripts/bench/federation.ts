@@ -1,5 +1,5 @@
 /**
- * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --keep]: N hospital connectors and one
+ * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --keep]: N hospital connectors and one
  * research institute, each its own process (SQLite). Every hospital's catalog of D HealthDCAT-AP datasets is
  * seeded straight into its database (registering 10,000 datasets through the API, SHACL-validated one by one,
  * would dominate the run). The institute crawls them all, then again with nothing changed, while a management
@@ -18,7 +18,7 @@ import { freePort } from './load.ts';
 import { hostOf, seedCatalog } from './seed-catalog.ts';
 import { percentile, printTable } from './measure.ts';
 
-const { values: args } = parseArgs({ options: { hospitals: { type: 'string', default: '5' }, datasets: { type: 'string', default: '1000' }, heap: { type: 'string' }, keep: { type: 'boolean', default: false }, rounds: { type: 'string', default: '40' } } });
+const { values: args } = parseArgs({ options: { hospitals: { type: 'string', default: '5' }, datasets: { type: 'string', default: '1000' }, heap: { type: 'string' }, keep: { type: 'boolean', default: false }, database: { type: 'string' }, rounds: { type: 'string', default: '40' } } });
 const HOSPITALS = Number(args.hospitals);
 const DATASETS = Number(args.datasets);
 const ROUNDS = Number(args.rounds);
@@ -113,7 +113,8 @@ try {
   for (let h = 0; h < HOSPITALS; h++) hospitals.push(await startConnectorProcess(join(dir, `hospital-${h}`), { name: `Hospital ${h}`, role: 'hospital', port: ports[h]!, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 }, env));
   const peers = hospitals.map((h) => ({ did: h.did, name: h.name, dspAddress: `${h.url}/dsp/2025-1` }));
   const heapFlag = [args.heap ? `--max-old-space-size=${args.heap}` : '', process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : ''].join(' ').trim();
-  institute = await startConnectorProcess(join(dir, 'institute'), { name: 'Institute', role: 'research-institute', port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, peers }, { ...env, NODE_OPTIONS: heapFlag });
+  // --database postgres://… puts the institute on PostgreSQL (an empty database); the hospitals stay on SQLite.
+  institute = await startConnectorProcess(join(dir, 'institute'), { name: 'Institute', role: 'research-institute', port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, peers, ...(args.database ? { database: args.database } : {}) }, { ...env, NODE_OPTIONS: heapFlag });
   const inst = institute;
   const rssBefore = peakRssMb(inst.child.pid!);
 
@@ -132,7 +133,7 @@ try {
   };
   const cursorWalkExact = await walk(inst, `theme=${encodeURIComponent(RARE_THEME)}`, expected((s) => s.rare));
   const rss = peakRssMb(inst.child.pid!);
-  const dbMb = ['connector.db', 'connector.db-wal'].reduce((n, f) => n + (existsSync(join(inst.dataDir, f)) ? statSync(join(inst.dataDir, f)).size : 0), 0) / 1048576;
+  const dbMb = args.database ? NaN : ['connector.db', 'connector.db-wal'].reduce((n, f) => n + (existsSync(join(inst.dataDir, f)) ? statSync(join(inst.dataDir, f)).size : 0), 0) / 1048576;
 
   printTable(
     `Federated catalog: ${HOSPITALS} hospitals × ${DATASETS} datasets, one institute crawling${args.heap ? ` (heap ${args.heap} MiB)` : ''}`,
@@ -140,7 +141,7 @@ try {
       ['crawl', `${first.seconds.toFixed(2)} s`, `longest API stall ${first.longestStallMs.toFixed(0)} ms`],
       ['re-crawl, nothing changed', `${again.seconds.toFixed(2)} s`, `longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`],
       ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling`],
-      ['institute database', `${dbMb.toFixed(0)} MiB`, `${((dbMb * 1048576) / (HOSPITALS * DATASETS) / 1024).toFixed(1)} KiB per entry`],
+      ...(args.database ? [] : [['institute database', `${dbMb.toFixed(0)} MiB`, `${((dbMb * 1048576) / (HOSPITALS * DATASETS) / 1024).toFixed(1)} KiB per entry`]]),
       ...Object.entries(searches).map(([name, s]) => [`search: ${name}`, `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} ms`, s.exact ? 'count exact' : 'COUNT WRONG']),
       ['cursor walk through the rare theme', cursorWalkExact ? 'every hit once' : 'HITS MISSING OR REPEATED', ''],
       ['failed peers', String(failedPeers), ''],
@@ -157,7 +158,7 @@ try {
     recrawlRatio: +(again.seconds / first.seconds).toFixed(3),
     recrawlRewritten: rewritten,
     peakRssMb: Math.round(rss),
-    databaseMb: Math.round(dbMb),
+    ...(args.database ? { database: 'postgres' } : { databaseMb: Math.round(dbMb) }),
     searchP95Ms: { facet: +facetP95.toFixed(1), text: +textP95.toFixed(1) },
     searchP50Ms: { facet: +Math.max(searches.rareTheme.p50, searches.category.p50).toFixed(1), text: +Math.max(searches.text.p50, searches.textAndFacet.p50).toFixed(1) },
     longestStallMs: Math.round(Math.max(first.longestStallMs, again.longestStallMs)),
