@@ -83,7 +83,7 @@ export interface SearchResult {
 const BATCH = 200;
 const FACET_VALUES_SHOWN = 20;
 const COUNTS_CACHED = 200;
-/** A facet value held by more than this share of all entries is checked per entry, not used to find them. */
+/** A filter matching more than this share of all entries is checked per entry, not used to find them. */
 const COMMON_SHARE = 0.02;
 type Db = Kysely<Database> | Transaction<Database>;
 type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'offers' | 'digest' | 'crawled_at'> & { entry_id: number; name: string | null; dsp_address: string };
@@ -160,22 +160,22 @@ export function federatedStore(db: Kysely<Database>) {
    * changes: what is visible changes only then, so a kept count is exact.
    */
   const countsCache = new Map<string, { version: string; total: number; facetCounts: NonNullable<SearchResult['facetCounts']> }>();
-  const valueCounts = new Map<string, { version: string; entries: number }>();
+  const matchCounts = new Map<string, { version: string; entries: number }>();
   /** Which generations are visible (a version that changes whenever what search sees does), and about how many entries. */
   async function catalogState(): Promise<{ version: string; entries: number }> {
     const peers = await db.selectFrom('federated_peers').select(['did', 'current_gen', 'dataset_count']).orderBy('did').execute();
     return { version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '), entries: peers.reduce((n, p) => n + Number(p.dataset_count), 0) };
   }
-  /** How many entries (in any generation) carry a facet value: a covering-index count, kept per version. */
-  async function entriesWith(facet: string, key: string, version: string): Promise<number> {
-    const cacheKey = `${facet} ${key}`;
-    const cached = valueCounts.get(cacheKey);
+  /** How many entries (in any generation) a filter matches, from `count`, kept per catalog version. */
+  async function matching(filter: string, version: string, count: () => Promise<number>): Promise<number> {
+    const cached = matchCounts.get(filter);
     if (cached?.version === version) return cached.entries;
-    const [{ n }] = (await db.selectFrom('federated_facets').select((eb) => eb.fn.countAll().as('n')).where('facet', '=', facet).where('match_key', '=', key).execute()) as [{ n: number | string }];
-    if (valueCounts.size >= COUNTS_CACHED) valueCounts.delete(valueCounts.keys().next().value!);
-    valueCounts.set(cacheKey, { version, entries: Number(n) });
-    return Number(n);
+    const entries = await count();
+    if (matchCounts.size >= COUNTS_CACHED) matchCounts.delete(matchCounts.keys().next().value!);
+    matchCounts.set(filter, { version, entries });
+    return entries;
   }
+  const holdersOf = async (facet: string, key: string) => Number(((await db.selectFrom('federated_facets').select((eb) => eb.fn.countAll().as('n')).where('facet', '=', facet).where('match_key', '=', key).execute()) as [{ n: number | string }])[0].n);
 
   async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
     const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
@@ -292,21 +292,23 @@ export function federatedStore(db: Kysely<Database>) {
     /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
     async search(request: SearchRequest): Promise<SearchResult> {
       const catalog = await catalogState();
+      const { words } = request;
       const filters = await Promise.all(
-        Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }])).map(async (f) => ({ ...f, entries: await entriesWith(f.facet, f.key, catalog.version) })),
+        Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }])).map(async (f) => ({ ...f, entries: await matching(`facet ${f.facet} ${f.key}`, catalog.version, () => holdersOf(f.facet, f.key)) })),
       );
-      filters.sort((a, b) => a.entries - b.entries);
-      // Drive from the text index or the rarest facet value; when every filter is common, walk the titles in
-      // order and check each entry instead (a page then costs about limit / share rows, not one per hit).
-      const drive = request.words.length === 0 && filters.length > 0 && filters[0]!.entries <= catalog.entries * COMMON_SHARE;
+      const textEntries = words.length ? await matching(`text ${words.join(' ')}`, catalog.version, () => text.countMatches(db, words)) : Infinity;
+      // Drive from the rarest filter, text or facet value; when every filter is common, walk the titles in order
+      // and check each entry instead (a page then costs about limit / share rows, not one per hit).
+      const rarest = Math.min(textEntries, ...filters.map((f) => f.entries));
+      const driver = rarest > catalog.entries * COMMON_SHARE ? undefined : rarest === textEntries ? 'text' : filters.find((f) => f.entries === rarest);
       let filtered = visibleEntries(db);
-      for (const [i, { facet, key }] of filters.entries()) {
+      for (const filter of filters) {
         filtered = filtered.where((eb) => {
-          const holders = eb.selectFrom('federated_facets').select('federated_facets.entry_id').where('federated_facets.facet', '=', facet).where('federated_facets.match_key', '=', key);
-          return drive && i === 0 ? eb('federated_entries.entry_id', 'in', holders) : eb.exists(holders.whereRef('federated_facets.entry_id', '=', 'federated_entries.entry_id'));
+          const holders = eb.selectFrom('federated_facets').select('federated_facets.entry_id').where('federated_facets.facet', '=', filter.facet).where('federated_facets.match_key', '=', filter.key);
+          return filter === driver ? eb('federated_entries.entry_id', 'in', holders) : eb.exists(holders.whereRef('federated_facets.entry_id', '=', 'federated_entries.entry_id'));
         });
       }
-      if (request.words.length) filtered = filtered.where(text.matches(request.words));
+      if (words.length) filtered = filtered.where(text.matches(words, driver === 'text'));
       let page = filtered.select(HIT_COLUMNS).orderBy('federated_entries.title').orderBy('federated_entries.entry_id').limit(request.limit + 1);
       const { after } = request;
       if (after) page = page.where((eb) => eb(eb.refTuple('federated_entries.title', 'federated_entries.entry_id'), '>', eb.tuple(after.title, after.entryId)));

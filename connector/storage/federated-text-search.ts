@@ -11,9 +11,18 @@ export interface TextSearch {
   /** Creates the index (migration); `down` drops it. */
   up(db: Kysely<any>): Promise<void>;
   down(db: Kysely<any>): Promise<void>;
-  /** A condition on `federated_entries.entry_id` / its columns; words are letters and digits only. */
-  matches(words: string[]): Expression<SqlBool>;
+  /**
+   * A condition on `federated_entries`; words are letters and digits only. `drive`: the text index is the
+   * rarest filter and should find the entries; otherwise SQLite is kept from using it to (the entries are then
+   * walked in title order and checked against the matches). PostgreSQL's planner decides by its statistics.
+   */
+  matches(words: string[], drive: boolean): Expression<SqlBool>;
+  /** How many entries (of any generation) the words match. */
+  countMatches(db: Kysely<any>, words: string[]): Promise<number>;
 }
+
+const ftsQuery = (words: string[]) => words.map((w) => `"${w}"*`).join(' ');
+const tsQuery = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
 
 const sqlite: TextSearch = {
   async up(db) {
@@ -26,7 +35,9 @@ const sqlite: TextSearch = {
     for (const trigger of ['federated_fts_insert', 'federated_fts_delete', 'federated_fts_update']) await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
     await sql`drop table if exists federated_fts`.execute(db);
   },
-  matches: (words) => sql<SqlBool>`federated_entries.entry_id in (select rowid from federated_fts where federated_fts match ${words.map((w) => `"${w}"*`).join(' ')})`,
+  // A unary + keeps SQLite from driving the query from the index of that column.
+  matches: (words, drive) => sql<SqlBool>`${sql.raw(drive ? '' : '+')}federated_entries.entry_id in (select rowid from federated_fts where federated_fts match ${ftsQuery(words)})`,
+  countMatches: async (db, words) => Number((await sql<{ n: number }>`select count(*) as n from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows[0]?.n ?? 0),
 };
 
 const postgres: TextSearch = {
@@ -37,7 +48,8 @@ const postgres: TextSearch = {
   async down(db) {
     await sql`drop index if exists federated_entries_search`.execute(db);
   },
-  matches: (words) => sql<SqlBool>`federated_entries.search_vector @@ to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`,
+  matches: (words) => sql<SqlBool>`federated_entries.search_vector @@ to_tsquery('simple', ${tsQuery(words)})`,
+  countMatches: async (db, words) => Number((await sql<{ n: string }>`select count(*) as n from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows[0]?.n ?? 0),
 };
 
 /** The text search of the database `db` talks to. */
