@@ -47,6 +47,12 @@ async function seedHospital(h: number, port: number): Promise<void> {
 /** Peak resident set of a process so far (VmHWM), in MiB. */
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
+/** CPU time a process has used so far (user + system), in seconds: wall time says little on a shared machine. */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
 /** Runs `work` while a management API request is made every 10 ms; the slowest answer is the longest stall. */
 async function withStallProbe<T>(institute: ConnectorProcess, work: () => Promise<T>): Promise<{ value: T; seconds: number; longestStallMs: number }> {
   let done = false;
@@ -119,8 +125,13 @@ try {
   const rssBefore = peakRssMb(inst.child.pid!);
 
   type Crawl = { peers: { ok: boolean; error?: string; cause?: string; datasets?: number; stats?: { written: number; notModified: number } }[] };
+  const cpu0 = cpuSeconds(inst.child.pid!);
   const first = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const cpu1 = cpuSeconds(inst.child.pid!);
   const again = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const cpu2 = cpuSeconds(inst.child.pid!);
+  const crawlCpu = cpu1 - cpu0;
+  const recrawlCpu = cpu2 - cpu1;
   const failedPeers = first.value.peers.filter((p) => !p.ok).length + again.value.peers.filter((p) => !p.ok).length;
   for (const p of [...first.value.peers, ...again.value.peers].filter((p) => !p.ok)) console.log(`  failed: ${p.error}${p.cause ? ` (${p.cause})` : ''}`);
   const rewritten = again.value.peers.reduce((n, p) => n + (p.stats?.written ?? 0), 0);
@@ -138,8 +149,8 @@ try {
   printTable(
     `Federated catalog: ${HOSPITALS} hospitals × ${DATASETS} datasets, one institute crawling${args.heap ? ` (heap ${args.heap} MiB)` : ''}`,
     [
-      ['crawl', `${first.seconds.toFixed(2)} s`, `longest API stall ${first.longestStallMs.toFixed(0)} ms`],
-      ['re-crawl, nothing changed', `${again.seconds.toFixed(2)} s`, `longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`],
+      ['crawl', `${first.seconds.toFixed(2)} s`, `institute CPU ${crawlCpu.toFixed(2)} s; longest API stall ${first.longestStallMs.toFixed(0)} ms`],
+      ['re-crawl, nothing changed', `${again.seconds.toFixed(2)} s`, `institute CPU ${recrawlCpu.toFixed(2)} s; longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`],
       ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling`],
       ...(args.database ? [] : [['institute database', `${dbMb.toFixed(0)} MiB`, `${((dbMb * 1048576) / (HOSPITALS * DATASETS) / 1024).toFixed(1)} KiB per entry`]]),
       ...Object.entries(searches).map(([name, s]) => [`search: ${name}`, `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} ms`, s.exact ? 'count exact' : 'COUNT WRONG']),
@@ -156,6 +167,8 @@ try {
     crawlSeconds: +first.seconds.toFixed(2),
     recrawlSeconds: +again.seconds.toFixed(2),
     recrawlRatio: +(again.seconds / first.seconds).toFixed(3),
+    crawlCpuSeconds: +crawlCpu.toFixed(2),
+    recrawlCpuSeconds: +recrawlCpu.toFixed(2),
     recrawlRewritten: rewritten,
     peakRssMb: Math.round(rss),
     ...(args.database ? { database: 'postgres' } : { databaseMb: Math.round(dbMb) }),
