@@ -78,6 +78,9 @@ const ConfigSchema = z
     workLeaseSeconds: z.number().int().min(2).max(3600).default(30),
     /** Peers' callback, push and pull addresses must be at an origin their DID document lists (off only for test fixtures). */
     bindPeerAddresses: z.boolean().default(true),
+    /** Federated catalog: how many peers are crawled at once, and how long one peer's crawl may take. */
+    catalogCrawlConcurrency: z.number().int().min(1).max(32).default(4),
+    catalogCrawlPeerDeadlineSeconds: z.number().int().min(1).default(600),
     /** Consumer: agreements wait in AGREED until an operator verifies them (POST /api/negotiations/:id/verify). */
     reviewAgreements: z.boolean().default(false),
     /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */

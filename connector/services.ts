@@ -93,7 +93,7 @@ export function createServices(ctx: ConnectorContext) {
   const expiry = setInterval(() => void negotiations.expireOverdue().catch((error) => ctx.logger.error('negotiation expiry failed', { error })), 5000);
   expiry.unref();
   ctx.onShutdown(() => clearInterval(expiry));
-  const crawler = createCrawler(ctx);
+  const crawler = createCrawler(ctx, { concurrency: ctx.config.catalogCrawlConcurrency, peerDeadlineMs: ctx.config.catalogCrawlPeerDeadlineSeconds * 1000 });
   crawler.schedule(ctx.config.catalogCrawlIntervalSeconds * 1000);
   return { authority, catalog, negotiations, transfers, jobs, crawler, audit };
 }

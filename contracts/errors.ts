@@ -25,6 +25,7 @@ export const ERROR_CATALOG = {
   invalid_source: { status: 400, meaning: "the dataset's data source is not allowed (outside the data root, bad URL)" },
   offer_taken: { status: 409, meaning: 'another dataset already publishes an offer with that id' },
   invalid_offer: { status: 502, meaning: "a provider's published offer is not a valid ODRL offer" },
+  provider_unavailable: { status: 502, meaning: "the dataset's provider could not be reached or answered no valid dataset" },
   // Trust
   invalid_credential: { status: 400, meaning: 'the credential does not verify (proof, issuer, dates, status)' },
   malformed_credential: { status: 400, meaning: 'the credential is not a well-formed verifiable credential' },

@@ -1,33 +1,69 @@
+import { createHash } from 'node:crypto';
 import type { ConnectorContext } from '../context.ts';
 import { MEMBER_REGISTRY_SERVICE } from '../identity/did-web.ts';
-import { federatedStore } from '../storage/catalog-store.ts';
-import { summarizeDataset } from '../../catalog/federated.ts';
+import { federatedStore, type CrawledEntry, type CrawlStats, type PageRecord, type PeerRef } from '../storage/federated-store.ts';
+import { facetValues, searchTextOf, summarizeDataset } from '../../catalog/federated.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { egressFor } from '../egress/connector-egress.ts';
+import { describeError, fetchCatalogPage } from './catalog-page-client.ts';
 
-export interface Peer {
-  did: string;
-  name?: string;
-  dspAddress: string;
-}
+export type Peer = PeerRef;
 
 export interface CrawlResult {
   did: string;
   ok: boolean;
   datasets?: number;
   error?: string;
+  cause?: string;
+  stats?: CrawlStats;
 }
 
-const MAX_PAGES = 200;
-const MAX_PAGE_BYTES = 20 * 1024 * 1024;
+export interface CrawlerOptions {
+  /** Peers crawled at the same time (default 4): memory is bounded by this many pages in flight. */
+  concurrency?: number;
+  /** How long one peer's whole crawl may take before it is abandoned, its old entries kept (default 10 min). */
+  peerDeadlineMs?: number;
+  /** Datasets asked for per DSP catalog page (default 100); they are written WRITE_BATCH per transaction. */
+  pageSize?: number;
+  /** Attempts per page before the peer's crawl fails (default 3), with back-off between them. */
+  attempts?: number;
+}
+
+const MAX_PAGES = 2000;
+/** Datasets per write transaction: a few milliseconds each, so a request never waits long behind one. */
+const WRITE_BATCH = 50;
+const digestOf = (node: unknown) => createHash('sha256').update(JSON.stringify(node)).digest('base64url');
 
 /**
- * The federated catalog's crawler: asks every peer for its whole DSP catalog (following Link rel="next"),
- * and replaces that peer's entries only when the whole crawl of it succeeded. A peer that is down or answers
- * garbage is recorded with its error; the others are crawled all the same.
+ * Runs crawl writes one at a time, each after the event loop had a turn: a request arriving during a
+ * crawl then waits behind at most one page's transaction, however many peers are being crawled.
  */
-export function createCrawler(ctx: ConnectorContext) {
+function oneWriterAtATime() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(write: () => Promise<T>): Promise<T> => {
+    const result = last.then(() => new Promise((resolve) => setImmediate(resolve))).then(write);
+    last = result.catch(() => {});
+    return result;
+  };
+}
+
+class CrawlError extends Error {
+  override name = 'CrawlError';
+}
+
+/**
+ * The federated catalog's crawler: asks a few peers at a time for their whole DSP catalog (following
+ * Link rel="next", with If-None-Match where a page had an ETag), writes every page as it arrives into the
+ * peer's next generation and makes that generation current only once the whole catalog was read. A peer that
+ * is down, slow or answers garbage keeps its previous entries and has its error (and its cause) recorded.
+ */
+export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {}) {
   const store = federatedStore(ctx.database.db);
+  const concurrency = options.concurrency ?? 4;
+  const peerDeadlineMs = options.peerDeadlineMs ?? 600_000;
+  const pageSize = options.pageSize ?? 100;
+  const attempts = options.attempts ?? 3;
+  const write = oneWriterAtATime();
 
   /** Peers from the configuration, plus the members every trusted authority lists in its registry. */
   async function peersToCrawl(): Promise<Peer[]> {
@@ -41,59 +77,91 @@ export function createCrawler(ctx: ConnectorContext) {
         const { members } = (await response.json()) as { members?: { did: string; name: string; dspAddress: string }[] };
         for (const m of members ?? []) if (m.did !== ctx.did && !peers.has(m.did)) peers.set(m.did, { did: m.did, name: m.name, dspAddress: m.dspAddress });
       } catch (error) {
-        ctx.logger.warn('member registry unavailable', { authority, error: (error as Error).message });
+        ctx.logger.warn('member registry unavailable', { authority, error: describeError(error).message });
       }
     }
     return [...peers.values()];
   }
 
-  async function fetchCatalog(peer: Peer): Promise<{ datasets: unknown[] }> {
-    const datasets: unknown[] = [];
-    let url: string | undefined = `${peer.dspAddress.replace(/\/+$/, '')}/catalog/request?limit=500`;
-    for (let page = 0; url && page < MAX_PAGES; page++) {
-      const response = await ctx.dspFetch({ url, audienceDid: peer.did, body: { '@context': [CONTEXT.dspace], '@type': 'CatalogRequestMessage' }, timeoutMs: 20_000 });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
-      if (text.length > MAX_PAGE_BYTES) throw new Error('catalog page too large');
-      let body: { '@type'?: unknown; dataset?: unknown };
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new Error('the answer is not JSON');
-      }
-      if (body['@type'] !== 'Catalog') throw new Error('the answer is not a DSP Catalog');
-      if (body.dataset !== undefined && !Array.isArray(body.dataset)) throw new Error('Catalog.dataset is not a list');
-      datasets.push(...((body.dataset as unknown[]) ?? []));
-      url = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
+  /**
+   * A page's datasets: the ids of all it lists, the entries of those not seen earlier in this crawl. Yields to
+   * the event loop every few datasets, so requests are answered between them.
+   */
+  async function readPage(peer: Peer, datasets: unknown[], seen: Set<string>): Promise<{ ids: string[]; entries: CrawledEntry[] }> {
+    const ids: string[] = [];
+    const entries: CrawledEntry[] = [];
+    for (const [i, node] of datasets.entries()) {
+      if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+      const summary = summarizeDataset(node);
+      if (!summary) continue;
+      ids.push(summary.id);
+      if (seen.has(summary.id)) continue;
+      seen.add(summary.id);
+      entries.push({ datasetId: summary.id, digest: digestOf(node), summary, searchText: searchTextOf(summary), facetValues: facetValues(summary, peer.did) });
     }
-    return { datasets };
+    return { ids, entries };
   }
 
   async function crawlPeer(peer: Peer): Promise<CrawlResult> {
+    const started = Date.now();
+    const deadline = started + peerDeadlineMs;
+    const stats = { pages: 0, notModified: 0, written: 0, ms: 0 };
+    let generation: number | undefined;
     try {
-      const { datasets } = await fetchCatalog(peer);
-      const entries = datasets.flatMap((node) => {
-        const summary = summarizeDataset(node);
-        if (!summary) return [];
-        const searchText = [summary.title, summary.description, ...summary.keywords].join(' ').toLowerCase();
-        return [{ datasetId: summary.id, title: summary.title, searchText, facets: summary.facets, dataset: node }];
-      });
-      await store.replaceProvider(peer, entries);
-      return { did: peer.did, ok: true, datasets: entries.length };
+      const crawl = await write(() => store.beginCrawl(peer));
+      generation = crawl.generation;
+      const seen = new Set<string>();
+      const pages: PageRecord[] = [];
+      let url: string | null = `${peer.dspAddress.replace(/\/+$/, '')}/catalog/request?limit=${pageSize}`;
+      while (url) {
+        if (stats.pages >= MAX_PAGES) throw new CrawlError(`the catalog has more than ${MAX_PAGES} pages`);
+        const known = crawl.pages.get(url);
+        const page = await fetchCatalogPage(ctx, { url, peerDid: peer.did, body: { '@context': [CONTEXT.dspace], '@type': 'CatalogRequestMessage' }, ...(known ? { etag: known.etag } : {}), deadline, attempts });
+        stats.pages++;
+        if (page.notModified && known) {
+          stats.notModified++;
+          for (const id of known.datasetIds) seen.add(id);
+          pages.push(known);
+          url = page.next ?? known.next;
+          continue;
+        }
+        const { ids, entries } = await readPage(peer, page.datasets, seen);
+        for (let i = 0; i < entries.length; i += WRITE_BATCH) stats.written += await write(() => store.stagePage(peer.did, crawl.generation, entries.slice(i, i + WRITE_BATCH)));
+        if (page.etag) pages.push({ url, etag: page.etag, next: page.next, datasetIds: ids });
+        url = page.next;
+      }
+      const result = await write(() => store.finishCrawl(peer, crawl.generation, seen, pages, { ...stats, ms: Date.now() - started }));
+      return { did: peer.did, ok: true, datasets: result.datasets, stats: result };
     } catch (error) {
-      const message = (error as Error).message;
-      await store.recordFailure(peer, message);
-      ctx.logger.warn('catalog crawl failed', { peer: peer.did, error: message });
-      return { did: peer.did, ok: false, error: message };
+      const { message, cause } = describeError(error);
+      const final = { ...stats, ms: Date.now() - started };
+      if (generation !== undefined) await write(() => store.abortCrawl(peer, generation!, message, cause, final));
+      else await write(() => store.recordFailure(peer, message, cause));
+      ctx.logger.warn('catalog crawl failed', { peer: peer.did, error: message, ...(cause ? { cause } : {}) });
+      return { did: peer.did, ok: false, error: message, ...(cause ? { cause } : {}), stats: { ...final, retired: 0, datasets: 0 } };
     }
   }
 
+  /** Crawls `peers`, `concurrency` at a time; results in the peers' order. */
+  async function crawlPeers(peers: Peer[]): Promise<CrawlResult[]> {
+    const results: CrawlResult[] = new Array(peers.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < peers.length) {
+        const i = next++;
+        results[i] = await crawlPeer(peers[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, peers.length) }, worker));
+    return results;
+  }
+
   let running: Promise<CrawlResult[]> | undefined;
-  /** Crawls every peer (concurrently); a crawl already under way is joined, not duplicated. */
+  /** Crawls every peer; a crawl already under way is joined, not duplicated. */
   function crawlAll(): Promise<CrawlResult[]> {
     running ??= (async () => {
       try {
-        return await Promise.all((await peersToCrawl()).map(crawlPeer));
+        return await crawlPeers(await peersToCrawl());
       } finally {
         running = undefined;
       }
@@ -101,15 +169,27 @@ export function createCrawler(ctx: ConnectorContext) {
     return running;
   }
 
-  /** Crawls on a schedule until shutdown; intervalMs 0 disables it. */
+  /** Crawls on a schedule until shutdown, the next one `intervalMs` after the last ended (never two at once); 0 disables it. */
   function schedule(intervalMs: number): void {
     if (intervalMs <= 0) return;
-    const timer = setInterval(() => void crawlAll().catch((error) => ctx.logger.error('catalog crawl failed', { error })), intervalMs);
-    timer.unref();
-    ctx.onShutdown(() => clearInterval(timer));
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const tick = async () => {
+      try {
+        if (!running) await crawlAll();
+      } catch (error) {
+        ctx.logger.error('catalog crawl failed', { error });
+      }
+      if (!stopped) timer = setTimeout(tick, intervalMs).unref();
+    };
+    timer = setTimeout(tick, intervalMs).unref();
+    ctx.onShutdown(() => {
+      stopped = true;
+      clearTimeout(timer);
+    });
   }
 
-  return { store, crawlAll, schedule, peersToCrawl };
+  return { store, crawlAll, crawlPeers, schedule, peersToCrawl, isCrawling: () => running !== undefined };
 }
 
 export type Crawler = ReturnType<typeof createCrawler>;

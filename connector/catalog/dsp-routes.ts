@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
@@ -54,6 +55,16 @@ export function pageLinks(url: string, page: { limit: number }, result: { firstI
   return links.length ? links.join(', ') : undefined;
 }
 
+/** A strong ETag of a page's bytes; pages are cached objects, so each is hashed once. */
+const etags = new WeakMap<Uint8Array, string>();
+function etagOf(body: Uint8Array): string {
+  let etag = etags.get(body);
+  if (!etag) etags.set(body, (etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`));
+  return etag;
+}
+
+const matchesIfNoneMatch = (header: string | undefined, etag: string) => header !== undefined && (header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag));
+
 /** DSP 2025-1 catalog protocol, provider side: authenticated callers; members also see members-only datasets. */
 export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService): Hono {
   const app = new Hono();
@@ -80,6 +91,11 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
     const result = await catalog.page({ members, ...page, ...(text ? { text } : {}) });
     const links = pageLinks(c.req.url, page, result);
     if (links) c.header('Link', links);
+    const etag = etagOf(result.body);
+    c.header('ETag', etag);
+    // A crawler that has this page already is told so in a few bytes. The catalog request is a POST, so the
+    // answer to a matching If-None-Match is 412 Precondition Failed (RFC 9110 §13.1.2), not 304.
+    if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 412);
     return c.body(result.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
   });
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { Dataset } from '../../catalog/dataset.ts';
 import type { PublishedDataset } from '../../catalog/publication.ts';
+import type { FederatedTables } from './federated-tables.ts';
 
 export interface DatasetsTable {
   id: string;
@@ -20,33 +21,9 @@ export interface DatasetOffersTable {
   dataset_id: string;
 }
 
-export interface FederatedDatasetsTable {
-  provider_did: string;
-  dataset_id: string;
-  dsp_address: string;
-  title: string;
-  search_text: string;
-  /** JSON: { themes, healthCategories, publishers, spatial } as lists of IRIs or names. */
-  facets: string;
-  dataset: string;
-  crawled_at: string;
-}
-
-export interface FederatedPeersTable {
-  did: string;
-  name: string | null;
-  dsp_address: string;
-  last_attempt_at: string | null;
-  last_success_at: string | null;
-  last_error: string | null;
-  dataset_count: number;
-}
-
-export interface CatalogTables {
+export interface CatalogTables extends FederatedTables {
   datasets: DatasetsTable;
   dataset_offers: DatasetOffersTable;
-  federated_datasets: FederatedDatasetsTable;
-  federated_peers: FederatedPeersTable;
 }
 
 export class OfferTakenError extends Error {
@@ -120,70 +97,5 @@ export function catalogStore(db: Kysely<Database>) {
 
 export type CatalogStore = ReturnType<typeof catalogStore>;
 
-export interface FederatedEntry {
-  providerDid: string;
-  providerName: string | null;
-  dspAddress: string;
-  datasetId: string;
-  title: string;
-  facets: { themes: string[]; healthCategories: string[]; publishers: string[]; spatial: string[] };
-  dataset: Record<string, unknown>;
-  crawledAt: string;
-}
-
-export interface PeerStatus {
-  did: string;
-  name: string | null;
-  dspAddress: string;
-  lastAttemptAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  datasetCount: number;
-}
-
-/** The federated catalog: peers' datasets as last crawled, and how each peer's last crawl went. */
-export function federatedStore(db: Kysely<Database>) {
-  return {
-    /** Replaces everything known of one provider, atomically. */
-    async replaceProvider(peer: { did: string; name?: string; dspAddress: string }, entries: { datasetId: string; title: string; searchText: string; facets: FederatedEntry['facets']; dataset: unknown }[]): Promise<void> {
-      const now = new Date().toISOString();
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('federated_datasets').where('provider_did', '=', peer.did).execute();
-        for (let i = 0; i < entries.length; i += 200) {
-          await trx
-            .insertInto('federated_datasets')
-            .values(entries.slice(i, i + 200).map((e) => ({ provider_did: peer.did, dataset_id: e.datasetId, dsp_address: peer.dspAddress, title: e.title, search_text: e.searchText, facets: JSON.stringify(e.facets), dataset: JSON.stringify(e.dataset), crawled_at: now })))
-            .execute();
-        }
-        const status = { name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: now, last_error: null, dataset_count: entries.length };
-        await trx.insertInto('federated_peers').values({ did: peer.did, ...status }).onConflict((oc) => oc.column('did').doUpdateSet(status)).execute();
-      });
-    },
-    async recordFailure(peer: { did: string; name?: string; dspAddress: string }, error: string): Promise<void> {
-      const now = new Date().toISOString();
-      await db
-        .insertInto('federated_peers')
-        .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, last_error: error, dataset_count: 0 })
-        .onConflict((oc) => oc.column('did').doUpdateSet({ last_attempt_at: now, last_error: error, dsp_address: peer.dspAddress }))
-        .execute();
-    },
-    async peers(): Promise<PeerStatus[]> {
-      const rows = await db.selectFrom('federated_peers').selectAll().orderBy('did').execute();
-      return rows.map((r) => ({ did: r.did, name: r.name, dspAddress: r.dsp_address, lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, lastError: r.last_error, datasetCount: Number(r.dataset_count) }));
-    },
-    /** The crawled entries of one dataset (one per provider offering it). */
-    async find(datasetId: string): Promise<FederatedEntry[]> {
-      const rows = await db.selectFrom('federated_datasets').leftJoin('federated_peers', 'federated_peers.did', 'federated_datasets.provider_did').selectAll('federated_datasets').select('federated_peers.name as provider_name').where('federated_datasets.dataset_id', '=', datasetId).execute();
-      return rows.map((r) => ({ providerDid: r.provider_did, providerName: r.provider_name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, facets: JSON.parse(r.facets), dataset: JSON.parse(r.dataset), crawledAt: r.crawled_at }));
-    },
-    /** Entries whose text contains every word of `text`; facets are filtered by the caller. */
-    async search(text: string | undefined, limit: number): Promise<FederatedEntry[]> {
-      let query = db.selectFrom('federated_datasets').leftJoin('federated_peers', 'federated_peers.did', 'federated_datasets.provider_did').selectAll('federated_datasets').select('federated_peers.name as provider_name').orderBy('federated_datasets.title').limit(limit);
-      for (const word of (text ?? '').toLowerCase().split(/\s+/).filter(Boolean)) query = query.where('federated_datasets.search_text', 'like', `%${word.replace(/[%_]/g, '')}%`);
-      const rows = await query.execute();
-      return rows.map((r) => ({ providerDid: r.provider_did, providerName: r.provider_name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, facets: JSON.parse(r.facets), dataset: JSON.parse(r.dataset), crawledAt: r.crawled_at }));
-    },
-  };
-}
-
-export type FederatedStore = ReturnType<typeof federatedStore>;
+// The federated catalog (peers' datasets as crawled) lives in federated-store.ts.
+export { federatedStore, type FederatedStore, type FederatedEntry, type PeerStatus } from './federated-store.ts';

@@ -3,6 +3,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import { connectorMeta } from './migrations/0001-connector-meta.ts';
 import { outbox } from './migrations/0002-outbox.ts';
 import { catalog } from './migrations/0101-catalog.ts';
+import { federatedSearch } from './migrations/0102-federated-search.ts';
 import { trust } from './migrations/0201-trust.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
 import { transfer } from './migrations/0401-transfer.ts';
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
   '0002_outbox': outbox,
   '0101_catalog': catalog,
+  '0102_federated_search': federatedSearch,
   '0201_trust': trust,
   '0301_negotiation': negotiation,
   '0401_transfer': transfer,

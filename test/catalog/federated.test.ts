@@ -61,6 +61,15 @@ describe('federated catalog across live peers', () => {
     expect(hits).toHaveLength(1);
     expect(hits[0]).toMatchObject({ datasetId: diabetes.id, provider: { did: hospitalA.did, dspAddress: `${hospitalA.url}/dsp/2025-1` } });
     expect(hits[0].offers[0]['@id']).toBe(diabetes.offers[0]['@id']);
+    expect(hits[0].facets).toEqual({
+      themes: ['http://publications.europa.eu/resource/authority/data-theme/HEAL'],
+      healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
+      healthThemes: ['http://www.wikidata.org/entity/Q3025883'],
+      publishers: ['Centre Hospitalier Example'],
+      spatial: ['http://publications.europa.eu/resource/authority/country/LUX'],
+      accessRights: ['http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC'],
+    });
+    expect(hits[0].keywords).toEqual(['diabetes', 'HbA1c', 'glucose', 'FHIR', 'diabète']);
     expect((await search('q=tumour staging')).map((h: any) => h.datasetId)).toEqual([oncology.id]);
     expect(await search('q=nothing-like-this')).toEqual([]);
   });
@@ -72,16 +81,28 @@ describe('federated catalog across live peers', () => {
     expect((await search('spatial=http://publications.europa.eu/resource/authority/country/LUX')).map((h: any) => h.datasetId)).toEqual([diabetes.id]);
   });
 
+  it("opens a hit: the dataset's full DSP description, fetched from its provider", async () => {
+    const response = await managementFetch(institute, `/catalog/datasets/${encodeURIComponent(oncology.id)}`);
+    expect(response.status).toBe(200);
+    const dataset = await jsonOf(response);
+    expect(dataset).toMatchObject({ '@id': oncology.id, '@type': 'Dataset', hasPolicy: [{ '@id': oncology.offers[0]['@id'] }] });
+    expect(dataset['dct:temporal']).toBeDefined();
+    expect((await managementFetch(institute, '/catalog/datasets/urn%3Auuid%3Aunknown')).status).toBe(404);
+  });
+
   it("replaces a provider's entries on its next successful crawl, and keeps them while it is down", async () => {
     await managementFetch(hospitalA, `/datasets/${encodeURIComponent(diabetes.id)}`, { method: 'DELETE' });
     const replacement = exampleDataset(hospitalA, { title: { en: 'Gestational diabetes follow-up' } });
     await registerDataset(hospitalA, replacement);
     await managementFetch(institute, '/catalog/crawl', { method: 'POST' });
     expect((await search('q=diabetes')).map((h: any) => h.datasetId)).toEqual([replacement.id]);
+    expect((await managementFetch(institute, `/catalog/datasets/${encodeURIComponent(replacement.id)}`)).status).toBe(200);
     await hospitalA.close();
     const { peers } = await jsonOf(await managementFetch(institute, '/catalog/crawl', { method: 'POST' }));
     expect(peers.find((p: any) => p.did === hospitalA.did)).toMatchObject({ ok: false });
     expect((await search('q=diabetes')).map((h: any) => h.datasetId)).toEqual([replacement.id]);
+    // Opened before, unchanged since: served from the cache while its provider is down.
+    expect(await jsonOf(await managementFetch(institute, `/catalog/datasets/${encodeURIComponent(replacement.id)}`))).toMatchObject({ '@id': replacement.id });
   });
 });
 
@@ -118,6 +139,20 @@ describe('catalog pagination and visibility', () => {
     }
     expect(pages).toBe(3);
     expect(new Set(seen).size).toBe(5);
+  });
+
+  it('tags each page with an ETag; a request whose If-None-Match matches gets 412 and no body (RFC 9110 for a POST)', async () => {
+    const first = await request(outsider, '?limit=2');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const conditional = (tag: string) => outsider.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1/catalog/request?limit=2`, audienceDid: hospital.did, body: { '@context': [DSP], '@type': 'CatalogRequestMessage' }, headers: { 'if-none-match': tag } });
+    const unchanged = await conditional(etag!);
+    expect(unchanged.status).toBe(412);
+    expect(await unchanged.text()).toBe('');
+    expect(unchanged.headers.get('etag')).toBe(etag);
+    expect((await conditional('"something-else"')).status).toBe(200);
+    // A member sees more (the members-only dataset), so the whole catalog's page differs and so does its tag.
+    expect((await request(member, '?limit=100')).headers.get('etag')).not.toBe((await request(outsider, '?limit=100')).headers.get('etag'));
   });
 
   it('shows members-only datasets to members only', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { datasetToDsp } from '../../../catalog/dsp.ts';
-import { type DatasetSummary, matchesFacets, summarizeDataset } from '../../../catalog/federated.ts';
+import { type DatasetSummary, summarizeDataset } from '../../../catalog/federated.ts';
 import { datasetQuads } from '../../../catalog/rdf.ts';
 import { NS } from '../../../vocab/namespaces.ts';
 import { DATASET_ID, exampleDataset, HOST } from '../support/catalog.ts';
@@ -81,38 +81,3 @@ describe('the federated catalog reads a peer DSP Dataset (summarizeDataset)', ()
   });
 });
 
-describe('searching the federated catalog by facets (matchesFacets)', () => {
-  const facets: DatasetSummary['facets'] = {
-    themes: [HEALTH_THEME],
-    healthCategories: [EHR],
-    publishers: ['did:web:hospital.example', 'Centre Hospitalier Example'],
-    spatial: [LUX],
-  };
-
-  it('a query naming no facet matches every dataset', () => {
-    expect(matchesFacets(facets, {})).toBe(true);
-    expect(matchesFacets({ themes: [], healthCategories: [], publishers: [], spatial: [] }, { text: 'anything' })).toBe(true);
-  });
-
-  it('each facet the query names must be among the dataset values', () => {
-    expect(matchesFacets(facets, { theme: HEALTH_THEME })).toBe(true);
-    expect(matchesFacets(facets, { theme: 'http://publications.europa.eu/resource/authority/data-theme/ENVI' })).toBe(false);
-    expect(matchesFacets(facets, { healthCategory: EHR, spatial: LUX })).toBe(true);
-    expect(matchesFacets(facets, { spatial: 'http://publications.europa.eu/resource/authority/country/FRA' })).toBe(false);
-  });
-
-  it('every named facet must match, not just one', () => {
-    expect(matchesFacets(facets, { theme: HEALTH_THEME, spatial: 'http://publications.europa.eu/resource/authority/country/FRA' })).toBe(false);
-  });
-
-  it('a publisher matches by its IRI or by its name, ignoring case', () => {
-    expect(matchesFacets(facets, { publisher: 'did:web:hospital.example' })).toBe(true);
-    expect(matchesFacets(facets, { publisher: 'centre hospitalier example' })).toBe(true);
-    expect(matchesFacets(facets, { publisher: 'Centre Hospitalier' })).toBe(false);
-  });
-
-  it('facet values compare whole, without case: no prefix or substring match', () => {
-    expect(matchesFacets(facets, { theme: HEALTH_THEME.toLowerCase() })).toBe(true);
-    expect(matchesFacets(facets, { theme: 'HEAL' })).toBe(false);
-  });
-});

@@ -1,0 +1,344 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+import { textSearchFor } from './federated-text-search.ts';
+import type { FederatedEntriesTable } from './federated-tables.ts';
+import { facetKey, type DatasetSummary, type Facet } from '../../catalog/federated.ts';
+
+export interface PeerRef {
+  did: string;
+  name?: string;
+  dspAddress: string;
+}
+
+/** One dataset of a catalog page, as the crawler hands it over. */
+export interface CrawledEntry {
+  datasetId: string;
+  digest: string;
+  summary: DatasetSummary;
+  searchText: string;
+  facetValues: { facet: Facet; value: string }[];
+}
+
+export interface CrawlStats {
+  pages: number;
+  notModified: number;
+  written: number;
+  retired: number;
+  datasets: number;
+  ms: number;
+}
+
+export interface PageRecord {
+  url: string;
+  etag: string;
+  next: string | null;
+  datasetIds: string[];
+}
+
+export interface FederatedEntry {
+  providerDid: string;
+  providerName: string | null;
+  dspAddress: string;
+  datasetId: string;
+  title: string;
+  description: string;
+  keywords: string[];
+  facets: DatasetSummary['facets'];
+  offers: Record<string, unknown>[];
+  /** The part of the DSP Dataset kept: its id and offers (`hasPolicy`). The whole dataset: `document()`. */
+  dataset: { '@id': string; hasPolicy: Record<string, unknown>[] };
+  digest: string;
+  crawledAt: string;
+}
+
+export interface PeerStatus {
+  did: string;
+  name: string | null;
+  dspAddress: string;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastErrorCause: string | null;
+  lastCrawl: CrawlStats | null;
+  datasetCount: number;
+}
+
+export interface SearchRequest {
+  words: string[];
+  facets: Partial<Record<Facet, string>>;
+  limit: number;
+  after?: { title: string; entryId: number };
+  /** Count the hits and, for these facets, the hits per value (the first page needs them, the next ones do not). */
+  counts?: Facet[];
+}
+
+export interface SearchResult {
+  hits: FederatedEntry[];
+  after?: { title: string; entryId: number };
+  total?: number;
+  facetCounts?: Partial<Record<Facet, { value: string; count: number }[]>>;
+}
+
+/** Rows per delete or update statement: each is a short write, however large the change. */
+const BATCH = 200;
+const FACET_VALUES_SHOWN = 20;
+const COUNTS_CACHED = 200;
+/** A filter matching more than this share of all entries is checked per entry, not used to find them. */
+const COMMON_SHARE = 0.02;
+type Db = Kysely<Database> | Transaction<Database>;
+type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'offers' | 'digest' | 'crawled_at'> & { entry_id: number; name: string | null; dsp_address: string };
+const HIT_COLUMNS = ['federated_entries.entry_id', 'federated_entries.provider_did', 'federated_entries.dataset_id', 'federated_entries.title', 'federated_entries.description', 'federated_entries.keywords', 'federated_entries.offers', 'federated_entries.digest', 'federated_entries.crawled_at', 'federated_peers.name', 'federated_peers.dsp_address'] as const;
+/** Where each facet's values go in a hit's `facets` (keywords and the provider are shown on their own). */
+const FACET_LISTS: Partial<Record<Facet, keyof DatasetSummary['facets']>> = { theme: 'themes', healthCategory: 'healthCategories', healthTheme: 'healthThemes', publisher: 'publishers', spatial: 'spatial', accessRights: 'accessRights' };
+
+function entryOf(r: Row, facets: DatasetSummary['facets']): FederatedEntry {
+  const offers = JSON.parse(r.offers) as Record<string, unknown>[];
+  return { providerDid: r.provider_did, providerName: r.name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, description: r.description, keywords: JSON.parse(r.keywords), facets, offers, dataset: { '@id': r.dataset_id, hasPolicy: offers }, digest: r.digest, crawledAt: r.crawled_at };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Entries visible now: within their peer's current generation. */
+function visibleEntries(db: Db) {
+  return db
+    .selectFrom('federated_entries')
+    .innerJoin('federated_peers', 'federated_peers.did', 'federated_entries.provider_did')
+    .whereRef('federated_entries.from_gen', '<=', 'federated_peers.current_gen')
+    .where((eb) => eb.or([eb('federated_entries.to_gen', 'is', null), eb('federated_entries.to_gen', '>', eb.ref('federated_peers.current_gen'))]));
+}
+
+/**
+ * The federated catalog: peers' datasets as last crawled, and how each peer's last crawl went. A crawl
+ * writes generation current+1 beside the visible one, page by page in short transactions; finishing it
+ * makes it current in one row update, aborting it drops it. Unchanged datasets are never rewritten.
+ */
+export function federatedStore(db: Kysely<Database>) {
+  const text = textSearchFor(db);
+
+  /** Deletes a provider's entries of some generations, BATCH rows per statement. */
+  async function deleteEntries(providerDid: string, column: 'from_gen' | 'to_gen', op: '>' | '>=' | '<=', generation: number): Promise<void> {
+    for (;;) {
+      const doomed = db.selectFrom('federated_entries').select('entry_id').where('provider_did', '=', providerDid).where(column, op, generation).limit(BATCH);
+      const result = await db.deleteFrom('federated_entries').where('entry_id', 'in', doomed).executeTakeFirst();
+      if (Number(result.numDeletedRows) < BATCH) return;
+    }
+  }
+
+  async function latest(providerDid: string, datasetIds: string[]) {
+    const rows = datasetIds.length ? await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id', 'digest']).where('provider_did', '=', providerDid).where('to_gen', 'is', null).where('dataset_id', 'in', datasetIds).execute() : [];
+    return new Map(rows.map((r) => [r.dataset_id, r]));
+  }
+
+  async function insertEntries(trx: Transaction<Database>, providerDid: string, generation: number, entries: CrawledEntry[], crawledAt: string): Promise<void> {
+    for (const part of chunks(entries, 100)) {
+      const values = part.map(({ datasetId, digest, summary, searchText }) => ({ provider_did: providerDid, dataset_id: datasetId, from_gen: generation, to_gen: null, digest, title: summary.title, description: summary.description, keywords: JSON.stringify(summary.keywords), offers: JSON.stringify(summary.offers), search_text: searchText, crawled_at: crawledAt }));
+      const inserted = await trx.insertInto('federated_entries').values(values).returning(['entry_id', 'dataset_id']).execute();
+      const idOf = new Map(inserted.map((r) => [r.dataset_id, r.entry_id]));
+      const facets = part.flatMap((e) => e.facetValues.map(({ facet, value }) => ({ entry_id: idOf.get(e.datasetId)!, facet, value, match_key: facetKey(value) })));
+      for (const rows of chunks(facets, BATCH)) await trx.insertInto('federated_facets').values(rows).execute();
+    }
+  }
+
+  /** Hits with their facets, read from the facet rows (one query for the whole page). */
+  async function entriesOf(rows: Row[]): Promise<FederatedEntry[]> {
+    const ids = rows.map((r) => Number(r.entry_id));
+    const facetRows = ids.length ? await db.selectFrom('federated_facets').select(['entry_id', 'facet', 'value']).where('entry_id', 'in', ids).execute() : [];
+    const byEntry = new Map(ids.map((id) => [id, { themes: [], healthCategories: [], healthThemes: [], publishers: [], spatial: [], accessRights: [] } as DatasetSummary['facets']]));
+    for (const f of facetRows) {
+      const list = FACET_LISTS[f.facet as Facet];
+      if (list) byEntry.get(Number(f.entry_id))?.[list].push(f.value);
+    }
+    return rows.map((r) => entryOf(r, byEntry.get(Number(r.entry_id))!));
+  }
+
+  /**
+   * Counts cost a visit per hit and facet value, so they are kept per query until a peer's generation
+   * changes: what is visible changes only then, so a kept count is exact.
+   */
+  const countsCache = new Map<string, { version: string; total: number; facetCounts: NonNullable<SearchResult['facetCounts']> }>();
+  const matchCounts = new Map<string, { version: string; entries: number }>();
+  /** Which generations are visible (a version that changes whenever what search sees does), and about how many entries. */
+  async function catalogState(): Promise<{ version: string; entries: number }> {
+    const peers = await db.selectFrom('federated_peers').select(['did', 'current_gen', 'dataset_count']).orderBy('did').execute();
+    return { version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '), entries: peers.reduce((n, p) => n + Number(p.dataset_count), 0) };
+  }
+  /** How many entries (in any generation) a filter matches, from `count`, kept per catalog version. */
+  async function matching(filter: string, version: string, count: () => Promise<number>): Promise<number> {
+    const cached = matchCounts.get(filter);
+    if (cached?.version === version) return cached.entries;
+    const entries = await count();
+    if (matchCounts.size >= COUNTS_CACHED) matchCounts.delete(matchCounts.keys().next().value!);
+    matchCounts.set(filter, { version, entries });
+    return entries;
+  }
+  const holdersOf = async (facet: string, key: string) => Number(((await db.selectFrom('federated_facets').select((eb) => eb.fn.countAll().as('n')).where('facet', '=', facet).where('match_key', '=', key).execute()) as [{ n: number | string }])[0].n);
+
+  async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
+    const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
+    const counts = facets.length
+      ? // From the hits to their facet rows (a cross join keeps SQLite to that order): a rare filter costs little.
+        await db
+          .selectFrom(filtered.select('federated_entries.entry_id as hit').as('hits'))
+          .crossJoin('federated_facets')
+          .select(['federated_facets.facet', 'federated_facets.value', (eb) => eb.fn.countAll().as('count')])
+          .whereRef('federated_facets.entry_id', '=', 'hits.hit')
+          .where('federated_facets.facet', 'in', facets)
+          .groupBy(['federated_facets.facet', 'federated_facets.value'])
+          .execute()
+      : [];
+    const facetCounts: NonNullable<SearchResult['facetCounts']> = {};
+    for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
+      const values = (facetCounts[c.facet] ??= []);
+      if (values.length < FACET_VALUES_SHOWN) values.push({ value: c.value, count: c.count });
+    }
+    return { total: Number(total), facetCounts };
+  }
+
+  return {
+    /** Starts a crawl of `peer`: drops what an interrupted crawl left, and gives the generation to write and the pages' ETags. */
+    async beginCrawl(peer: PeerRef): Promise<{ generation: number; pages: Map<string, PageRecord> }> {
+      const now = new Date().toISOString();
+      await db
+        .insertInto('federated_peers')
+        .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, last_error: null, last_error_cause: null, last_crawl: null, dataset_count: 0 })
+        .onConflict((oc) => oc.column('did').doUpdateSet({ name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now }))
+        .execute();
+      const { current_gen: current } = await db.selectFrom('federated_peers').select('current_gen').where('did', '=', peer.did).executeTakeFirstOrThrow();
+      await deleteEntries(peer.did, 'from_gen', '>', current);
+      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>', current).execute();
+      const pages = await db.selectFrom('federated_pages').select(['url', 'etag', 'next_url', 'dataset_ids']).where('provider_did', '=', peer.did).execute();
+      return { generation: Number(current) + 1, pages: new Map(pages.map((p) => [p.url, { url: p.url, etag: p.etag, next: p.next_url, datasetIds: JSON.parse(p.dataset_ids) }])) };
+    },
+
+    /** Writes one catalog page into `generation`, in one short transaction: changed and new datasets only. */
+    async stagePage(providerDid: string, generation: number, entries: CrawledEntry[]): Promise<number> {
+      const known = await latest(providerDid, entries.map((e) => e.datasetId));
+      const changed = entries.filter((e) => known.get(e.datasetId)?.digest !== e.digest);
+      if (changed.length === 0) return 0;
+      const superseded = changed.flatMap((e) => {
+        const k = known.get(e.datasetId);
+        return k ? [k.entry_id] : [];
+      });
+      const now = new Date().toISOString();
+      await db.transaction().execute(async (trx) => {
+        if (superseded.length) await trx.updateTable('federated_entries').set({ to_gen: generation }).where('entry_id', 'in', superseded).execute();
+        await insertEntries(trx, providerDid, generation, changed, now);
+      });
+      return changed.length;
+    },
+
+    /**
+     * Completes a crawl that read the whole catalog: retires entries the peer no longer publishes, makes
+     * `generation` current (one row, atomically) when anything changed, and garbage-collects the old rows.
+     */
+    async finishCrawl(peer: PeerRef, generation: number, seen: Set<string>, pages: PageRecord[], stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<CrawlStats> {
+      let retired = 0;
+      // In dataset id order, along the index of the peer's own rows (not across every peer's).
+      for (let after = ''; ; ) {
+        const rows = await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id']).where('provider_did', '=', peer.did).where('dataset_id', '>', after).where('to_gen', 'is', null).where('from_gen', '<', generation).orderBy('dataset_id').limit(BATCH * 2).execute();
+        if (rows.length === 0) break;
+        after = rows.at(-1)!.dataset_id;
+        const gone = rows.filter((r) => !seen.has(r.dataset_id)).map((r) => r.entry_id);
+        if (gone.length) await db.updateTable('federated_entries').set({ to_gen: generation }).where('entry_id', 'in', gone).execute();
+        retired += gone.length;
+      }
+      const changed = stats.written + retired > 0;
+      const result: CrawlStats = { ...stats, retired, datasets: seen.size };
+      const now = new Date().toISOString();
+      await db.transaction().execute(async (trx) => {
+        const status = { name: peer.name ?? null, dsp_address: peer.dspAddress, last_success_at: now, last_error: null, last_error_cause: null, last_crawl: JSON.stringify(result), dataset_count: seen.size };
+        await trx.updateTable('federated_peers').set(changed ? { ...status, current_gen: generation } : status).where('did', '=', peer.did).execute();
+        if (stats.notModified === stats.pages) return;
+        await trx.deleteFrom('federated_pages').where('provider_did', '=', peer.did).execute();
+        for (const part of chunks(pages, 50)) await trx.insertInto('federated_pages').values(part.map((p) => ({ provider_did: peer.did, url: p.url, etag: p.etag, next_url: p.next, dataset_ids: JSON.stringify(p.datasetIds) }))).execute();
+      });
+      if (changed) await deleteEntries(peer.did, 'to_gen', '<=', generation);
+      return result;
+    },
+
+    /** Drops what a failed crawl wrote: the peer's previous entries stay as they were. */
+    async abortCrawl(peer: PeerRef, generation: number, error: string, cause: string | undefined, stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<void> {
+      await deleteEntries(peer.did, 'from_gen', '>=', generation);
+      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>=', generation).execute();
+      await db.updateTable('federated_peers').set({ last_error: error, last_error_cause: cause ?? null, last_crawl: JSON.stringify({ ...stats, retired: 0, datasets: 0 }) }).where('did', '=', peer.did).execute();
+    },
+
+    /** Records a peer that could not be crawled at all. */
+    async recordFailure(peer: PeerRef, error: string, cause?: string): Promise<void> {
+      const now = new Date().toISOString();
+      await db
+        .insertInto('federated_peers')
+        .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, last_error: error, last_error_cause: cause ?? null, last_crawl: null, dataset_count: 0 })
+        .onConflict((oc) => oc.column('did').doUpdateSet({ last_attempt_at: now, last_error: error, last_error_cause: cause ?? null, dsp_address: peer.dspAddress }))
+        .execute();
+    },
+
+    async peers(): Promise<PeerStatus[]> {
+      const rows = await db.selectFrom('federated_peers').selectAll().orderBy('did').execute();
+      return rows.map((r) => ({ did: r.did, name: r.name, dspAddress: r.dsp_address, lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, lastError: r.last_error, lastErrorCause: r.last_error_cause, lastCrawl: r.last_crawl ? JSON.parse(r.last_crawl) : null, datasetCount: Number(r.dataset_count) }));
+    },
+
+    /** The visible entries of one dataset (one per provider offering it). */
+    async find(datasetId: string, providerDid?: string): Promise<FederatedEntry[]> {
+      let query = visibleEntries(db).select(HIT_COLUMNS).where('federated_entries.dataset_id', '=', datasetId);
+      if (providerDid) query = query.where('federated_entries.provider_did', '=', providerDid);
+      return entriesOf(await query.execute());
+    },
+
+    /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
+    async search(request: SearchRequest): Promise<SearchResult> {
+      const catalog = await catalogState();
+      const { words } = request;
+      const filters = await Promise.all(
+        Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }])).map(async (f) => ({ ...f, entries: await matching(`facet ${f.facet} ${f.key}`, catalog.version, () => holdersOf(f.facet, f.key)) })),
+      );
+      const textEntries = words.length ? await matching(`text ${words.join(' ')}`, catalog.version, () => text.countMatches(db, words)) : Infinity;
+      // Drive from the rarest filter, text or facet value; when every filter is common, walk the titles in order
+      // and check each entry instead (a page then costs about limit / share rows, not one per hit).
+      const rarest = Math.min(textEntries, ...filters.map((f) => f.entries));
+      const driver = rarest > catalog.entries * COMMON_SHARE ? undefined : rarest === textEntries ? 'text' : filters.find((f) => f.entries === rarest);
+      let filtered = visibleEntries(db);
+      for (const filter of filters) {
+        filtered = filtered.where((eb) => {
+          const holders = eb.selectFrom('federated_facets').select('federated_facets.entry_id').where('federated_facets.facet', '=', filter.facet).where('federated_facets.match_key', '=', filter.key);
+          return filter === driver ? eb('federated_entries.entry_id', 'in', holders) : eb.exists(holders.whereRef('federated_facets.entry_id', '=', 'federated_entries.entry_id'));
+        });
+      }
+      if (words.length) filtered = filtered.where(text.matches(words, driver === 'text'));
+      let page = filtered.select(HIT_COLUMNS).orderBy('federated_entries.title').orderBy('federated_entries.entry_id').limit(request.limit + 1);
+      const { after } = request;
+      if (after) page = page.where((eb) => eb(eb.refTuple('federated_entries.title', 'federated_entries.entry_id'), '>', eb.tuple(after.title, after.entryId)));
+      const rows = await page.execute();
+      const shown = rows.slice(0, request.limit);
+      const last = shown.at(-1);
+      const result: SearchResult = { hits: await entriesOf(shown), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
+      if (!request.counts) return result;
+      const key = JSON.stringify([request.words, request.facets, request.counts]);
+      const { version } = catalog;
+      let counted = countsCache.get(key);
+      if (counted?.version !== version) {
+        counted = { version, ...(await countHits(filtered, request.counts)) };
+        if (countsCache.size >= COUNTS_CACHED) countsCache.delete(countsCache.keys().next().value!);
+        countsCache.set(key, counted);
+      }
+      return { ...result, total: counted.total, facetCounts: counted.facetCounts };
+    },
+
+    /** The full DSP dataset fetched before, while its digest is still the crawled one. */
+    async cachedDocument(providerDid: string, datasetId: string, digest: string): Promise<unknown | undefined> {
+      const row = await db.selectFrom('federated_documents').select('document').where('provider_did', '=', providerDid).where('dataset_id', '=', datasetId).where('digest', '=', digest).executeTakeFirst();
+      return row && JSON.parse(row.document);
+    },
+
+    async cacheDocument(providerDid: string, datasetId: string, digest: string, document: unknown): Promise<void> {
+      const row = { digest, document: JSON.stringify(document), fetched_at: new Date().toISOString() };
+      await db.insertInto('federated_documents').values({ provider_did: providerDid, dataset_id: datasetId, ...row }).onConflict((oc) => oc.columns(['provider_did', 'dataset_id']).doUpdateSet(row)).execute();
+    },
+  };
+}
+
+export type FederatedStore = ReturnType<typeof federatedStore>;

@@ -1,0 +1,187 @@
+/**
+ * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --keep]: N hospital connectors and one
+ * research institute, each its own process (SQLite). Every hospital's catalog of D HealthDCAT-AP datasets is
+ * seeded straight into its database (registering 10,000 datasets through the API, SHACL-validated one by one,
+ * would dominate the run). The institute crawls them all, then again with nothing changed, while a management
+ * API request runs every 10 ms (the longest answer is the longest stall); then facet and text searches, whose
+ * counts are checked against what was published (each a query not counted before: the institute keeps counts
+ * until a catalog changes), and a walk through a result with cursors.
+ * Prints the figures and ends with `RESULT <json>`.
+ */
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../../connector/storage/database.ts';
+import { startConnectorProcess, type ConnectorProcess } from '../dataspace/connector-process.ts';
+import { freePort } from './load.ts';
+import { hostOf, seedCatalog } from './seed-catalog.ts';
+import { percentile, printTable } from './measure.ts';
+
+const { values: args } = parseArgs({ options: { hospitals: { type: 'string', default: '5' }, datasets: { type: 'string', default: '1000' }, heap: { type: 'string' }, keep: { type: 'boolean', default: false }, database: { type: 'string' }, rounds: { type: 'string', default: '40' } } });
+const HOSPITALS = Number(args.hospitals);
+const DATASETS = Number(args.datasets);
+const ROUNDS = Number(args.rounds);
+
+const TOPICS = ['asthma', 'sepsis', 'melanoma', 'glaucoma', 'psoriasis', 'leukaemia', 'migraine', 'lupus', 'anaemia', 'stroke'];
+const CATEGORIES = ['EHR', 'REGISTRY', 'GENOMICS', 'IMAGING', 'CLAIMS'].map((c) => `http://healthdataportal.eu/ns/health-category#${c}`);
+const HEAL = 'http://publications.europa.eu/resource/authority/data-theme/HEAL';
+const RARE_THEME = 'http://publications.europa.eu/resource/authority/data-theme/TECH';
+/** What dataset i of every hospital looks like: topic i % 10, category i % 5, the rare theme on every 100th. */
+const shape = (i: number) => ({ topic: TOPICS[i % TOPICS.length]!, category: CATEGORIES[i % CATEGORIES.length]!, rare: i % 100 === 0 });
+const expected = (test: (s: ReturnType<typeof shape>) => boolean) => HOSPITALS * Array.from({ length: DATASETS }, (_, i) => shape(i)).filter(test).length;
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-federation-'));
+
+async function seedHospital(h: number, port: number): Promise<void> {
+  const dataDir = join(dir, `hospital-${h}`, 'data');
+  mkdirSync(join(dataDir, 'datasets', 'diabetes-cohort'), { recursive: true });
+  const db = await openDatabase('sqlite', dataDir);
+  await seedCatalog(db.db, hostOf(`http://127.0.0.1:${port}`, `Hospital ${h}`), DATASETS, (i) => {
+    const { topic, category, rare } = shape(i);
+    return { id: `urn:uuid:00000000-0000-4000-8${String(h).padStart(3, '0')}-${String(i).padStart(12, '0')}`, title: { en: `${topic} cohort ${h}-${i}` }, keywords: { en: [topic, `kw${i % 50}`] }, themes: rare ? [HEAL, RARE_THEME] : [HEAL], healthCategories: [category] };
+  });
+  await db.close();
+}
+
+/** Peak resident set of a process so far (VmHWM), in MiB. */
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** CPU time a process has used so far (user + system), in seconds: wall time says little on a shared machine. */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
+/** Runs `work` while a management API request is made every 10 ms; the slowest answer is the longest stall. */
+async function withStallProbe<T>(institute: ConnectorProcess, work: () => Promise<T>): Promise<{ value: T; seconds: number; longestStallMs: number }> {
+  let done = false;
+  let longest = 0;
+  const started = performance.now();
+  const probe = (async () => {
+    while (!done) {
+      const t0 = performance.now();
+      await institute.api.get('/catalog/peers');
+      longest = Math.max(longest, performance.now() - t0);
+      if (process.env.BENCH_STALLS && performance.now() - t0 > 40) console.log(`  stall ${(performance.now() - t0).toFixed(0)} ms at ${((t0 - started) / 1000).toFixed(2)} s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  try {
+    const value = await work();
+    return { value, seconds: (performance.now() - started) / 1000, longestStallMs: longest };
+  } finally {
+    done = true;
+    await probe;
+  }
+}
+
+type Search = { total: number; hits: { datasetId: string }[]; next?: string; facetCounts: Record<string, { value: string; count: number }[]> };
+
+/** The facets counted by default, in a random order: the same work, but a query the institute has not counted yet. */
+const COUNTED = ['theme', 'healthCategory', 'healthTheme', 'publisher', 'spatial', 'accessRights', 'provider'];
+const uncounted = () => `&facets=${COUNTED.map((f) => [Math.random(), f] as const).sort((a, b) => a[0] - b[0]).map(([, f]) => f).join(',')}`;
+
+async function timeSearch(institute: ConnectorProcess, query: string, want: number): Promise<{ p50: number; p95: number; exact: boolean }> {
+  const times: number[] = [];
+  let exact = true;
+  for (let i = 0; i < ROUNDS + 3; i++) {
+    const t0 = performance.now();
+    const result = await institute.api.get<Search>(`/catalog/search?${query}${uncounted()}`);
+    if (i >= 3) times.push(performance.now() - t0);
+    exact &&= result.total === want;
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), exact };
+}
+
+/** Follows `next` through a whole result: every hit once, as many as the total. */
+async function walk(institute: ConnectorProcess, query: string, want: number): Promise<boolean> {
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page: Search = await institute.api.get<Search>(`/catalog/search?${query}&limit=37${cursor ? `&cursor=${cursor}` : ''}`);
+    for (const h of page.hits) seen.add(h.datasetId);
+    cursor = page.next;
+  } while (cursor);
+  return seen.size === want;
+}
+
+const hospitals: ConnectorProcess[] = [];
+let institute: ConnectorProcess | undefined;
+try {
+  console.log(`Seeding ${HOSPITALS} hospitals × ${DATASETS} datasets…`);
+  const seedStarted = performance.now();
+  const ports = await Promise.all(Array.from({ length: HOSPITALS }, () => freePort()));
+  for (let h = 0; h < HOSPITALS; h++) await seedHospital(h, ports[h]!);
+  console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  const env = { ...process.env, DATABASE_URL: '' };
+  for (let h = 0; h < HOSPITALS; h++) hospitals.push(await startConnectorProcess(join(dir, `hospital-${h}`), { name: `Hospital ${h}`, role: 'hospital', port: ports[h]!, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 }, env));
+  const peers = hospitals.map((h) => ({ did: h.did, name: h.name, dspAddress: `${h.url}/dsp/2025-1` }));
+  const heapFlag = [args.heap ? `--max-old-space-size=${args.heap}` : '', process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : ''].join(' ').trim();
+  // --database postgres://… puts the institute on PostgreSQL (an empty database); the hospitals stay on SQLite.
+  institute = await startConnectorProcess(join(dir, 'institute'), { name: 'Institute', role: 'research-institute', port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, peers, ...(args.database ? { database: args.database } : {}) }, { ...env, NODE_OPTIONS: heapFlag });
+  const inst = institute;
+  const rssBefore = peakRssMb(inst.child.pid!);
+
+  type Crawl = { peers: { ok: boolean; error?: string; cause?: string; datasets?: number; stats?: { written: number; notModified: number } }[] };
+  const cpu0 = cpuSeconds(inst.child.pid!);
+  const first = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const cpu1 = cpuSeconds(inst.child.pid!);
+  const again = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const cpu2 = cpuSeconds(inst.child.pid!);
+  const crawlCpu = cpu1 - cpu0;
+  const recrawlCpu = cpu2 - cpu1;
+  const failedPeers = first.value.peers.filter((p) => !p.ok).length + again.value.peers.filter((p) => !p.ok).length;
+  for (const p of [...first.value.peers, ...again.value.peers].filter((p) => !p.ok)) console.log(`  failed: ${p.error}${p.cause ? ` (${p.cause})` : ''}`);
+  const rewritten = again.value.peers.reduce((n, p) => n + (p.stats?.written ?? 0), 0);
+
+  const searches = {
+    rareTheme: await timeSearch(inst, `theme=${encodeURIComponent(RARE_THEME)}`, expected((s) => s.rare)),
+    category: await timeSearch(inst, `healthCategory=${encodeURIComponent(CATEGORIES[2]!)}`, expected((s) => s.category === CATEGORIES[2])),
+    text: await timeSearch(inst, 'q=melanoma', expected((s) => s.topic === 'melanoma')),
+    textAndFacet: await timeSearch(inst, `q=melan&healthCategory=${encodeURIComponent(CATEGORIES[2]!)}`, expected((s) => s.topic === 'melanoma' && s.category === CATEGORIES[2])),
+  };
+  const cursorWalkExact = await walk(inst, `theme=${encodeURIComponent(RARE_THEME)}`, expected((s) => s.rare));
+  const rss = peakRssMb(inst.child.pid!);
+  const dbMb = args.database ? NaN : ['connector.db', 'connector.db-wal'].reduce((n, f) => n + (existsSync(join(inst.dataDir, f)) ? statSync(join(inst.dataDir, f)).size : 0), 0) / 1048576;
+
+  printTable(
+    `Federated catalog: ${HOSPITALS} hospitals × ${DATASETS} datasets, one institute crawling${args.heap ? ` (heap ${args.heap} MiB)` : ''}`,
+    [
+      ['crawl', `${first.seconds.toFixed(2)} s`, `institute CPU ${crawlCpu.toFixed(2)} s; longest API stall ${first.longestStallMs.toFixed(0)} ms`],
+      ['re-crawl, nothing changed', `${again.seconds.toFixed(2)} s`, `institute CPU ${recrawlCpu.toFixed(2)} s; longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`],
+      ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling`],
+      ...(args.database ? [] : [['institute database', `${dbMb.toFixed(0)} MiB`, `${((dbMb * 1048576) / (HOSPITALS * DATASETS) / 1024).toFixed(1)} KiB per entry`]]),
+      ...Object.entries(searches).map(([name, s]) => [`search: ${name}`, `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} ms`, s.exact ? 'count exact' : 'COUNT WRONG']),
+      ['cursor walk through the rare theme', cursorWalkExact ? 'every hit once' : 'HITS MISSING OR REPEATED', ''],
+      ['failed peers', String(failedPeers), ''],
+    ],
+    ['', 'figure', 'note'],
+  );
+  const facetP95 = Math.max(searches.rareTheme.p95, searches.category.p95);
+  const textP95 = Math.max(searches.text.p95, searches.textAndFacet.p95);
+  const result = {
+    hospitals: HOSPITALS,
+    datasets: DATASETS,
+    crawlSeconds: +first.seconds.toFixed(2),
+    recrawlSeconds: +again.seconds.toFixed(2),
+    recrawlRatio: +(again.seconds / first.seconds).toFixed(3),
+    crawlCpuSeconds: +crawlCpu.toFixed(2),
+    recrawlCpuSeconds: +recrawlCpu.toFixed(2),
+    recrawlRewritten: rewritten,
+    peakRssMb: Math.round(rss),
+    ...(args.database ? { database: 'postgres' } : { databaseMb: Math.round(dbMb) }),
+    searchP95Ms: { facet: +facetP95.toFixed(1), text: +textP95.toFixed(1) },
+    searchP50Ms: { facet: +Math.max(searches.rareTheme.p50, searches.category.p50).toFixed(1), text: +Math.max(searches.text.p50, searches.textAndFacet.p50).toFixed(1) },
+    longestStallMs: Math.round(Math.max(first.longestStallMs, again.longestStallMs)),
+    failedPeers,
+    exact: Object.values(searches).every((s) => s.exact) && cursorWalkExact,
+  };
+  console.log(`RESULT ${JSON.stringify(result)}`);
+  process.exitCode = result.exact && failedPeers === 0 ? 0 : 1;
+} finally {
+  await Promise.all([institute, ...hospitals].map((c) => c?.stop()));
+  if (args.keep) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
