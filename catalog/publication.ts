@@ -91,8 +91,7 @@ export function jsonLdNodes(quads: Quad[]): string {
     const node: Record<string, unknown[] | string> = { '@id': list[0]!.subject.termType === 'BlankNode' ? `_:${subject}` : subject };
     for (const q of list) {
       if (q.predicate.value === `${NS.rdf}type`) {
-        (node['@type'] = (node['@type'] as string[] | undefined) ?? []) as string[];
-        (node['@type'] as string[]).push(q.object.value);
+        node['@type'] = [...((node['@type'] as string[] | undefined) ?? []), q.object.value];
         continue;
       }
       const o = q.object;
@@ -102,7 +101,7 @@ export function jsonLdNodes(quads: Quad[]): string {
             ? { '@value': o.value, '@language': (o as { language: string }).language }
             : { '@value': o.value, '@type': (o as { datatype: { value: string } }).datatype.value }
           : { '@id': o.termType === 'BlankNode' ? `_:${o.value}` : o.value };
-      ((node[q.predicate.value] ??= []) as unknown[]).push(value);
+      node[q.predicate.value] = [...((node[q.predicate.value] as unknown[] | undefined) ?? []), value];
     }
     nodes.push(JSON.stringify(node));
   }

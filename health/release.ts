@@ -121,7 +121,9 @@ export function digestingPassThrough(onEnd: (measured: { bytes: number; sha256: 
 async function measure(source: ReleaseSource, index: ReleaseIndex, name: string, tally: ReleaseTally): Promise<ReleasedFile> {
   const before = tally.releasedResources;
   let measured = { bytes: 0, sha256: '' };
-  for await (const _ of releasedStream(source, index, name, tally, digestingPassThrough((m) => void (measured = m))));
+  for await (const _ of releasedStream(source, index, name, tally, digestingPassThrough((m) => {
+      measured = m;
+    })));
   return { name, resources: tally.releasedResources - before, ...measured };
 }
 

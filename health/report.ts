@@ -47,8 +47,8 @@ export class ReleaseTally {
   private readonly byType = new Map<string, { source: number; released: number }>();
 
   private type(resourceType: string) {
-    let counts = this.byType.get(resourceType);
-    if (!counts) this.byType.set(resourceType, (counts = { source: 0, released: 0 }));
+    const counts = this.byType.get(resourceType) ?? { source: 0, released: 0 };
+    this.byType.set(resourceType, counts);
     return counts;
   }
 

@@ -58,8 +58,10 @@ export function pageLinks(url: string, page: { limit: number }, result: { firstI
 /** A strong ETag of a page's bytes; pages are cached objects, so each is hashed once. */
 const etags = new WeakMap<Uint8Array, string>();
 function etagOf(body: Uint8Array): string {
-  let etag = etags.get(body);
-  if (!etag) etags.set(body, (etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`));
+  const known = etags.get(body);
+  if (known) return known;
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+  etags.set(body, etag);
   return etag;
 }
 

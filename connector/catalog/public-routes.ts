@@ -17,7 +17,7 @@ export function publicCatalogRoutes(catalog: CatalogService): Hono {
     const header = catalogQuads(catalog.host, ids);
     const rows = (await catalog.store.page(format === 'turtle' ? 'turtle' : 'jsonld', { members: false, offset: 0, limit: Number.MAX_SAFE_INTEGER })).map((r) => r.value);
     c.header('Vary', 'Accept');
-    if (format === 'turtle') return c.body([turtlePrefixes(), '', turtleBody(header), ...rows].join('\n') + '\n', 200, { 'content-type': 'text/turtle; charset=utf-8' });
+    if (format === 'turtle') return c.body(`${[turtlePrefixes(), '', turtleBody(header), ...rows].join('\n')}\n`, 200, { 'content-type': 'text/turtle; charset=utf-8' });
     return c.body(`{"@graph":[${[jsonLdNodes(header), ...rows].filter(Boolean).join(',')}]}`, 200, { 'content-type': 'application/ld+json' });
   });
   return app;

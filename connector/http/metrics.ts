@@ -45,7 +45,7 @@ export class MetricsRegistry {
         const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
         for (const [key, s] of series) {
           const sep = key ? ',' : '';
-          buckets.forEach((le, i) => lines.push(`${name}_bucket{${key}${sep}le="${le}"} ${s.counts[i]}`));
+          for (const [i, le] of buckets.entries()) lines.push(`${name}_bucket{${key}${sep}le="${le}"} ${s.counts[i]}`);
           lines.push(`${name}_bucket{${key}${sep}le="+Inf"} ${s.count}`, `${name}_sum${key ? `{${key}}` : ''} ${s.sum}`, `${name}_count${key ? `{${key}}` : ''} ${s.count}`);
         }
         return lines;
@@ -54,9 +54,9 @@ export class MetricsRegistry {
     return {
       observe(value, labels = {}) {
         const key = labelKey(labels);
-        let s = series.get(key);
-        if (!s) series.set(key, (s = { counts: buckets.map(() => 0), sum: 0, count: 0 }));
-        buckets.forEach((le, i) => value <= le && s.counts[i]!++);
+        const s = series.get(key) ?? { counts: buckets.map(() => 0), sum: 0, count: 0 };
+        series.set(key, s);
+        for (const [i, le] of buckets.entries()) if (value <= le) s.counts[i]!++;
         s.sum += value;
         s.count++;
       },
@@ -67,7 +67,9 @@ export class MetricsRegistry {
   gauge(name: string, help: string, read: () => number | Promise<number>): void {
     let last = 0;
     this.#register(name, { render: () => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${last}`] });
-    this.#gauges.push(async () => void (last = await read()));
+    this.#gauges.push(async () => {
+      last = await read();
+    });
   }
 
   readonly #gauges: (() => Promise<void>)[] = [];

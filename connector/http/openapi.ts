@@ -41,7 +41,8 @@ export class OpenApiRegistry {
           parameters.push({ name, in: 'query', required: (properties.required ?? []).includes(name) as true, schema: schema as { type: string } });
         }
       }
-      (paths[op.path] ??= {})[op.method] = {
+      paths[op.path] ??= {};
+      paths[op.path]![op.method] = {
         summary: op.summary,
         tags: [op.tag],
         ...(parameters.length ? { parameters } : {}),

@@ -192,7 +192,8 @@ export function federatedStore(db: Kysely<Database>) {
       : [];
     const facetCounts: NonNullable<SearchResult['facetCounts']> = {};
     for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
-      const values = (facetCounts[c.facet] ??= []);
+      facetCounts[c.facet] ??= [];
+      const values = facetCounts[c.facet]!;
       if (values.length < FACET_VALUES_SHOWN) values.push({ value: c.value, count: c.count });
     }
     return { total: Number(total), facetCounts };

@@ -24,8 +24,8 @@ export interface RequireCallerOptions {
 // One back-off per connector (its trust services), shared by every route group that authenticates peers.
 const limiters = new WeakMap<TrustServices, FailureLimiter>();
 function limiterOf(trust: TrustServices): FailureLimiter {
-  let limiter = limiters.get(trust);
-  if (!limiter) limiters.set(trust, (limiter = createFailureLimiter({ maxFailures: 20 })));
+  const limiter = limiters.get(trust) ?? createFailureLimiter({ maxFailures: 20 });
+  limiters.set(trust, limiter);
   return limiter;
 }
 

@@ -78,7 +78,10 @@ export function publicationProblems(offer: Json): string[] {
     else if (iri === undefined || wireTerm(iri) !== value) problems.push(`${property} ${JSON.stringify(value)} must be written ${iri ? JSON.stringify(wireTerm(iri)) : 'as an IRI'} to expand to its IRI under the DSP context`);
   };
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node as Json)) {
       if (key === 'andSequence' || key === odrl('andSequence') || key === 'odrl:andSequence') problems.push('andSequence is not published (EDC cannot read it); use and');

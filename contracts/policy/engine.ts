@@ -10,7 +10,10 @@ const PERMIT_OPERANDS = [odrl('purpose'), hdc('dataPermit')];
 export function requiredCredentialTypes(policy: Record<string, unknown>): string[] {
   const types = new Set<string>();
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
     const operand = termIri(odrlProperty(n, 'leftOperand'));

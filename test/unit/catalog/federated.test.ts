@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { datasetToDsp } from '../../../catalog/dsp.ts';
-import { type DatasetSummary, summarizeDataset } from '../../../catalog/federated.ts';
+import { summarizeDataset } from '../../../catalog/federated.ts';
 import { datasetQuads } from '../../../catalog/rdf.ts';
 import { NS } from '../../../vocab/namespaces.ts';
 import { DATASET_ID, exampleDataset, HOST } from '../support/catalog.ts';
