@@ -53,7 +53,7 @@ describe('the federated catalog reads a peer DSP Dataset (summarizeDataset)', ()
       title: 'Registry',
       description: 'A cancer registry',
       keywords: ['oncology', 'registry'],
-      facets: { themes: [HEALTH_THEME], healthCategories: [], publishers: ['did:web:registry.example', 'Cancer Registry'], spatial: [LUX] },
+      facets: { themes: [HEALTH_THEME], healthCategories: [], healthThemes: [], publishers: ['did:web:registry.example', 'Cancer Registry'], spatial: [LUX], accessRights: [] },
       offers: [{ '@type': 'Offer', '@id': 'urn:offer:1' }],
     });
   });
