@@ -11,6 +11,7 @@ import type { JobBoard } from './jobs.ts';
 import type { Payload } from './payload.ts';
 import { payloadDigest } from './payload.ts';
 import { IntegrityError } from './pull.ts';
+import { SourceChangedError } from './release-payload.ts';
 import { receiveToFile } from './push.ts';
 import { parseDigest, planServe, writePayload } from './serve.ts';
 import { tokenMatches } from './tokens.ts';
@@ -65,7 +66,14 @@ export function dataPullRoute(ports: DataPlanePorts, deps: { logger: Logger; obs
       await ports.refused(id, refused);
       return problem(res, 403, refused.join('; '), requestId);
     }
-    const payload = await grant.payload();
+    let payload: Payload;
+    try {
+      payload = await grant.payload();
+    } catch (error) {
+      // The control plane ended the transfer: its bytes can no longer be produced as they were announced.
+      if (error instanceof SourceChangedError) return problem(res, 409, error.message, requestId);
+      throw error;
+    }
     const range = req.headers.range;
     deps.logger.info('data pull', { transfer: id, range: range ?? 'all' });
     const plan = planServe(payload, await payloadDigest(payload), range);
