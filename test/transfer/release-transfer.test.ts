@@ -9,7 +9,8 @@ import { startConnector, type RunningConnector } from '../../connector/server.ts
 import { RELEASE_KEY_FILE } from '../../connector/identity/release-key.ts';
 import { RECOMMENDED_RELEASE_RULES, withReleaseObligations } from '../../health/release-rules.ts';
 import { writeDiabetesCohort } from '../../scripts/synthetic/write-cohort.ts';
-import { managementFetch } from '../support/connectors.ts';
+import { dashboardPage, managementFetch, tempDir } from '../support/connectors.ts';
+import { transfersCommand } from '../../connector/cli/transfer-commands.ts';
 import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { exampleDataset } from '../catalog/support.ts';
@@ -135,6 +136,12 @@ describe('transfers under release rules carry the released cohort', () => {
     expect(done.release.patients.released).toBe(expected.includedPatients.length);
     expect(done.release.resources.byType.Observation.released).toBe(expected.released.get('Observation')!.size);
     expect(JSON.stringify(done.release)).not.toMatch(/p-\d{6}/);
+    expect(await dashboardPage(trio.institute)).toContain(`${expected.includedPatients.length} of 80 patients`);
+    const apiKeyFile = join(tempDir(), 'api-key');
+    writeFileSync(apiKeyFile, trio.institute.ctx.apiKey);
+    const shown: string[] = [];
+    await transfersCommand(['show', done.id, '--url', trio.institute.url, '--api-key-file', apiKeyFile], (line) => shown.push(line));
+    expect(shown.join('\n')).toContain(`patients: 80 in the source, ${expected.includedPatients.length} released; excluded: `);
     const audit = await jsonOf(await managementFetch(trio.institute, `/audit?type=transfer.completed&subject=${encodeURIComponent(done.id)}`));
     expect(audit.entries[0].details.release).toMatchObject({ included: expected.includedPatients.length, resourcesReleased: done.release.resources.released });
   });
