@@ -11,7 +11,7 @@ import type { JobBoard } from './jobs.ts';
 import type { Payload } from './payload.ts';
 import { payloadDigest } from './payload.ts';
 import { IntegrityError } from './pull.ts';
-import { SourceChangedError } from './release-payload.ts';
+import { RELEASE_REPORT_HEADER, SourceChangedError } from './release-payload.ts';
 import { receiveToFile } from './push.ts';
 import { parseDigest, planServe, writePayload } from './serve.ts';
 import { tokenMatches } from './tokens.ts';
@@ -38,7 +38,7 @@ export interface DataPlanePorts {
   /** Consumer: the grant of a push this connector receives, and where the data goes. */
   receivingGrant(transferId: string): Promise<(AccessGrant & { destination(name: string): string }) | undefined>;
   /** Consumer: a push arrived whole and digest-checked. */
-  received(transferId: string, result: { path: string; size: number; digest: string }): Promise<void>;
+  received(transferId: string, result: { path: string; size: number; digest: string; releaseReport: string | undefined }): Promise<void>;
 }
 
 const validToken = (grant: AccessGrant, presented: string | undefined) => tokenMatches(presented, grant.tokenHash) && !!grant.expiresAt && Date.parse(grant.expiresAt) >= Date.now();
@@ -125,7 +125,7 @@ export function dataPushRoutes(ports: DataPlanePorts, jobs: JobBoard): Hono {
     const total = length ? Number(length) : null;
     try {
       const result = await receiveToFile(Readable.fromWeb(c.req.raw.body as NodeReadableStream), digest, total ?? undefined, destination, (bytes) => jobs.report(id, { bytes, total, bytesPerSecond: 0 }));
-      await ports.received(id, { path: destination, size: result.size, digest: result.digest });
+      await ports.received(id, { path: destination, size: result.size, digest: result.digest, releaseReport: c.req.header(RELEASE_REPORT_HEADER) });
       return c.json({ received: result.size });
     } catch (error) {
       if (error instanceof IntegrityError) throw new HttpProblem(400, 'integrity', error.message);

@@ -9,6 +9,7 @@ import { payloadDigest, payloadOf, type Payload } from '../data-plane/payload.ts
 import { SourceChangedError } from '../data-plane/release-payload.ts';
 import type { ReleaseReport } from '../../health/report.ts';
 import { releasePlanner, releaseRulesOf, ReleaseProblem, type ReleaseInputs } from './release-plans.ts';
+import { decodeReleaseReport } from './release-report.ts';
 import { httpPayload, measuredHttpPayload } from '../data-plane/http-source.ts';
 import type { DataPlanePorts } from '../data-plane/data-routes.ts';
 import { transferSteps, TRANSFER_KIND, type TransferDeps } from './transfer-steps.ts';
@@ -122,7 +123,8 @@ export function createTransferService(parts: TransferServiceParts) {
       return { tokenHash: t.tokenHash, expiresAt: t.tokenExpiresAt, state: t.state, destination: (name) => receivedPathOf(t, name) };
     },
     async received(id, result) {
-      await store.update(id, { receivedPath: result.path, size: result.size, digest: result.digest, bytesDone: result.size });
+      const release = decodeReleaseReport(result.releaseReport);
+      await store.update(id, { receivedPath: result.path, size: result.size, digest: result.digest, bytesDone: result.size, ...(release ? { release: release as unknown as Record<string, unknown> } : {}) });
     },
   };
 

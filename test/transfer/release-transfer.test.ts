@@ -172,6 +172,19 @@ describe('transfers under release rules carry the released cohort', () => {
     return done.agreementId;
   }
 
+  it('pushes the released cohort with its report just as a pull receives it', async () => {
+    const dataset = await releasedDataset('cohort-p', 30);
+    const agreementId = await agreementFor(trio, dataset);
+    const started = await startTransfer(trio.institute, agreementId, 'HttpData-PUSH');
+    const done = await waitForTransfer(trio.institute, started.id, ['COMPLETED', 'TERMINATED']);
+    expect(done.state, JSON.stringify(done.reasons)).toBe('COMPLETED');
+    const provider = await providerSide(agreementId);
+    expect(done.digest).toBe(provider.digest);
+    expect(done.release).toEqual(provider.release);
+    const files = untar(readFileSync(done.receivedPath));
+    expect(releasedIds(files.get('Patient.ndjson')).size).toBe(provider.release.patients.released);
+  });
+
   it('honours a consent withdrawn between two transfers at the next transfer', async () => {
     const dataset = await releasedDataset('cohort-c', 40);
     const agreementId = await agreementFor(trio, dataset);
