@@ -112,7 +112,12 @@ export async function payloadDigest(payload: Payload): Promise<string> {
   for (const segment of payload.segments) {
     if (segment.kind === 'bytes') hash.update(segment.data);
     else if (segment.kind === 'file') await hashFile(segment.path, hash);
-    else if (segment.kind === 'released') for await (const chunk of segment.plan.open(segment.file)) hash.update(chunk as Buffer);
+    else if (segment.kind === 'released') {
+      for await (const chunk of segment.plan.open(segment.file)) {
+        hash.update(chunk as Buffer);
+        reclaimAfter((chunk as Buffer).length);
+      }
+    }
     else throw new Error('an HTTP source is hashed when it is measured');
   }
   const digest = hash.digest('base64');
