@@ -26,8 +26,7 @@ function scalar(value: unknown): unknown {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const v = value as Json;
     if ('@value' in v) return String(v['@value']);
-    // The wire form (wire-form.ts) unwraps an IRI value to its string, so a received offer reads it that way.
-    if (typeof v['@id'] === 'string') return v['@id'];
+    if (typeof v['@id'] === 'string') return { '@id': v['@id'] };
     if (Array.isArray(v['@list'])) return v['@list'].map(scalar);
   }
   return Array.isArray(value) ? value.map(scalar) : typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
