@@ -11,7 +11,7 @@ import type { JobBoard } from './jobs.ts';
 import type { Payload } from './payload.ts';
 import { payloadDigest } from './payload.ts';
 import { IntegrityError } from './pull.ts';
-import { RELEASE_REPORT_HEADER, SourceChangedError } from './release-payload.ts';
+import { PayloadUnavailableError, RELEASE_REPORT_HEADER } from './release-payload.ts';
 import { receiveToFile } from './push.ts';
 import { parseDigest, planServe, writePayload } from './serve.ts';
 import { tokenMatches } from './tokens.ts';
@@ -71,7 +71,7 @@ export function dataPullRoute(ports: DataPlanePorts, deps: { logger: Logger; obs
       payload = await grant.payload();
     } catch (error) {
       // The control plane ended the transfer: its bytes can no longer be produced as they were announced.
-      if (error instanceof SourceChangedError) return problem(res, 409, error.message, requestId);
+      if (error instanceof PayloadUnavailableError) return problem(res, 409, error.message, requestId);
       throw error;
     }
     const range = req.headers.range;

@@ -13,8 +13,13 @@ import { filesUnder, segmentLength, TAR_END, tarEntry } from './tar.ts';
 /** The header that carries a released payload's report to the consumer (outside any DSP message). */
 export const RELEASE_REPORT_HEADER = 'hdc-release-report';
 
+/** A transfer's payload cannot be produced as announced; the control plane ends the transfer with the reason. */
+export class PayloadUnavailableError extends Error {
+  override name = 'PayloadUnavailableError';
+}
+
 /** The source folder changed since the transfer's release was planned: its bytes can no longer be produced. */
-export class SourceChangedError extends Error {
+export class SourceChangedError extends PayloadUnavailableError {
   override name = 'SourceChangedError';
   constructor() {
     super('the dataset changed since this transfer started, so its released data can no longer be produced; start a new transfer');

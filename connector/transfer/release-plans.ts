@@ -5,7 +5,7 @@ import { planRelease, type ReleasePlan } from '../../health/release.ts';
 import { parseReleaseRules, ReleaseRulesError, type ReleaseRules } from '../../health/release-rules.ts';
 import type { ReleaseReport } from '../../health/report.ts';
 import type { Payload } from '../data-plane/payload.ts';
-import { releasedPayload, SourceChangedError, sourcePrint } from '../data-plane/release-payload.ts';
+import { PayloadUnavailableError, releasedPayload, SourceChangedError, sourcePrint } from '../data-plane/release-payload.ts';
 
 /**
  * Released transfers: under an agreement with release rules, a transfer's payload is the release of its dataset
@@ -15,7 +15,7 @@ import { releasedPayload, SourceChangedError, sourcePrint } from '../data-plane/
  */
 
 /** A transfer that cannot be released: invalid rules, a source that is no FHIR NDJSON folder, bad input. */
-export class ReleaseProblem extends Error {
+export class ReleaseProblem extends PayloadUnavailableError {
   override name = 'ReleaseProblem';
 }
 

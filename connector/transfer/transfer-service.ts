@@ -6,7 +6,7 @@ import type { MetricsRegistry } from '../http/metrics.ts';
 import { createProcessor, type ProcessorOptions } from '../processing/processor.ts';
 import { resolveDataSource } from '../catalog/data-source.ts';
 import { payloadDigest, payloadOf, type Payload } from '../data-plane/payload.ts';
-import { SourceChangedError } from '../data-plane/release-payload.ts';
+import { PayloadUnavailableError } from '../data-plane/release-payload.ts';
 import type { ReleaseReport } from '../../health/report.ts';
 import { releasePlanner, releaseRulesOf, ReleaseProblem, type ReleaseInputs } from './release-plans.ts';
 import { decodeReleaseReport } from './release-report.ts';
@@ -93,7 +93,7 @@ export function createTransferService(parts: TransferServiceParts) {
     try {
       return await payloadFor(t);
     } catch (error) {
-      if (error instanceof SourceChangedError || error instanceof ReleaseProblem) await steps.stop(t, 'TERMINATED', 'source', [error.message]);
+      if (error instanceof PayloadUnavailableError) await steps.stop(t, 'TERMINATED', 'source', [error.message]);
       throw error;
     }
   }

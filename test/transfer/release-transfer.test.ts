@@ -259,5 +259,20 @@ describe('transfers under release rules carry the released cohort', () => {
     const done = await waitForTransfer(trio.institute, started.id, ['COMPLETED', 'TERMINATED']);
     expect(done.state).toBe('TERMINATED');
     expect(done.reasons.join(' ')).toMatch(/release rules need a folder of FHIR NDJSON files/);
+    const remote = exampleDataset(trio.hospital, {
+      offers: [withReleaseObligations(researchOffer(), RECOMMENDED_RELEASE_RULES)],
+      source: { kind: 'http', url: 'http://127.0.0.1:9/exports/Patient.ndjson' },
+      distributions: [
+        {
+          format: 'http://publications.europa.eu/resource/authority/file-type/JSON',
+          mediaType: 'http://www.iana.org/assignments/media-types/application/fhir+ndjson',
+          byteSize: 1000,
+        },
+      ],
+    });
+    const remoteTransfer = await startTransfer(trio.institute, await agreementFor(trio, remote));
+    const refused = await waitForTransfer(trio.institute, remoteTransfer.id, ['COMPLETED', 'TERMINATED']);
+    expect(refused.state).toBe('TERMINATED');
+    expect(refused.reasons.join(' ')).toMatch(/release rules need a folder of FHIR NDJSON files; this dataset is an http\(s\) source/);
   });
 });
