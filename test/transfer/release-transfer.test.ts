@@ -144,6 +144,8 @@ describe('transfers under release rules carry the released cohort', () => {
     expect(shown.join('\n')).toContain(`patients: 80 in the source, ${expected.includedPatients.length} released; excluded: `);
     const audit = await jsonOf(await managementFetch(trio.institute, `/audit?type=transfer.completed&subject=${encodeURIComponent(done.id)}`));
     expect(audit.entries[0].details.release).toMatchObject({ included: expected.includedPatients.length, resourcesReleased: done.release.resources.released });
+    const providerAudit = await jsonOf(await managementFetch(trio.hospital, `/audit?type=transfer.completed&subject=${encodeURIComponent(provider.id)}`));
+    expect(providerAudit.entries[0].details.release).toEqual(audit.entries[0].details.release);
   });
 
   it('gives the same pseudonyms to two transfers under one agreement and unlinkable ones under another agreement', async () => {
