@@ -7,6 +7,7 @@ import { createProcessor, type ProcessorOptions } from '../processing/processor.
 import { resolveDataSource } from '../catalog/data-source.ts';
 import { payloadDigest, payloadOf, type Payload } from '../data-plane/payload.ts';
 import { PayloadUnavailableError } from '../data-plane/release-payload.ts';
+import { rememberDigest } from '../data-plane/digest-cache.ts';
 import type { ReleaseReport } from '../../health/report.ts';
 import { releasePlanner, releaseRulesOf, ReleaseProblem, type ReleaseInputs } from './release-plans.ts';
 import { decodeReleaseReport } from './release-report.ts';
@@ -85,7 +86,11 @@ export function createTransferService(parts: TransferServiceParts) {
     if (!t.releaseDate) return plainPayload(await sourceOf(t.datasetId), t);
     const inputs = await releaseInputsOf(t, new Date(t.releaseDate));
     if (!inputs) throw new ReleaseProblem(`the agreement ${t.agreementId} of this released transfer no longer names release rules`);
-    return (await releases.released({ ...inputs, expected: (t.release as unknown as ReleaseReport | null)?.files ?? [] })).payload;
+    const { payload } = await releases.released({ ...inputs, expected: (t.release as unknown as ReleaseReport | null)?.files ?? [] });
+    // The archive is a function of its files (names, sizes, digests) and the release date, which match the start's:
+    // its digest is the one recorded then, so a re-plan after a restart needs no extra pass to hash it.
+    if (t.digest) rememberDigest(payload.fingerprint, t.digest);
+    return payload;
   }
 
   /** Serving a released transfer whose source changed ends it, with the reason, instead of failing every resume. */
