@@ -62,7 +62,7 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
    * measured and hashed, and a short-lived token is minted; the start message tells the consumer where to
    * pull, or the push is owed next. Anything refused terminates the transfer with the reasons.
    */
-  const start: ProcessAction = async (id) => {
+  const start: ProcessAction = async (id, work) => {
     const t = await owed(id, 'start', 'REQUESTED');
     if (!t) return;
     const refused = await steps.refusals(t, false);
@@ -71,12 +71,16 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
       return;
     }
     let prepared: Awaited<ReturnType<TransferData['prepare']>>;
+    // Measuring a large source, or planning its release, can outlast the lease: keep it while it runs.
+    const heartbeat = setInterval(() => void work.renewLease().catch(() => undefined), work.leaseMs / 3);
     try {
       prepared = await data.prepare(t);
     } catch (error) {
       if (error instanceof ReleaseProblem) await steps.stop(t, 'TERMINATED', 'release', [error.message]);
       else await steps.stop(t, 'TERMINATED', 'source', [`the data source cannot be read: ${(error as Error).message}`]);
       return;
+    } finally {
+      clearInterval(heartbeat);
     }
     const { payload, digest, release } = prepared;
     const token = randomBytes(32).toString('base64url');
