@@ -8,6 +8,7 @@ import { odrlPolicyEngine } from './negotiation/policy-engine.ts';
 import { createTransferService } from './transfer/transfer-service.ts';
 import { agreementRefusals } from './transfer/enforcement.ts';
 import { createJobBoard } from './data-plane/jobs.ts';
+import { loadOrCreateReleaseKey } from './identity/release-key.ts';
 import { callbackBelongsTo } from './egress/callback-address.ts';
 import { dspAddressOf } from './http/dsp-path.ts';
 import { connectorAuditTrail } from './audit/connector-trail.ts';
@@ -76,6 +77,7 @@ export function createServices(ctx: ConnectorContext) {
     audit,
     agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
     processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 16 },
+    releaseKey: loadOrCreateReleaseKey(ctx.config.dataDir),
   });
   transfers.processor.start();
   ctx.onShutdown(() => transfers.processor.stop());

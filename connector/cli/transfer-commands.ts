@@ -8,6 +8,7 @@ import { ManagementApiError, type ManagementClient } from './management-client.t
 import { parseDigest } from '../data-plane/serve.ts';
 import { receiveToFile } from '../data-plane/push.ts';
 import { formatBytes } from '../data-plane/format-bytes.ts';
+import { describeReport, type ReleaseReport } from '../../health/report.ts';
 
 type Out = (line: string) => void;
 
@@ -36,6 +37,8 @@ export interface TransferView {
   receivedPath: string | null;
   deletedAt: string | null;
   reasons: string[];
+  /** The release report of a transfer that went through the health release pipeline (counts only). */
+  release?: ReleaseReport | null;
 }
 
 const FINAL = new Set(['COMPLETED', 'TERMINATED']);
@@ -55,6 +58,7 @@ export function describeTransfer(t: TransferView): string {
   if (!FINAL.has(t.state) && t.progress.bytes > 0) lines.push(`  ${progressLine(t.progress)}`);
   if (t.receivedPath) lines.push(`  ${t.deletedAt ? `deleted at ${t.deletedAt} (duty of the agreement)` : `stored at ${t.receivedPath}`}`);
   if (t.reasons.length) lines.push(`  reasons: ${t.reasons.join('; ')}`);
+  if (t.release) lines.push(...describeReport(t.release).split('\n').map((line) => `  ${line}`));
   return lines.join('\n');
 }
 

@@ -6,6 +6,7 @@ import type { TransferService } from '../transfer/transfer-service.ts';
 import { listTable } from './layout.ts';
 import { tierOf } from '../../catalog/dataset.ts';
 import { formatBytes } from '../data-plane/format-bytes.ts';
+import type { ReleaseReport } from '../../health/report.ts';
 
 const RECENT = 8;
 const short = (id: string) => (id.length > 22 ? `${id.slice(0, 21)}…` : id);
@@ -17,6 +18,9 @@ function processTable<T extends { state: string }>(all: T[], headers: string[], 
   return html`<p>${summary}</p>${listTable(headers, all.slice(0, RECENT).map(row), empty)}`;
 }
 const bytes = (n: number | null) => (n === null ? null : formatBytes(n));
+/** A released transfer's report in one cell (counts only); the source as it is otherwise. */
+const released = (report: ReleaseReport | null) =>
+  report ? `${report.patients.released} of ${report.patients.source} patients, ${report.resources.released} of ${report.resources.source} resources (${report.consentModel})` : 'as published (no release rules)';
 
 /** The dashboard panels of the capabilities: datasets, negotiations, transfers, the wallet. */
 export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: CatalogService; negotiations: NegotiationService; transfers: TransferService }): void {
@@ -47,11 +51,11 @@ export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: Cat
     async render() {
       return processTable(
         await parts.transfers.store.list(),
-        ['state', 'role', 'with', 'bytes'],
+        ['state', 'role', 'with', 'bytes', 'released'],
         (t) => {
           const progress = parts.transfers.jobs.progress(t.id);
           const moved = t.state === 'STARTED' && progress ? `${bytes(progress.bytes)} of ${bytes(progress.total) ?? '?'}` : bytes(t.size);
-          return [t.deletedAt ? `${t.state} (data deleted)` : t.state, t.role, short(t.counterpartyDid), moved];
+          return [t.deletedAt ? `${t.state} (data deleted)` : t.state, t.role, short(t.counterpartyDid), moved, released(t.release as ReleaseReport | null)];
         },
         'No transfers yet.',
       );

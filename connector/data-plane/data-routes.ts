@@ -11,6 +11,7 @@ import type { JobBoard } from './jobs.ts';
 import type { Payload } from './payload.ts';
 import { payloadDigest } from './payload.ts';
 import { IntegrityError } from './pull.ts';
+import { PayloadUnavailableError, RELEASE_REPORT_HEADER } from './release-payload.ts';
 import { receiveToFile } from './push.ts';
 import { parseDigest, planServe, writePayload } from './serve.ts';
 import { tokenMatches } from './tokens.ts';
@@ -37,7 +38,7 @@ export interface DataPlanePorts {
   /** Consumer: the grant of a push this connector receives, and where the data goes. */
   receivingGrant(transferId: string): Promise<(AccessGrant & { destination(name: string): string }) | undefined>;
   /** Consumer: a push arrived whole and digest-checked. */
-  received(transferId: string, result: { path: string; size: number; digest: string }): Promise<void>;
+  received(transferId: string, result: { path: string; size: number; digest: string; releaseReport: string | undefined }): Promise<void>;
 }
 
 const validToken = (grant: AccessGrant, presented: string | undefined) => tokenMatches(presented, grant.tokenHash) && !!grant.expiresAt && Date.parse(grant.expiresAt) >= Date.now();
@@ -65,7 +66,14 @@ export function dataPullRoute(ports: DataPlanePorts, deps: { logger: Logger; obs
       await ports.refused(id, refused);
       return problem(res, 403, refused.join('; '), requestId);
     }
-    const payload = await grant.payload();
+    let payload: Payload;
+    try {
+      payload = await grant.payload();
+    } catch (error) {
+      // The control plane ended the transfer: its bytes can no longer be produced as they were announced.
+      if (error instanceof PayloadUnavailableError) return problem(res, 409, error.message, requestId);
+      throw error;
+    }
     const range = req.headers.range;
     deps.logger.info('data pull', { transfer: id, range: range ?? 'all' });
     const plan = planServe(payload, await payloadDigest(payload), range);
@@ -117,7 +125,7 @@ export function dataPushRoutes(ports: DataPlanePorts, jobs: JobBoard): Hono {
     const total = length ? Number(length) : null;
     try {
       const result = await receiveToFile(Readable.fromWeb(c.req.raw.body as NodeReadableStream), digest, total ?? undefined, destination, (bytes) => jobs.report(id, { bytes, total, bytesPerSecond: 0 }));
-      await ports.received(id, { path: destination, size: result.size, digest: result.digest });
+      await ports.received(id, { path: destination, size: result.size, digest: result.digest, releaseReport: c.req.header(RELEASE_REPORT_HEADER) });
       return c.json({ received: result.size });
     } catch (error) {
       if (error instanceof IntegrityError) throw new HttpProblem(400, 'integrity', error.message);

@@ -5,14 +5,20 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import { knownDigest, rememberDigest } from './digest-cache.ts';
 import { httpStream } from './http-source.ts';
 import { reclaimAfter } from './reclaim.ts';
-import { tarSegments } from './tar.ts';
+import type { ReleasePlan } from '../../health/release.ts';
+import { segmentLength, tarSegments } from './tar.ts';
 
 /**
  * The bytes a transfer serves, as a list of segments: one file, or for a folder a POSIX ustar archive of its
  * regular files in name order (so its length and digest are known before a byte is sent, and any byte range
  * can be produced without building the archive).
  */
-export type Segment = { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; path: string; size: number } | { kind: 'http'; url: string; size: number };
+export type Segment =
+  | { kind: 'bytes'; data: Uint8Array }
+  | { kind: 'file'; path: string; size: number }
+  | { kind: 'http'; url: string; size: number }
+  /** One file of a planned health release, streamed through the pipeline again on demand (health/release.ts). */
+  | { kind: 'released'; plan: ReleasePlan; file: string; size: number };
 
 export interface Payload {
   /** File name the consumer stores it under. */
@@ -22,6 +28,8 @@ export interface Payload {
   segments: Segment[];
   /** Changes whenever any byte may have changed (paths, sizes, modification times). */
   fingerprint: string;
+  /** Response headers that describe the payload beyond HTTP's own (the release report of a released payload). */
+  headers?: Record<string, string>;
 }
 
 /** The payload of a file or folder already checked to lie inside the data root. */
@@ -57,13 +65,14 @@ export function payloadReadable(payload: Payload, start = 0, end = payload.size)
 async function* segmentsFrom(payload: Payload, start: number, end: number): AsyncGenerator<Uint8Array> {
   let offset = 0; // payload offset where the segment begins
   for (const segment of payload.segments) {
-    const length = segLength(segment);
+    const length = segmentLength(segment);
     const from = Math.max(start, offset) - offset;
     const to = Math.min(end, offset + length) - offset;
     offset += length;
     if (to <= from) continue;
     if (segment.kind === 'bytes') yield segment.data.subarray(from, to);
     else if (segment.kind === 'file') yield* fileRange(segment, from, to);
+    else if (segment.kind === 'released') yield* segment.plan.open(segment.file, { start: from, end: to });
     else throw new Error('an HTTP source is streamed on its own');
   }
 }
@@ -82,10 +91,6 @@ function fileRange(segment: { path: string; size: number }, from: number, to: nu
     },
   });
   return pipeline(createReadStream(segment.path, { start: from, end: to - 1, highWaterMark: CHUNK }), check, () => undefined);
-}
-
-function segLength(segment: Segment): number {
-  return segment.kind === 'bytes' ? segment.data.length : segment.size;
 }
 
 /** Feeds a file's bytes into `hash`; returns how many there were. */
@@ -107,6 +112,12 @@ export async function payloadDigest(payload: Payload): Promise<string> {
   for (const segment of payload.segments) {
     if (segment.kind === 'bytes') hash.update(segment.data);
     else if (segment.kind === 'file') await hashFile(segment.path, hash);
+    else if (segment.kind === 'released') {
+      for await (const chunk of segment.plan.open(segment.file)) {
+        hash.update(chunk as Buffer);
+        reclaimAfter((chunk as Buffer).length);
+      }
+    }
     else throw new Error('an HTTP source is hashed when it is measured');
   }
   const digest = hash.digest('base64');

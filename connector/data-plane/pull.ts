@@ -6,6 +6,7 @@ import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { CHUNK, hashFile } from './payload.ts';
 import { meter, request, textOf } from './node-http.ts';
 import { parseDigest } from './serve.ts';
+import { RELEASE_REPORT_HEADER } from './release-payload.ts';
 
 export interface Progress {
   bytes: number;
@@ -23,7 +24,8 @@ class PermanentError extends Error {}
 /**
  * Downloads `url` into `destination`: bytes go to `destination.partial`, a cut connection resumes with a Range
  * request (after a back-off), and only a download whose SHA-256 matches the Repr-Digest the provider announced
- * is renamed into place. A mismatch deletes the partial file and throws IntegrityError.
+ * is renamed into place. A mismatch deletes the partial file and throws IntegrityError. A released payload's
+ * report header (Hdc-Release-Report) is passed back as it came, for the caller to check.
  */
 export async function pullToFile(options: {
   url: string;
@@ -32,9 +34,10 @@ export async function pullToFile(options: {
   signal?: AbortSignal;
   attempts?: number;
   onProgress?: (progress: Progress) => void;
-}): Promise<{ size: number; digest: string; filename: string | undefined }> {
+}): Promise<{ size: number; digest: string; filename: string | undefined; releaseReport: string | undefined }> {
   const partial = `${options.destination}.partial`;
   let filename: string | undefined;
+  let releaseReport: string | undefined;
   mkdirSync(dirname(partial), { recursive: true });
   let expected: string | undefined;
   let total: number | null = null;
@@ -58,6 +61,7 @@ export async function pullToFile(options: {
         // Everything had reached the disk before a cut (or a crash): the provider says how long the whole is.
         const whole = Number(/^bytes \*\/(\d+)$/.exec(res.headers['content-range'] ?? '')?.[1] ?? NaN);
         const announced = parseDigest(res.headers['repr-digest'] as string | undefined);
+        releaseReport = headerOf(res.headers[RELEASE_REPORT_HEADER]) ?? releaseReport;
         res.resume();
         if (received > 0 && whole === received && announced && (!expected || expected === announced)) {
           total = whole;
@@ -77,6 +81,7 @@ export async function pullToFile(options: {
       if (expected && digest !== expected) throw new IntegrityError('the provider changed the data during the transfer');
       expected = digest;
       filename = /filename="([^"]+)"/.exec(res.headers['content-disposition'] ?? '')?.[1] ?? filename;
+      releaseReport = headerOf(res.headers[RELEASE_REPORT_HEADER]) ?? releaseReport;
       if (res.statusCode === 200 && received > 0) {
         // The provider ignored the range: start again from the first byte.
         received = 0;
@@ -105,5 +110,7 @@ export async function pullToFile(options: {
     throw new IntegrityError(`the data does not match its digest (expected sha-256 ${expected}, got ${actual}); the partial download was deleted`);
   }
   await rename(partial, options.destination);
-  return { size: received, digest: actual, filename };
+  return { size: received, digest: actual, filename, releaseReport };
 }
+
+const headerOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

@@ -11,7 +11,7 @@ import { contentDisposition, reprDigest } from './serve.ts';
 
 /** Streams a payload to a consumer's push endpoint (PUT) with its length and digest. */
 export async function pushPayload(payload: Payload, digest: string, endpoint: string, token: string, signal?: AbortSignal): Promise<void> {
-  const headers = { authorization: `Bearer ${token}`, 'content-type': payload.mediaType, 'content-length': String(payload.size), 'repr-digest': reprDigest(digest), 'content-disposition': contentDisposition(payload.name) };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': payload.mediaType, 'content-length': String(payload.size), 'repr-digest': reprDigest(digest), 'content-disposition': contentDisposition(payload.name), ...payload.headers };
   const { sent: streamed, response } = request(endpoint, { method: 'PUT', headers }, payloadReadable(payload), signal);
   const [sent, answered] = await Promise.allSettled([streamed, response]);
   // A consumer that refuses may close the connection mid-body: its answer says more than the broken pipe.

@@ -31,6 +31,7 @@ export function planServe(payload: Payload, digest: string, range: string | unde
     'accept-ranges': 'bytes',
     'repr-digest': reprDigest(digest),
     'cache-control': 'no-store',
+    ...payload.headers,
   };
   if (!range) return { status: 200, headers: { ...headers, 'content-length': String(payload.size) }, start: 0, end: payload.size };
   const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());

@@ -57,17 +57,22 @@ export async function filesUnder(root: string, dir = root): Promise<string[]> {
 export async function tarSegments(path: string): Promise<{ segments: Segment[]; size: number; fingerprint: string }> {
   const segments: Segment[] = [];
   const prints: string[] = [];
-  let size = 0;
   for (const file of await filesUnder(path)) {
     const fileInfo = await stat(file);
-    const header = tarHeader(relative(path, file).split('\\').join('/'), fileInfo.size, fileInfo.mtimeMs);
-    const padding = (BLOCK - (fileInfo.size % BLOCK)) % BLOCK;
-    segments.push({ kind: 'bytes', data: header }, { kind: 'file', path: file, size: fileInfo.size });
-    if (padding) segments.push({ kind: 'bytes', data: new Uint8Array(padding) });
-    size += BLOCK + fileInfo.size + padding;
+    segments.push(...tarEntry(relative(path, file).split('\\').join('/'), fileInfo.mtimeMs, { kind: 'file', path: file, size: fileInfo.size }));
     prints.push(`${file}:${fileInfo.size}:${fileInfo.mtimeMs}`);
   }
-  segments.push({ kind: 'bytes', data: new Uint8Array(2 * BLOCK) });
-  size += 2 * BLOCK;
-  return { segments, size, fingerprint: prints.join('|') };
+  segments.push(TAR_END);
+  return { segments, size: segments.reduce((sum, s) => sum + segmentLength(s), 0), fingerprint: prints.join('|') };
 }
+
+/** One archive member: its header, its content (a segment of `content.size` bytes) and the padding to a block. */
+export function tarEntry<S extends Segment & { size: number }>(name: string, mtime: number, content: S): Segment[] {
+  const padding = (BLOCK - (content.size % BLOCK)) % BLOCK;
+  return [{ kind: 'bytes', data: tarHeader(name, content.size, mtime) }, content, ...(padding ? [{ kind: 'bytes' as const, data: new Uint8Array(padding) }] : [])];
+}
+
+/** The two zero blocks that end an archive. */
+export const TAR_END: Segment = { kind: 'bytes', data: new Uint8Array(2 * BLOCK) };
+
+export const segmentLength = (segment: Segment): number => (segment.kind === 'bytes' ? segment.data.length : segment.size);

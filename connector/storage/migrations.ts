@@ -7,6 +7,7 @@ import { federatedSearch } from './migrations/0102-federated-search.ts';
 import { trust } from './migrations/0201-trust.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
 import { transfer } from './migrations/0401-transfer.ts';
+import { transferRelease } from './migrations/0402-transfer-release.ts';
 import { processing } from './migrations/0501-processing.ts';
 import { audit } from './migrations/0601-audit.ts';
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0201_trust': trust,
   '0301_negotiation': negotiation,
   '0401_transfer': transfer,
+  '0402_transfer_release': transferRelease,
   '0501_processing': processing,
   '0601_audit': audit,
 };

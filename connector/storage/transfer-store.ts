@@ -33,6 +33,9 @@ export interface TransfersTable extends WorkColumns {
   updated_at: string;
   completed_at: string | null;
   deleted_at: string | null;
+  release_date: string | null;
+  /** JSON of the release report (counts only). */
+  release_report: string | null;
 }
 
 export interface TransferTables {
@@ -44,7 +47,8 @@ const toTransfer = (r: TransfersTable): Transfer => ({
   format: r.format, counterpartyDid: r.counterparty_did, counterpartyAddress: r.counterparty_address, dataAddress: r.data_address ? JSON.parse(r.data_address) : null,
   tokenHash: r.token_hash, tokenExpiresAt: r.token_expires_at, name: r.name, size: r.size === null ? null : Number(r.size), digest: r.digest, bytesDone: Number(r.bytes_done),
   receivedPath: r.received_path, lastMessage: r.last_message, reasons: r.reasons ? JSON.parse(r.reasons) : [], createdAt: r.created_at, updatedAt: r.updated_at,
-  completedAt: r.completed_at, deletedAt: r.deleted_at, nextAction: r.next_action,
+  completedAt: r.completed_at, deletedAt: r.deleted_at, nextAction: r.next_action, releaseDate: r.release_date ?? null,
+  release: r.release_report ? JSON.parse(r.release_report) : null,
 });
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -65,6 +69,8 @@ function columns(change: TransferChange): Partial<TransfersTable> {
   if (change.reasons !== undefined) c.reasons = JSON.stringify(change.reasons);
   if (change.completedAt !== undefined) c.completed_at = change.completedAt;
   if (change.deletedAt !== undefined) c.deleted_at = change.deletedAt;
+  if (change.releaseDate !== undefined) c.release_date = change.releaseDate;
+  if (change.release !== undefined) c.release_report = change.release ? JSON.stringify(change.release) : null;
   if (change.next !== undefined) Object.assign(c, nextActionColumns(change.next));
   return c;
 }
@@ -81,7 +87,7 @@ export function transferStore(db: Kysely<Database>): DomainTransferStore<Transac
           id: t.id, role: t.role, consumer_pid: t.consumerPid, provider_pid: t.providerPid, state: t.state, agreement_id: t.agreementId, dataset_id: t.datasetId, format: t.format,
           counterparty_did: t.counterpartyDid, counterparty_address: t.counterpartyAddress, data_address: t.dataAddress ? JSON.stringify(t.dataAddress) : null, token_hash: null,
           token_expires_at: null, name: null, size: null, digest: null, bytes_done: 0, received_path: null, last_message: t.lastMessage, reasons: null, created_at: now, updated_at: now,
-          completed_at: null, deleted_at: null, ...nextActionColumns(t.next ?? null),
+          completed_at: null, deleted_at: null, release_date: null, release_report: null, ...nextActionColumns(t.next ?? null),
         })
         .execute();
     },

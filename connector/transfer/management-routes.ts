@@ -10,11 +10,12 @@ import { TRANSFER_STATES } from '../../contracts/transfer/state-machine.ts';
 import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import { fileSize } from '../data-plane/push.ts';
 import { TransferProblem, type TransferService } from './transfer-service.ts';
+import { ReleaseReportSchema } from './release-report.ts';
 
 const StartTransfer = z.strictObject({ agreementId: z.string().min(1), format: z.enum(TRANSFER_FORMATS).default('HttpData-PULL') });
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
 const ListQuery = z.object({ role: z.enum(['provider', 'consumer']).optional(), state: z.enum(TRANSFER_STATES).optional(), agreementId: z.string().optional() });
-const TransferView = z.object({ id: z.string(), role: z.string(), state: z.string(), agreementId: z.string(), datasetId: z.string(), format: z.string(), counterpartyDid: z.string(), size: z.number().nullable(), digest: z.string().nullable(), progress: z.unknown(), receivedPath: z.string().nullable(), deletedAt: z.string().nullable(), reasons: z.array(z.string()) });
+const TransferView = z.object({ id: z.string(), role: z.string(), state: z.string(), agreementId: z.string(), datasetId: z.string(), format: z.string(), counterpartyDid: z.string(), size: z.number().nullable(), digest: z.string().nullable(), progress: z.unknown(), receivedPath: z.string().nullable(), deletedAt: z.string().nullable(), reasons: z.array(z.string()), release: ReleaseReportSchema.nullable().describe('The release report of a released transfer (counts only): stored at start by the provider, received with the data by the consumer') });
 
 /** Management API: start, list, inspect, suspend, resume, complete and terminate transfers; download what was received. */
 export function transferManagementRoutes(ctx: ConnectorContext, service: TransferService): Hono {
@@ -23,6 +24,7 @@ export function transferManagementRoutes(ctx: ConnectorContext, service: Transfe
   const view = (t: Transfer) => ({
     id: t.id, role: t.role, state: t.state, agreementId: t.agreementId, datasetId: t.datasetId, format: t.format, counterpartyDid: t.counterpartyDid, size: t.size, digest: t.digest,
     progress: service.jobs.progress(t.id) ?? { bytes: t.bytesDone, total: t.size, bytesPerSecond: 0 }, receivedPath: t.receivedPath, completedAt: t.completedAt, deletedAt: t.deletedAt, reasons: t.reasons,
+    release: t.release,
   });
   ctx.openapi.add(
     { method: 'post', path: '/transfers', tag, summary: 'Start a transfer under an agreement (HttpData-PULL or HttpData-PUSH)', body: StartTransfer, responses: { 201: { description: 'REQUESTED', schema: TransferView }, 404: { description: 'Unknown agreement' } } },

@@ -6,7 +6,10 @@ import { isFinalTransfer, transferMachine, type TransferMessage, type TransferSt
 import { httpDataAddress, tokenOf, transferCompletionMessage, transferStartMessage } from '../../contracts/transfer/messages.ts';
 import type { ProcessAction } from '../processing/processor.ts';
 import { peerIsPast } from '../processing/peer-state.ts';
-import { payloadDigest, type Payload } from '../data-plane/payload.ts';
+import type { Payload } from '../data-plane/payload.ts';
+import type { ReleaseReport } from '../../health/report.ts';
+import { ReleaseProblem } from './release-plans.ts';
+import { decodeReleaseReport } from './release-report.ts';
 import { hashToken } from '../data-plane/tokens.ts';
 import { IntegrityError, pullToFile } from '../data-plane/pull.ts';
 import { pushPayload } from '../data-plane/push.ts';
@@ -14,7 +17,13 @@ import { pidsOf, TOKEN_LIFETIME_MS, type TransferDeps, type TransferSteps } from
 
 /** How a processor action reaches the data: the payload of a dataset and where a consumer stores what it receives. */
 export interface TransferData {
-  payloadFor(datasetId: string, measured?: { size: number | null; digest: string | null }): Promise<Payload>;
+  /**
+   * Provider, at start: the transfer's payload and its digest, and for a released transfer (release rules in the
+   * agreement) the release date it is fixed to and the release report. Throws ReleaseProblem when it cannot be released.
+   */
+  prepare(t: Transfer): Promise<{ payload: Payload; digest: string; release?: { date: string; report: ReleaseReport } }>;
+  /** The payload of a started transfer (its measured size and digest spare an http(s) source a re-read). */
+  payloadFor(t: Transfer): Promise<Payload>;
   receivedPathOf(t: Transfer, name: string): string;
 }
 
@@ -54,7 +63,7 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
    * measured and hashed, and a short-lived token is minted; the start message tells the consumer where to
    * pull, or the push is owed next. Anything refused terminates the transfer with the reasons.
    */
-  const start: ProcessAction = async (id) => {
+  const start: ProcessAction = async (id, work) => {
     const t = await owed(id, 'start', 'REQUESTED');
     if (!t) return;
     const refused = await steps.refusals(t, false);
@@ -62,22 +71,26 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
       await steps.stop(t, 'TERMINATED', 'agreement', refused);
       return;
     }
-    let payload: Payload;
-    let digest: string;
+    let prepared: Awaited<ReturnType<TransferData['prepare']>>;
+    // Measuring a large source, or planning its release, can outlast the lease: keep it while it runs.
+    const heartbeat = setInterval(() => void work.renewLease().catch(() => undefined), work.leaseMs / 3);
     try {
-      payload = await data.payloadFor(t.datasetId);
-      digest = await payloadDigest(payload);
+      prepared = await data.prepare(t);
     } catch (error) {
-      await steps.stop(t, 'TERMINATED', 'source', [`the data source cannot be read: ${(error as Error).message}`]);
+      if (error instanceof ReleaseProblem) await steps.stop(t, 'TERMINATED', 'release', [error.message]);
+      else await steps.stop(t, 'TERMINATED', 'source', [`the data source cannot be read: ${(error as Error).message}`]);
       return;
+    } finally {
+      clearInterval(heartbeat);
     }
+    const { payload, digest, release } = prepared;
     const token = randomBytes(32).toString('base64url');
     const pull = t.format === 'HttpData-PULL';
     const endpoint = `${deps.publicUrl}/data/${encodeURIComponent(t.id)}`;
     await steps.commit(async (trx) => {
       const grant = pull ? { tokenHash: hashToken(token), tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() } : {};
       const body = transferStartMessage({ ...pidsOf(t), ...(pull ? { dataAddress: httpDataAddress(endpoint, token) } : {}) });
-      if (!(await steps.advance(trx, t, 'TransferStartMessage', 'provider', { name: payload.name, size: payload.size, digest, ...grant, next: pull ? null : 'push' }, body))) return;
+      if (!(await steps.advance(trx, t, 'TransferStartMessage', 'provider', { name: payload.name, size: payload.size, digest, ...grant, ...(release ? { releaseDate: release.date, release: release.report as unknown as Record<string, unknown> } : {}), next: pull ? null : 'push' }, body))) return;
       await deps.agreements.countTransfer(t.agreementId, trx);
     });
   };
@@ -88,7 +101,7 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
     if (!t?.dataAddress || !t.digest) return;
     await asJob(t, work, async (signal) => {
       try {
-        const payload = await data.payloadFor(t.datasetId, t);
+        const payload = await data.payloadFor(t);
         await pushPayload(payload, t.digest!, t.dataAddress!.endpoint, tokenOf(t.dataAddress!)!, signal);
       } catch (error) {
         if (signal.aborted) return;
@@ -106,7 +119,7 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
     await asJob(t, work, async (signal) => {
       const name = decodeURIComponent(new URL(t.dataAddress!.endpoint).pathname.split('/').pop() ?? 'data');
       const destination = data.receivedPathOf(t, `${name.replace(/^urn_uuid_/, '')}.data`);
-      let received: { size: number; digest: string; filename: string | undefined };
+      let received: Awaited<ReturnType<typeof pullToFile>>;
       try {
         received = await pullToFile({ url: t.dataAddress!.endpoint, token: tokenOf(t.dataAddress!)!, destination, signal, onProgress: (p) => deps.jobs.report(id, p) });
       } catch (error) {
@@ -120,7 +133,9 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
       // Stored under the name the provider gave it (Content-Disposition), sanitized, beside nothing else.
       const named = received.filename ? data.receivedPathOf(t, received.filename) : destination;
       if (named !== destination) await rename(destination, named);
-      await store.update(id, { receivedPath: named, size: received.size, digest: received.digest, bytesDone: received.size });
+      const release = decodeReleaseReport(received.releaseReport);
+      if (received.releaseReport && !release) deps.logger.warn('the provider sent a release report that is not valid; it was not kept', { transfer: id });
+      await store.update(id, { receivedPath: named, size: received.size, digest: received.digest, bytesDone: received.size, ...(release ? { release: release as unknown as Record<string, unknown> } : {}) });
       const current = (await store.get(id))!;
       if (current.state === 'STARTED') await steps.commit((trx) => steps.advance(trx, current, 'TransferCompletionMessage', 'consumer', { next: null }, transferCompletionMessage(pidsOf(current))), id);
       deps.logger.info('transfer received', { transfer: id, bytes: received.size });

@@ -14,6 +14,8 @@ import type { AuditRecorder } from '../audit/trail.ts';
 import { transferMachine, type TransferMessage, type TransferRole, type TransferState } from '../../contracts/transfer/state-machine.ts';
 import { transferProcess, transferSuspensionMessage, transferTerminationMessage } from '../../contracts/transfer/messages.ts';
 import { DspProblem } from '../http/dsp-problem.ts';
+import type { ReleaseReport } from '../../health/report.ts';
+import { releaseCounts } from './release-report.ts';
 
 /** A refusal of an incoming transfer message (answered as a TransferError). */
 export class TransferProblem extends DspProblem {
@@ -104,7 +106,7 @@ export function transferSteps(deps: TransferDeps) {
       await deps.audit.record(trx, { type: 'transfer.started', actor, subjects, details: { role: t.role, counterpartyDid: t.counterpartyDid, datasetId: t.datasetId, transferType: t.format } });
     } else if (to === 'COMPLETED') {
       const current = (await deps.store.get(t.id, trx)) ?? t;
-      await deps.audit.record(trx, { type: 'transfer.completed', actor, subjects, details: { role: t.role, digest: current.digest ?? '', sizeBytes: current.size ?? 0 } });
+      await deps.audit.record(trx, { type: 'transfer.completed', actor, subjects, details: { role: t.role, digest: current.digest ?? '', sizeBytes: current.size ?? 0, ...(current.release ? { release: releaseCounts(current.release as unknown as ReleaseReport) } : {}) } });
     } else if (to === 'TERMINATED') {
       await deps.audit.record(trx, { type: 'transfer.terminated', actor, subjects, details: { by, reasons } });
     }

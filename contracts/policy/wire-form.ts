@@ -48,6 +48,20 @@ function unwrap(value: unknown): unknown {
   return value;
 }
 
+const isReference = (value: unknown) => !!value && typeof value === 'object' && !Array.isArray(value) && typeof (value as Json)['@id'] === 'string' && Object.keys(value as Json).length === 1;
+const isTypedLiteral = (value: unknown) => isLiteral(value) && typeof (value as Json)['@type'] === 'string' && Object.keys(value as Json).length === 2;
+
+/**
+ * A right operand: an IRI (`{"@id"}`) and a typed literal (`{"@value", "@type"}`) say more than their string and
+ * stay as they are (release rules name IRIs and an xsd:integer); a plain literal is unwrapped.
+ */
+function operand(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(operand);
+  if (isList(value)) return ((value as Json)['@list'] as unknown[]).map(operand);
+  if (isReference(value) || isTypedLiteral(value)) return value;
+  return unwrap(value);
+}
+
 function term(value: unknown): unknown {
   const iri = termIri(value);
   return iri === undefined ? unwrap(value) : wireTerm(iri);
@@ -82,8 +96,8 @@ function node2wire(node: unknown): unknown {
     else if (LISTS.includes(name)) out[name] = items(value).map(node2wire);
     else if (name === 'action') out[name] = action(value);
     else if (TERMS.includes(name) || name === 'conflict') out[name] = term(one(value));
-    // Expanded JSON-LD wraps one literal in an array; a JSON list stays a list.
-    else if (name === 'rightOperand') out[name] = unwrap(Array.isArray(value) && value.length === 1 && isLiteral(value[0]) ? value[0] : value);
+    // Expanded JSON-LD wraps one value in an array; a JSON list stays a list.
+    else if (name === 'rightOperand') out[name] = operand(Array.isArray(value) && value.length === 1 && (isLiteral(value[0]) || isReference(value[0])) ? value[0] : value);
     else if (REFERENCES.includes(name) || name === '@id') out[name] = unwrap(one(value));
     else out[name] = value;
   }

@@ -29,9 +29,16 @@ export interface Transfer {
   deletedAt: string | null;
   /** What this side's processor still owes the transfer ("start", "pull", "push"). */
   nextAction: string | null;
+  /** Provider: the instant a released transfer's consent is evaluated at (its start), fixed for its lifetime. */
+  releaseDate: string | null;
+  /**
+   * The release report of a transfer that went through the health release pipeline (health/report.ts): counts
+   * and released file digests only, never an id. Provider: stored at start; consumer: as the provider sent it.
+   */
+  release: Record<string, unknown> | null;
 }
 
-export type TransferChange = Partial<Pick<Transfer, 'providerPid' | 'dataAddress' | 'tokenHash' | 'tokenExpiresAt' | 'name' | 'size' | 'digest' | 'bytesDone' | 'receivedPath' | 'lastMessage' | 'reasons' | 'completedAt' | 'deletedAt'>> & { state?: TransferState; next?: string | null };
+export type TransferChange = Partial<Pick<Transfer, 'providerPid' | 'dataAddress' | 'tokenHash' | 'tokenExpiresAt' | 'name' | 'size' | 'digest' | 'bytesDone' | 'receivedPath' | 'lastMessage' | 'reasons' | 'completedAt' | 'deletedAt' | 'releaseDate' | 'release'>> & { state?: TransferState; next?: string | null };
 
 export type NewTransfer = Pick<Transfer, 'id' | 'role' | 'consumerPid' | 'providerPid' | 'state' | 'agreementId' | 'datasetId' | 'format' | 'counterpartyDid' | 'counterpartyAddress' | 'dataAddress' | 'lastMessage'> & { next?: string | null };
 

@@ -113,6 +113,18 @@ describe('a peer\'s policy rewritten into the connector\'s wire form (toWireForm
     expect(dspSchemaErrors('negotiation/contract-request-message-schema.json', { ...message, offer: back })).toEqual([]);
   });
 
+  it('keeps IRI and typed-literal right operands (release rules), from the expanded form too', async () => {
+    const released = { ...example.offers[0], target: 'urn:uuid:d' };
+    const message = contractRequestMessage({ consumerPid: 'urn:uuid:c1', offer: released, callbackAddress: 'https://consumer.example/dsp' });
+    const [expanded] = (await expand(message)) as any[];
+    const back = toWireForm(expanded[`${NS.dspace}offer`][0]);
+    expect(sameTerms(back, released)).toBe(true);
+    const operands = (back.obligation as any[]).flatMap((o) => o.constraint.map((c: any) => c.rightOperand));
+    expect(operands).toContainEqual({ '@id': `${NS.hdc}MiiBroadConsent` });
+    expect(operands).toContainEqual({ '@value': 30, '@type': `${NS.xsd}integer` });
+    expect(toWireForm({ permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: [{ '@value': 'research' }] }] }] })).toMatchObject({ permission: [{ constraint: [{ rightOperand: 'research' }] }] });
+  });
+
   it('rewrites the odrl:-prefixed form with {"@id"} terms and a single constraint object', () => {
     const prefixed = {
       '@type': 'odrl:Offer', '@id': 'urn:uuid:o2', 'odrl:target': { '@id': 'urn:uuid:d' },
