@@ -62,9 +62,9 @@ describe('federated catalog: peers that fail, stall or vanish', () => {
     expect(status.lastSuccessAt).not.toBeNull();
   });
 
-  it('says why a peer could not be reached: the cause of "fetch failed"', async () => {
+  it('says why a peer could not be reached, with the cause (the egress guard names it)', async () => {
     const status = (await jsonOf(await managementFetch(institute, '/catalog/peers'))).peers.find((p: any) => p.name === 'Down');
-    expect(status).toMatchObject({ lastError: 'fetch failed', lastErrorCause: expect.stringMatching(/ECONNREFUSED/) });
+    expect(`${status.lastError} ${status.lastErrorCause ?? ''}`).toMatch(/ECONNREFUSED/);
   });
 
   it('gives up on a peer at its deadline while the others are crawled', async () => {
@@ -77,7 +77,7 @@ describe('federated catalog: peers that fail, stall or vanish', () => {
       { did: didOf(quick), dspAddress: `${quick.url}/dsp/2025-1` },
     ]);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(late).toMatchObject({ ok: false, error: expect.stringMatching(/deadline|abort|timeout/i) });
+    expect(late).toMatchObject({ ok: false, error: expect.stringMatching(/deadline|abort|timeout|in time/i) });
     expect(fine).toMatchObject({ ok: true, datasets: 1 });
     expect((await search('q=quick')).hits.map((h: any) => h.datasetId)).toEqual(['urn:quick:1']);
   });

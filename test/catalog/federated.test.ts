@@ -66,7 +66,7 @@ describe('federated catalog across live peers', () => {
       healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
       healthThemes: ['http://www.wikidata.org/entity/Q3025883'],
       publishers: ['Centre Hospitalier Example'],
-      spatial: ['http://publications.europa.eu/resource/authority/country/LUX'],
+      spatial: ['BEL', 'DEU', 'FRA', 'LUX'].map((c) => `http://publications.europa.eu/resource/authority/country/${c}`),
       accessRights: ['http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC'],
     });
     expect(hits[0].keywords).toEqual(['diabetes', 'HbA1c', 'glucose', 'FHIR', 'diabète']);
