@@ -10,7 +10,9 @@ import { CatalogOffer } from '../contracts/negotiation/messages.ts';
 const iri = z.string().regex(/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/, 'must be an IRI');
 const date = z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }).or(z.iso.datetime({ offset: true, error: 'must be a date or date-time' }));
 /** Text in one or more languages: { "en": "…", "fr": "…" }. */
-const LangText = z.record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/, 'keys must be language tags'), z.string().min(1)).refine((m) => Object.keys(m).length > 0, 'needs at least one language');
+const LangText = z
+  .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/, 'keys must be language tags'), z.string().min(1))
+  .refine((m) => Object.keys(m).length > 0, 'needs at least one language');
 const LangList = z.record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/), z.array(z.string().min(1)).min(1));
 
 export const ACCESS_TIERS = { PUBLIC: 'opendata', RESTRICTED: 'protected', NON_PUBLIC: 'sensitive' } as const;
@@ -46,7 +48,6 @@ export const DataSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('http'), url: z.url({ protocol: /^https?$/ }) }),
 ]);
 export type DataSource = z.infer<typeof DataSource>;
-
 
 export const DatasetInput = z.strictObject({
   id: iri.optional(),

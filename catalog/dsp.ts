@@ -10,7 +10,11 @@ import type { CatalogHost } from './rdf.ts';
  */
 export const TRANSFER_FORMATS = ['HttpData-PULL', 'HttpData-PUSH'] as const;
 
-const DSP_PREFIXES: [string, string][] = [['dct', NS.dct], ['dcat', NS.dcat], ['odrl', NS.odrl]];
+const DSP_PREFIXES: [string, string][] = [
+  ['dct', NS.dct],
+  ['dcat', NS.dcat],
+  ['odrl', NS.odrl],
+];
 const keyOf = (iri: string) => {
   for (const [prefix, ns] of DSP_PREFIXES) if (iri.startsWith(ns) && /^[A-Za-z][\w-]*$/.test(iri.slice(ns.length))) return `${prefix}:${iri.slice(ns.length)}`;
   return iri;
@@ -66,7 +70,11 @@ export function datasetToDsp(dataset: Dataset, quads: Quad[], host: CatalogHost)
     '@id': dataset.id,
     '@type': 'Dataset',
     hasPolicy: dataset.offers.map(({ target: _target, ...offer }) => ({ ...offer, '@type': 'Offer' })),
-    distribution: TRANSFER_FORMATS.map((format) => ({ '@type': 'Distribution', format, accessService: { '@id': host.dataServiceId, '@type': 'DataService', endpointURL: host.dspEndpoint } })),
+    distribution: TRANSFER_FORMATS.map((format) => ({
+      '@type': 'Distribution',
+      format,
+      accessService: { '@id': host.dataServiceId, '@type': 'DataService', endpointURL: host.dspEndpoint },
+    })),
   };
 }
 

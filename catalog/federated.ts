@@ -19,8 +19,14 @@ const MAX_INDEXED = 500;
 
 type Json = Record<string, unknown>;
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const texts = (value: unknown): string[] => list(value).map((v) => (typeof v === 'string' ? v : typeof (v as Json)?.['@value'] === 'string' ? ((v as Json)['@value'] as string) : '')).filter(Boolean);
-const ids = (value: unknown): string[] => list(value).map((v) => (typeof v === 'string' ? v : typeof (v as Json)?.['@id'] === 'string' ? ((v as Json)['@id'] as string) : '')).filter(Boolean);
+const texts = (value: unknown): string[] =>
+  list(value)
+    .map((v) => (typeof v === 'string' ? v : typeof (v as Json)?.['@value'] === 'string' ? ((v as Json)['@value'] as string) : ''))
+    .filter(Boolean);
+const ids = (value: unknown): string[] =>
+  list(value)
+    .map((v) => (typeof v === 'string' ? v : typeof (v as Json)?.['@id'] === 'string' ? ((v as Json)['@id'] as string) : ''))
+    .filter(Boolean);
 const pick = (node: Json, ...keys: string[]) => keys.flatMap((k) => list(node[k]));
 const unique = (values: string[]) => [...new Set(values)];
 
@@ -66,10 +72,18 @@ export function facetValues(summary: DatasetSummary, providerDid: string): { fac
 export const facetKey = (value: string): string => value.normalize('NFC').toLowerCase();
 
 /** Lower case without diacritics: what text search indexes and matches, the same on every database. */
-export const foldText = (text: string): string => text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+export const foldText = (text: string): string =>
+  text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 
 /** The text a summary is found by: title, description and keywords, folded. */
 export const searchTextOf = (summary: DatasetSummary): string => foldText([summary.title, summary.description, ...summary.keywords].join(' '));
 
 /** The words of a search, folded; each must prefix a word of the text. Punctuation separates words. */
-export const searchWords = (query: string | undefined): string[] => foldText(query ?? '').split(/[^\p{L}\p{N}]+/u).filter(Boolean).slice(0, 20);
+export const searchWords = (query: string | undefined): string[] =>
+  foldText(query ?? '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .slice(0, 20);

@@ -8,8 +8,19 @@ import { datasetToDsp, groupBySubject } from './dsp.ts';
 
 /** Prefixes of the Turtle export, declared once at its top. */
 export const TURTLE_PREFIXES: Record<string, string> = {
-  dcat: NS.dcat, dct: NS.dct, dcatap: NS.dcatap, healthdcatap: NS.healthdcatap, foaf: NS.foaf, vcard: NS.vcard,
-  xsd: NS.xsd, adms: NS.adms, dpv: NS.dpv, dqv: NS.dqv, spdx: NS.spdx, rdfs: NS.rdfs, odrl: NS.odrl,
+  dcat: NS.dcat,
+  dct: NS.dct,
+  dcatap: NS.dcatap,
+  healthdcatap: NS.healthdcatap,
+  foaf: NS.foaf,
+  vcard: NS.vcard,
+  xsd: NS.xsd,
+  adms: NS.adms,
+  dpv: NS.dpv,
+  dqv: NS.dqv,
+  spdx: NS.spdx,
+  rdfs: NS.rdfs,
+  odrl: NS.odrl,
 };
 
 /** Everything stored for one dataset, computed once at registration so catalog requests only concatenate. */
@@ -40,7 +51,8 @@ export async function prepareDataset(raw: unknown, host: CatalogHost, options: {
   const parsed = DatasetInput.safeParse(raw);
   if (!parsed.success) throw new DatasetRejected(parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`));
   const input = parsed.data;
-  if (input.minTypicalAge !== undefined && input.maxTypicalAge !== undefined && input.minTypicalAge > input.maxTypicalAge) throw new DatasetRejected(['minTypicalAge: must not exceed maxTypicalAge']);
+  if (input.minTypicalAge !== undefined && input.maxTypicalAge !== undefined && input.minTypicalAge > input.maxTypicalAge)
+    throw new DatasetRejected(['minTypicalAge: must not exceed maxTypicalAge']);
   // Offers are published so that any DSP peer reads them alike (terms as IRIs under the DSP context, one permission).
   const offerProblems = input.offers.flatMap((offer, i) => publicationProblems(offer as Record<string, unknown>).map((problem) => `offers.${i}: ${problem}`));
   if (offerProblems.length > 0) throw new DatasetRejected(offerProblems);
@@ -81,7 +93,9 @@ export function turtleBody(quads: Quad[]): string {
 }
 
 export function turtlePrefixes(): string {
-  return Object.entries(TURTLE_PREFIXES).map(([p, ns]) => `@prefix ${p}: <${ns}> .`).join('\n');
+  return Object.entries(TURTLE_PREFIXES)
+    .map(([p, ns]) => `@prefix ${p}: <${ns}> .`)
+    .join('\n');
 }
 
 /** Flattened JSON-LD node objects with full IRIs: one object per subject. */

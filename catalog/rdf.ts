@@ -56,7 +56,11 @@ class Graph {
   date(s: Quad_Subject, p: string, value: string | undefined): void {
     if (value) this.add(s, p, literal(value, xsd(value.includes('T') ? 'dateTime' : 'date')));
   }
-  agent(s: Quad_Subject, p: string, agent: { name: string; id?: string; type?: string; email?: string; url?: string; publisherType?: string; publisherNote?: Record<string, string>; trustedDataHolder?: boolean }): void {
+  agent(
+    s: Quad_Subject,
+    p: string,
+    agent: { name: string; id?: string; type?: string; email?: string; url?: string; publisherType?: string; publisherNote?: Record<string, string>; trustedDataHolder?: boolean },
+  ): void {
     const node = agent.id ? namedNode(agent.id) : this.blank();
     if (agent.publisherType) this.add(node, `${H}publisherType`, namedNode(agent.publisherType));
     this.texts(node, `${H}publisherNote`, agent.publisherNote);
@@ -77,7 +81,6 @@ class Graph {
     this.date(node, `${NS.dcat}endDate`, period.end);
   }
 }
-
 
 /** The dataset as DCAT-AP / HealthDCAT-AP triples: what SHACL validates and what Turtle and JSON-LD carry. */
 export function datasetQuads(dataset: Dataset, host: CatalogHost): Quad[] {

@@ -136,10 +136,7 @@ const ENV_OVERRIDES: Record<string, [field: string, parse: (text: string) => unk
  * @example
  * const config = parseConfig(JSON.parse(text), { env: process.env, baseDir: '/etc/connector', source: 'hospital.json' });
  */
-export function parseConfig(
-  raw: unknown,
-  options: { env?: Record<string, string | undefined>; baseDir?: string; source?: string } = {},
-): ConnectorConfig {
+export function parseConfig(raw: unknown, options: { env?: Record<string, string | undefined>; baseDir?: string; source?: string } = {}): ConnectorConfig {
   const source = options.source ?? 'config';
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(source, ['the configuration must be a JSON object']);

@@ -93,8 +93,14 @@ async function assembleContext(
   const trust = await createTrustServices({ config, did, keyId, key, didResolver, documentLoader, rememberTokenId: seenTokenIds.remember });
   // Every peer request carries a self-issued ID token for its audience.
   const dspFetch = dspFetchWith(async (request) => trust.authorizationFor(request), egressFor(config));
-  const sender = `sender-${createHash('sha256').update(`${hostname()}\0${resolve(config.dataDir)}\0${did}`).digest('base64url').slice(0, 16)}`;
-  const outbox = createOutbox({ store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics }, { owner: sender, leaseMs: config.workLeaseSeconds * 1000, ...parts.outboxOptions });
+  const sender = `sender-${createHash('sha256')
+    .update(`${hostname()}\0${resolve(config.dataDir)}\0${did}`)
+    .digest('base64url')
+    .slice(0, 16)}`;
+  const outbox = createOutbox(
+    { store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics },
+    { owner: sender, leaseMs: config.workLeaseSeconds * 1000, ...parts.outboxOptions },
+  );
   return {
     config: { ...config, publicUrl },
     logger,

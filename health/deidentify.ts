@@ -19,7 +19,22 @@ export interface DeidentifyOptions {
 type Json = Record<string, unknown>;
 
 /** Patient elements that survive, beside id and meta; names, telecom, identifiers, photo, contact, links, extensions and narrative do not. */
-const PATIENT_KEEPS = new Set(['resourceType', 'id', 'meta', 'gender', 'birthDate', 'deceasedBoolean', 'deceasedDateTime', 'address', 'maritalStatus', 'multipleBirthBoolean', 'multipleBirthInteger', 'communication', 'generalPractitioner', 'managingOrganization']);
+const PATIENT_KEEPS = new Set([
+  'resourceType',
+  'id',
+  'meta',
+  'gender',
+  'birthDate',
+  'deceasedBoolean',
+  'deceasedDateTime',
+  'address',
+  'maritalStatus',
+  'multipleBirthBoolean',
+  'multipleBirthInteger',
+  'communication',
+  'generalPractitioner',
+  'managingOrganization',
+]);
 /** Elements dropped from every resource: business identifiers, narrative, free-text notes. */
 const DROPPED_EVERYWHERE = new Set(['identifier', 'text', 'note']);
 /** Keys whose string values are never dates to shift. */
@@ -111,7 +126,9 @@ function reducedMeta(meta: unknown): Json | undefined {
 /** Only country and state of each address; an address with neither is dropped. */
 function reducedAddresses(addresses: unknown): Json[] | undefined {
   if (!Array.isArray(addresses)) return undefined;
-  const kept = addresses.map((a: Json) => Object.fromEntries(['state', 'country'].filter((k) => typeof a?.[k] === 'string').map((k) => [k, a[k]]))).filter((a) => Object.keys(a).length > 0);
+  const kept = addresses
+    .map((a: Json) => Object.fromEntries(['state', 'country'].filter((k) => typeof a?.[k] === 'string').map((k) => [k, a[k]])))
+    .filter((a) => Object.keys(a).length > 0);
   return kept.length > 0 ? kept : undefined;
 }
 

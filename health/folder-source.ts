@@ -32,9 +32,14 @@ export async function releaseToFolder(source: ReleaseSource, target: string, opt
   for (const name of releasedFileNames(index)) {
     const before = tally.releasedResources;
     let measured = { bytes: 0, sha256: '' };
-    await pipeline(source.open(name), releaseTransform(index, name, tally), digestingPassThrough((m) => {
-      measured = m;
-    }), createWriteStream(join(target, name)));
+    await pipeline(
+      source.open(name),
+      releaseTransform(index, name, tally),
+      digestingPassThrough((m) => {
+        measured = m;
+      }),
+      createWriteStream(join(target, name)),
+    );
     files.push({ name, resources: tally.releasedResources - before, ...measured });
   }
   return tally.report({ releaseDate: options.releaseDate.toISOString(), consentModel: options.rules.consent.model, files });

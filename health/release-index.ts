@@ -63,7 +63,8 @@ async function readConsents(source: ReleaseSource, names: string[]) {
 }
 
 async function readOptOutRegister(source: ReleaseSource, names: string[]): Promise<Set<string>> {
-  if (!names.includes(OPT_OUT_REGISTER_FILE)) throw new ReleaseInputError(OPT_OUT_REGISTER_FILE, undefined, 'the EHDS opt-out model needs the opt-out register beside the NDJSON files');
+  if (!names.includes(OPT_OUT_REGISTER_FILE))
+    throw new ReleaseInputError(OPT_OUT_REGISTER_FILE, undefined, 'the EHDS opt-out model needs the opt-out register beside the NDJSON files');
   const optedOut = new Set<string>();
   await forEachLine(source.open(OPT_OUT_REGISTER_FILE), OPT_OUT_REGISTER_FILE, (text, line) => readOptOutLine(text, line, optedOut));
   return optedOut;
@@ -76,7 +77,9 @@ export async function indexRelease(source: ReleaseSource, options: ReleaseOption
   const names = (await source.list()).sort();
   const { rules } = options;
   const mii = rules.consent.model === 'mii-broad-consent';
-  const consents = mii ? await readConsents(source, names) : { byPatient: new Map<string, PatientConsent[]>(), count: await filesOfType(source, names, 'Consent', () => undefined) };
+  const consents = mii
+    ? await readConsents(source, names)
+    : { byPatient: new Map<string, PatientConsent[]>(), count: await filesOfType(source, names, 'Consent', () => undefined) };
   const optedOut = mii ? new Set<string>() : await readOptOutRegister(source, names);
   const codes = rules.consent.model === 'mii-broad-consent' ? rules.consent.policyCodes : [];
   const releaseDate = options.releaseDate.getTime();

@@ -97,13 +97,22 @@ export function checkReleaseRules(rules: ReleaseRules): ReleaseRules {
 export function releaseObligations(rules: ReleaseRules): OdrlDuty[] {
   checkReleaseRules(rules);
   const consent: OdrlConstraint[] = [{ leftOperand: RELEASE_TERMS.consentModel, operator: 'eq', rightOperand: { '@id': MODEL_IRI[rules.consent.model] } }];
-  if (rules.consent.model === 'mii-broad-consent') consent.push({ leftOperand: RELEASE_TERMS.consentPolicyCode, operator: 'isAllOf', rightOperand: [...rules.consent.policyCodes].sort(compareCodes).map((code) => ({ '@id': `urn:oid:${code}` })) });
+  if (rules.consent.model === 'mii-broad-consent')
+    consent.push({
+      leftOperand: RELEASE_TERMS.consentPolicyCode,
+      operator: 'isAllOf',
+      rightOperand: [...rules.consent.policyCodes].sort(compareCodes).map((code) => ({ '@id': `urn:oid:${code}` })),
+    });
   const duties: OdrlDuty[] = [
     { action: RELEASE_TERMS.applyConsent, constraint: consent },
     { action: RELEASE_TERMS.deidentify, constraint: [{ leftOperand: RELEASE_TERMS.birthDatePrecision, operator: 'eq', rightOperand: rules.birthDatePrecision }] },
     { action: RELEASE_TERMS.pseudonymise, constraint: [{ leftOperand: RELEASE_TERMS.pseudonymScope, operator: 'eq', rightOperand: rules.pseudonymScope }] },
   ];
-  if (rules.maxDateShiftDays > 0) duties.push({ action: RELEASE_TERMS.shiftDates, constraint: [{ leftOperand: RELEASE_TERMS.maxDateShiftDays, operator: 'lteq', rightOperand: { '@value': rules.maxDateShiftDays, '@type': XSD_INTEGER } }] });
+  if (rules.maxDateShiftDays > 0)
+    duties.push({
+      action: RELEASE_TERMS.shiftDates,
+      constraint: [{ leftOperand: RELEASE_TERMS.maxDateShiftDays, operator: 'lteq', rightOperand: { '@value': rules.maxDateShiftDays, '@type': XSD_INTEGER } }],
+    });
   return duties;
 }
 
@@ -171,7 +180,14 @@ function onlyConstraint(duty: Json, expected: { leftOperand: string; operators: 
 }
 
 function consentRuleOf(duty: Json, problems: string[]): ConsentRule | undefined {
-  const c = onlyConstraint(duty, [{ leftOperand: RELEASE_TERMS.consentModel, operators: ['eq'] }, { leftOperand: RELEASE_TERMS.consentPolicyCode, operators: ['isAllOf'] }], problems);
+  const c = onlyConstraint(
+    duty,
+    [
+      { leftOperand: RELEASE_TERMS.consentModel, operators: ['eq'] },
+      { leftOperand: RELEASE_TERMS.consentPolicyCode, operators: ['isAllOf'] },
+    ],
+    problems,
+  );
   const model = iriOf(c.get(RELEASE_TERMS.consentModel)?.rightOperand);
   const codes = c.get(RELEASE_TERMS.consentPolicyCode)?.rightOperand;
   if (model === RELEASE_TERMS.EhdsOptOut) {
@@ -200,7 +216,11 @@ const KNOWN_ACTIONS: string[] = [...REQUIRED_ACTIONS, RELEASE_TERMS.shiftDates];
 /** Release-rule duties placed where they do not belong (inside a permission or prohibition). */
 function misplacedDuties(policy: Json): string[] {
   const rules = [...(Array.isArray(policy.permission) ? policy.permission : []), ...(Array.isArray(policy.prohibition) ? policy.prohibition : [])] as Json[];
-  return rules.flatMap((r) => (Array.isArray(r?.duty) ? (r.duty as unknown[]) : [])).map(actionOf).filter(isReleaseTerm).map((a) => `${String(a)} must be a policy-level obligation, not a duty of a permission`);
+  return rules
+    .flatMap((r) => (Array.isArray(r?.duty) ? (r.duty as unknown[]) : []))
+    .map(actionOf)
+    .filter(isReleaseTerm)
+    .map((a) => `${String(a)} must be a policy-level obligation, not a duty of a permission`);
 }
 
 /**
@@ -235,7 +255,10 @@ export function parseReleaseRules(policy: unknown): ParsedReleaseRules {
   const shift = shiftDuty ? literalConstraint(shiftDuty, RELEASE_TERMS.maxDateShiftDays, 'lteq', problems) : 0;
   const maxDateShiftDays = typeof shift === 'string' && /^\d+$/.test(shift) ? Number(shift) : shift;
   if (problems.length > 0 || !consent) throw new ReleaseRulesError(problems.length > 0 ? problems : ['no consent rule']);
-  return { kind: 'rules', rules: checkReleaseRules({ consent, birthDatePrecision: precision as BirthDatePrecision, pseudonymScope: scope as 'agreement', maxDateShiftDays: maxDateShiftDays as number }) };
+  return {
+    kind: 'rules',
+    rules: checkReleaseRules({ consent, birthDatePrecision: precision as BirthDatePrecision, pseudonymScope: scope as 'agreement', maxDateShiftDays: maxDateShiftDays as number }),
+  };
 }
 
 /**

@@ -121,9 +121,15 @@ export function digestingPassThrough(onEnd: (measured: { bytes: number; sha256: 
 async function measure(source: ReleaseSource, index: ReleaseIndex, name: string, tally: ReleaseTally): Promise<ReleasedFile> {
   const before = tally.releasedResources;
   let measured = { bytes: 0, sha256: '' };
-  for await (const _ of releasedStream(source, index, name, tally, digestingPassThrough((m) => {
+  for await (const _ of releasedStream(
+    source,
+    index,
+    name,
+    tally,
+    digestingPassThrough((m) => {
       measured = m;
-    })));
+    }),
+  ));
   return { name, resources: tally.releasedResources - before, ...measured };
 }
 
@@ -147,7 +153,9 @@ function byteRange(start: number, end: number): Transform {
 
 /** Fails a stream at its end when its bytes are not those the plan measured. */
 function planCheck(expected: ReleasedFile): Transform {
-  return digestingPassThrough(({ bytes, sha256 }) => (bytes === expected.bytes && sha256 === expected.sha256 ? undefined : new ReleaseInputError(expected.name, undefined, 'the source changed since the release was planned')));
+  return digestingPassThrough(({ bytes, sha256 }) =>
+    bytes === expected.bytes && sha256 === expected.sha256 ? undefined : new ReleaseInputError(expected.name, undefined, 'the source changed since the release was planned'),
+  );
 }
 
 /**
@@ -168,7 +176,8 @@ export async function planRelease(source: ReleaseSource, options: ReleaseOptions
       const planned = files.find((f) => f.name === name);
       if (!planned) throw new ReleaseInputError(name, undefined, 'not a file of this release');
       const { start = 0, end = planned.bytes } = range;
-      if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > planned.bytes || start > end) throw new RangeError(`the range must lie within the ${planned.bytes} bytes of ${name}`);
+      if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > planned.bytes || start > end)
+        throw new RangeError(`the range must lie within the ${planned.bytes} bytes of ${name}`);
       const after = start === 0 && end === planned.bytes ? [planCheck(planned)] : [planCheck(planned), byteRange(start, end)];
       return releasedStream(source, index, name, undefined, ...after);
     },

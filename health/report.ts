@@ -81,7 +81,11 @@ export class ReleaseTally {
 
 /** The report as a few lines for people (the CLI, the dashboard, a log line). */
 export function describeReport(report: ReleaseReport): string {
-  const reasons = (counts: Record<string, number>) => Object.entries(counts).filter(([, n]) => n > 0).map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none';
+  const reasons = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ') || 'none';
   return [
     `Release at ${report.releaseDate} under ${report.consentModel}:`,
     `  patients: ${report.patients.source} in the source, ${report.patients.released} released; excluded: ${reasons(report.patients.excluded)}`,

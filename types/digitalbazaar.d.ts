@@ -56,7 +56,10 @@ declare module 'jsonld-signatures' {
   interface ProofPurpose {}
   const jsigs: {
     purposes: { AuthenticationProofPurpose: new (options: { challenge: string; domain?: string; controller?: object }) => ProofPurpose };
-    verify(document: object, options: { suite: unknown; purpose: ProofPurpose; documentLoader: unknown }): Promise<{ verified: boolean; error?: Error & { errors?: Error[] }; results?: { verified: boolean; proof?: { verificationMethod?: string } }[] }>;
+    verify(
+      document: object,
+      options: { suite: unknown; purpose: ProofPurpose; documentLoader: unknown },
+    ): Promise<{ verified: boolean; error?: Error & { errors?: Error[] }; results?: { verified: boolean; proof?: { verificationMethod?: string } }[] }>;
     sign(document: object, options: { suite: unknown; purpose: ProofPurpose; documentLoader: unknown }): Promise<object>;
   };
   export default jsigs;

@@ -46,10 +46,7 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
       if (!options.dids) throw new DocumentLoaderError(url, `Cannot load "${url}": this loader resolves no DIDs`);
       return { contextUrl: null, documentUrl: url, document: await options.dids(url) };
     }
-    throw new DocumentLoaderError(
-      url,
-      `Refusing to load "${url}": it is not a bundled JSON-LD context, and the connector never fetches documents from the network`,
-    );
+    throw new DocumentLoaderError(url, `Refusing to load "${url}": it is not a bundled JSON-LD context, and the connector never fetches documents from the network`);
   };
 }
 

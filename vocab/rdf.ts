@@ -33,21 +33,12 @@ function toN3Term(term: RdfJsTermLike): Term {
 export async function jsonLdToQuads(doc: unknown, documentLoader: DocumentLoader = offlineDocumentLoader): Promise<Quad[]> {
   const dataset = await jsonld.toRDF(doc, { documentLoader, safe: true });
   return dataset.map((q) =>
-    DataFactory.quad(
-      toN3Term(q.subject) as Quad['subject'],
-      toN3Term(q.predicate) as Quad['predicate'],
-      toN3Term(q.object) as Quad['object'],
-      toN3Term(q.graph) as Quad['graph'],
-    ),
+    DataFactory.quad(toN3Term(q.subject) as Quad['subject'], toN3Term(q.predicate) as Quad['predicate'], toN3Term(q.object) as Quad['object'], toN3Term(q.graph) as Quad['graph']),
   );
 }
 
 /** Builds JSON-LD from quads, compacted with `context` when one is given (expanded form otherwise). */
-export async function quadsToJsonLd(
-  quads: readonly Quad[],
-  context?: unknown,
-  documentLoader: DocumentLoader = offlineDocumentLoader,
-): Promise<unknown> {
+export async function quadsToJsonLd(quads: readonly Quad[], context?: unknown, documentLoader: DocumentLoader = offlineDocumentLoader): Promise<unknown> {
   const expanded = await jsonld.fromRDF(quads, { useNativeTypes: false });
   return context === undefined ? expanded : jsonld.compact(expanded, context, { documentLoader });
 }

@@ -63,7 +63,14 @@ function parseCatalog(text: string): unknown[] {
 
 async function fetchOnce(ctx: ConnectorContext, request: { url: string; peerDid: string; body: unknown; etag?: string; timeoutMs: number }): Promise<CatalogPage> {
   const headers: Record<string, string> = request.etag ? { 'if-none-match': request.etag } : {};
-  const response = await ctx.dspFetch({ url: request.url, audienceDid: request.peerDid, body: request.body, headers, timeoutMs: request.timeoutMs, maxResponseBytes: MAX_PAGE_BYTES });
+  const response = await ctx.dspFetch({
+    url: request.url,
+    audienceDid: request.peerDid,
+    body: request.body,
+    headers,
+    timeoutMs: request.timeoutMs,
+    maxResponseBytes: MAX_PAGE_BYTES,
+  });
   const etag = response.headers.get('etag');
   // The page is unchanged: 412 is the answer to a POST whose If-None-Match matched (RFC 9110 §13.1.2), 304 a GET's.
   if (request.etag && (response.status === 412 || response.status === 304)) {
@@ -82,7 +89,10 @@ async function fetchOnce(ctx: ConnectorContext, request: { url: string; peerDid:
  * One catalog page, tried up to `attempts` times (back-off 0.5 s, 1 s, 2 s …) within `deadline` (epoch ms).
  * Refusals and garbage are not retried; network errors, timeouts and 5xx are.
  */
-export async function fetchCatalogPage(ctx: ConnectorContext, request: { url: string; peerDid: string; body: unknown; etag?: string; deadline: number; attempts: number }): Promise<CatalogPage> {
+export async function fetchCatalogPage(
+  ctx: ConnectorContext,
+  request: { url: string; peerDid: string; body: unknown; etag?: string; deadline: number; attempts: number },
+): Promise<CatalogPage> {
   for (let attempt = 1; ; attempt++) {
     const remaining = request.deadline - Date.now();
     if (remaining <= 0) throw new Error('the peer did not send its whole catalog before the crawl deadline');

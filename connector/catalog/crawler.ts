@@ -116,7 +116,14 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
       while (url) {
         if (stats.pages >= MAX_PAGES) throw new CrawlError(`the catalog has more than ${MAX_PAGES} pages`);
         const known = crawl.pages.get(url);
-        const page = await fetchCatalogPage(ctx, { url, peerDid: peer.did, body: { '@context': [CONTEXT.dspace], '@type': 'CatalogRequestMessage' }, ...(known ? { etag: known.etag } : {}), deadline, attempts });
+        const page = await fetchCatalogPage(ctx, {
+          url,
+          peerDid: peer.did,
+          body: { '@context': [CONTEXT.dspace], '@type': 'CatalogRequestMessage' },
+          ...(known ? { etag: known.etag } : {}),
+          deadline,
+          attempts,
+        });
         stats.pages++;
         if (page.notModified && known) {
           stats.notModified++;

@@ -65,12 +65,16 @@ function etagOf(body: Uint8Array): string {
   return etag;
 }
 
-const matchesIfNoneMatch = (header: string | undefined, etag: string) => header !== undefined && (header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag));
+const matchesIfNoneMatch = (header: string | undefined, etag: string) =>
+  header !== undefined && (header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag));
 
 /** DSP 2025-1 catalog protocol, provider side: authenticated callers; members also see members-only datasets. */
 export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService): Hono {
   const app = new Hono();
-  app.use('/catalog/*', requireCaller(ctx.trust, (c, reason) => c.json(catalogError('401', [reason]), 401), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
+  app.use(
+    '/catalog/*',
+    requireCaller(ctx.trust, (c, reason) => c.json(catalogError('401', [reason]), 401), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
+  );
   app.onError((error, c) => {
     if (error instanceof CatalogProblem) return c.json(catalogError(String(error.status), [error.message]), error.status);
     ctx.logger.error('catalog endpoint failed', { path: c.req.path, error });

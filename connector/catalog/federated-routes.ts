@@ -36,8 +36,22 @@ const SearchQuery = z.object({
     .describe(`facets to count the hits of per value, comma-separated (empty: none); default ${COUNTED_BY_DEFAULT.join(',')}`),
 });
 const FacetCounts = z.record(z.string(), z.array(z.object({ value: z.string(), count: z.number() })));
-const Hit = z.object({ provider: z.object({ did: z.string(), name: z.string().nullable(), dspAddress: z.string() }), datasetId: z.string(), title: z.string(), description: z.string(), keywords: z.array(z.string()), facets: z.unknown(), offers: z.array(z.unknown()), crawledAt: z.string() });
-const SearchResult = z.object({ hits: z.array(Hit), next: z.string().optional().describe('cursor of the next page'), total: z.number().optional().describe('all hits (first page only)'), facetCounts: FacetCounts.optional().describe('hits per facet value (first page only)') });
+const Hit = z.object({
+  provider: z.object({ did: z.string(), name: z.string().nullable(), dspAddress: z.string() }),
+  datasetId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  keywords: z.array(z.string()),
+  facets: z.unknown(),
+  offers: z.array(z.unknown()),
+  crawledAt: z.string(),
+});
+const SearchResult = z.object({
+  hits: z.array(Hit),
+  next: z.string().optional().describe('cursor of the next page'),
+  total: z.number().optional().describe('all hits (first page only)'),
+  facetCounts: FacetCounts.optional().describe('hits per facet value (first page only)'),
+});
 const DatasetQuery = z.object({ provider: z.string().regex(/^did:/, 'must be a DID').optional() });
 
 const encodeCursor = (after: { title: string; entryId: number }) => Buffer.from(JSON.stringify([after.title, after.entryId])).toString('base64url');
@@ -51,7 +65,16 @@ function decodeCursor(cursor: string): { title: string; entryId: number } {
   throw new HttpProblem(400, 'invalid_query', 'cursor is not one this API returned');
 }
 
-const hitOf = (e: FederatedEntry) => ({ provider: { did: e.providerDid, name: e.providerName, dspAddress: e.dspAddress }, datasetId: e.datasetId, title: e.title, description: e.description, keywords: e.keywords, facets: e.facets, offers: e.offers, crawledAt: e.crawledAt });
+const hitOf = (e: FederatedEntry) => ({
+  provider: { did: e.providerDid, name: e.providerName, dspAddress: e.dspAddress },
+  datasetId: e.datasetId,
+  title: e.title,
+  description: e.description,
+  keywords: e.keywords,
+  facets: e.facets,
+  offers: e.offers,
+  crawledAt: e.crawledAt,
+});
 
 /** The researcher's view of the whole dataspace: search across every peer's catalog, open a dataset, crawl now, peer status. */
 export function federatedCatalogRoutes(ctx: ConnectorContext, crawler: Crawler): Hono {
@@ -62,13 +85,33 @@ export function federatedCatalogRoutes(ctx: ConnectorContext, crawler: Crawler):
       method: 'get',
       path: '/catalog/search',
       tag,
-      summary: "Search all peers' datasets: every word of q prefixes a word of title, description or keywords; exact filters on theme, healthCategory, healthTheme, publisher (IRI or name), spatial, accessRights, keyword, provider (DID). Ordered by title; pass `next` back as cursor for the following page",
+      summary:
+        "Search all peers' datasets: every word of q prefixes a word of title, description or keywords; exact filters on theme, healthCategory, healthTheme, publisher (IRI or name), spatial, accessRights, keyword, provider (DID). Ordered by title; pass `next` back as cursor for the following page",
       query: SearchQuery,
       responses: { 200: { description: 'Hits, each naming its provider and DSP address; the first page also counts all hits and the hits per facet value', schema: SearchResult } },
     },
-    { method: 'get', path: '/catalog/datasets/{id}', tag, summary: "A dataset's full DSP description, fetched from its provider (cached while the crawled digest is unchanged)", query: DatasetQuery, responses: { 200: { description: 'The DSP Dataset' }, 404: { description: 'Not in the federated catalog' }, 502: { description: 'The provider did not answer with it' } } },
-    { method: 'post', path: '/catalog/crawl', tag, summary: "Crawl every peer's catalog now (joins a crawl under way)", responses: { 200: { description: 'What each peer answered' } } },
-    { method: 'get', path: '/catalog/peers', tag, summary: 'Peers crawled, with the outcome of their last crawl (error and its cause)', responses: { 200: { description: 'Peers' } } },
+    {
+      method: 'get',
+      path: '/catalog/datasets/{id}',
+      tag,
+      summary: "A dataset's full DSP description, fetched from its provider (cached while the crawled digest is unchanged)",
+      query: DatasetQuery,
+      responses: { 200: { description: 'The DSP Dataset' }, 404: { description: 'Not in the federated catalog' }, 502: { description: 'The provider did not answer with it' } },
+    },
+    {
+      method: 'post',
+      path: '/catalog/crawl',
+      tag,
+      summary: "Crawl every peer's catalog now (joins a crawl under way)",
+      responses: { 200: { description: 'What each peer answered' } },
+    },
+    {
+      method: 'get',
+      path: '/catalog/peers',
+      tag,
+      summary: 'Peers crawled, with the outcome of their last crawl (error and its cause)',
+      responses: { 200: { description: 'Peers' } },
+    },
   );
   app.get('/catalog/search', async (c) => {
     const { q, limit, cursor, facets: counted, ...filters } = parseQuery(c, SearchQuery);
@@ -76,7 +119,11 @@ export function federatedCatalogRoutes(ctx: ConnectorContext, crawler: Crawler):
     const words = searchWords(q);
     if (q?.trim() && words.length === 0) return c.json({ hits: [], total: 0, facetCounts: {} });
     const result = await crawler.store.search({ words, facets, limit, ...(cursor === undefined ? { counts: counted } : { after: decodeCursor(cursor) }) });
-    return c.json({ hits: result.hits.map(hitOf), ...(result.after ? { next: encodeCursor(result.after) } : {}), ...(result.total !== undefined ? { total: result.total, facetCounts: result.facetCounts } : {}) });
+    return c.json({
+      hits: result.hits.map(hitOf),
+      ...(result.after ? { next: encodeCursor(result.after) } : {}),
+      ...(result.total !== undefined ? { total: result.total, facetCounts: result.facetCounts } : {}),
+    });
   });
   app.get('/catalog/datasets/:id', async (c) => {
     const id = c.req.param('id');

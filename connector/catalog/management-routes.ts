@@ -10,7 +10,14 @@ import { DataSourceError } from './data-source.ts';
 import type { CatalogService } from './catalog-service.ts';
 
 const ListQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(500).default(100) });
-const DatasetView = z.object({ id: z.string(), title: z.record(z.string(), z.string()), tier: z.string(), visibility: z.string(), modified: z.string(), offers: z.array(z.string()) });
+const DatasetView = z.object({
+  id: z.string(),
+  title: z.record(z.string(), z.string()),
+  tier: z.string(),
+  visibility: z.string(),
+  modified: z.string(),
+  offers: z.array(z.string()),
+});
 const summary = (d: Dataset) => ({ id: d.id, title: d.title, tier: tierOf(d), visibility: d.visibility, modified: d.modified, offers: d.offers.map((o) => o['@id']) });
 
 async function bodyOf(c: { req: { json(): Promise<unknown> } }): Promise<unknown> {
@@ -26,11 +33,38 @@ export function catalogManagementRoutes(ctx: ConnectorContext, catalog: CatalogS
   const app = new Hono();
   const tag = 'datasets';
   ctx.openapi.add(
-    { method: 'post', path: '/datasets', tag, summary: 'Register a dataset (validated against the HealthDCAT-AP shapes of its access tier)', body: DatasetInput, responses: { 201: { description: 'Registered', schema: DatasetView }, 400: { description: 'Refused, naming each field at fault' } } },
-    { method: 'get', path: '/datasets', tag, summary: 'Registered datasets', query: ListQuery, responses: { 200: { description: 'Datasets', schema: z.object({ datasets: z.array(DatasetView) }) } } },
+    {
+      method: 'post',
+      path: '/datasets',
+      tag,
+      summary: 'Register a dataset (validated against the HealthDCAT-AP shapes of its access tier)',
+      body: DatasetInput,
+      responses: { 201: { description: 'Registered', schema: DatasetView }, 400: { description: 'Refused, naming each field at fault' } },
+    },
+    {
+      method: 'get',
+      path: '/datasets',
+      tag,
+      summary: 'Registered datasets',
+      query: ListQuery,
+      responses: { 200: { description: 'Datasets', schema: z.object({ datasets: z.array(DatasetView) }) } },
+    },
     { method: 'get', path: '/datasets/{id}', tag, summary: 'One dataset as registered', responses: { 200: { description: 'The dataset' }, 404: { description: 'Unknown' } } },
-    { method: 'put', path: '/datasets/{id}', tag, summary: 'Replace a dataset (modified is bumped, issued kept)', body: DatasetInput, responses: { 200: { description: 'Updated', schema: DatasetView }, 400: { description: 'Refused' }, 404: { description: 'Unknown' } } },
-    { method: 'delete', path: '/datasets/{id}', tag, summary: 'Withdraw a dataset from the catalog', responses: { 204: { description: 'Deleted' }, 404: { description: 'Unknown' } } },
+    {
+      method: 'put',
+      path: '/datasets/{id}',
+      tag,
+      summary: 'Replace a dataset (modified is bumped, issued kept)',
+      body: DatasetInput,
+      responses: { 200: { description: 'Updated', schema: DatasetView }, 400: { description: 'Refused' }, 404: { description: 'Unknown' } },
+    },
+    {
+      method: 'delete',
+      path: '/datasets/{id}',
+      tag,
+      summary: 'Withdraw a dataset from the catalog',
+      responses: { 204: { description: 'Deleted' }, 404: { description: 'Unknown' } },
+    },
   );
   const register = async (raw: unknown, previous?: Dataset) => {
     try {

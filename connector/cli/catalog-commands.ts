@@ -18,7 +18,17 @@ export const CATALOG_USAGE = `Usage: hdc catalog <search|show|crawl|peers> [opti
   crawl                   crawl every peer's catalog now
   peers                   the peers crawled and how their last crawl went`;
 
-const FILTERS = { theme: 'theme', category: 'healthCategory', publisher: 'publisher', spatial: 'spatial', 'access-rights': 'accessRights', keyword: 'keyword', provider: 'provider', limit: 'limit', cursor: 'cursor' } as const;
+const FILTERS = {
+  theme: 'theme',
+  category: 'healthCategory',
+  publisher: 'publisher',
+  spatial: 'spatial',
+  'access-rights': 'accessRights',
+  keyword: 'keyword',
+  provider: 'provider',
+  limit: 'limit',
+  cursor: 'cursor',
+} as const;
 
 type Hit = { datasetId: string; title: string; provider: { did: string; name: string | null; dspAddress: string }; offers: { '@id': string }[] };
 
@@ -59,9 +69,14 @@ export async function catalogCommand(args: string[], out: Out): Promise<number> 
     return peers.some((p) => !p.ok) ? 1 : 0;
   }
   if (action === 'peers') {
-    const { peers } = await client.get<{ peers: { did: string; name: string | null; datasetCount: number; lastSuccessAt: string | null; lastError: string | null; lastErrorCause: string | null }[] }>('/catalog/peers');
+    const { peers } = await client.get<{
+      peers: { did: string; name: string | null; datasetCount: number; lastSuccessAt: string | null; lastError: string | null; lastErrorCause: string | null }[];
+    }>('/catalog/peers');
     if (peers.length === 0) out('No peer crawled yet; run "hdc catalog crawl".');
-    for (const p of peers) out(`${p.name ?? p.did}\n  ${p.did}  ${p.datasetCount} dataset(s), last success ${p.lastSuccessAt ?? 'never'}${p.lastError ? `, last error: ${p.lastError}${p.lastErrorCause ? ` (${p.lastErrorCause})` : ''}` : ''}`);
+    for (const p of peers)
+      out(
+        `${p.name ?? p.did}\n  ${p.did}  ${p.datasetCount} dataset(s), last success ${p.lastSuccessAt ?? 'never'}${p.lastError ? `, last error: ${p.lastError}${p.lastErrorCause ? ` (${p.lastErrorCause})` : ''}` : ''}`,
+      );
     return 0;
   }
   if (action === 'show') {
@@ -80,7 +95,8 @@ export async function catalogCommand(args: string[], out: Out): Promise<number> 
   const { hits, total, next } = await client.get<{ hits: Hit[]; total?: number; next?: string }>(`/catalog/search?${query}`);
   if (hits.length === 0) out('No dataset matches.');
   else if (total !== undefined) out(`${total} dataset(s) match.`);
-  for (const h of hits) out(`${h.title}\n  dataset ${h.datasetId}\n  from    ${h.provider.name ?? h.provider.did} (${h.provider.dspAddress})\n  offers  ${h.offers.map((o) => o['@id']).join(', ')}`);
+  for (const h of hits)
+    out(`${h.title}\n  dataset ${h.datasetId}\n  from    ${h.provider.name ?? h.provider.did} (${h.provider.dspAddress})\n  offers  ${h.offers.map((o) => o['@id']).join(', ')}`);
   if (next) out(`More: add --cursor ${next}`);
   return 0;
 }

@@ -73,7 +73,11 @@ export class ManagementClient {
     }
     if (!response.ok) {
       const problem = (parsed as { error?: { message?: string; details?: string[] } })?.error;
-      throw new ManagementApiError(response.status, `${method} ${path} failed with ${response.status}: ${problem?.message ?? String(parsed ?? response.statusText)}`, problem?.details ?? []);
+      throw new ManagementApiError(
+        response.status,
+        `${method} ${path} failed with ${response.status}: ${problem?.message ?? String(parsed ?? response.statusText)}`,
+        problem?.details ?? [],
+      );
     }
     return parsed as T;
   }

@@ -37,10 +37,18 @@ function waitForOutcome(client: ManagementClient, id: string): Promise<Negotiati
 }
 
 export async function negotiateCommand(args: string[], out: Out): Promise<number> {
-  const { values, positionals, client } = parseManagementArgs(args, { offer: { type: 'string' }, provider: { type: 'string' }, 'no-wait': { type: 'boolean' } } as const, NEGOTIATE_USAGE);
+  const { values, positionals, client } = parseManagementArgs(
+    args,
+    { offer: { type: 'string' }, provider: { type: 'string' }, 'no-wait': { type: 'boolean' } } as const,
+    NEGOTIATE_USAGE,
+  );
   const [datasetId] = positionals;
   if (!datasetId) throw new UsageError('Name the dataset (its id from "hdc catalog search").', NEGOTIATE_USAGE);
-  const started = await client.post<NegotiationView>('/negotiations', { datasetId, ...(values.offer ? { offerId: values.offer } : {}), ...(values.provider ? { providerDid: values.provider } : {}) });
+  const started = await client.post<NegotiationView>('/negotiations', {
+    datasetId,
+    ...(values.offer ? { offerId: values.offer } : {}),
+    ...(values.provider ? { providerDid: values.provider } : {}),
+  });
   out(`Negotiation ${started.id} started with ${started.counterpartyDid}.`);
   if (values['no-wait']) return 0;
   const outcome = await waitForOutcome(client, started.id);
@@ -58,9 +66,14 @@ export async function negotiationsCommand(args: string[], out: Out): Promise<num
     return 0;
   }
   if (action === 'agreements') {
-    const { agreements } = await client.get<{ agreements: { id: string; role: string; datasetId: string; providerDid: string; consumerDid: string; counterSigned: boolean; transferCount: number }[] }>('/agreements');
+    const { agreements } = await client.get<{
+      agreements: { id: string; role: string; datasetId: string; providerDid: string; consumerDid: string; counterSigned: boolean; transferCount: number }[];
+    }>('/agreements');
     if (agreements.length === 0) out('No agreements.');
-    for (const a of agreements) out(`${a.id}\n  ${a.role} of ${a.datasetId}\n  provider ${a.providerDid}, consumer ${a.consumerDid}, ${a.counterSigned ? 'signed by both' : 'awaiting counter-signature'}, ${a.transferCount} transfer(s)`);
+    for (const a of agreements)
+      out(
+        `${a.id}\n  ${a.role} of ${a.datasetId}\n  provider ${a.providerDid}, consumer ${a.consumerDid}, ${a.counterSigned ? 'signed by both' : 'awaiting counter-signature'}, ${a.transferCount} transfer(s)`,
+      );
     return 0;
   }
   const id = positionals[1];
@@ -71,9 +84,11 @@ export async function negotiationsCommand(args: string[], out: Out): Promise<num
     return { reason: values.reason };
   };
   const result =
-    action === 'show' ? await client.get<NegotiationView>(path)
-    : action === 'approve' || action === 'accept' ? await client.post<NegotiationView>(`${path}/${action}`)
-    : await client.post<NegotiationView>(`${path}/${action}`, reason());
+    action === 'show'
+      ? await client.get<NegotiationView>(path)
+      : action === 'approve' || action === 'accept'
+        ? await client.post<NegotiationView>(`${path}/${action}`)
+        : await client.post<NegotiationView>(`${path}/${action}`, reason());
   out(describe(result));
   return 0;
 }

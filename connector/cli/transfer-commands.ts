@@ -58,7 +58,12 @@ export function describeTransfer(t: TransferView): string {
   if (!FINAL.has(t.state) && t.progress.bytes > 0) lines.push(`  ${progressLine(t.progress)}`);
   if (t.receivedPath) lines.push(`  ${t.deletedAt ? `deleted at ${t.deletedAt} (duty of the agreement)` : `stored at ${t.receivedPath}`}`);
   if (t.reasons.length) lines.push(`  reasons: ${t.reasons.join('; ')}`);
-  if (t.release) lines.push(...describeReport(t.release).split('\n').map((line) => `  ${line}`));
+  if (t.release)
+    lines.push(
+      ...describeReport(t.release)
+        .split('\n')
+        .map((line) => `  ${line}`),
+    );
   return lines.join('\n');
 }
 
@@ -103,7 +108,14 @@ export async function downloadReceived(client: ManagementClient, id: string, des
 }
 
 export async function transfersCommand(args: string[], out: Out): Promise<number> {
-  const options = { push: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, reason: { type: 'string' }, role: { type: 'string' }, state: { type: 'string' }, out: { type: 'string' } } as const;
+  const options = {
+    push: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
+    reason: { type: 'string' },
+    role: { type: 'string' },
+    state: { type: 'string' },
+    out: { type: 'string' },
+  } as const;
   const { values, positionals, client } = parseManagementArgs(args, options, TRANSFERS_USAGE);
   const action = subcommand(positionals, ['start', 'list', 'show', 'suspend', 'resume', 'terminate', 'download'], TRANSFERS_USAGE);
   if (action === 'list') {
@@ -136,9 +148,11 @@ export async function transfersCommand(args: string[], out: Out): Promise<number
     return { reason: values.reason };
   };
   const result =
-    action === 'show' ? await client.get<TransferView>(path)
-    : action === 'resume' ? await client.post<TransferView>(`${path}/resume`)
-    : await client.post<TransferView>(`${path}/${action}`, reason());
+    action === 'show'
+      ? await client.get<TransferView>(path)
+      : action === 'resume'
+        ? await client.post<TransferView>(`${path}/resume`)
+        : await client.post<TransferView>(`${path}/${action}`, reason());
   out(describeTransfer(result));
   return 0;
 }

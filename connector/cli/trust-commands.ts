@@ -34,8 +34,15 @@ function required(values: Record<string, unknown>, name: string, usage: string):
 
 export async function membersCommand(args: string[], out: Out): Promise<number> {
   const options = {
-    did: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'dsp-address': { type: 'string' }, 'legal-name': { type: 'string' },
-    registration: { type: 'string' }, country: { type: 'string' }, 'organization-type': { type: 'string' }, reason: { type: 'string' },
+    did: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    'dsp-address': { type: 'string' },
+    'legal-name': { type: 'string' },
+    registration: { type: 'string' },
+    country: { type: 'string' },
+    'organization-type': { type: 'string' },
+    reason: { type: 'string' },
   } as const;
   const { values, positionals, client } = parseManagementArgs(args, options, MEMBERS_USAGE);
   const action = subcommand(positionals, ['list', 'admit', 'suspend'], MEMBERS_USAGE);
@@ -69,17 +76,31 @@ export async function membersCommand(args: string[], out: Out): Promise<number> 
 
 export async function credentialsCommand(args: string[], out: Out): Promise<number> {
   const options = {
-    subject: { type: 'string' }, type: { type: 'string' }, holder: { type: 'string' }, project: { type: 'string' },
-    purpose: { type: 'string', multiple: true }, category: { type: 'string', multiple: true }, dataset: { type: 'string', multiple: true },
-    'valid-until': { type: 'string' }, reason: { type: 'string' },
+    subject: { type: 'string' },
+    type: { type: 'string' },
+    holder: { type: 'string' },
+    project: { type: 'string' },
+    purpose: { type: 'string', multiple: true },
+    category: { type: 'string', multiple: true },
+    dataset: { type: 'string', multiple: true },
+    'valid-until': { type: 'string' },
+    reason: { type: 'string' },
   } as const;
   const { values, positionals, client } = parseManagementArgs(args, options, CREDENTIALS_USAGE);
   const action = subcommand(positionals, ['list', 'grant-permit', 'revoke'], CREDENTIALS_USAGE);
   if (action === 'list') {
     const query = new URLSearchParams({ ...(values.subject ? { subject: values.subject } : {}), ...(values.type ? { type: values.type } : {}) });
-    const { credentials } = await client.get<{ credentials: { id: string; types: string[]; subject: string; revokedAt: string | null; validUntil: string | null }[] }>(`/credentials?${query}`);
+    const { credentials } = await client.get<{ credentials: { id: string; types: string[]; subject: string; revokedAt: string | null; validUntil: string | null }[] }>(
+      `/credentials?${query}`,
+    );
     if (credentials.length === 0) out('No credentials issued.');
-    for (const c of credentials) out(`${c.revokedAt ? 'revoked' : 'valid  '} ${c.types.filter((t) => t !== 'VerifiableCredential').join(',').padEnd(22)} ${c.subject}  until ${c.validUntil ?? '-'}\n        ${c.id}`);
+    for (const c of credentials)
+      out(
+        `${c.revokedAt ? 'revoked' : 'valid  '} ${c.types
+          .filter((t) => t !== 'VerifiableCredential')
+          .join(',')
+          .padEnd(22)} ${c.subject}  until ${c.validUntil ?? '-'}\n        ${c.id}`,
+      );
     return 0;
   }
   if (action === 'revoke') {
@@ -108,10 +129,19 @@ export async function walletCommand(args: string[], out: Out): Promise<number> {
   if (action === 'list') {
     const { credentials } = await client.get<{ credentials: { id: string; types: string[]; issuer: string; validUntil: string | null }[] }>('/wallet/credentials');
     if (credentials.length === 0) out('The wallet is empty.');
-    for (const c of credentials) out(`${c.types.filter((t) => t !== 'VerifiableCredential').join(',').padEnd(22)} from ${c.issuer}  until ${c.validUntil ?? '-'}\n  ${c.id}`);
+    for (const c of credentials)
+      out(
+        `${c.types
+          .filter((t) => t !== 'VerifiableCredential')
+          .join(',')
+          .padEnd(22)} from ${c.issuer}  until ${c.validUntil ?? '-'}\n  ${c.id}`,
+      );
     return 0;
   }
-  const result = await client.post<{ stored: { id: string; types: string[] }[]; refused: { id?: string; code: string; message: string }[] }>('/wallet/request', values.authority ? { authorityDid: values.authority } : {});
+  const result = await client.post<{ stored: { id: string; types: string[] }[]; refused: { id?: string; code: string; message: string }[] }>(
+    '/wallet/request',
+    values.authority ? { authorityDid: values.authority } : {},
+  );
   out(`Stored ${result.stored.length} credential(s)${result.stored.length ? `: ${result.stored.map((c) => c.types.at(-1)).join(', ')}` : ''}.`);
   for (const r of result.refused) out(`Refused ${r.id ?? '(no id)'}: ${r.code}: ${r.message}`);
   return result.refused.length > 0 ? 1 : 0;

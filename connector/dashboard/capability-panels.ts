@@ -20,7 +20,9 @@ function processTable<T extends { state: string }>(all: T[], headers: string[], 
 const bytes = (n: number | null) => (n === null ? null : formatBytes(n));
 /** A released transfer's report in one cell (counts only); the source as it is otherwise. */
 const released = (report: ReleaseReport | null) =>
-  report ? `${report.patients.released} of ${report.patients.source} patients, ${report.resources.released} of ${report.resources.source} resources (${report.consentModel})` : 'as published (no release rules)';
+  report
+    ? `${report.patients.released} of ${report.patients.source} patients, ${report.resources.released} of ${report.resources.source} resources (${report.consentModel})`
+    : 'as published (no release rules)';
 
 /** The dashboard panels of the capabilities: datasets, negotiations, transfers, the wallet. */
 export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: CatalogService; negotiations: NegotiationService; transfers: TransferService }): void {
@@ -30,7 +32,11 @@ export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: Cat
     async render() {
       const datasets = await parts.catalog.store.list({ limit: RECENT });
       const title = (t: Record<string, string>) => t.en ?? Object.values(t)[0];
-      return listTable(['title', 'access', 'offers'], datasets.map((d) => [title(d.title), tierOf(d), d.offers.length]), 'No datasets yet (hdc datasets add <file.json>).');
+      return listTable(
+        ['title', 'access', 'offers'],
+        datasets.map((d) => [title(d.title), tierOf(d), d.offers.length]),
+        'No datasets yet (hdc datasets add <file.json>).',
+      );
     },
   });
   ctx.dashboard.add({
@@ -66,7 +72,11 @@ export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: Cat
     order: 50,
     async render() {
       const held = await ctx.wallet.list();
-      return listTable(['credential', 'issuer', 'valid until'], held.slice(0, RECENT).map((c) => [c.types.at(-1), short(c.issuer), c.validUntil?.slice(0, 10)]), 'No credentials held (hdc wallet request).');
+      return listTable(
+        ['credential', 'issuer', 'valid until'],
+        held.slice(0, RECENT).map((c) => [c.types.at(-1), short(c.issuer), c.validUntil?.slice(0, 10)]),
+        'No credentials held (hdc wallet request).',
+      );
     },
   });
 }

@@ -52,7 +52,10 @@ export function dashboardRoutes(ctx: ConnectorContext): Hono {
           '',
           html`<main style="display:block"><section class="login">
             <h2>Operator sign-in</h2>
-            ${facts([['DID', ctx.did], ['Role', ctx.config.role]])}
+            ${facts([
+              ['DID', ctx.did],
+              ['Role', ctx.config.role],
+            ])}
             <form method="post" action="/login">
               <label for="key">Management API key</label>
               <input id="key" name="apiKey" type="password" autocomplete="current-password" required />

@@ -41,7 +41,8 @@ export interface DataPlanePorts {
   received(transferId: string, result: { path: string; size: number; digest: string; releaseReport: string | undefined }): Promise<void>;
 }
 
-const validToken = (grant: AccessGrant, presented: string | undefined) => tokenMatches(presented, grant.tokenHash) && !!grant.expiresAt && Date.parse(grant.expiresAt) >= Date.now();
+const validToken = (grant: AccessGrant, presented: string | undefined) =>
+  tokenMatches(presented, grant.tokenHash) && !!grant.expiresAt && Date.parse(grant.expiresAt) >= Date.now();
 const bearer = (header: string | undefined) => header?.replace(/^Bearer\s+/i, '');
 const CODES: Record<number, string> = { 401: 'unauthorized', 403: 'agreement_refused', 404: 'not_found', 409: 'invalid_state' };
 
@@ -53,7 +54,12 @@ const CODES: Record<number, string> = { 401: 'unauthorized', 403: 'agreement_ref
 export function dataPullRoute(ports: DataPlanePorts, deps: { logger: Logger; observeRequest(answered: AnsweredRequest): void }): RawRoute {
   const problem = (res: ServerResponse, status: number, message: string, requestId: string) => {
     const body = JSON.stringify({ error: { code: CODES[status] ?? 'internal_error', message }, requestId });
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, ...(status === 401 ? { 'www-authenticate': 'Bearer realm="data-plane"' } : {}) });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-request-id': requestId,
+      ...(status === 401 ? { 'www-authenticate': 'Bearer realm="data-plane"' } : {}),
+    });
     res.end(body);
   };
   async function answer(req: IncomingMessage, res: ServerResponse, id: string, requestId: string): Promise<void> {
@@ -103,7 +109,9 @@ export function dataPullRoute(ports: DataPlanePorts, deps: { logger: Logger; obs
           problem(res, 500, 'Internal error; the request id identifies it in the server log', requestId);
         }
       })
-      .finally(() => deps.observeRequest({ requestId, method: req.method!, path: '/data/:id', route: '/data/:id', status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
+      .finally(() =>
+        deps.observeRequest({ requestId, method: req.method!, path: '/data/:id', route: '/data/:id', status: res.statusCode, seconds: (performance.now() - started) / 1000 }),
+      );
     return true;
   };
 }
@@ -124,7 +132,9 @@ export function dataPushRoutes(ports: DataPlanePorts, jobs: JobBoard): Hono {
     const length = c.req.header('content-length');
     const total = length ? Number(length) : null;
     try {
-      const result = await receiveToFile(Readable.fromWeb(c.req.raw.body as NodeReadableStream), digest, total ?? undefined, destination, (bytes) => jobs.report(id, { bytes, total, bytesPerSecond: 0 }));
+      const result = await receiveToFile(Readable.fromWeb(c.req.raw.body as NodeReadableStream), digest, total ?? undefined, destination, (bytes) =>
+        jobs.report(id, { bytes, total, bytesPerSecond: 0 }),
+      );
       await ports.received(id, { path: destination, size: result.size, digest: result.digest, releaseReport: c.req.header(RELEASE_REPORT_HEADER) });
       return c.json({ received: result.size });
     } catch (error) {

@@ -36,7 +36,13 @@ export interface Payload {
 export async function payloadOf(path: string, name: string): Promise<Payload> {
   const info = await stat(path);
   if (info.isFile()) {
-    return { name, mediaType: 'application/octet-stream', size: info.size, segments: [{ kind: 'file', path, size: info.size }], fingerprint: `${path}:${info.size}:${info.mtimeMs}` };
+    return {
+      name,
+      mediaType: 'application/octet-stream',
+      size: info.size,
+      segments: [{ kind: 'file', path, size: info.size }],
+      fingerprint: `${path}:${info.size}:${info.mtimeMs}`,
+    };
   }
   const archive = await tarSegments(path);
   return { name: `${name}.tar`, mediaType: 'application/x-tar', ...archive };
@@ -117,8 +123,7 @@ export async function payloadDigest(payload: Payload): Promise<string> {
         hash.update(chunk as Buffer);
         reclaimAfter((chunk as Buffer).length);
       }
-    }
-    else throw new Error('an HTTP source is hashed when it is measured');
+    } else throw new Error('an HTTP source is hashed when it is measured');
   }
   const digest = hash.digest('base64');
   rememberDigest(payload.fingerprint, digest);

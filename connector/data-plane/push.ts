@@ -11,7 +11,14 @@ import { contentDisposition, reprDigest } from './serve.ts';
 
 /** Streams a payload to a consumer's push endpoint (PUT) with its length and digest. */
 export async function pushPayload(payload: Payload, digest: string, endpoint: string, token: string, signal?: AbortSignal): Promise<void> {
-  const headers = { authorization: `Bearer ${token}`, 'content-type': payload.mediaType, 'content-length': String(payload.size), 'repr-digest': reprDigest(digest), 'content-disposition': contentDisposition(payload.name), ...payload.headers };
+  const headers = {
+    authorization: `Bearer ${token}`,
+    'content-type': payload.mediaType,
+    'content-length': String(payload.size),
+    'repr-digest': reprDigest(digest),
+    'content-disposition': contentDisposition(payload.name),
+    ...payload.headers,
+  };
   const { sent: streamed, response } = request(endpoint, { method: 'PUT', headers }, payloadReadable(payload), signal);
   const [sent, answered] = await Promise.allSettled([streamed, response]);
   // A consumer that refuses may close the connection mid-body: its answer says more than the broken pipe.
@@ -23,17 +30,27 @@ export async function pushPayload(payload: Payload, digest: string, endpoint: st
 }
 
 /** Writes a body (a push, a download) to `destination` and keeps it only if its SHA-256 and length match those announced. */
-export async function receiveToFile(body: Readable, expectedDigest: string, expectedSize: number | undefined, destination: string, onProgress?: (bytes: number) => void): Promise<{ size: number; digest: string }> {
+export async function receiveToFile(
+  body: Readable,
+  expectedDigest: string,
+  expectedSize: number | undefined,
+  destination: string,
+  onProgress?: (bytes: number) => void,
+): Promise<{ size: number; digest: string }> {
   const partial = `${destination}.partial`;
   mkdirSync(dirname(partial), { recursive: true });
   const hash = createHash('sha256');
   let size = 0;
   try {
-    await pipelineAsync(body, meter((chunk) => {
-      hash.update(chunk);
-      size += chunk.length;
-      onProgress?.(size);
-    }), createWriteStream(partial, { highWaterMark: CHUNK }));
+    await pipelineAsync(
+      body,
+      meter((chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+        onProgress?.(size);
+      }),
+      createWriteStream(partial, { highWaterMark: CHUNK }),
+    );
   } catch (error) {
     await rm(partial, { force: true });
     throw error;

@@ -95,7 +95,8 @@ export function createEgressGuard(options: EgressOptions = {}): EgressFetch {
   }
 
   const guarded = async (input: string | URL | Request, init: EgressInit = {}): Promise<Response> => {
-    if (input instanceof Request) return guarded(input.url, { method: input.method, headers: input.headers, body: input.body ? await input.arrayBuffer() : undefined, signal: input.signal, ...init });
+    if (input instanceof Request)
+      return guarded(input.url, { method: input.method, headers: input.headers, body: input.body ? await input.arrayBuffer() : undefined, signal: input.signal, ...init });
     const { timeoutMs, maxResponseBytes, redirect = 'follow', ...rest } = init;
     const limitMs = timeoutMs ?? options.timeoutMs ?? 30_000;
     // Bulk transfers may lift the total timeout (Infinity); the connect timeout still applies.

@@ -6,7 +6,6 @@ import { transferError } from '../../contracts/transfer/messages.ts';
 import { DSP_BASE_PATH } from './dsp-path.ts';
 import type { ErrorCode } from '../../contracts/errors.ts';
 
-
 /**
  * An error meant for the client: its status, a stable code and a message that is safe to show.
  * Anything else that reaches the error handler becomes a 500 with no details.

@@ -93,4 +93,3 @@ export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.output
   if (!result.success) throw new HttpProblem(400, 'invalid_query', 'The query parameters are not valid', describeZodIssues(result.error));
   return result.data;
 }
-

@@ -1,11 +1,4 @@
-import {
-  Resolver,
-  type DIDCache,
-  type DIDDocument,
-  type DIDResolutionResult,
-  type ParsedDID,
-  type VerificationMethod,
-} from 'did-resolver';
+import { Resolver, type DIDCache, type DIDDocument, type DIDResolutionResult, type ParsedDID, type VerificationMethod } from 'did-resolver';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { didWebDocumentUrl, InvalidDidError } from './did-web.ts';
 import { developmentEgress } from '../egress/connector-egress.ts';
@@ -76,7 +69,12 @@ function webResolver(options: DidResolverOptions) {
     }
     let response: Response;
     try {
-      response = await fetchFn(url, { headers: { accept: 'application/did+json, application/json' }, signal: AbortSignal.timeout(timeoutMs), redirect: 'error', maxResponseBytes: MAX_DOCUMENT_BYTES } as RequestInit);
+      response = await fetchFn(url, {
+        headers: { accept: 'application/did+json, application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+        maxResponseBytes: MAX_DOCUMENT_BYTES,
+      } as RequestInit);
     } catch (error) {
       return failure('unreachable', `Cannot reach ${url.href} to resolve ${did}: ${fetchFailure(error, timeoutMs)}`);
     }

@@ -1,12 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  decodeMultikey,
-  encodeMultikey,
-  ED25519_PUBLIC_HEADER,
-  ED25519_SECRET_HEADER,
-} from '../../vocab/multikey.ts';
+import { decodeMultikey, encodeMultikey, ED25519_PUBLIC_HEADER, ED25519_SECRET_HEADER } from '../../vocab/multikey.ts';
 
 /**
  * The connector's Ed25519 identity key, generated on first start and kept in the data directory with

@@ -13,10 +13,14 @@ import type { NegotiationService } from './negotiation-service.ts';
  */
 export function agreementCredentialRoutes(ctx: ConnectorContext, service: NegotiationService): Hono {
   const app = new Hono();
-  app.use('/agreements/*', requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
+  app.use(
+    '/agreements/*',
+    requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
+  );
   const providersAgreement = async (id: string, callerDid: string) => {
     const agreement = await service.store.agreement(id);
-    if (!agreement || agreement.role !== 'provider' || agreement.consumerDid !== callerDid || !agreement.credential) throw new HttpProblem(404, 'not_found', `No agreement ${id} with ${callerDid}`);
+    if (!agreement || agreement.role !== 'provider' || agreement.consumerDid !== callerDid || !agreement.credential)
+      throw new HttpProblem(404, 'not_found', `No agreement ${id} with ${callerDid}`);
     return agreement;
   };
 
@@ -25,7 +29,8 @@ export function agreementCredentialRoutes(ctx: ConnectorContext, service: Negoti
   app.put('/agreements/:id/credential', async (c) => {
     const agreement = await providersAgreement(c.req.param('id'), c.get('caller').did);
     const negotiation = await service.store.get(agreement.negotiationId);
-    if (negotiation?.state !== 'AGREED') throw new HttpProblem(409, 'invalid_state', `the negotiation is ${negotiation?.state ?? 'gone'}; a counter-signature is taken while it is AGREED`);
+    if (negotiation?.state !== 'AGREED')
+      throw new HttpProblem(409, 'invalid_state', `the negotiation is ${negotiation?.state ?? 'gone'}; a counter-signature is taken while it is AGREED`);
     let credential: VerifiableCredential;
     try {
       credential = await c.req.json();

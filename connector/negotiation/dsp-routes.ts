@@ -25,7 +25,10 @@ async function bodyAs<T extends IncomingType>(c: Context, type: T) {
  */
 export function negotiationDspRoutes(ctx: ConnectorContext, service: NegotiationService): Hono {
   const app = new Hono();
-  app.use('/negotiations/*', requireCaller(ctx.trust, (c, reason) => errorResponse(c, 401, [reason]), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
+  app.use(
+    '/negotiations/*',
+    requireCaller(ctx.trust, (c, reason) => errorResponse(c, 401, [reason]), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
+  );
   app.onError((error, c) => {
     if (error instanceof NegotiationProblem) return errorResponse(c, error.status, error.reasons, error.pids);
     if (error instanceof MalformedMessageError) return errorResponse(c, 400, [error.message]);
@@ -47,7 +50,9 @@ export function negotiationDspRoutes(ctx: ConnectorContext, service: Negotiation
     if (msg.providerPid !== pid(c)) throw new NegotiationProblem(400, ['providerPid must be the negotiation in the path'], msg);
     return reply(c, await service.onContractRequest(msg, c.get('caller')));
   });
-  app.post('/negotiations/:pid/agreement/verification', async (c) => reply(c, await service.onVerification(pid(c), await bodyAs(c, 'ContractAgreementVerificationMessage'), c.get('caller'))));
+  app.post('/negotiations/:pid/agreement/verification', async (c) =>
+    reply(c, await service.onVerification(pid(c), await bodyAs(c, 'ContractAgreementVerificationMessage'), c.get('caller'))),
+  );
   // consumer side
   app.post('/negotiations/offers', async (c) => reply(c, await service.onInitialOffer(await bodyAs(c, 'ContractOfferMessage'), c.get('caller'))));
   app.post('/negotiations/:pid/offers', async (c) => reply(c, await service.onOffer(pid(c), await bodyAs(c, 'ContractOfferMessage'), c.get('caller'))));

@@ -27,28 +27,65 @@ const Counter = z.strictObject({ offer: MessageOffer });
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
 const GetQuery = z.object({
   /** Hold the answer until the negotiation is in one of these states (comma-separated), or timeoutMs passes. */
-  waitFor: z.string().regex(/^[A-Z]+(,[A-Z]+)*$/, 'a comma-separated list of states').optional(),
+  waitFor: z
+    .string()
+    .regex(/^[A-Z]+(,[A-Z]+)*$/, 'a comma-separated list of states')
+    .optional(),
   timeoutMs: z.coerce.number().int().min(0).max(60_000).default(30_000),
 });
 const ListQuery = z.object({ role: z.enum(['provider', 'consumer']).optional(), state: z.enum(NEGOTIATION_STATES).optional() });
 
 const NegotiationView = z.object({
-  id: z.string(), role: z.string(), state: z.string(), consumerPid: z.string().nullable(), providerPid: z.string().nullable(),
-  counterpartyDid: z.string(), datasetId: z.string(), offerId: z.string(), agreementId: z.string().nullable(), pending: z.string().nullable(),
-  reasons: z.array(z.string()), createdAt: z.string(), updatedAt: z.string(),
+  id: z.string(),
+  role: z.string(),
+  state: z.string(),
+  consumerPid: z.string().nullable(),
+  providerPid: z.string().nullable(),
+  counterpartyDid: z.string(),
+  datasetId: z.string(),
+  offerId: z.string(),
+  agreementId: z.string().nullable(),
+  pending: z.string().nullable(),
+  reasons: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
-const AgreementView = z.object({ id: z.string(), negotiationId: z.string(), role: z.string(), providerDid: z.string(), consumerDid: z.string(), datasetId: z.string(), counterSigned: z.boolean(), transferCount: z.number(), createdAt: z.string(), agreement: z.unknown(), credential: z.unknown() });
+const AgreementView = z.object({
+  id: z.string(),
+  negotiationId: z.string(),
+  role: z.string(),
+  providerDid: z.string(),
+  consumerDid: z.string(),
+  datasetId: z.string(),
+  counterSigned: z.boolean(),
+  transferCount: z.number(),
+  createdAt: z.string(),
+  agreement: z.unknown(),
+  credential: z.unknown(),
+});
 
 const view = (n: Negotiation) => ({
-  id: n.id, role: n.role, state: n.state, consumerPid: n.consumerPid, providerPid: n.providerPid, counterpartyDid: n.counterpartyDid, datasetId: n.datasetId,
-  offerId: n.offer['@id'], agreementId: n.agreementId, pending: n.pending, reasons: n.reasons, createdAt: n.createdAt, updatedAt: n.updatedAt,
+  id: n.id,
+  role: n.role,
+  state: n.state,
+  consumerPid: n.consumerPid,
+  providerPid: n.providerPid,
+  counterpartyDid: n.counterpartyDid,
+  datasetId: n.datasetId,
+  offerId: n.offer['@id'],
+  agreementId: n.agreementId,
+  pending: n.pending,
+  reasons: n.reasons,
+  createdAt: n.createdAt,
+  updatedAt: n.updatedAt,
 });
 const agreementView = (a: StoredAgreement) => a;
 
 /** Provider, address and offer of a dataset the federated catalog knows; a 404/409 says what is missing. */
 async function resolveFromCatalog(federated: FederatedStore, input: { datasetId: string; offerId?: string; providerDid?: string }) {
   const entries = (await federated.find(input.datasetId)).filter((e) => !input.providerDid || e.providerDid === input.providerDid);
-  if (entries.length === 0) throw new HttpProblem(404, 'not_found', `The federated catalog has no dataset ${input.datasetId}${input.providerDid ? ` from ${input.providerDid}` : ''}; crawl first`);
+  if (entries.length === 0)
+    throw new HttpProblem(404, 'not_found', `The federated catalog has no dataset ${input.datasetId}${input.providerDid ? ` from ${input.providerDid}` : ''}; crawl first`);
   if (entries.length > 1) throw new HttpProblem(409, 'ambiguous', `Several providers offer ${input.datasetId}; name providerDid`);
   const entry = entries[0]!;
   const offers = ((entry.dataset.hasPolicy as Record<string, unknown>[] | undefined) ?? []).filter((o) => !input.offerId || o['@id'] === input.offerId);
@@ -64,17 +101,89 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
   const app = new Hono();
   const tag = 'negotiations';
   ctx.openapi.add(
-    { method: 'post', path: '/negotiations', tag, summary: 'Start a negotiation: for an offer at a provider, or for a dataset of the federated catalog (its offer and provider looked up)', body: StartNegotiation, responses: { 201: { description: 'The negotiation, REQUESTED', schema: NegotiationView }, 400: { description: 'Invalid request' } } },
-    { method: 'get', path: '/negotiations', tag, summary: 'Negotiations, newest first', query: ListQuery, responses: { 200: { description: 'Negotiations', schema: z.object({ negotiations: z.array(NegotiationView) }) } } },
-    { method: 'get', path: '/negotiations/{id}', tag, summary: 'One negotiation; with waitFor, answered once it reaches one of those states (or after timeoutMs)', query: GetQuery, responses: { 200: { description: 'The negotiation', schema: NegotiationView }, 404: { description: 'Unknown' } } },
-    { method: 'post', path: '/negotiations/{id}/terminate', tag, summary: 'Terminate a negotiation; the peer is told why', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Already final' } } },
-    { method: 'post', path: '/negotiations/{id}/approve', tag, summary: 'Provider: approve a request that awaits approval (the policy already permitted it)', responses: { 200: { description: 'AGREED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
-    { method: 'post', path: '/negotiations/{id}/reject', tag, summary: 'Provider: reject a request that awaits approval', body: Reason, responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Does not await approval' } } },
-    { method: 'post', path: '/negotiations/{id}/accept', tag, summary: "Consumer: accept the provider's offer as it stands", responses: { 200: { description: 'ACCEPTED', schema: NegotiationView }, 409: { description: 'Not OFFERED' } } },
-    { method: 'post', path: '/negotiations/{id}/verify', tag, summary: 'Consumer: verify an agreement held for review (reviewAgreements); it is counter-signed and the provider told', responses: { 200: { description: 'VERIFIED or later', schema: NegotiationView }, 409: { description: 'Not AGREED under review' } } },
-    { method: 'post', path: '/negotiations/{id}/counter', tag, summary: 'Answer with other terms: a counter-offer (provider) or a counter-request (consumer)', body: Counter, responses: { 200: { description: 'OFFERED or REQUESTED', schema: NegotiationView }, 409: { description: 'Not in a state to counter' } } },
-    { method: 'get', path: '/agreements', tag, summary: 'Agreements, newest first', responses: { 200: { description: 'Agreements', schema: z.object({ agreements: z.array(AgreementView) }) } } },
-    { method: 'get', path: '/agreements/{id}', tag, summary: 'One agreement with its doubly-signed credential', responses: { 200: { description: 'The agreement', schema: AgreementView }, 404: { description: 'Unknown' } } },
+    {
+      method: 'post',
+      path: '/negotiations',
+      tag,
+      summary: 'Start a negotiation: for an offer at a provider, or for a dataset of the federated catalog (its offer and provider looked up)',
+      body: StartNegotiation,
+      responses: { 201: { description: 'The negotiation, REQUESTED', schema: NegotiationView }, 400: { description: 'Invalid request' } },
+    },
+    {
+      method: 'get',
+      path: '/negotiations',
+      tag,
+      summary: 'Negotiations, newest first',
+      query: ListQuery,
+      responses: { 200: { description: 'Negotiations', schema: z.object({ negotiations: z.array(NegotiationView) }) } },
+    },
+    {
+      method: 'get',
+      path: '/negotiations/{id}',
+      tag,
+      summary: 'One negotiation; with waitFor, answered once it reaches one of those states (or after timeoutMs)',
+      query: GetQuery,
+      responses: { 200: { description: 'The negotiation', schema: NegotiationView }, 404: { description: 'Unknown' } },
+    },
+    {
+      method: 'post',
+      path: '/negotiations/{id}/terminate',
+      tag,
+      summary: 'Terminate a negotiation; the peer is told why',
+      body: Reason,
+      responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Already final' } },
+    },
+    {
+      method: 'post',
+      path: '/negotiations/{id}/approve',
+      tag,
+      summary: 'Provider: approve a request that awaits approval (the policy already permitted it)',
+      responses: { 200: { description: 'AGREED', schema: NegotiationView }, 409: { description: 'Does not await approval' } },
+    },
+    {
+      method: 'post',
+      path: '/negotiations/{id}/reject',
+      tag,
+      summary: 'Provider: reject a request that awaits approval',
+      body: Reason,
+      responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Does not await approval' } },
+    },
+    {
+      method: 'post',
+      path: '/negotiations/{id}/accept',
+      tag,
+      summary: "Consumer: accept the provider's offer as it stands",
+      responses: { 200: { description: 'ACCEPTED', schema: NegotiationView }, 409: { description: 'Not OFFERED' } },
+    },
+    {
+      method: 'post',
+      path: '/negotiations/{id}/verify',
+      tag,
+      summary: 'Consumer: verify an agreement held for review (reviewAgreements); it is counter-signed and the provider told',
+      responses: { 200: { description: 'VERIFIED or later', schema: NegotiationView }, 409: { description: 'Not AGREED under review' } },
+    },
+    {
+      method: 'post',
+      path: '/negotiations/{id}/counter',
+      tag,
+      summary: 'Answer with other terms: a counter-offer (provider) or a counter-request (consumer)',
+      body: Counter,
+      responses: { 200: { description: 'OFFERED or REQUESTED', schema: NegotiationView }, 409: { description: 'Not in a state to counter' } },
+    },
+    {
+      method: 'get',
+      path: '/agreements',
+      tag,
+      summary: 'Agreements, newest first',
+      responses: { 200: { description: 'Agreements', schema: z.object({ agreements: z.array(AgreementView) }) } },
+    },
+    {
+      method: 'get',
+      path: '/agreements/{id}',
+      tag,
+      summary: 'One agreement with its doubly-signed credential',
+      responses: { 200: { description: 'The agreement', schema: AgreementView }, 404: { description: 'Unknown' } },
+    },
   );
 
   const federated = federatedStore(ctx.database.db);

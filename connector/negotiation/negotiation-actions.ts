@@ -18,9 +18,24 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
   async function start(input: { providerDid: string; providerAddress: string; offer: MessageOffer }): Promise<Negotiation> {
     const id = newPid();
     const n: Negotiation = {
-      id, role: 'consumer', consumerPid: id, providerPid: null, state: 'REQUESTED', counterpartyDid: input.providerDid, counterpartyAddress: withoutTrailingSlash(input.providerAddress),
-      datasetId: input.offer.target, offer: input.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], presented: [], nextAction: null,
-      createdAt: '', updatedAt: '', deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
+      id,
+      role: 'consumer',
+      consumerPid: id,
+      providerPid: null,
+      state: 'REQUESTED',
+      counterpartyDid: input.providerDid,
+      counterpartyAddress: withoutTrailingSlash(input.providerAddress),
+      datasetId: input.offer.target,
+      offer: input.offer,
+      agreementId: null,
+      lastMessage: 'ContractRequestMessage',
+      pending: null,
+      reasons: [],
+      presented: [],
+      nextAction: null,
+      createdAt: '',
+      updatedAt: '',
+      deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
     };
     await steps.commit(n.id, async (trx) => {
       await store.insert(trx, n);
@@ -51,12 +66,25 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     if (offer.target !== n.datasetId) throw new NegotiationProblem(409, [`the counter-offer must target ${n.datasetId}`], n);
     if (n.role === 'provider') {
       if (n.state !== 'REQUESTED') throw new NegotiationProblem(409, ['a provider counter-offers only a REQUESTED negotiation'], n);
-      const out = { path: toConsumer(n, 'offers'), messageType: 'ContractOfferMessage', body: contractOfferMessage({ providerPid: n.providerPid!, consumerPid: n.consumerPid!, offer }) };
+      const out = {
+        path: toConsumer(n, 'offers'),
+        messageType: 'ContractOfferMessage',
+        body: contractOfferMessage({ providerPid: n.providerPid!, consumerPid: n.consumerPid!, offer }),
+      };
       await steps.commit(n.id, (trx) => steps.advance(trx, n, 'ContractOfferMessage', 'provider', { offer, pending: null, next: null, callerToken: null }, out));
     } else {
       if (n.state !== 'OFFERED') throw new NegotiationProblem(409, ['a consumer counters only an OFFERED negotiation'], n);
       const body = contractRequestMessage({ consumerPid: n.consumerPid!, providerPid: n.providerPid!, offer });
-      await steps.commit(n.id, (trx) => steps.advance(trx, n, 'ContractRequestMessage', 'consumer', { offer, pending: null }, { path: toProvider(n, 'request'), messageType: 'ContractRequestMessage', body, scopes: scopesFor(offer) }));
+      await steps.commit(n.id, (trx) =>
+        steps.advance(
+          trx,
+          n,
+          'ContractRequestMessage',
+          'consumer',
+          { offer, pending: null },
+          { path: toProvider(n, 'request'), messageType: 'ContractRequestMessage', body, scopes: scopesFor(offer) },
+        ),
+      );
     }
     return store.get(id);
   }
@@ -65,7 +93,8 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
   async function verifyAgreement(id: string): Promise<Negotiation | undefined> {
     const n = await existing(id);
     if (!n) return undefined;
-    if (n.role !== 'consumer' || n.state !== 'AGREED' || n.pending !== 'review') throw new NegotiationProblem(409, ['only an AGREED negotiation held for review can be verified'], n);
+    if (n.role !== 'consumer' || n.state !== 'AGREED' || n.pending !== 'review')
+      throw new NegotiationProblem(409, ['only an AGREED negotiation held for review can be verified'], n);
     await steps.commit(n.id, (trx) => store.move(trx, n.id, 'AGREED', { state: 'AGREED', pending: null, next: 'verify' }));
     return store.waitFor(id, (current) => current.state !== 'AGREED', 10_000);
   }
@@ -87,7 +116,12 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     const subjects = { negotiationId: n.id };
     if (!approved) {
       await steps.commit(n.id, async (trx) => {
-        await deps.audit.record(trx, { type: 'negotiation.rejected', actor: 'operator', subjects, details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid, reason } });
+        await deps.audit.record(trx, {
+          type: 'negotiation.rejected',
+          actor: 'operator',
+          subjects,
+          details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid, reason },
+        });
         await steps.terminate(trx, n, [reason], true);
       });
       return store.get(id);

@@ -6,9 +6,7 @@ import type { Incoming } from '../../contracts/negotiation/messages.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
 import { sameTerms } from '../../contracts/policy/canonical.ts';
 import type { Caller } from '../trust/trust-services.ts';
-import {
-  answerOf, newPid, NegotiationProblem, peerRole, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps,
-} from './negotiation-steps.ts';
+import { answerOf, newPid, NegotiationProblem, peerRole, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
 
 type Answer = { status: 200 | 201; body: unknown };
 const OK: Answer = { status: 200, body: null };
@@ -34,7 +32,14 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
    * changes nothing; a message the table does not allow in the current state is a 400 naming both pids.
    * `extra` writes what belongs with the change (an agreement) in the same transaction.
    */
-  async function receive(pid: string, caller: Caller, message: NegotiationMessage, body: object, change: (n: Negotiation) => Omit<NegotiationChange, 'state'>, extra?: (trx: Transaction<Database>, n: Negotiation) => Promise<unknown>): Promise<{ n: Negotiation; repeated: boolean }> {
+  async function receive(
+    pid: string,
+    caller: Caller,
+    message: NegotiationMessage,
+    body: object,
+    change: (n: Negotiation) => Omit<NegotiationChange, 'state'>,
+    extra?: (trx: Transaction<Database>, n: Negotiation) => Promise<unknown>,
+  ): Promise<{ n: Negotiation; repeated: boolean }> {
     const digest = credentialDigest(body);
     for (let attempt = 0; ; attempt++) {
       const n = await mine(pid, caller, body as { providerPid?: string; consumerPid?: string });
@@ -69,9 +74,24 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
     if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new NegotiationProblem(400, [NOT_THE_CALLERS], msg);
     const id = newPid();
     const n: Negotiation = {
-      id, role: 'provider', consumerPid: msg.consumerPid, providerPid: id, state: 'REQUESTED', counterpartyDid: caller.did, counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
-      datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractRequestMessage', pending: null, reasons: [], presented: [], nextAction: 'decide',
-      createdAt: '', updatedAt: '', deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
+      id,
+      role: 'provider',
+      consumerPid: msg.consumerPid,
+      providerPid: id,
+      state: 'REQUESTED',
+      counterpartyDid: caller.did,
+      counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
+      datasetId: msg.offer.target,
+      offer: msg.offer,
+      agreementId: null,
+      lastMessage: 'ContractRequestMessage',
+      pending: null,
+      reasons: [],
+      presented: [],
+      nextAction: 'decide',
+      createdAt: '',
+      updatedAt: '',
+      deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
     };
     await steps.commit(n.id, async (trx) => {
       await store.insert(trx, { ...n, next: 'decide', ...(callerToken ? { callerToken } : {}) });
@@ -105,9 +125,24 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
     if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new NegotiationProblem(400, [NOT_THE_CALLERS], msg);
     const id = newPid();
     const n: Negotiation = {
-      id, role: 'consumer', consumerPid: id, providerPid: msg.providerPid, state: 'OFFERED', counterpartyDid: caller.did, counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
-      datasetId: msg.offer.target, offer: msg.offer, agreementId: null, lastMessage: 'ContractOfferMessage', pending: 'review', reasons: [], presented: [], nextAction: null,
-      createdAt: '', updatedAt: '', deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
+      id,
+      role: 'consumer',
+      consumerPid: id,
+      providerPid: msg.providerPid,
+      state: 'OFFERED',
+      counterpartyDid: caller.did,
+      counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
+      datasetId: msg.offer.target,
+      offer: msg.offer,
+      agreementId: null,
+      lastMessage: 'ContractOfferMessage',
+      pending: 'review',
+      reasons: [],
+      presented: [],
+      nextAction: null,
+      createdAt: '',
+      updatedAt: '',
+      deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
     };
     await steps.commit(n.id, async (trx) => {
       await store.insert(trx, n);
@@ -128,15 +163,30 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
     const change = () => ({ providerPid: msg.providerPid, agreementId: msg.agreement['@id'], pending: review ? 'review' : null, next: review ? null : 'verify' });
     await receive(pid, caller, 'ContractAgreementMessage', msg, change, async (trx) => {
       await store.insertAgreement(trx, {
-        id: msg.agreement['@id'], negotiationId: n.id, role: 'consumer', providerDid: caller.did, consumerDid: deps.did, datasetId: n.datasetId, agreement: msg.agreement,
-        credential: null, counterSigned: false, consumerCredentials: [],
+        id: msg.agreement['@id'],
+        negotiationId: n.id,
+        role: 'consumer',
+        providerDid: caller.did,
+        consumerDid: deps.did,
+        datasetId: n.datasetId,
+        agreement: msg.agreement,
+        credential: null,
+        counterSigned: false,
+        consumerCredentials: [],
       });
     });
     return OK;
   }
 
   async function onFinalized(pid: string, msg: Incoming<'ContractNegotiationEventMessage'>, caller: Caller): Promise<Answer> {
-    await receive(pid, caller, 'ContractNegotiationEventMessage:FINALIZED', msg, () => ({ next: null }), async (trx, n) => steps.recordAgreement(trx, n, !!(await store.agreement(n.agreementId!, trx))?.counterSigned));
+    await receive(
+      pid,
+      caller,
+      'ContractNegotiationEventMessage:FINALIZED',
+      msg,
+      () => ({ next: null }),
+      async (trx, n) => steps.recordAgreement(trx, n, !!(await store.agreement(n.agreementId!, trx))?.counterSigned),
+    );
     return OK;
   }
 
@@ -152,8 +202,14 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
   async function onTermination(pid: string, msg: Incoming<'ContractNegotiationTerminationMessage'>, caller: Caller): Promise<Answer> {
     const reasons = (msg.reason ?? []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
     const why = [`terminated by ${caller.did}${msg.code ? ` (${msg.code})` : ''}`, ...reasons];
-    await receive(pid, caller, 'ContractNegotiationTerminationMessage', msg, () => ({ reasons: why, pending: null, next: null, callerToken: null }), (trx, n) =>
-      deps.audit.record(trx, { type: 'negotiation.terminated', actor: caller.did as `did:${string}`, subjects: { negotiationId: n.id }, details: { by: 'peer', reasons: why } }),
+    await receive(
+      pid,
+      caller,
+      'ContractNegotiationTerminationMessage',
+      msg,
+      () => ({ reasons: why, pending: null, next: null, callerToken: null }),
+      (trx, n) =>
+        deps.audit.record(trx, { type: 'negotiation.terminated', actor: caller.did as `did:${string}`, subjects: { negotiationId: n.id }, details: { by: 'peer', reasons: why } }),
     );
     return OK;
   }

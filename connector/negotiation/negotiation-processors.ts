@@ -41,15 +41,31 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
   /** Provider: builds the ODRL agreement from the requested offer, signs it as a credential, sends both. */
   async function agreeTo(n: Negotiation, presented: VerifiableCredential[]): Promise<void> {
     const { '@type': _type, '@id': _id, assigner: _assigner, ...rules } = n.offer;
-    const agreement = { ...rules, '@type': 'Agreement', '@id': newPid(), target: n.datasetId, assigner: deps.did, assignee: n.counterpartyDid, timestamp: new Date().toISOString() } as Agreement;
+    const agreement = {
+      ...rules,
+      '@type': 'Agreement',
+      '@id': newPid(),
+      target: n.datasetId,
+      assigner: deps.did,
+      assignee: n.counterpartyDid,
+      timestamp: new Date().toISOString(),
+    } as Agreement;
     const credential = await issueAgreementCredential(agreement as never, deps.signer, deps.documentLoader);
     await steps.commit(n.id, async (trx) => {
       const out = { path: toConsumer(n, 'agreement'), messageType: 'ContractAgreementMessage', body: contractAgreementMessage({ ...pidsOf(n), agreement }) };
       if (!(await steps.advance(trx, n, 'ContractAgreementMessage', 'provider', { agreementId: agreement['@id'], pending: null, next: null, callerToken: null }, out))) return;
       await steps.recordDecision(trx, n, 'agreed');
       await store.insertAgreement(trx, {
-        id: agreement['@id'], negotiationId: n.id, role: 'provider', providerDid: deps.did, consumerDid: n.counterpartyDid, datasetId: n.datasetId, agreement, credential,
-        counterSigned: false, consumerCredentials: presented,
+        id: agreement['@id'],
+        negotiationId: n.id,
+        role: 'provider',
+        providerDid: deps.did,
+        consumerDid: n.counterpartyDid,
+        datasetId: n.datasetId,
+        agreement,
+        credential,
+        counterSigned: false,
+        consumerCredentials: presented,
       });
     });
   }
@@ -76,13 +92,19 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
       return refuse(n, [`credentials not accepted: ${presented.code}: ${presented.message}`]);
     }
     const decision = deps.policy.evaluate(published.offer, {
-      credentials: presented.credentials, consumerDid: n.counterpartyDid, providerDid: deps.did, datasetId: published.datasetId,
-      healthCategories: published.healthCategories, now: new Date(), transferCount: 0,
+      credentials: presented.credentials,
+      consumerDid: n.counterpartyDid,
+      providerDid: deps.did,
+      datasetId: published.datasetId,
+      healthCategories: published.healthCategories,
+      now: new Date(),
+      transferCount: 0,
     });
     if (!decision.permitted) return refuse(n, decision.reasons.length ? decision.reasons : ['the policy does not permit this request']);
     if (published.requiresApproval) {
       await steps.commit(n.id, async (trx) => {
-        if (await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approval', presented: presented.presented, next: null, callerToken: null })) await steps.recordDecision(trx, n, 'awaits-approval');
+        if (await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approval', presented: presented.presented, next: null, callerToken: null }))
+          await steps.recordDecision(trx, n, 'awaits-approval');
       });
       deps.logger.info('negotiation awaits approval', { negotiation: n.id, consumer: n.counterpartyDid });
       return;
@@ -121,7 +143,8 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
         if ((error as Error).name !== 'AgreementError') throw error;
         return refuse(n, [(error as Error).message]);
       }
-      if (!sameJson((signed.credentialSubject as { agreement?: unknown }).agreement, stored.agreement)) return refuse(n, ['the agreement credential does not carry the agreement sent']);
+      if (!sameJson((signed.credentialSubject as { agreement?: unknown }).agreement, stored.agreement))
+        return refuse(n, ['the agreement credential does not carry the agreement sent']);
       const handed = await deps.dspFetch({ url, audienceDid: n.counterpartyDid, method: 'PUT', body: signed });
       if (!handed.ok) throw new Error(`the provider did not take the counter-signed agreement (HTTP ${handed.status})`);
     } else if (deps.requireSignedAgreements) {
@@ -129,7 +152,8 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     }
     await steps.commit(n.id, async (trx) => {
       const out = { path: toProvider(n, 'agreement/verification'), messageType: 'ContractAgreementVerificationMessage', body: agreementVerificationMessage(pidsOf(n)) };
-      if (await steps.advance(trx, n, 'ContractAgreementVerificationMessage', 'consumer', { next: null, pending: null }, out) && signed) await store.counterSigned(trx, stored.id, signed);
+      if ((await steps.advance(trx, n, 'ContractAgreementVerificationMessage', 'consumer', { next: null, pending: null }, out)) && signed)
+        await store.counterSigned(trx, stored.id, signed);
     });
   };
 
@@ -145,7 +169,8 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
       await deps.resolveDid(n.counterpartyDid); // a consumer that cannot be resolved now is retried, not refused
       const verified = await verifyAgreementCredential(signed, deps.documentLoader);
       if (!verified.verified) return refuse(n, [`the counter-signed agreement does not verify: ${verified.reason}`]);
-      if (verified.agreementId !== n.agreementId || verified.consumer !== n.counterpartyDid || verified.provider !== deps.did) return refuse(n, ["the counter-signed agreement is not this negotiation's agreement"]);
+      if (verified.agreementId !== n.agreementId || verified.consumer !== n.counterpartyDid || verified.provider !== deps.did)
+        return refuse(n, ["the counter-signed agreement is not this negotiation's agreement"]);
     } else if (deps.requireSignedAgreements) {
       return refuse(n, ['this dataspace requires agreements signed by both parties, and the consumer did not counter-sign']);
     }

@@ -82,7 +82,6 @@ export const peerRole = (n: Negotiation): NegotiationRole => (n.role === 'provid
 /** Equal as JSON documents, whatever the order of their keys. */
 export const sameJson = (a: unknown, b: unknown) => credentialDigest(a) === credentialDigest(b);
 
-
 /**
  * The state changes every part of the negotiation capability shares. `advance` is the one way a negotiation
  * changes state: the transition table says where a message takes it; the state moves (compare-and-set),
@@ -104,7 +103,14 @@ export function negotiationSteps(deps: NegotiationDeps) {
   }
 
   /** Applies `message`, sent by `sender`, to `n`; false when another writer moved it first. Throws when the table forbids it. */
-  async function advance(trx: Transaction<Database>, n: Negotiation, message: NegotiationMessage, sender: NegotiationRole, change: Omit<NegotiationChange, 'state'> = {}, out?: Outgoing): Promise<boolean> {
+  async function advance(
+    trx: Transaction<Database>,
+    n: Negotiation,
+    message: NegotiationMessage,
+    sender: NegotiationRole,
+    change: Omit<NegotiationChange, 'state'> = {},
+    out?: Outgoing,
+  ): Promise<boolean> {
     const step = negotiationMachine.next(message, sender, n.state);
     if (!step.ok) throw new NegotiationProblem(409, [step.reason], n);
     if (!(await deps.store.move(trx, n.id, n.state, { ...change, state: step.to, lastMessage: message }))) return false;
@@ -117,7 +123,11 @@ export function negotiationSteps(deps: NegotiationDeps) {
     const peerPid = n.role === 'provider' ? n.consumerPid : n.providerPid;
     const tell = notify && peerPid;
     const out: Outgoing | undefined = tell
-      ? { path: n.role === 'provider' ? toConsumer(n, 'termination') : toProvider(n, 'termination'), messageType: 'ContractNegotiationTerminationMessage', body: terminationMessage({ ...pidsOf(n), code: 'terminated', reason: reasons }) }
+      ? {
+          path: n.role === 'provider' ? toConsumer(n, 'termination') : toProvider(n, 'termination'),
+          messageType: 'ContractNegotiationTerminationMessage',
+          body: terminationMessage({ ...pidsOf(n), code: 'terminated', reason: reasons }),
+        }
       : undefined;
     if (!(await advance(trx, n, 'ContractNegotiationTerminationMessage', n.role, { reasons, pending: null, next: null, callerToken: null }, out))) return false;
     await deps.audit.record(trx, { type: 'negotiation.terminated', actor: 'connector', subjects: { negotiationId: n.id }, details: { by, reasons } });
@@ -126,13 +136,23 @@ export function negotiationSteps(deps: NegotiationDeps) {
 
   /** Records the provider's decision on a request, in the transaction that acts on it. */
   async function recordDecision(trx: Transaction<Database>, n: Negotiation, outcome: 'agreed' | 'refused' | 'awaits-approval', reasons: string[] = []): Promise<void> {
-    await deps.audit.record(trx, { type: 'negotiation.decided', actor: 'connector', subjects: { negotiationId: n.id }, details: { outcome, reasons, counterpartyDid: n.counterpartyDid, datasetId: n.datasetId, offerId: n.offer['@id'] } });
+    await deps.audit.record(trx, {
+      type: 'negotiation.decided',
+      actor: 'connector',
+      subjects: { negotiationId: n.id },
+      details: { outcome, reasons, counterpartyDid: n.counterpartyDid, datasetId: n.datasetId, offerId: n.offer['@id'] },
+    });
   }
 
   /** Records a concluded (FINALIZED) agreement. */
   async function recordAgreement(trx: Transaction<Database>, n: Negotiation, doublySigned: boolean): Promise<void> {
     const [providerDid, consumerDid] = n.role === 'provider' ? [deps.did, n.counterpartyDid] : [n.counterpartyDid, deps.did];
-    await deps.audit.record(trx, { type: 'agreement.concluded', actor: 'connector', subjects: { agreementId: n.agreementId!, negotiationId: n.id }, details: { role: n.role, providerDid, consumerDid, datasetId: n.datasetId, doublySigned } });
+    await deps.audit.record(trx, {
+      type: 'agreement.concluded',
+      actor: 'connector',
+      subjects: { agreementId: n.agreementId!, negotiationId: n.id },
+      details: { role: n.role, providerDid, consumerDid, datasetId: n.datasetId, doublySigned },
+    });
   }
 
   /** Runs `work` on negotiation `id` in a transaction, then tells its waiters and the processor. */

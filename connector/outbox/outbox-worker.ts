@@ -77,10 +77,7 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
-export function createOutbox(
-  deps: { store: OutboxStore; dspFetch: DspFetch; logger: Logger; metrics: MetricsRegistry },
-  options: OutboxOptions = {},
-): Outbox {
+export function createOutbox(deps: { store: OutboxStore; dspFetch: DspFetch; logger: Logger; metrics: MetricsRegistry }, options: OutboxOptions = {}): Outbox {
   const owner = options.owner ?? `sender-${randomUUID()}`;
   const pollMs = options.pollMs ?? 250;
   const leaseMs = options.leaseMs ?? 30_000;
@@ -148,7 +145,12 @@ export function createOutbox(
       }
       if (verdict === 'delivered') {
         if (await deps.store.markSent(message.id, owner, response.status, now())) sent.inc({ kind: message.kind, type: message.messageType });
-        deps.logger.info('outgoing message refused, but the peer is already past it', { kind: message.kind, processId: message.processId, messageType: message.messageType, status: response.status });
+        deps.logger.info('outgoing message refused, but the peer is already past it', {
+          kind: message.kind,
+          processId: message.processId,
+          messageType: message.messageType,
+          status: response.status,
+        });
         return;
       }
     }

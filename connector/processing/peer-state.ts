@@ -14,7 +14,12 @@ export interface PeerProcess {
  * and answers "delivered" when the peer is in one of the states `reached` (it applied the message and our
  * sender lost its answer), "refused" otherwise or when the peer's state cannot be read.
  */
-export async function peerIsPast(dspFetch: DspFetch, process: PeerProcess | undefined, collection: 'negotiations' | 'transfers', reached: readonly string[]): Promise<'delivered' | 'refused'> {
+export async function peerIsPast(
+  dspFetch: DspFetch,
+  process: PeerProcess | undefined,
+  collection: 'negotiations' | 'transfers',
+  reached: readonly string[],
+): Promise<'delivered' | 'refused'> {
   const peerPid = process && (process.role === 'provider' ? process.consumerPid : process.providerPid);
   if (!process || !peerPid) return 'refused';
   const url = `${process.counterpartyAddress.replace(/\/+$/, '')}/${collection}/${encodeURIComponent(peerPid)}`;

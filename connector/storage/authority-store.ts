@@ -64,7 +64,11 @@ export function authorityStore(db: Kysely<Database>, dialect: Dialect) {
       };
       await trx.insertInto('status_lists').values(list).execute();
     }
-    await trx.updateTable('status_lists').set({ next_index: list.next_index + 1 }).where('id', '=', list.id).execute();
+    await trx
+      .updateTable('status_lists')
+      .set({ next_index: list.next_index + 1 })
+      .where('id', '=', list.id)
+      .execute();
     return { listId: list.id, index: list.next_index };
   }
 
@@ -111,7 +115,11 @@ export function authorityStore(db: Kysely<Database>, dialect: Dialect) {
         const bits = new Uint8Array(Buffer.from(list.bits, 'base64'));
         setBit(bits, row.status_index, true);
         const now = new Date().toISOString();
-        await trx.updateTable('status_lists').set({ bits: Buffer.from(bits).toString('base64'), signed_credential: null, updated_at: now }).where('id', '=', list.id).execute();
+        await trx
+          .updateTable('status_lists')
+          .set({ bits: Buffer.from(bits).toString('base64'), signed_credential: null, updated_at: now })
+          .where('id', '=', list.id)
+          .execute();
         await trx.updateTable('issued_credentials').set({ revoked_at: now, revocation_reason: reason }).where('id', '=', id).execute();
         const revoked = toIssued({ ...row, revoked_at: now, revocation_reason: reason });
         await recorded?.(trx, revoked);
@@ -138,14 +146,32 @@ export function authorityStore(db: Kysely<Database>, dialect: Dialect) {
 
     async saveSignedStatusList(id: string, updatedAt: string, credential: VerifiableCredential): Promise<void> {
       // Only if nothing was revoked meanwhile: a newer bitstring must not be overwritten by an older signature.
-      await db.updateTable('status_lists').set({ signed_credential: JSON.stringify(credential) }).where('id', '=', id).where('updated_at', '=', updatedAt).execute();
+      await db
+        .updateTable('status_lists')
+        .set({ signed_credential: JSON.stringify(credential) })
+        .where('id', '=', id)
+        .where('updated_at', '=', updatedAt)
+        .execute();
     },
 
     async putMember(member: Omit<Member, 'admittedAt' | 'updatedAt'>): Promise<Member> {
       const now = new Date().toISOString();
-      const row: MembersTable = { did: member.did, name: member.name, role: member.role, dsp_address: member.dspAddress, claims: JSON.stringify(member.claims), status: member.status, admitted_at: now, updated_at: now };
+      const row: MembersTable = {
+        did: member.did,
+        name: member.name,
+        role: member.role,
+        dsp_address: member.dspAddress,
+        claims: JSON.stringify(member.claims),
+        status: member.status,
+        admitted_at: now,
+        updated_at: now,
+      };
       const { admitted_at: _admitted, ...update } = row;
-      await db.insertInto('members').values(row).onConflict((oc) => oc.column('did').doUpdateSet(update)).execute();
+      await db
+        .insertInto('members')
+        .values(row)
+        .onConflict((oc) => oc.column('did').doUpdateSet(update))
+        .execute();
       return (await this.member(member.did))!;
     },
 

@@ -38,14 +38,37 @@ export function catalogStore(db: Kysely<Database>) {
     async put(published: PublishedDataset): Promise<void> {
       const { dataset } = published;
       await db.transaction().execute(async (trx) => {
-        const owners = await trx.selectFrom('dataset_offers').select(['offer_id', 'dataset_id']).where('offer_id', 'in', dataset.offers.map((o) => o['@id'])).execute();
+        const owners = await trx
+          .selectFrom('dataset_offers')
+          .select(['offer_id', 'dataset_id'])
+          .where(
+            'offer_id',
+            'in',
+            dataset.offers.map((o) => o['@id']),
+          )
+          .execute();
         const taken = owners.find((o) => o.dataset_id !== dataset.id);
         if (taken) throw new OfferTakenError(`offer ${taken.offer_id} already belongs to dataset ${taken.dataset_id}`);
         const now = new Date().toISOString();
-        const row = { visibility: dataset.visibility, dataset: JSON.stringify(dataset), dsp: published.dsp, turtle: published.turtle, jsonld: published.jsonld, search_text: published.searchText, modified_at: dataset.modified };
-        await trx.insertInto('datasets').values({ id: dataset.id, created_at: now, ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+        const row = {
+          visibility: dataset.visibility,
+          dataset: JSON.stringify(dataset),
+          dsp: published.dsp,
+          turtle: published.turtle,
+          jsonld: published.jsonld,
+          search_text: published.searchText,
+          modified_at: dataset.modified,
+        };
+        await trx
+          .insertInto('datasets')
+          .values({ id: dataset.id, created_at: now, ...row })
+          .onConflict((oc) => oc.column('id').doUpdateSet(row))
+          .execute();
         await trx.deleteFrom('dataset_offers').where('dataset_id', '=', dataset.id).execute();
-        await trx.insertInto('dataset_offers').values(dataset.offers.map((o) => ({ offer_id: o['@id'], dataset_id: dataset.id }))).execute();
+        await trx
+          .insertInto('dataset_offers')
+          .values(dataset.offers.map((o) => ({ offer_id: o['@id'], dataset_id: dataset.id })))
+          .execute();
       });
     },
     async get(id: string): Promise<Dataset | undefined> {
@@ -60,14 +83,23 @@ export function catalogStore(db: Kysely<Database>) {
       });
     },
     async list(options: { offset?: number; limit?: number } = {}): Promise<Dataset[]> {
-      const rows = await db.selectFrom('datasets').select('dataset').orderBy('id').offset(options.offset ?? 0).limit(options.limit ?? 100).execute();
+      const rows = await db
+        .selectFrom('datasets')
+        .select('dataset')
+        .orderBy('id')
+        .offset(options.offset ?? 0)
+        .limit(options.limit ?? 100)
+        .execute();
       return rows.map((r) => JSON.parse(r.dataset));
     },
     /**
      * One page of precomputed serializations in id order: after `offset` rows, or keyset-style right after the
      * id `after` (an index seek, however deep the page), or the rows right before the id `before`.
      */
-    async page<K extends 'dsp' | 'turtle' | 'jsonld'>(column: K, options: { members: boolean; offset?: number; after?: string; before?: string; limit: number; text?: string }): Promise<{ id: string; value: string }[]> {
+    async page<K extends 'dsp' | 'turtle' | 'jsonld'>(
+      column: K,
+      options: { members: boolean; offset?: number; after?: string; before?: string; limit: number; text?: string },
+    ): Promise<{ id: string; value: string }[]> {
       let query = db.selectFrom('datasets').select(['id', column]).where('visibility', 'in', visibleTo(options.members)).limit(options.limit);
       if (options.text) query = query.where('search_text', 'like', `%${options.text.toLowerCase()}%`);
       if (options.after !== undefined) query = query.where('id', '>', options.after);
@@ -89,7 +121,12 @@ export function catalogStore(db: Kysely<Database>) {
       return db.selectFrom('datasets').select(['dsp', 'visibility']).where('id', '=', id).executeTakeFirst();
     },
     async datasetOfOffer(offerId: string): Promise<Dataset | undefined> {
-      const row = await db.selectFrom('dataset_offers').innerJoin('datasets', 'datasets.id', 'dataset_offers.dataset_id').select('datasets.dataset').where('dataset_offers.offer_id', '=', offerId).executeTakeFirst();
+      const row = await db
+        .selectFrom('dataset_offers')
+        .innerJoin('datasets', 'datasets.id', 'dataset_offers.dataset_id')
+        .select('datasets.dataset')
+        .where('dataset_offers.offer_id', '=', offerId)
+        .executeTakeFirst();
       return row && JSON.parse(row.dataset);
     },
   };

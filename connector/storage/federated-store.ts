@@ -1,116 +1,17 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { textSearchFor } from './federated-text-search.ts';
-import type { FederatedEntriesTable } from './federated-tables.ts';
 import { facetKey, type DatasetSummary, type Facet } from '../../catalog/federated.ts';
+import { chunks, entryOf, FACET_LISTS, HIT_COLUMNS, visibleEntries, type Row } from './federated-rows.ts';
+import type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
 
-export interface PeerRef {
-  did: string;
-  name?: string;
-  dspAddress: string;
-}
+export type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
 
-/** One dataset of a catalog page, as the crawler hands it over. */
-export interface CrawledEntry {
-  datasetId: string;
-  digest: string;
-  summary: DatasetSummary;
-  searchText: string;
-  facetValues: { facet: Facet; value: string }[];
-}
-
-export interface CrawlStats {
-  pages: number;
-  notModified: number;
-  written: number;
-  retired: number;
-  datasets: number;
-  ms: number;
-}
-
-export interface PageRecord {
-  url: string;
-  etag: string;
-  next: string | null;
-  datasetIds: string[];
-}
-
-export interface FederatedEntry {
-  providerDid: string;
-  providerName: string | null;
-  dspAddress: string;
-  datasetId: string;
-  title: string;
-  description: string;
-  keywords: string[];
-  facets: DatasetSummary['facets'];
-  offers: Record<string, unknown>[];
-  /** The part of the DSP Dataset kept: its id and offers (`hasPolicy`). The whole dataset: `document()`. */
-  dataset: { '@id': string; hasPolicy: Record<string, unknown>[] };
-  digest: string;
-  crawledAt: string;
-}
-
-export interface PeerStatus {
-  did: string;
-  name: string | null;
-  dspAddress: string;
-  lastAttemptAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  lastErrorCause: string | null;
-  lastCrawl: CrawlStats | null;
-  datasetCount: number;
-}
-
-export interface SearchRequest {
-  words: string[];
-  facets: Partial<Record<Facet, string>>;
-  limit: number;
-  after?: { title: string; entryId: number };
-  /** Count the hits and, for these facets, the hits per value (the first page needs them, the next ones do not). */
-  counts?: Facet[];
-}
-
-export interface SearchResult {
-  hits: FederatedEntry[];
-  after?: { title: string; entryId: number };
-  total?: number;
-  facetCounts?: Partial<Record<Facet, { value: string; count: number }[]>>;
-}
-
-/** Rows per delete or update statement: each is a short write, however large the change. */
 const BATCH = 200;
 const FACET_VALUES_SHOWN = 20;
 const COUNTS_CACHED = 200;
 /** A filter matching more than this share of all entries is checked per entry, not used to find them. */
 const COMMON_SHARE = 0.02;
-type Db = Kysely<Database> | Transaction<Database>;
-type Row = Pick<FederatedEntriesTable, 'provider_did' | 'dataset_id' | 'title' | 'description' | 'keywords' | 'offers' | 'digest' | 'crawled_at'> & { entry_id: number; name: string | null; dsp_address: string };
-const HIT_COLUMNS = ['federated_entries.entry_id', 'federated_entries.provider_did', 'federated_entries.dataset_id', 'federated_entries.title', 'federated_entries.description', 'federated_entries.keywords', 'federated_entries.offers', 'federated_entries.digest', 'federated_entries.crawled_at', 'federated_peers.name', 'federated_peers.dsp_address'] as const;
-/** Where each facet's values go in a hit's `facets` (keywords and the provider are shown on their own). */
-const FACET_LISTS: Partial<Record<Facet, keyof DatasetSummary['facets']>> = { theme: 'themes', healthCategory: 'healthCategories', healthTheme: 'healthThemes', publisher: 'publishers', spatial: 'spatial', accessRights: 'accessRights' };
-
-function entryOf(r: Row, facets: DatasetSummary['facets']): FederatedEntry {
-  const offers = JSON.parse(r.offers) as Record<string, unknown>[];
-  return { providerDid: r.provider_did, providerName: r.name, dspAddress: r.dsp_address, datasetId: r.dataset_id, title: r.title, description: r.description, keywords: JSON.parse(r.keywords), facets, offers, dataset: { '@id': r.dataset_id, hasPolicy: offers }, digest: r.digest, crawledAt: r.crawled_at };
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Entries visible now: within their peer's current generation. */
-function visibleEntries(db: Db) {
-  return db
-    .selectFrom('federated_entries')
-    .innerJoin('federated_peers', 'federated_peers.did', 'federated_entries.provider_did')
-    .whereRef('federated_entries.from_gen', '<=', 'federated_peers.current_gen')
-    .where((eb) => eb.or([eb('federated_entries.to_gen', 'is', null), eb('federated_entries.to_gen', '>', eb.ref('federated_peers.current_gen'))]));
-}
-
 /**
  * The federated catalog: peers' datasets as last crawled, and how each peer's last crawl went. A crawl
  * writes generation current+1 beside the visible one, page by page in short transactions; finishing it
@@ -129,13 +30,33 @@ export function federatedStore(db: Kysely<Database>) {
   }
 
   async function latest(providerDid: string, datasetIds: string[]) {
-    const rows = datasetIds.length ? await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id', 'digest']).where('provider_did', '=', providerDid).where('to_gen', 'is', null).where('dataset_id', 'in', datasetIds).execute() : [];
+    const rows = datasetIds.length
+      ? await db
+          .selectFrom('federated_entries')
+          .select(['entry_id', 'dataset_id', 'digest'])
+          .where('provider_did', '=', providerDid)
+          .where('to_gen', 'is', null)
+          .where('dataset_id', 'in', datasetIds)
+          .execute()
+      : [];
     return new Map(rows.map((r) => [r.dataset_id, r]));
   }
 
   async function insertEntries(trx: Transaction<Database>, providerDid: string, generation: number, entries: CrawledEntry[], crawledAt: string): Promise<void> {
     for (const part of chunks(entries, 100)) {
-      const values = part.map(({ datasetId, digest, summary, searchText }) => ({ provider_did: providerDid, dataset_id: datasetId, from_gen: generation, to_gen: null, digest, title: summary.title, description: summary.description, keywords: JSON.stringify(summary.keywords), offers: JSON.stringify(summary.offers), search_text: searchText, crawled_at: crawledAt }));
+      const values = part.map(({ datasetId, digest, summary, searchText }) => ({
+        provider_did: providerDid,
+        dataset_id: datasetId,
+        from_gen: generation,
+        to_gen: null,
+        digest,
+        title: summary.title,
+        description: summary.description,
+        keywords: JSON.stringify(summary.keywords),
+        offers: JSON.stringify(summary.offers),
+        search_text: searchText,
+        crawled_at: crawledAt,
+      }));
       const inserted = await trx.insertInto('federated_entries').values(values).returning(['entry_id', 'dataset_id']).execute();
       const idOf = new Map(inserted.map((r) => [r.dataset_id, r.entry_id]));
       const facets = part.flatMap((e) => e.facetValues.map(({ facet, value }) => ({ entry_id: idOf.get(e.datasetId)!, facet, value, match_key: facetKey(value) })));
@@ -147,7 +68,9 @@ export function federatedStore(db: Kysely<Database>) {
   async function entriesOf(rows: Row[]): Promise<FederatedEntry[]> {
     const ids = rows.map((r) => Number(r.entry_id));
     const facetRows = ids.length ? await db.selectFrom('federated_facets').select(['entry_id', 'facet', 'value']).where('entry_id', 'in', ids).execute() : [];
-    const byEntry = new Map(ids.map((id) => [id, { themes: [], healthCategories: [], healthThemes: [], publishers: [], spatial: [], accessRights: [] } as DatasetSummary['facets']]));
+    const byEntry = new Map(
+      ids.map((id) => [id, { themes: [], healthCategories: [], healthThemes: [], publishers: [], spatial: [], accessRights: [] } as DatasetSummary['facets']]),
+    );
     for (const f of facetRows) {
       const list = FACET_LISTS[f.facet as Facet];
       if (list) byEntry.get(Number(f.entry_id))?.[list].push(f.value);
@@ -175,7 +98,17 @@ export function federatedStore(db: Kysely<Database>) {
     matchCounts.set(filter, { version, entries });
     return entries;
   }
-  const holdersOf = async (facet: string, key: string) => Number(((await db.selectFrom('federated_facets').select((eb) => eb.fn.countAll().as('n')).where('facet', '=', facet).where('match_key', '=', key).execute()) as [{ n: number | string }])[0].n);
+  const holdersOf = async (facet: string, key: string) =>
+    Number(
+      (
+        (await db
+          .selectFrom('federated_facets')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('facet', '=', facet)
+          .where('match_key', '=', key)
+          .execute()) as [{ n: number | string }]
+      )[0].n,
+    );
 
   async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
     const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
@@ -205,7 +138,17 @@ export function federatedStore(db: Kysely<Database>) {
       const now = new Date().toISOString();
       await db
         .insertInto('federated_peers')
-        .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, last_error: null, last_error_cause: null, last_crawl: null, dataset_count: 0 })
+        .values({
+          did: peer.did,
+          name: peer.name ?? null,
+          dsp_address: peer.dspAddress,
+          last_attempt_at: now,
+          last_success_at: null,
+          last_error: null,
+          last_error_cause: null,
+          last_crawl: null,
+          dataset_count: 0,
+        })
         .onConflict((oc) => oc.column('did').doUpdateSet({ name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now }))
         .execute();
       const { current_gen: current } = await db.selectFrom('federated_peers').select('current_gen').where('did', '=', peer.did).executeTakeFirstOrThrow();
@@ -217,7 +160,10 @@ export function federatedStore(db: Kysely<Database>) {
 
     /** Writes one catalog page into `generation`, in one short transaction: changed and new datasets only. */
     async stagePage(providerDid: string, generation: number, entries: CrawledEntry[]): Promise<number> {
-      const known = await latest(providerDid, entries.map((e) => e.datasetId));
+      const known = await latest(
+        providerDid,
+        entries.map((e) => e.datasetId),
+      );
       const changed = entries.filter((e) => known.get(e.datasetId)?.digest !== e.digest);
       if (changed.length === 0) return 0;
       const superseded = changed.flatMap((e) => {
@@ -240,7 +186,16 @@ export function federatedStore(db: Kysely<Database>) {
       let retired = 0;
       // In dataset id order, along the index of the peer's own rows (not across every peer's).
       for (let after = ''; ; ) {
-        const rows = await db.selectFrom('federated_entries').select(['entry_id', 'dataset_id']).where('provider_did', '=', peer.did).where('dataset_id', '>', after).where('to_gen', 'is', null).where('from_gen', '<', generation).orderBy('dataset_id').limit(BATCH * 2).execute();
+        const rows = await db
+          .selectFrom('federated_entries')
+          .select(['entry_id', 'dataset_id'])
+          .where('provider_did', '=', peer.did)
+          .where('dataset_id', '>', after)
+          .where('to_gen', 'is', null)
+          .where('from_gen', '<', generation)
+          .orderBy('dataset_id')
+          .limit(BATCH * 2)
+          .execute();
         if (rows.length === 0) break;
         after = rows.at(-1)!.dataset_id;
         const gone = rows.filter((r) => !seen.has(r.dataset_id)).map((r) => r.entry_id);
@@ -251,11 +206,27 @@ export function federatedStore(db: Kysely<Database>) {
       const result: CrawlStats = { ...stats, retired, datasets: seen.size };
       const now = new Date().toISOString();
       await db.transaction().execute(async (trx) => {
-        const status = { name: peer.name ?? null, dsp_address: peer.dspAddress, last_success_at: now, last_error: null, last_error_cause: null, last_crawl: JSON.stringify(result), dataset_count: seen.size };
-        await trx.updateTable('federated_peers').set(changed ? { ...status, current_gen: generation } : status).where('did', '=', peer.did).execute();
+        const status = {
+          name: peer.name ?? null,
+          dsp_address: peer.dspAddress,
+          last_success_at: now,
+          last_error: null,
+          last_error_cause: null,
+          last_crawl: JSON.stringify(result),
+          dataset_count: seen.size,
+        };
+        await trx
+          .updateTable('federated_peers')
+          .set(changed ? { ...status, current_gen: generation } : status)
+          .where('did', '=', peer.did)
+          .execute();
         if (stats.notModified === stats.pages) return;
         await trx.deleteFrom('federated_pages').where('provider_did', '=', peer.did).execute();
-        for (const part of chunks(pages, 50)) await trx.insertInto('federated_pages').values(part.map((p) => ({ provider_did: peer.did, url: p.url, etag: p.etag, next_url: p.next, dataset_ids: JSON.stringify(p.datasetIds) }))).execute();
+        for (const part of chunks(pages, 50))
+          await trx
+            .insertInto('federated_pages')
+            .values(part.map((p) => ({ provider_did: peer.did, url: p.url, etag: p.etag, next_url: p.next, dataset_ids: JSON.stringify(p.datasetIds) })))
+            .execute();
       });
       if (changed) await deleteEntries(peer.did, 'to_gen', '<=', generation);
       return result;
@@ -265,7 +236,11 @@ export function federatedStore(db: Kysely<Database>) {
     async abortCrawl(peer: PeerRef, generation: number, error: string, cause: string | undefined, stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<void> {
       await deleteEntries(peer.did, 'from_gen', '>=', generation);
       await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>=', generation).execute();
-      await db.updateTable('federated_peers').set({ last_error: error, last_error_cause: cause ?? null, last_crawl: JSON.stringify({ ...stats, retired: 0, datasets: 0 }) }).where('did', '=', peer.did).execute();
+      await db
+        .updateTable('federated_peers')
+        .set({ last_error: error, last_error_cause: cause ?? null, last_crawl: JSON.stringify({ ...stats, retired: 0, datasets: 0 }) })
+        .where('did', '=', peer.did)
+        .execute();
     },
 
     /** Records a peer that could not be crawled at all. */
@@ -273,14 +248,34 @@ export function federatedStore(db: Kysely<Database>) {
       const now = new Date().toISOString();
       await db
         .insertInto('federated_peers')
-        .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, last_error: error, last_error_cause: cause ?? null, last_crawl: null, dataset_count: 0 })
+        .values({
+          did: peer.did,
+          name: peer.name ?? null,
+          dsp_address: peer.dspAddress,
+          last_attempt_at: now,
+          last_success_at: null,
+          last_error: error,
+          last_error_cause: cause ?? null,
+          last_crawl: null,
+          dataset_count: 0,
+        })
         .onConflict((oc) => oc.column('did').doUpdateSet({ last_attempt_at: now, last_error: error, last_error_cause: cause ?? null, dsp_address: peer.dspAddress }))
         .execute();
     },
 
     async peers(): Promise<PeerStatus[]> {
       const rows = await db.selectFrom('federated_peers').selectAll().orderBy('did').execute();
-      return rows.map((r) => ({ did: r.did, name: r.name, dspAddress: r.dsp_address, lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, lastError: r.last_error, lastErrorCause: r.last_error_cause, lastCrawl: r.last_crawl ? JSON.parse(r.last_crawl) : null, datasetCount: Number(r.dataset_count) }));
+      return rows.map((r) => ({
+        did: r.did,
+        name: r.name,
+        dspAddress: r.dsp_address,
+        lastAttemptAt: r.last_attempt_at,
+        lastSuccessAt: r.last_success_at,
+        lastError: r.last_error,
+        lastErrorCause: r.last_error_cause,
+        lastCrawl: r.last_crawl ? JSON.parse(r.last_crawl) : null,
+        datasetCount: Number(r.dataset_count),
+      }));
     },
 
     /** The visible entries of one dataset (one per provider offering it). */
@@ -295,7 +290,9 @@ export function federatedStore(db: Kysely<Database>) {
       const catalog = await catalogState();
       const { words } = request;
       const filters = await Promise.all(
-        Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }])).map(async (f) => ({ ...f, entries: await matching(`facet ${f.facet} ${f.key}`, catalog.version, () => holdersOf(f.facet, f.key)) })),
+        Object.entries(request.facets)
+          .flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }]))
+          .map(async (f) => ({ ...f, entries: await matching(`facet ${f.facet} ${f.key}`, catalog.version, () => holdersOf(f.facet, f.key)) })),
       );
       const textEntries = words.length ? await matching(`text ${words.join(' ')}`, catalog.version, () => text.countMatches(db, words)) : Infinity;
       // Drive from the rarest filter, text or facet value; when every filter is common, walk the titles in order
@@ -305,18 +302,29 @@ export function federatedStore(db: Kysely<Database>) {
       let filtered = visibleEntries(db);
       for (const filter of filters) {
         filtered = filtered.where((eb) => {
-          const holders = eb.selectFrom('federated_facets').select('federated_facets.entry_id').where('federated_facets.facet', '=', filter.facet).where('federated_facets.match_key', '=', filter.key);
+          const holders = eb
+            .selectFrom('federated_facets')
+            .select('federated_facets.entry_id')
+            .where('federated_facets.facet', '=', filter.facet)
+            .where('federated_facets.match_key', '=', filter.key);
           return filter === driver ? eb('federated_entries.entry_id', 'in', holders) : eb.exists(holders.whereRef('federated_facets.entry_id', '=', 'federated_entries.entry_id'));
         });
       }
       if (words.length) filtered = filtered.where(text.matches(words, driver === 'text'));
-      let page = filtered.select(HIT_COLUMNS).orderBy('federated_entries.title').orderBy('federated_entries.entry_id').limit(request.limit + 1);
+      let page = filtered
+        .select(HIT_COLUMNS)
+        .orderBy('federated_entries.title')
+        .orderBy('federated_entries.entry_id')
+        .limit(request.limit + 1);
       const { after } = request;
       if (after) page = page.where((eb) => eb(eb.refTuple('federated_entries.title', 'federated_entries.entry_id'), '>', eb.tuple(after.title, after.entryId)));
       const rows = await page.execute();
       const shown = rows.slice(0, request.limit);
       const last = shown.at(-1);
-      const result: SearchResult = { hits: await entriesOf(shown), ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}) };
+      const result: SearchResult = {
+        hits: await entriesOf(shown),
+        ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}),
+      };
       if (!request.counts) return result;
       const key = JSON.stringify([request.words, request.facets, request.counts]);
       const { version } = catalog;
@@ -331,13 +339,23 @@ export function federatedStore(db: Kysely<Database>) {
 
     /** The full DSP dataset fetched before, while its digest is still the crawled one. */
     async cachedDocument(providerDid: string, datasetId: string, digest: string): Promise<unknown | undefined> {
-      const row = await db.selectFrom('federated_documents').select('document').where('provider_did', '=', providerDid).where('dataset_id', '=', datasetId).where('digest', '=', digest).executeTakeFirst();
+      const row = await db
+        .selectFrom('federated_documents')
+        .select('document')
+        .where('provider_did', '=', providerDid)
+        .where('dataset_id', '=', datasetId)
+        .where('digest', '=', digest)
+        .executeTakeFirst();
       return row && JSON.parse(row.document);
     },
 
     async cacheDocument(providerDid: string, datasetId: string, digest: string, document: unknown): Promise<void> {
       const row = { digest, document: JSON.stringify(document), fetched_at: new Date().toISOString() };
-      await db.insertInto('federated_documents').values({ provider_did: providerDid, dataset_id: datasetId, ...row }).onConflict((oc) => oc.columns(['provider_did', 'dataset_id']).doUpdateSet(row)).execute();
+      await db
+        .insertInto('federated_documents')
+        .values({ provider_did: providerDid, dataset_id: datasetId, ...row })
+        .onConflict((oc) => oc.columns(['provider_did', 'dataset_id']).doUpdateSet(row))
+        .execute();
     },
   };
 }

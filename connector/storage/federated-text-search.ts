@@ -27,9 +27,15 @@ const tsQuery = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
 const sqlite: TextSearch = {
   async up(db) {
     await sql`create virtual table federated_fts using fts5(search_text, content='federated_entries', content_rowid='entry_id', tokenize='unicode61')`.execute(db);
-    await sql`create trigger federated_fts_insert after insert on federated_entries begin insert into federated_fts(rowid, search_text) values (new.entry_id, new.search_text); end`.execute(db);
-    await sql`create trigger federated_fts_delete after delete on federated_entries begin insert into federated_fts(federated_fts, rowid, search_text) values ('delete', old.entry_id, old.search_text); end`.execute(db);
-    await sql`create trigger federated_fts_update after update of search_text on federated_entries begin insert into federated_fts(federated_fts, rowid, search_text) values ('delete', old.entry_id, old.search_text); insert into federated_fts(rowid, search_text) values (new.entry_id, new.search_text); end`.execute(db);
+    await sql`create trigger federated_fts_insert after insert on federated_entries begin insert into federated_fts(rowid, search_text) values (new.entry_id, new.search_text); end`.execute(
+      db,
+    );
+    await sql`create trigger federated_fts_delete after delete on federated_entries begin insert into federated_fts(federated_fts, rowid, search_text) values ('delete', old.entry_id, old.search_text); end`.execute(
+      db,
+    );
+    await sql`create trigger federated_fts_update after update of search_text on federated_entries begin insert into federated_fts(federated_fts, rowid, search_text) values ('delete', old.entry_id, old.search_text); insert into federated_fts(rowid, search_text) values (new.entry_id, new.search_text); end`.execute(
+      db,
+    );
   },
   async down(db) {
     for (const trigger of ['federated_fts_insert', 'federated_fts_delete', 'federated_fts_update']) await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
@@ -37,7 +43,8 @@ const sqlite: TextSearch = {
   },
   // A unary + keeps SQLite from driving the query from the index of that column.
   matches: (words, drive) => sql<SqlBool>`${sql.raw(drive ? '' : '+')}federated_entries.entry_id in (select rowid from federated_fts where federated_fts match ${ftsQuery(words)})`,
-  countMatches: async (db, words) => Number((await sql<{ n: number }>`select count(*) as n from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows[0]?.n ?? 0),
+  countMatches: async (db, words) =>
+    Number((await sql<{ n: number }>`select count(*) as n from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows[0]?.n ?? 0),
 };
 
 const postgres: TextSearch = {
@@ -49,7 +56,8 @@ const postgres: TextSearch = {
     await sql`drop index if exists federated_entries_search`.execute(db);
   },
   matches: (words) => sql<SqlBool>`federated_entries.search_vector @@ to_tsquery('simple', ${tsQuery(words)})`,
-  countMatches: async (db, words) => Number((await sql<{ n: string }>`select count(*) as n from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows[0]?.n ?? 0),
+  countMatches: async (db, words) =>
+    Number((await sql<{ n: string }>`select count(*) as n from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows[0]?.n ?? 0),
 };
 
 /** The text search of the database `db` talks to. */

@@ -101,9 +101,24 @@ export function negotiationStore(db: Kysely<Database>): DomainNegotiationStore<T
       await trx
         .insertInto('negotiations')
         .values({
-          id: n.id, role: n.role, consumer_pid: n.consumerPid, provider_pid: n.providerPid, state: n.state, counterparty_did: n.counterpartyDid,
-          counterparty_address: n.counterpartyAddress, dataset_id: n.datasetId, offer: JSON.stringify(n.offer), agreement_id: n.agreementId,
-          last_message: n.lastMessage, pending: n.pending, reasons: n.reasons?.length ? JSON.stringify(n.reasons) : null, presented: null, caller_token: n.callerToken ?? null, created_at: now, updated_at: now, deadline_at: n.deadlineAt,
+          id: n.id,
+          role: n.role,
+          consumer_pid: n.consumerPid,
+          provider_pid: n.providerPid,
+          state: n.state,
+          counterparty_did: n.counterpartyDid,
+          counterparty_address: n.counterpartyAddress,
+          dataset_id: n.datasetId,
+          offer: JSON.stringify(n.offer),
+          agreement_id: n.agreementId,
+          last_message: n.lastMessage,
+          pending: n.pending,
+          reasons: n.reasons?.length ? JSON.stringify(n.reasons) : null,
+          presented: null,
+          caller_token: n.callerToken ?? null,
+          created_at: now,
+          updated_at: now,
+          deadline_at: n.deadlineAt,
           ...nextActionColumns(n.next ?? null),
         })
         .execute();
@@ -116,7 +131,13 @@ export function negotiationStore(db: Kysely<Database>): DomainNegotiationStore<T
 
     /** The provider's negotiation a consumer started with `consumerPid` (a repeated initial request finds it). */
     async byConsumerPid(counterpartyDid: string, consumerPid: string, trx: Db = db): Promise<Negotiation | undefined> {
-      const row = await trx.selectFrom('negotiations').selectAll().where('counterparty_did', '=', counterpartyDid).where('consumer_pid', '=', consumerPid).where('role', '=', 'provider').executeTakeFirst();
+      const row = await trx
+        .selectFrom('negotiations')
+        .selectAll()
+        .where('counterparty_did', '=', counterpartyDid)
+        .where('consumer_pid', '=', consumerPid)
+        .where('role', '=', 'provider')
+        .executeTakeFirst();
       return row && toNegotiation(row);
     },
 
@@ -164,20 +185,38 @@ export function negotiationStore(db: Kysely<Database>): DomainNegotiationStore<T
       await trx
         .insertInto('agreements')
         .values({
-          id: a.id, negotiation_id: a.negotiationId, role: a.role, provider_did: a.providerDid, consumer_did: a.consumerDid, dataset_id: a.datasetId,
-          agreement: JSON.stringify(a.agreement), credential: JSON.stringify(a.credential), counter_signed: a.counterSigned ? 1 : 0, transfer_count: 0,
-          consumer_credentials: JSON.stringify(a.consumerCredentials), pending_credential: null, created_at: new Date().toISOString(),
+          id: a.id,
+          negotiation_id: a.negotiationId,
+          role: a.role,
+          provider_did: a.providerDid,
+          consumer_did: a.consumerDid,
+          dataset_id: a.datasetId,
+          agreement: JSON.stringify(a.agreement),
+          credential: JSON.stringify(a.credential),
+          counter_signed: a.counterSigned ? 1 : 0,
+          transfer_count: 0,
+          consumer_credentials: JSON.stringify(a.consumerCredentials),
+          pending_credential: null,
+          created_at: new Date().toISOString(),
         })
         .execute();
     },
 
     async counterSigned(trx: Db, id: string, credential: VerifiableCredential): Promise<void> {
-      await trx.updateTable('agreements').set({ credential: JSON.stringify(credential), counter_signed: 1, pending_credential: null }).where('id', '=', id).execute();
+      await trx
+        .updateTable('agreements')
+        .set({ credential: JSON.stringify(credential), counter_signed: 1, pending_credential: null })
+        .where('id', '=', id)
+        .execute();
     },
 
     /** Provider: the consumer's counter-signed credential as received, until the processor has verified it. */
     async receivedCounterSigned(trx: Db, id: string, credential: VerifiableCredential): Promise<void> {
-      await trx.updateTable('agreements').set({ pending_credential: JSON.stringify(credential) }).where('id', '=', id).execute();
+      await trx
+        .updateTable('agreements')
+        .set({ pending_credential: JSON.stringify(credential) })
+        .where('id', '=', id)
+        .execute();
     },
 
     async pendingCounterSigned(id: string): Promise<VerifiableCredential | undefined> {

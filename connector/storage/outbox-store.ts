@@ -199,7 +199,11 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async countPending(): Promise<number> {
-      const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('state', '=', 'pending')
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

@@ -43,11 +43,32 @@ export interface TransferTables {
 }
 
 const toTransfer = (r: TransfersTable): Transfer => ({
-  id: r.id, role: r.role, consumerPid: r.consumer_pid, providerPid: r.provider_pid, state: r.state, agreementId: r.agreement_id, datasetId: r.dataset_id,
-  format: r.format, counterpartyDid: r.counterparty_did, counterpartyAddress: r.counterparty_address, dataAddress: r.data_address ? JSON.parse(r.data_address) : null,
-  tokenHash: r.token_hash, tokenExpiresAt: r.token_expires_at, name: r.name, size: r.size === null ? null : Number(r.size), digest: r.digest, bytesDone: Number(r.bytes_done),
-  receivedPath: r.received_path, lastMessage: r.last_message, reasons: r.reasons ? JSON.parse(r.reasons) : [], createdAt: r.created_at, updatedAt: r.updated_at,
-  completedAt: r.completed_at, deletedAt: r.deleted_at, nextAction: r.next_action, releaseDate: r.release_date ?? null,
+  id: r.id,
+  role: r.role,
+  consumerPid: r.consumer_pid,
+  providerPid: r.provider_pid,
+  state: r.state,
+  agreementId: r.agreement_id,
+  datasetId: r.dataset_id,
+  format: r.format,
+  counterpartyDid: r.counterparty_did,
+  counterpartyAddress: r.counterparty_address,
+  dataAddress: r.data_address ? JSON.parse(r.data_address) : null,
+  tokenHash: r.token_hash,
+  tokenExpiresAt: r.token_expires_at,
+  name: r.name,
+  size: r.size === null ? null : Number(r.size),
+  digest: r.digest,
+  bytesDone: Number(r.bytes_done),
+  receivedPath: r.received_path,
+  lastMessage: r.last_message,
+  reasons: r.reasons ? JSON.parse(r.reasons) : [],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  completedAt: r.completed_at,
+  deletedAt: r.deleted_at,
+  nextAction: r.next_action,
+  releaseDate: r.release_date ?? null,
   release: r.release_report ? JSON.parse(r.release_report) : null,
 });
 
@@ -84,10 +105,33 @@ export function transferStore(db: Kysely<Database>): DomainTransferStore<Transac
       await trx
         .insertInto('transfers')
         .values({
-          id: t.id, role: t.role, consumer_pid: t.consumerPid, provider_pid: t.providerPid, state: t.state, agreement_id: t.agreementId, dataset_id: t.datasetId, format: t.format,
-          counterparty_did: t.counterpartyDid, counterparty_address: t.counterpartyAddress, data_address: t.dataAddress ? JSON.stringify(t.dataAddress) : null, token_hash: null,
-          token_expires_at: null, name: null, size: null, digest: null, bytes_done: 0, received_path: null, last_message: t.lastMessage, reasons: null, created_at: now, updated_at: now,
-          completed_at: null, deleted_at: null, release_date: null, release_report: null, ...nextActionColumns(t.next ?? null),
+          id: t.id,
+          role: t.role,
+          consumer_pid: t.consumerPid,
+          provider_pid: t.providerPid,
+          state: t.state,
+          agreement_id: t.agreementId,
+          dataset_id: t.datasetId,
+          format: t.format,
+          counterparty_did: t.counterpartyDid,
+          counterparty_address: t.counterpartyAddress,
+          data_address: t.dataAddress ? JSON.stringify(t.dataAddress) : null,
+          token_hash: null,
+          token_expires_at: null,
+          name: null,
+          size: null,
+          digest: null,
+          bytes_done: 0,
+          received_path: null,
+          last_message: t.lastMessage,
+          reasons: null,
+          created_at: now,
+          updated_at: now,
+          completed_at: null,
+          deleted_at: null,
+          release_date: null,
+          release_report: null,
+          ...nextActionColumns(t.next ?? null),
         })
         .execute();
     },
@@ -96,7 +140,13 @@ export function transferStore(db: Kysely<Database>): DomainTransferStore<Transac
       return row && toTransfer(row);
     },
     async byConsumerPid(counterpartyDid: string, consumerPid: string): Promise<Transfer | undefined> {
-      const row = await db.selectFrom('transfers').selectAll().where('role', '=', 'provider').where('counterparty_did', '=', counterpartyDid).where('consumer_pid', '=', consumerPid).executeTakeFirst();
+      const row = await db
+        .selectFrom('transfers')
+        .selectAll()
+        .where('role', '=', 'provider')
+        .where('counterparty_did', '=', counterpartyDid)
+        .where('consumer_pid', '=', consumerPid)
+        .executeTakeFirst();
       return row && toTransfer(row);
     },
     /** Applies `change` if the process is still in `from`; false when another writer moved it first. */
@@ -117,10 +167,14 @@ export function transferStore(db: Kysely<Database>): DomainTransferStore<Transac
     },
     /** Transfers whose data plane is live or may resume (what enforcement re-checks). */
     async active(role: TransferRole): Promise<Transfer[]> {
-      return (await db.selectFrom('transfers').selectAll().where('role', '=', role).where('state', 'in', ['REQUESTED', 'STARTED', 'SUSPENDED']).limit(1000).execute()).map(toTransfer);
+      return (await db.selectFrom('transfers').selectAll().where('role', '=', role).where('state', 'in', ['REQUESTED', 'STARTED', 'SUSPENDED']).limit(1000).execute()).map(
+        toTransfer,
+      );
     },
     async withReceivedData(): Promise<Transfer[]> {
-      return (await db.selectFrom('transfers').selectAll().where('role', '=', 'consumer').where('received_path', 'is not', null).where('deleted_at', 'is', null).limit(1000).execute()).map(toTransfer);
+      return (
+        await db.selectFrom('transfers').selectAll().where('role', '=', 'consumer').where('received_path', 'is not', null).where('deleted_at', 'is', null).limit(1000).execute()
+      ).map(toTransfer);
     },
   };
 }

@@ -72,9 +72,16 @@ export function seenTokenIdStore(db: Kysely<Database>) {
       const now = Math.floor(Date.now() / 1000);
       if (now - lastPurge > 60) {
         lastPurge = now;
-        await db.deleteFrom('seen_token_ids').where('expires_at', '<', now - 60).execute();
+        await db
+          .deleteFrom('seen_token_ids')
+          .where('expires_at', '<', now - 60)
+          .execute();
       }
-      const inserted = await db.insertInto('seen_token_ids').values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).executeTakeFirst();
+      const inserted = await db
+        .insertInto('seen_token_ids')
+        .values({ jti, expires_at: expiresAt })
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .executeTakeFirst();
       return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
     },
   };
@@ -110,7 +117,11 @@ export function walletStore(db: Kysely<Database>) {
         credential: JSON.stringify(credential),
         stored_at: new Date().toISOString(),
       };
-      await db.insertInto('wallet_credentials').values(row).onConflict((oc) => oc.column('id').doUpdateSet({ ...row })).execute();
+      await db
+        .insertInto('wallet_credentials')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doUpdateSet({ ...row }))
+        .execute();
       return toStored(row);
     },
     async list(): Promise<StoredCredential[]> {

@@ -97,7 +97,12 @@ export function workQueueStore(db: Kysely<Database>, dialect: Dialect, table: Pr
     },
 
     async countDue(now: Date): Promise<number> {
-      const row = await db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).where('next_action', 'is not', null).where('due_at', '<=', now.toISOString()).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom(t)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('next_action', 'is not', null)
+        .where('due_at', '<=', now.toISOString())
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

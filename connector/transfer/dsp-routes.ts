@@ -8,8 +8,12 @@ import { TransferProblem, type TransferService } from './transfer-service.ts';
 /** DSP 2025-1 transfer process endpoints, provider and consumer, on one base path (pids are this side's own). */
 export function transferDspRoutes(ctx: ConnectorContext, service: TransferService): Hono {
   const app = new Hono();
-  const error = (c: Context, status: ContentfulStatusCode, reasons: string[], pids: { providerPid?: string; consumerPid?: string } = {}) => c.json(transferError({ ...pids, code: String(status), reason: reasons }), status);
-  app.use('/transfers/*', requireCaller(ctx.trust, (c, reason) => error(c, 401, [reason]), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
+  const error = (c: Context, status: ContentfulStatusCode, reasons: string[], pids: { providerPid?: string; consumerPid?: string } = {}) =>
+    c.json(transferError({ ...pids, code: String(status), reason: reasons }), status);
+  app.use(
+    '/transfers/*',
+    requireCaller(ctx.trust, (c, reason) => error(c, 401, [reason]), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
+  );
   app.onError((e, c) => {
     if (e instanceof TransferProblem) return error(c, e.status, e.reasons, e.pids);
     if (e instanceof MalformedTransferMessage) return error(c, 400, [e.message]);
@@ -31,8 +35,14 @@ export function transferDspRoutes(ctx: ConnectorContext, service: TransferServic
   app.get('/transfers/:pid', async (c) => reply(c, await service.get(pid(c), c.get('caller'))));
   app.post('/transfers/request', async (c) => reply(c, await service.onRequest(await body(c, 'TransferRequestMessage'), c.get('caller'))));
   app.post('/transfers/:pid/start', async (c) => reply(c, await service.onStart(pid(c), await body(c, 'TransferStartMessage'), c.get('caller'))));
-  app.post('/transfers/:pid/suspension', async (c) => reply(c, await service.onPeerMessage(pid(c), 'TransferSuspensionMessage', await body(c, 'TransferSuspensionMessage'), c.get('caller'))));
-  app.post('/transfers/:pid/completion', async (c) => reply(c, await service.onPeerMessage(pid(c), 'TransferCompletionMessage', await body(c, 'TransferCompletionMessage'), c.get('caller'))));
-  app.post('/transfers/:pid/termination', async (c) => reply(c, await service.onPeerMessage(pid(c), 'TransferTerminationMessage', await body(c, 'TransferTerminationMessage'), c.get('caller'))));
+  app.post('/transfers/:pid/suspension', async (c) =>
+    reply(c, await service.onPeerMessage(pid(c), 'TransferSuspensionMessage', await body(c, 'TransferSuspensionMessage'), c.get('caller'))),
+  );
+  app.post('/transfers/:pid/completion', async (c) =>
+    reply(c, await service.onPeerMessage(pid(c), 'TransferCompletionMessage', await body(c, 'TransferCompletionMessage'), c.get('caller'))),
+  );
+  app.post('/transfers/:pid/termination', async (c) =>
+    reply(c, await service.onPeerMessage(pid(c), 'TransferTerminationMessage', await body(c, 'TransferTerminationMessage'), c.get('caller'))),
+  );
   return app;
 }

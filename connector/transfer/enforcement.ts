@@ -9,7 +9,13 @@ import { toVerified } from '../../contracts/credentials/model.ts';
  * expired credential ends access). `transfersDone` counts the transfers before the one being checked.
  * Returns the reasons against; [] means allowed.
  */
-export async function agreementRefusals(ctx: Pick<ConnectorContext, 'trust'>, agreement: StoredAgreement, healthCategories: string[], transfersDone: number, now = new Date()): Promise<string[]> {
+export async function agreementRefusals(
+  ctx: Pick<ConnectorContext, 'trust'>,
+  agreement: StoredAgreement,
+  healthCategories: string[],
+  transfersDone: number,
+  now = new Date(),
+): Promise<string[]> {
   const reasons: string[] = [];
   for (const credential of agreement.consumerCredentials) {
     const check = await ctx.trust.verifier.verifyCredential(credential, { holder: agreement.consumerDid, now });

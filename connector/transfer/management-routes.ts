@@ -15,26 +15,107 @@ import { ReleaseReportSchema } from './release-report.ts';
 const StartTransfer = z.strictObject({ agreementId: z.string().min(1), format: z.enum(TRANSFER_FORMATS).default('HttpData-PULL') });
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
 const ListQuery = z.object({ role: z.enum(['provider', 'consumer']).optional(), state: z.enum(TRANSFER_STATES).optional(), agreementId: z.string().optional() });
-const TransferView = z.object({ id: z.string(), role: z.string(), state: z.string(), agreementId: z.string(), datasetId: z.string(), format: z.string(), counterpartyDid: z.string(), size: z.number().nullable(), digest: z.string().nullable(), progress: z.unknown(), receivedPath: z.string().nullable(), deletedAt: z.string().nullable(), reasons: z.array(z.string()), release: ReleaseReportSchema.nullable().describe('The release report of a released transfer (counts only): stored at start by the provider, received with the data by the consumer') });
+const TransferView = z.object({
+  id: z.string(),
+  role: z.string(),
+  state: z.string(),
+  agreementId: z.string(),
+  datasetId: z.string(),
+  format: z.string(),
+  counterpartyDid: z.string(),
+  size: z.number().nullable(),
+  digest: z.string().nullable(),
+  progress: z.unknown(),
+  receivedPath: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+  reasons: z.array(z.string()),
+  release: ReleaseReportSchema.nullable().describe(
+    'The release report of a released transfer (counts only): stored at start by the provider, received with the data by the consumer',
+  ),
+});
 
 /** Management API: start, list, inspect, suspend, resume, complete and terminate transfers; download what was received. */
 export function transferManagementRoutes(ctx: ConnectorContext, service: TransferService): Hono {
   const app = new Hono();
   const tag = 'transfers';
   const view = (t: Transfer) => ({
-    id: t.id, role: t.role, state: t.state, agreementId: t.agreementId, datasetId: t.datasetId, format: t.format, counterpartyDid: t.counterpartyDid, size: t.size, digest: t.digest,
-    progress: service.jobs.progress(t.id) ?? { bytes: t.bytesDone, total: t.size, bytesPerSecond: 0 }, receivedPath: t.receivedPath, completedAt: t.completedAt, deletedAt: t.deletedAt, reasons: t.reasons,
+    id: t.id,
+    role: t.role,
+    state: t.state,
+    agreementId: t.agreementId,
+    datasetId: t.datasetId,
+    format: t.format,
+    counterpartyDid: t.counterpartyDid,
+    size: t.size,
+    digest: t.digest,
+    progress: service.jobs.progress(t.id) ?? { bytes: t.bytesDone, total: t.size, bytesPerSecond: 0 },
+    receivedPath: t.receivedPath,
+    completedAt: t.completedAt,
+    deletedAt: t.deletedAt,
+    reasons: t.reasons,
     release: t.release,
   });
   ctx.openapi.add(
-    { method: 'post', path: '/transfers', tag, summary: 'Start a transfer under an agreement (HttpData-PULL or HttpData-PUSH)', body: StartTransfer, responses: { 201: { description: 'REQUESTED', schema: TransferView }, 404: { description: 'Unknown agreement' } } },
-    { method: 'get', path: '/transfers', tag, summary: 'Transfers, newest first', query: ListQuery, responses: { 200: { description: 'Transfers', schema: z.object({ transfers: z.array(TransferView) }) } } },
-    { method: 'get', path: '/transfers/{id}', tag, summary: 'One transfer with its progress (bytes, rate)', responses: { 200: { description: 'The transfer', schema: TransferView }, 404: { description: 'Unknown' } } },
-    { method: 'post', path: '/transfers/{id}/suspend', tag, summary: 'Suspend a started transfer', body: Reason, responses: { 200: { description: 'SUSPENDED', schema: TransferView }, 409: { description: 'Not started' } } },
-    { method: 'post', path: '/transfers/{id}/resume', tag, summary: 'Resume a suspended transfer', responses: { 200: { description: 'STARTED', schema: TransferView }, 409: { description: 'Not suspended' } } },
-    { method: 'post', path: '/transfers/{id}/complete', tag, summary: 'Complete a started transfer (the peer is told)', responses: { 200: { description: 'COMPLETED', schema: TransferView }, 409: { description: 'Not started' } } },
-    { method: 'post', path: '/transfers/{id}/terminate', tag, summary: 'Terminate a transfer', body: Reason, responses: { 200: { description: 'TERMINATED', schema: TransferView }, 409: { description: 'Already final' } } },
-    { method: 'get', path: '/transfers/{id}/data', tag, summary: 'Download the data this consumer received (complete and digest-checked only)', responses: { 200: { description: 'The data', contentType: 'application/octet-stream' }, 404: { description: 'Nothing received' } } },
+    {
+      method: 'post',
+      path: '/transfers',
+      tag,
+      summary: 'Start a transfer under an agreement (HttpData-PULL or HttpData-PUSH)',
+      body: StartTransfer,
+      responses: { 201: { description: 'REQUESTED', schema: TransferView }, 404: { description: 'Unknown agreement' } },
+    },
+    {
+      method: 'get',
+      path: '/transfers',
+      tag,
+      summary: 'Transfers, newest first',
+      query: ListQuery,
+      responses: { 200: { description: 'Transfers', schema: z.object({ transfers: z.array(TransferView) }) } },
+    },
+    {
+      method: 'get',
+      path: '/transfers/{id}',
+      tag,
+      summary: 'One transfer with its progress (bytes, rate)',
+      responses: { 200: { description: 'The transfer', schema: TransferView }, 404: { description: 'Unknown' } },
+    },
+    {
+      method: 'post',
+      path: '/transfers/{id}/suspend',
+      tag,
+      summary: 'Suspend a started transfer',
+      body: Reason,
+      responses: { 200: { description: 'SUSPENDED', schema: TransferView }, 409: { description: 'Not started' } },
+    },
+    {
+      method: 'post',
+      path: '/transfers/{id}/resume',
+      tag,
+      summary: 'Resume a suspended transfer',
+      responses: { 200: { description: 'STARTED', schema: TransferView }, 409: { description: 'Not suspended' } },
+    },
+    {
+      method: 'post',
+      path: '/transfers/{id}/complete',
+      tag,
+      summary: 'Complete a started transfer (the peer is told)',
+      responses: { 200: { description: 'COMPLETED', schema: TransferView }, 409: { description: 'Not started' } },
+    },
+    {
+      method: 'post',
+      path: '/transfers/{id}/terminate',
+      tag,
+      summary: 'Terminate a transfer',
+      body: Reason,
+      responses: { 200: { description: 'TERMINATED', schema: TransferView }, 409: { description: 'Already final' } },
+    },
+    {
+      method: 'get',
+      path: '/transfers/{id}/data',
+      tag,
+      summary: 'Download the data this consumer received (complete and digest-checked only)',
+      responses: { 200: { description: 'The data', contentType: 'application/octet-stream' }, 404: { description: 'Nothing received' } },
+    },
   );
   const found = (t: Transfer | undefined, id: string) => {
     if (!t) throw new HttpProblem(404, 'not_found', `No transfer ${id}`);
@@ -66,8 +147,11 @@ export function transferManagementRoutes(ctx: ConnectorContext, service: Transfe
   });
   app.get('/transfers/:id/data', async (c) => {
     const t = await service.store.get(c.req.param('id'));
-    if (!t || t.role !== 'consumer' || t.state !== 'COMPLETED' || !t.receivedPath || t.deletedAt || fileSize(t.receivedPath) !== t.size) throw new HttpProblem(404, 'not_found', 'No complete, digest-checked data for this transfer');
-    return new Response(Readable.toWeb(createReadStream(t.receivedPath)) as ReadableStream, { headers: { 'content-length': String(t.size), 'content-type': 'application/octet-stream', 'repr-digest': `sha-256=:${t.digest}:` } });
+    if (!t || t.role !== 'consumer' || t.state !== 'COMPLETED' || !t.receivedPath || t.deletedAt || fileSize(t.receivedPath) !== t.size)
+      throw new HttpProblem(404, 'not_found', 'No complete, digest-checked data for this transfer');
+    return new Response(Readable.toWeb(createReadStream(t.receivedPath)) as ReadableStream, {
+      headers: { 'content-length': String(t.size), 'content-type': 'application/octet-stream', 'repr-digest': `sha-256=:${t.digest}:` },
+    });
   });
   return app;
 }

@@ -26,10 +26,26 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
     const pushToken = randomBytes(32).toString('base64url');
     const dataAddress = input.format === 'HttpData-PUSH' ? httpDataAddress(`${deps.publicUrl}/data/incoming/${encodeURIComponent(id)}`, pushToken) : null;
     const t = {
-      id, role: 'consumer' as const, consumerPid: id, providerPid: null, state: 'REQUESTED' as const, agreementId: agreement.id, datasetId: agreement.datasetId, format: input.format,
-      counterpartyDid: agreement.providerDid, counterpartyAddress: negotiation.counterpartyAddress, dataAddress, lastMessage: 'TransferRequestMessage',
+      id,
+      role: 'consumer' as const,
+      consumerPid: id,
+      providerPid: null,
+      state: 'REQUESTED' as const,
+      agreementId: agreement.id,
+      datasetId: agreement.datasetId,
+      format: input.format,
+      counterpartyDid: agreement.providerDid,
+      counterpartyAddress: negotiation.counterpartyAddress,
+      dataAddress,
+      lastMessage: 'TransferRequestMessage',
     };
-    const body = transferRequestMessage({ consumerPid: id, agreementId: agreement.id, format: input.format, callbackAddress: dspAddressOf(deps.publicUrl), ...(dataAddress ? { dataAddress } : {}) });
+    const body = transferRequestMessage({
+      consumerPid: id,
+      agreementId: agreement.id,
+      format: input.format,
+      callbackAddress: dspAddressOf(deps.publicUrl),
+      ...(dataAddress ? { dataAddress } : {}),
+    });
     await steps.commit(async (trx) => {
       await store.insert(trx, t);
       if (dataAddress) await store.move(trx, id, 'REQUESTED', { tokenHash: hashToken(pushToken), tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() });
@@ -45,7 +61,11 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
   }
 
   async function suspend(id: string, reason: string) {
-    const t = await existing(id, (t) => t.state === 'STARTED', (t) => `only a STARTED transfer can be suspended (it is ${t.state})`);
+    const t = await existing(
+      id,
+      (t) => t.state === 'STARTED',
+      (t) => `only a STARTED transfer can be suspended (it is ${t.state})`,
+    );
     if (!t) return undefined;
     await steps.stop(t, 'SUSPENDED', 'suspended', [reason]);
     return store.get(id);
@@ -53,7 +73,11 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
 
   /** Provider: a fresh pull token in a new start message (or the push again). Consumer: a start message, then the pull continues. */
   async function resume(id: string) {
-    const t = await existing(id, (t) => t.state === 'SUSPENDED', (t) => `only a SUSPENDED transfer can be resumed (it is ${t.state})`);
+    const t = await existing(
+      id,
+      (t) => t.state === 'SUSPENDED',
+      (t) => `only a SUSPENDED transfer can be resumed (it is ${t.state})`,
+    );
     if (!t) return undefined;
     const pull = t.format === 'HttpData-PULL';
     if (t.role === 'provider') {
@@ -72,14 +96,22 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
 
   /** Either side declares a started transfer complete (a provider ending a pull it has served, say). */
   async function complete(id: string) {
-    const t = await existing(id, (t) => t.state === 'STARTED', (t) => `only a STARTED transfer can be completed (it is ${t.state})`);
+    const t = await existing(
+      id,
+      (t) => t.state === 'STARTED',
+      (t) => `only a STARTED transfer can be completed (it is ${t.state})`,
+    );
     if (!t) return undefined;
     await steps.commit((trx) => steps.advance(trx, t, 'TransferCompletionMessage', t.role, { next: null }, transferCompletionMessage(pidsOf(t))), t.id);
     return store.get(id);
   }
 
   async function terminate(id: string, reason: string) {
-    const t = await existing(id, (t) => !isFinalTransfer(t.state), (t) => `the transfer is already ${t.state}`);
+    const t = await existing(
+      id,
+      (t) => !isFinalTransfer(t.state),
+      (t) => `the transfer is already ${t.state}`,
+    );
     if (!t) return undefined;
     await steps.stop(t, 'TERMINATED', 'terminated', [reason]);
     return store.get(id);

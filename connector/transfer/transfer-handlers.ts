@@ -33,7 +33,11 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
       if (step.repeated) return t;
       const moved = await steps.commit(async (trx) => {
         const final = step.to === 'COMPLETED' || step.to === 'TERMINATED';
-        const ended = { ...(final ? { next: null } : {}), ...(final && t.role === 'provider' ? { tokenHash: null } : {}), ...(step.to === 'COMPLETED' ? { completedAt: new Date().toISOString() } : {}) };
+        const ended = {
+          ...(final ? { next: null } : {}),
+          ...(final && t.role === 'provider' ? { tokenHash: null } : {}),
+          ...(step.to === 'COMPLETED' ? { completedAt: new Date().toISOString() } : {}),
+        };
         const changed = change(t);
         if (!(await store.move(trx, t.id, t.state, { ...ended, ...changed, state: step.to, lastMessage: message }))) return false;
         await deps.received.record(trx, t.id, digest, message);
@@ -49,15 +53,28 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
     const existing = await store.byConsumerPid(caller.did, msg.consumerPid);
     if (existing) return { status: 201, body: answerOf(existing) };
     if (!TRANSFER_FORMATS.includes(msg.format as TransferFormat)) throw new TransferProblem(400, [`format must be one of ${TRANSFER_FORMATS.join(', ')}`], msg);
-    if (msg.format === 'HttpData-PUSH' && (!msg.dataAddress || !tokenOf(msg.dataAddress))) throw new TransferProblem(400, ['a push transfer needs a dataAddress with an authorization token'], msg);
-    if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new TransferProblem(400, ["the callbackAddress is not at an origin of the caller's own services (its DID document)"], msg);
-    if (msg.dataAddress && !(await deps.peerOwns(caller.did, msg.dataAddress.endpoint))) throw new TransferProblem(400, ["the push endpoint is not at an origin of the caller's own services (its DID document)"], msg);
+    if (msg.format === 'HttpData-PUSH' && (!msg.dataAddress || !tokenOf(msg.dataAddress)))
+      throw new TransferProblem(400, ['a push transfer needs a dataAddress with an authorization token'], msg);
+    if (!(await deps.peerOwns(caller.did, msg.callbackAddress)))
+      throw new TransferProblem(400, ["the callbackAddress is not at an origin of the caller's own services (its DID document)"], msg);
+    if (msg.dataAddress && !(await deps.peerOwns(caller.did, msg.dataAddress.endpoint)))
+      throw new TransferProblem(400, ["the push endpoint is not at an origin of the caller's own services (its DID document)"], msg);
     const agreement = await steps.agreementFor({ agreementId: msg.agreementId, counterpartyDid: caller.did }, 'provider');
     if (!agreement) throw new TransferProblem(400, [`no agreement ${msg.agreementId} with ${caller.did}`], msg);
     const id = newPid();
     const t = {
-      id, role: 'provider' as const, consumerPid: msg.consumerPid, providerPid: id, state: 'REQUESTED' as const, agreementId: agreement.id, datasetId: agreement.datasetId, format: msg.format,
-      counterpartyDid: caller.did, counterpartyAddress: withoutTrailingSlash(msg.callbackAddress), dataAddress: msg.dataAddress ?? null, lastMessage: 'TransferRequestMessage',
+      id,
+      role: 'provider' as const,
+      consumerPid: msg.consumerPid,
+      providerPid: id,
+      state: 'REQUESTED' as const,
+      agreementId: agreement.id,
+      datasetId: agreement.datasetId,
+      format: msg.format,
+      counterpartyDid: caller.did,
+      counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
+      dataAddress: msg.dataAddress ?? null,
+      lastMessage: 'TransferRequestMessage',
     };
     await steps.commit(async (trx) => {
       await store.insert(trx, { ...t, next: 'start' });
@@ -67,16 +84,23 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
   }
 
   async function onStart(pid: string, msg: TransferIncoming<'TransferStartMessage'>, caller: Caller): Promise<Answer> {
-    if (msg.dataAddress && !(await deps.peerOwns(caller.did, msg.dataAddress.endpoint))) throw new TransferProblem(400, ["the pull endpoint is not at an origin of the provider's own services (its DID document)"], msg);
+    if (msg.dataAddress && !(await deps.peerOwns(caller.did, msg.dataAddress.endpoint)))
+      throw new TransferProblem(400, ["the pull endpoint is not at an origin of the provider's own services (its DID document)"], msg);
     await receive(pid, caller, 'TransferStartMessage', msg, (t) => {
-      if (t.role === 'consumer') return { providerPid: msg.providerPid, ...(msg.dataAddress ? { dataAddress: msg.dataAddress } : {}), next: t.format === 'HttpData-PULL' ? 'pull' : null };
+      if (t.role === 'consumer')
+        return { providerPid: msg.providerPid, ...(msg.dataAddress ? { dataAddress: msg.dataAddress } : {}), next: t.format === 'HttpData-PULL' ? 'pull' : null };
       // The consumer resumed: its pull token lives on; a push starts again.
       return { tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString(), next: t.format === 'HttpData-PUSH' ? 'push' : null };
     });
     return OK;
   }
 
-  async function onPeerMessage(pid: string, message: PeerMessage, msg: { code?: string; reason?: unknown[]; providerPid: string; consumerPid: string }, caller: Caller): Promise<Answer> {
+  async function onPeerMessage(
+    pid: string,
+    message: PeerMessage,
+    msg: { code?: string; reason?: unknown[]; providerPid: string; consumerPid: string },
+    caller: Caller,
+  ): Promise<Answer> {
     const reasons = (msg.reason ?? []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
     const verb = message === 'TransferSuspensionMessage' ? 'suspended' : message === 'TransferTerminationMessage' ? 'terminated' : 'completed';
     const why = message === 'TransferCompletionMessage' ? {} : { reasons: [`${verb} by ${caller.did}${msg.code ? ` (${msg.code})` : ''}`, ...reasons] };

@@ -42,13 +42,24 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
   }
 
   /** Runs a data-plane job with the transfer's job slot, renewing the processor's lease until it ends. */
-  async function asJob(t: Transfer, work: { renewLease: () => Promise<boolean>; leaseMs: number; signal: AbortSignal }, job: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  async function asJob(
+    t: Transfer,
+    work: { renewLease: () => Promise<boolean>; leaseMs: number; signal: AbortSignal },
+    job: (signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
     const slot = deps.jobs.begin(t.id);
     if (!slot) return;
     const stop = () => slot.abort();
     work.signal.addEventListener('abort', stop);
     // Losing the lease means the control plane moved the transfer on (or another replica took it): stop.
-    const heartbeat = setInterval(() => void work.renewLease().then((held) => held || stop(), () => undefined), work.leaseMs / 3);
+    const heartbeat = setInterval(
+      () =>
+        void work.renewLease().then(
+          (held) => held || stop(),
+          () => undefined,
+        ),
+      work.leaseMs / 3,
+    );
     try {
       await job(slot.signal);
     } finally {
@@ -90,7 +101,24 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
     await steps.commit(async (trx) => {
       const grant = pull ? { tokenHash: hashToken(token), tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() } : {};
       const body = transferStartMessage({ ...pidsOf(t), ...(pull ? { dataAddress: httpDataAddress(endpoint, token) } : {}) });
-      if (!(await steps.advance(trx, t, 'TransferStartMessage', 'provider', { name: payload.name, size: payload.size, digest, ...grant, ...(release ? { releaseDate: release.date, release: release.report as unknown as Record<string, unknown> } : {}), next: pull ? null : 'push' }, body))) return;
+      if (
+        !(await steps.advance(
+          trx,
+          t,
+          'TransferStartMessage',
+          'provider',
+          {
+            name: payload.name,
+            size: payload.size,
+            digest,
+            ...grant,
+            ...(release ? { releaseDate: release.date, release: release.report as unknown as Record<string, unknown> } : {}),
+            next: pull ? null : 'push',
+          },
+          body,
+        ))
+      )
+        return;
       await deps.agreements.countTransfer(t.agreementId, trx);
     });
   };
@@ -135,9 +163,16 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
       if (named !== destination) await rename(destination, named);
       const release = decodeReleaseReport(received.releaseReport);
       if (received.releaseReport && !release) deps.logger.warn('the provider sent a release report that is not valid; it was not kept', { transfer: id });
-      await store.update(id, { receivedPath: named, size: received.size, digest: received.digest, bytesDone: received.size, ...(release ? { release: release as unknown as Record<string, unknown> } : {}) });
+      await store.update(id, {
+        receivedPath: named,
+        size: received.size,
+        digest: received.digest,
+        bytesDone: received.size,
+        ...(release ? { release: release as unknown as Record<string, unknown> } : {}),
+      });
       const current = (await store.get(id))!;
-      if (current.state === 'STARTED') await steps.commit((trx) => steps.advance(trx, current, 'TransferCompletionMessage', 'consumer', { next: null }, transferCompletionMessage(pidsOf(current))), id);
+      if (current.state === 'STARTED')
+        await steps.commit((trx) => steps.advance(trx, current, 'TransferCompletionMessage', 'consumer', { next: null }, transferCompletionMessage(pidsOf(current))), id);
       deps.logger.info('transfer received', { transfer: id, bytes: received.size });
     });
   };
@@ -159,7 +194,8 @@ export function transferDelivery(deps: TransferDeps, steps: TransferSteps) {
       const t = await store.get(message.processId);
       if (t && !t.providerPid) await store.update(t.id, { providerPid });
     },
-    refused: async (message: OutboxMessage) => peerIsPast(deps.dspFetch, await store.get(message.processId), 'transfers', transferMachine.reached(message.messageType as TransferMessage)),
+    refused: async (message: OutboxMessage) =>
+      peerIsPast(deps.dspFetch, await store.get(message.processId), 'transfers', transferMachine.reached(message.messageType as TransferMessage)),
     async gaveUp(message: OutboxMessage, reason: string) {
       const t = await store.get(message.processId);
       if (t && !isFinalTransfer(t.state)) await steps.stop(t, 'TERMINATED', 'unreachable', [`could not deliver ${message.messageType}: ${reason}`], false);

@@ -129,7 +129,13 @@ export function createTransferService(parts: TransferServiceParts) {
     },
     async received(id, result) {
       const release = decodeReleaseReport(result.releaseReport);
-      await store.update(id, { receivedPath: result.path, size: result.size, digest: result.digest, bytesDone: result.size, ...(release ? { release: release as unknown as Record<string, unknown> } : {}) });
+      await store.update(id, {
+        receivedPath: result.path,
+        size: result.size,
+        digest: result.digest,
+        bytesDone: result.size,
+        ...(release ? { release: release as unknown as Record<string, unknown> } : {}),
+      });
     },
   };
 

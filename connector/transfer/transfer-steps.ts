@@ -73,8 +73,14 @@ export function transferSteps(deps: TransferDeps) {
   async function enqueue(trx: Transaction<Database>, t: Transfer, message: TransferMessage, body: unknown, delayMs = 100) {
     const path = message === 'TransferRequestMessage' ? '/transfers/request' : peerPath(t, ENDPOINT[message]);
     await deps.outbox.enqueue(trx, {
-      kind: TRANSFER_KIND, processId: t.id, messageType: message, url: `${withoutTrailingSlash(t.counterpartyAddress)}${path}`, audienceDid: t.counterpartyDid, body,
-      notBefore: new Date(Date.now() + delayMs), deadline: new Date(Date.now() + MESSAGE_DEADLINE_MS),
+      kind: TRANSFER_KIND,
+      processId: t.id,
+      messageType: message,
+      url: `${withoutTrailingSlash(t.counterpartyAddress)}${path}`,
+      audienceDid: t.counterpartyDid,
+      body,
+      notBefore: new Date(Date.now() + delayMs),
+      deadline: new Date(Date.now() + MESSAGE_DEADLINE_MS),
     });
   }
 
@@ -82,7 +88,14 @@ export function transferSteps(deps: TransferDeps) {
    * Applies `message`, sent by `sender`, to `t`. With `body`, this side sends it (to a peer that knows the
    * transfer). False when another writer moved it first; throws when the table forbids it.
    */
-  async function advance(trx: Transaction<Database>, t: Transfer, message: TransferMessage, sender: TransferRole, change: Omit<TransferChange, 'state'> = {}, body?: unknown): Promise<boolean> {
+  async function advance(
+    trx: Transaction<Database>,
+    t: Transfer,
+    message: TransferMessage,
+    sender: TransferRole,
+    change: Omit<TransferChange, 'state'> = {},
+    body?: unknown,
+  ): Promise<boolean> {
     const step = transferMachine.next(message, sender, t.state);
     if (!step.ok) throw new TransferProblem(409, [step.reason], t);
     const final = step.to === 'COMPLETED' || step.to === 'TERMINATED';
@@ -100,13 +113,35 @@ export function transferSteps(deps: TransferDeps) {
   }
 
   /** Records a transfer that started, completed or was terminated, in the transaction of that change. */
-  async function recordMove(trx: Transaction<Database>, t: Transfer, to: TransferState, by: 'us' | 'peer' | 'enforcement', reasons: string[], actor: `did:${string}` | 'connector' = 'connector'): Promise<void> {
+  async function recordMove(
+    trx: Transaction<Database>,
+    t: Transfer,
+    to: TransferState,
+    by: 'us' | 'peer' | 'enforcement',
+    reasons: string[],
+    actor: `did:${string}` | 'connector' = 'connector',
+  ): Promise<void> {
     const subjects = { transferId: t.id, agreementId: t.agreementId };
     if (to === 'STARTED' && t.state === 'REQUESTED') {
-      await deps.audit.record(trx, { type: 'transfer.started', actor, subjects, details: { role: t.role, counterpartyDid: t.counterpartyDid, datasetId: t.datasetId, transferType: t.format } });
+      await deps.audit.record(trx, {
+        type: 'transfer.started',
+        actor,
+        subjects,
+        details: { role: t.role, counterpartyDid: t.counterpartyDid, datasetId: t.datasetId, transferType: t.format },
+      });
     } else if (to === 'COMPLETED') {
       const current = (await deps.store.get(t.id, trx)) ?? t;
-      await deps.audit.record(trx, { type: 'transfer.completed', actor, subjects, details: { role: t.role, digest: current.digest ?? '', sizeBytes: current.size ?? 0, ...(current.release ? { release: releaseCounts(current.release as unknown as ReleaseReport) } : {}) } });
+      await deps.audit.record(trx, {
+        type: 'transfer.completed',
+        actor,
+        subjects,
+        details: {
+          role: t.role,
+          digest: current.digest ?? '',
+          sizeBytes: current.size ?? 0,
+          ...(current.release ? { release: releaseCounts(current.release as unknown as ReleaseReport) } : {}),
+        },
+      });
     } else if (to === 'TERMINATED') {
       await deps.audit.record(trx, { type: 'transfer.terminated', actor, subjects, details: { by, reasons } });
     }

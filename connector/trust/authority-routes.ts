@@ -39,16 +39,37 @@ const Revoke = z.strictObject({ reason: z.string().min(1).max(500) });
 const IssuedQuery = z.object({ subject: z.string().optional(), type: z.string().optional(), includeRevoked: z.enum(['true', 'false']).optional() });
 
 const MemberView = z.object({ did: z.string(), name: z.string(), role: z.string(), dspAddress: z.string(), status: z.string(), admittedAt: z.string() });
-const IssuedView = z.object({ id: z.string(), types: z.array(z.string()), subject: z.string(), issuedAt: z.string(), validUntil: z.string().nullable(), revokedAt: z.string().nullable(), revocationReason: z.string().nullable(), status: z.object({ list: z.string(), index: z.number() }) });
+const IssuedView = z.object({
+  id: z.string(),
+  types: z.array(z.string()),
+  subject: z.string(),
+  issuedAt: z.string(),
+  validUntil: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  revocationReason: z.string().nullable(),
+  status: z.object({ list: z.string(), index: z.number() }),
+});
 
 const memberView = (m: Member) => ({ did: m.did, name: m.name, role: m.role, dspAddress: m.dspAddress, status: m.status, admittedAt: m.admittedAt });
-const issuedView = (r: IssuedCredentialRecord) => ({ id: r.id, types: r.types, subject: r.subjectDid, issuedAt: r.issuedAt, validUntil: r.validUntil, revokedAt: r.revokedAt, revocationReason: r.revocationReason, status: { list: r.statusListId, index: r.statusIndex } });
+const issuedView = (r: IssuedCredentialRecord) => ({
+  id: r.id,
+  types: r.types,
+  subject: r.subjectDid,
+  issuedAt: r.issuedAt,
+  validUntil: r.validUntil,
+  revokedAt: r.revokedAt,
+  revocationReason: r.revocationReason,
+  status: { list: r.statusListId, index: r.statusIndex },
+});
 
 /** Public face of the authority: the member registry, and each member's own credentials (authenticated). */
 export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hono {
   const app = new Hono();
   app.get('/registry/members', async (c) => c.json({ members: (await authority.store.members()).filter((m) => m.status === 'active').map(memberView) }));
-  app.use('/registry/credentials', requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
+  app.use(
+    '/registry/credentials',
+    requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
+  );
   app.get('/registry/credentials', async (c) => {
     const issued = await authority.store.issued({ subjectDid: c.get('caller').did });
     return c.json({ credentials: issued.map((r) => r.credential) });
@@ -61,12 +82,50 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
   const app = new Hono();
   const tag = 'authority';
   ctx.openapi.add(
-    { method: 'post', path: '/members', tag, summary: 'Admit (or update) a member and issue its ParticipantCredential', body: AdmitMember, responses: { 201: { description: 'The member and its credential', schema: z.object({ member: MemberView, credential: IssuedView }) }, 400: { description: 'Invalid member' } } },
+    {
+      method: 'post',
+      path: '/members',
+      tag,
+      summary: 'Admit (or update) a member and issue its ParticipantCredential',
+      body: AdmitMember,
+      responses: {
+        201: { description: 'The member and its credential', schema: z.object({ member: MemberView, credential: IssuedView }) },
+        400: { description: 'Invalid member' },
+      },
+    },
     { method: 'get', path: '/members', tag, summary: 'The member registry', responses: { 200: { description: 'Members', schema: z.object({ members: z.array(MemberView) }) } } },
-    { method: 'post', path: '/members/{did}/suspend', tag, summary: "Suspend a member and revoke its participant credentials", body: Revoke, responses: { 200: { description: 'The member', schema: MemberView }, 404: { description: 'Unknown member' } } },
-    { method: 'post', path: '/permits', tag, summary: 'Grant a data permit (DataPermitCredential) to a member', body: GrantPermit, responses: { 201: { description: 'The issued permit', schema: IssuedView }, 400: { description: 'Invalid permit or holder not a member' } } },
-    { method: 'get', path: '/credentials', tag, summary: 'Credentials this authority issued', query: IssuedQuery, responses: { 200: { description: 'Issued credentials', schema: z.object({ credentials: z.array(IssuedView) }) } } },
-    { method: 'post', path: '/credentials/{id}/revoke', tag, summary: 'Revoke an issued credential (its status list bit is set)', body: Revoke, responses: { 200: { description: 'The revoked credential', schema: IssuedView }, 404: { description: 'Unknown credential' } } },
+    {
+      method: 'post',
+      path: '/members/{did}/suspend',
+      tag,
+      summary: 'Suspend a member and revoke its participant credentials',
+      body: Revoke,
+      responses: { 200: { description: 'The member', schema: MemberView }, 404: { description: 'Unknown member' } },
+    },
+    {
+      method: 'post',
+      path: '/permits',
+      tag,
+      summary: 'Grant a data permit (DataPermitCredential) to a member',
+      body: GrantPermit,
+      responses: { 201: { description: 'The issued permit', schema: IssuedView }, 400: { description: 'Invalid permit or holder not a member' } },
+    },
+    {
+      method: 'get',
+      path: '/credentials',
+      tag,
+      summary: 'Credentials this authority issued',
+      query: IssuedQuery,
+      responses: { 200: { description: 'Issued credentials', schema: z.object({ credentials: z.array(IssuedView) }) } },
+    },
+    {
+      method: 'post',
+      path: '/credentials/{id}/revoke',
+      tag,
+      summary: 'Revoke an issued credential (its status list bit is set)',
+      body: Revoke,
+      responses: { 200: { description: 'The revoked credential', schema: IssuedView }, 404: { description: 'Unknown credential' } },
+    },
   );
 
   app.post('/members', async (c) => {
@@ -74,7 +133,9 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
     const claims = { ...legal, dataspaceRole: role, membershipStatus: 'active' as const };
     const member = await authority.store.putMember({ did: memberDid, name, role, dspAddress, claims, status: 'active' });
     await authority.recordMembership(member, { admitted: true });
-    const record = await authority.issue(unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: ctx.did, subjectId: memberDid, claims, ...(validUntil ? { validUntil } : {}) }));
+    const record = await authority.issue(
+      unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: ctx.did, subjectId: memberDid, claims, ...(validUntil ? { validUntil } : {}) }),
+    );
     ctx.logger.info('member admitted', { member: memberDid, role });
     return c.json({ member: memberView(member), credential: issuedView(record) }, 201);
   });
@@ -96,13 +157,19 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
     const member = await authority.store.member(holder);
     if (member?.status !== 'active') throw new HttpProblem(400, 'not_a_member', `${holder} is not an active member of the dataspace`);
     const claims = { permitId: permitId ?? `permit-${crypto.randomUUID()}`, ...permit, permitIssued: true };
-    const record = await authority.issue(unsignedCredential({ type: CREDENTIAL_TYPE.dataPermit, issuer: ctx.did, subjectId: holder, claims, validUntil, ...(validFrom ? { validFrom } : {}) }));
+    const record = await authority.issue(
+      unsignedCredential({ type: CREDENTIAL_TYPE.dataPermit, issuer: ctx.did, subjectId: holder, claims, validUntil, ...(validFrom ? { validFrom } : {}) }),
+    );
     ctx.logger.info('data permit granted', { holder, projectId: permit.projectId });
     return c.json(issuedView(record), 201);
   });
   app.get('/credentials', async (c) => {
     const query = parseQuery(c, IssuedQuery);
-    const records = await authority.store.issued({ ...(query.subject ? { subjectDid: query.subject } : {}), ...(query.type ? { type: query.type } : {}), includeRevoked: query.includeRevoked !== 'false' });
+    const records = await authority.store.issued({
+      ...(query.subject ? { subjectDid: query.subject } : {}),
+      ...(query.type ? { type: query.type } : {}),
+      includeRevoked: query.includeRevoked !== 'false',
+    });
     return c.json({ credentials: records.map(issuedView) });
   });
   app.post('/credentials/:id/revoke', async (c) => {

@@ -39,25 +39,31 @@ export function createAuthority(ctx: ConnectorContext) {
     if (problems.length > 0) throw new CredentialDataModelError(problems);
     const now = new Date();
     const recorded = (trx: Parameters<typeof audit.record>[0], r: IssuedCredentialRecord) =>
-      audit.record(trx, { type: 'credential.issued', actor: 'operator', subjects: subjects(r), details: { types: r.types, validUntil: r.validUntil, statusList: r.statusListId, statusIndex: r.statusIndex } });
+      audit.record(trx, {
+        type: 'credential.issued',
+        actor: 'operator',
+        subjects: subjects(r),
+        details: { types: r.types, validUntil: r.validUntil, statusList: r.statusListId, statusIndex: r.statusIndex },
+      });
     const start = Math.max(now.getTime(), Date.parse(credential.validFrom ?? '') || 0);
     const defaultUntil = new Date(start + ctx.config.credentialValidityDays * 86_400_000).toISOString();
     // validFrom defaults to now unless the caller's own validUntil is already past (it must not precede validFrom).
     const startsNow = credential.validFrom === undefined && !(credential.validUntil && Date.parse(credential.validUntil) < now.getTime());
-    return store.issue(async ({ listId, index }) =>
-      issueCredential(
-        {
-          ...credential,
-          id: credential.id ?? `urn:uuid:${crypto.randomUUID()}`,
-          issuer: credential.issuer ?? ctx.did,
-          ...(startsNow ? { validFrom: now.toISOString() } : {}),
-          validUntil: credential.validUntil ?? defaultUntil,
-          credentialStatus: withStatusEntry(credential, statusEntry(statusListUrl(ctx.config.publicUrl, listId), index)),
-        },
-        ctx.trust.signer,
-        ctx.documentLoader,
-        options,
-      ),
+    return store.issue(
+      async ({ listId, index }) =>
+        issueCredential(
+          {
+            ...credential,
+            id: credential.id ?? `urn:uuid:${crypto.randomUUID()}`,
+            issuer: credential.issuer ?? ctx.did,
+            ...(startsNow ? { validFrom: now.toISOString() } : {}),
+            validUntil: credential.validUntil ?? defaultUntil,
+            credentialStatus: withStatusEntry(credential, statusEntry(statusListUrl(ctx.config.publicUrl, listId), index)),
+          },
+          ctx.trust.signer,
+          ctx.documentLoader,
+          options,
+        ),
       recorded,
     );
   }
@@ -69,8 +75,15 @@ export function createAuthority(ctx: ConnectorContext) {
 
   /** Records the operator's admission or suspension of a member. */
   async function recordMembership(member: Member, change: { admitted: true } | { suspended: string; revokedCredentials: number }): Promise<void> {
-    if ('admitted' in change) await audit.record(undefined, { type: 'member.admitted', actor: 'operator', subjects: { memberDid: member.did }, details: { role: member.role, name: member.name } });
-    else await audit.record(undefined, { type: 'member.suspended', actor: 'operator', subjects: { memberDid: member.did }, details: { reason: change.suspended, revokedCredentials: change.revokedCredentials } });
+    if ('admitted' in change)
+      await audit.record(undefined, { type: 'member.admitted', actor: 'operator', subjects: { memberDid: member.did }, details: { role: member.role, name: member.name } });
+    else
+      await audit.record(undefined, {
+        type: 'member.suspended',
+        actor: 'operator',
+        subjects: { memberDid: member.did },
+        details: { reason: change.suspended, revokedCredentials: change.revokedCredentials },
+      });
   }
 
   /** The signed status list credential, signing the current bitstring if it changed since last time. */
@@ -78,7 +91,12 @@ export function createAuthority(ctx: ConnectorContext) {
     const list = await store.statusList(listId);
     if (!list) return undefined;
     if (list.signed_credential) return JSON.parse(list.signed_credential);
-    const unsigned = statusListCredential({ url: statusListUrl(ctx.config.publicUrl, list.id), issuer: ctx.did, purpose: list.purpose, bits: new Uint8Array(Buffer.from(list.bits, 'base64')) });
+    const unsigned = statusListCredential({
+      url: statusListUrl(ctx.config.publicUrl, list.id),
+      issuer: ctx.did,
+      purpose: list.purpose,
+      bits: new Uint8Array(Buffer.from(list.bits, 'base64')),
+    });
     const signed = await issueCredential(unsigned, ctx.trust.signer, ctx.documentLoader);
     await store.saveSignedStatusList(list.id, list.updated_at, signed);
     return signed;

@@ -24,7 +24,10 @@ const PresentationQueryMessage = z.object({
  */
 export function credentialServiceRoutes(ctx: ConnectorContext): Hono {
   const app = new Hono();
-  app.use('/dcp/presentations/*', requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }));
+  app.use(
+    '/dcp/presentations/*',
+    requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
+  );
   app.post('/dcp/presentations/query', async (c) => {
     const caller = c.get('caller');
     const query = await parseJsonBody(c, PresentationQueryMessage);

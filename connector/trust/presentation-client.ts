@@ -25,7 +25,11 @@ export const PRESENTATION_REFUSAL = {
  * answer that does not verify, is a refusal with a fixed reason, never an empty set of claims. The request
  * goes through the connector's egress guard; our log keeps a short note (status, length), no answer text.
  */
-export async function fetchCallerCredentials(ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger' | 'config'>, caller: Caller, scopes: string[]): Promise<PresentationCheck> {
+export async function fetchCallerCredentials(
+  ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger' | 'config'>,
+  caller: Caller,
+  scopes: string[],
+): Promise<PresentationCheck> {
   const refuse = (message: string, note?: Record<string, unknown>): PresentationCheck => {
     if (note) ctx.logger.warn('credential request failed', { caller: caller.did, ...note });
     return { verified: false, code: 'status_unavailable', message };
@@ -62,6 +66,7 @@ export async function fetchCallerCredentials(ctx: Pick<ConnectorContext, 'did' |
     return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: error instanceof EgressError ? error.message : (error as Error).name });
   }
   const presentations = Array.isArray(body?.presentation) ? body.presentation : [];
-  if (body?.type !== 'PresentationResponseMessage' || presentations.length !== 1) return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: 'not a PresentationResponseMessage with one presentation' });
+  if (body?.type !== 'PresentationResponseMessage' || presentations.length !== 1)
+    return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: 'not a PresentationResponseMessage with one presentation' });
   return ctx.trust.verifier.verifyPresentation(presentations[0]!, { challenge, domain: ctx.did, expectedHolder: caller.did });
 }

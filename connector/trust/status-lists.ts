@@ -46,10 +46,19 @@ export function createStatusChecker(options: StatusListFetcherOptions): StatusCh
     }
     let response: Response;
     try {
-      response = await fetchFn(url, { headers: { accept: 'application/vc+ld+json, application/json' }, signal: AbortSignal.timeout(5000), redirect: 'error', maxResponseBytes: MAX_LIST_BYTES } as RequestInit);
+      response = await fetchFn(url, {
+        headers: { accept: 'application/vc+ld+json, application/json' },
+        signal: AbortSignal.timeout(5000),
+        redirect: 'error',
+        maxResponseBytes: MAX_LIST_BYTES,
+      } as RequestInit);
     } catch (error) {
       // The reason reaches peers (a refused presentation): say that, not how the connection failed.
-      throw new StatusUnavailableError(error instanceof EgressError && (error.code === 'address' || error.code === 'scheme') ? `status list ${url} may not be fetched from this connector` : `status list ${url} is unreachable`);
+      throw new StatusUnavailableError(
+        error instanceof EgressError && (error.code === 'address' || error.code === 'scheme')
+          ? `status list ${url} may not be fetched from this connector`
+          : `status list ${url} is unreachable`,
+      );
     }
     if (!response.ok) {
       await response.body?.cancel();

@@ -53,7 +53,12 @@ export interface TrustDependencies {
 }
 
 export async function createTrustServices(deps: TrustDependencies): Promise<TrustServices> {
-  const signer = await createProofSigner({ id: deps.keyId, controller: deps.did, publicKeyMultibase: deps.key.publicKeyMultibase, secretKeyMultibase: deps.key.secretKeyMultibase() });
+  const signer = await createProofSigner({
+    id: deps.keyId,
+    controller: deps.did,
+    publicKeyMultibase: deps.key.publicKeyMultibase,
+    secretKeyMultibase: deps.key.secretKeyMultibase(),
+  });
   const proofCache = new ProofCache();
   const statusChecker = createStatusChecker({
     documentLoader: deps.documentLoader,
@@ -92,7 +97,13 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
     resolveAuthenticationKey,
     authorizationFor(request) {
       const scopes = request.scopes && request.scopes.length > 0 ? request.scopes : DEFAULT_SCOPES;
-      const token = createIdToken({ issuer: deps.did, keyId: deps.keyId, privateKey: deps.key.privateKey, audience: request.audienceDid, accessToken: accessTokenFor(request.audienceDid, scopes) });
+      const token = createIdToken({
+        issuer: deps.did,
+        keyId: deps.keyId,
+        privateKey: deps.key.privateKey,
+        audience: request.audienceDid,
+        accessToken: accessTokenFor(request.audienceDid, scopes),
+      });
       return `Bearer ${token}`;
     },
     async authenticate(authorization) {

@@ -25,11 +25,43 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
   const app = new Hono();
   const tag = 'wallet';
   ctx.openapi.add(
-    { method: 'get', path: '/wallet/credentials', tag, summary: 'Credentials this connector holds', responses: { 200: { description: 'Held credentials', schema: z.object({ credentials: z.array(CredentialView) }) } } },
-    { method: 'get', path: '/wallet/credentials/{id}', tag, summary: 'One held credential, whole', responses: { 200: { description: 'The credential' }, 404: { description: 'Not held' } } },
-    { method: 'post', path: '/wallet/credentials', tag, summary: 'Import a credential: it must verify and be about this connector', body: ImportCredential, responses: { 201: { description: 'Stored', schema: CredentialView }, 422: { description: 'Refused, with the reason' } } },
-    { method: 'delete', path: '/wallet/credentials/{id}', tag, summary: 'Remove a held credential', responses: { 204: { description: 'Removed' }, 404: { description: 'Not held' } } },
-    { method: 'post', path: '/wallet/request', tag, summary: 'Collect the credentials a governance authority issued to this connector', body: RequestCredentials, responses: { 200: { description: 'What was stored and what was refused' } } },
+    {
+      method: 'get',
+      path: '/wallet/credentials',
+      tag,
+      summary: 'Credentials this connector holds',
+      responses: { 200: { description: 'Held credentials', schema: z.object({ credentials: z.array(CredentialView) }) } },
+    },
+    {
+      method: 'get',
+      path: '/wallet/credentials/{id}',
+      tag,
+      summary: 'One held credential, whole',
+      responses: { 200: { description: 'The credential' }, 404: { description: 'Not held' } },
+    },
+    {
+      method: 'post',
+      path: '/wallet/credentials',
+      tag,
+      summary: 'Import a credential: it must verify and be about this connector',
+      body: ImportCredential,
+      responses: { 201: { description: 'Stored', schema: CredentialView }, 422: { description: 'Refused, with the reason' } },
+    },
+    {
+      method: 'delete',
+      path: '/wallet/credentials/{id}',
+      tag,
+      summary: 'Remove a held credential',
+      responses: { 204: { description: 'Removed' }, 404: { description: 'Not held' } },
+    },
+    {
+      method: 'post',
+      path: '/wallet/request',
+      tag,
+      summary: 'Collect the credentials a governance authority issued to this connector',
+      body: RequestCredentials,
+      responses: { 200: { description: 'What was stored and what was refused' } },
+    },
   );
 
   async function verifyAndStore(credential: VerifiableCredential) {

@@ -48,7 +48,15 @@ export async function issueAgreementCredential(agreement: OdrlAgreement, signer:
       type: ['VerifiableCredential', CREDENTIAL_TYPE.agreement],
       issuer: agreement.assigner,
       validFrom: signedAt,
-      credentialSubject: { id: agreement.assignee, agreementId: agreement['@id'], target: agreement.target, assigner: agreement.assigner, assignee: agreement.assignee, signedAt, agreement },
+      credentialSubject: {
+        id: agreement.assignee,
+        agreementId: agreement['@id'],
+        target: agreement.target,
+        assigner: agreement.assigner,
+        assignee: agreement.assignee,
+        signedAt,
+        agreement,
+      },
     },
     signer,
     documentLoader,
@@ -56,9 +64,15 @@ export async function issueAgreementCredential(agreement: OdrlAgreement, signer:
 }
 
 /** The consumer's counter-signature: checks the provider's first, then adds its own authentication proof. */
-export async function counterSignAgreement(credential: VerifiableCredential, signer: ProofSigner, documentLoader: DocumentLoader, expected: { agreementId: string; provider: string }): Promise<VerifiableCredential> {
+export async function counterSignAgreement(
+  credential: VerifiableCredential,
+  signer: ProofSigner,
+  documentLoader: DocumentLoader,
+  expected: { agreementId: string; provider: string },
+): Promise<VerifiableCredential> {
   const facts = factsOf(credential);
-  if (facts.agreementId !== expected.agreementId || facts.provider !== expected.provider) throw new AgreementError('the agreement credential is not the agreement being negotiated');
+  if (facts.agreementId !== expected.agreementId || facts.provider !== expected.provider)
+    throw new AgreementError('the agreement credential is not the agreement being negotiated');
   if (facts.consumer !== signer.controller) throw new AgreementError(`the agreement is for ${facts.consumer}, not for ${signer.controller}`);
   const provider = await verifyProviderProof(credential, documentLoader);
   if (!provider.verified) throw new AgreementError(`the provider's signature does not verify: ${provider.reason}`);
@@ -74,8 +88,22 @@ function factsOf(credential: VerifiableCredential): AgreementFacts {
   const subject = credential.credentialSubject as Record<string, unknown>;
   const agreement = subject.agreement as OdrlAgreement | undefined;
   if (!agreement || typeof agreement !== 'object') throw new AgreementError('the credential carries no agreement');
-  const facts = { agreementId: String(subject.agreementId), provider: issuerId(credential), consumer: String(subject.id), target: String(subject.target), signedAt: String(subject.signedAt), agreement };
-  if (agreement['@id'] !== facts.agreementId || agreement.assigner !== facts.provider || agreement.assignee !== facts.consumer || agreement.target !== facts.target || subject.assigner !== facts.provider || subject.assignee !== facts.consumer) {
+  const facts = {
+    agreementId: String(subject.agreementId),
+    provider: issuerId(credential),
+    consumer: String(subject.id),
+    target: String(subject.target),
+    signedAt: String(subject.signedAt),
+    agreement,
+  };
+  if (
+    agreement['@id'] !== facts.agreementId ||
+    agreement.assigner !== facts.provider ||
+    agreement.assignee !== facts.consumer ||
+    agreement.target !== facts.target ||
+    subject.assigner !== facts.provider ||
+    subject.assignee !== facts.consumer
+  ) {
     throw new AgreementError('the agreement inside the credential contradicts the credential (id, assigner, assignee or target)');
   }
   return facts;

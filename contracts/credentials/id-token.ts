@@ -20,7 +20,17 @@ export interface IdTokenClaims {
   scope?: string;
 }
 
-export type TokenRejection = 'malformed' | 'wrong_algorithm' | 'unknown_key' | 'bad_signature' | 'wrong_audience' | 'expired' | 'not_yet_valid' | 'too_long_lived' | 'replayed' | 'subject_mismatch';
+export type TokenRejection =
+  | 'malformed'
+  | 'wrong_algorithm'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'wrong_audience'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'too_long_lived'
+  | 'replayed'
+  | 'subject_mismatch';
 
 /** A refused token. `message` is safe to tell the caller; `detail`, when set, is for our own log only. */
 export class TokenError extends Error {
@@ -48,7 +58,16 @@ export function signJwt(claims: IdTokenClaims, keyId: string, privateKey: KeyObj
 }
 
 /** A fresh token from `issuer` to `audience`, valid for `lifetimeS` seconds. */
-export function createIdToken(options: { issuer: string; keyId: string; privateKey: KeyObject; audience: string; accessToken?: string; scope?: string; lifetimeS?: number; now?: number }): string {
+export function createIdToken(options: {
+  issuer: string;
+  keyId: string;
+  privateKey: KeyObject;
+  audience: string;
+  accessToken?: string;
+  scope?: string;
+  lifetimeS?: number;
+  now?: number;
+}): string {
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
   return signJwt(
     {

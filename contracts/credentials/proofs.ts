@@ -118,7 +118,13 @@ export async function signPresentation(options: {
 }): Promise<VerifiablePresentation> {
   const presentation = vc.createPresentation({ holder: options.signer.controller, id: `urn:uuid:${crypto.randomUUID()}` });
   if (options.credentials.length > 0) presentation.verifiableCredential = options.credentials;
-  return vc.signPresentation({ presentation, suite: options.signer.suite(options.cryptosuite), documentLoader: options.documentLoader, challenge: options.challenge, domain: options.domain });
+  return vc.signPresentation({
+    presentation,
+    suite: options.signer.suite(options.cryptosuite),
+    documentLoader: options.documentLoader,
+    challenge: options.challenge,
+    domain: options.domain,
+  });
 }
 
 /** Verifies the presentation's own proof (authentication purpose, challenge, domain); not the credentials inside it. */

@@ -19,13 +19,13 @@ export function emptyBitstring(length = MIN_STATUS_LIST_LENGTH): Uint8Array {
 
 export function setBit(bits: Uint8Array, index: number, value: boolean): void {
   if (!Number.isInteger(index) || index < 0 || index >= bits.length * 8) throw new StatusListError(`Status index ${index} is outside the list`);
-  const mask = 0x80 >> index % 8;
+  const mask = 0x80 >> (index % 8);
   bits[Math.floor(index / 8)] = value ? bits[Math.floor(index / 8)]! | mask : bits[Math.floor(index / 8)]! & ~mask;
 }
 
 export function getBit(bits: Uint8Array, index: number): boolean {
   if (!Number.isInteger(index) || index < 0 || index >= bits.length * 8) throw new StatusListError(`Status index ${index} is outside the list of ${bits.length * 8} entries`);
-  return (bits[Math.floor(index / 8)]! & (0x80 >> index % 8)) !== 0;
+  return (bits[Math.floor(index / 8)]! & (0x80 >> (index % 8))) !== 0;
 }
 
 export function encodeBitstring(bits: Uint8Array): string {
@@ -64,7 +64,8 @@ export function statusEntry(listUrl: string, index: number, purpose: 'revocation
 export function isStatusSet(list: VerifiableCredential, entry: CredentialStatusEntry): boolean {
   const subject = list.credentialSubject as Record<string, unknown>;
   if (list.id !== entry.statusListCredential) throw new StatusListError(`Status list ${String(list.id)} is not ${entry.statusListCredential}`);
-  if (subject.statusPurpose !== entry.statusPurpose) throw new StatusListError(`Status list ${entry.statusListCredential} is for "${String(subject.statusPurpose)}", not "${entry.statusPurpose}"`);
+  if (subject.statusPurpose !== entry.statusPurpose)
+    throw new StatusListError(`Status list ${entry.statusListCredential} is for "${String(subject.statusPurpose)}", not "${entry.statusPurpose}"`);
   const index = Number(entry.statusListIndex);
   if (!/^\d+$/.test(entry.statusListIndex)) throw new StatusListError(`statusListIndex "${entry.statusListIndex}" is not a non-negative integer`);
   return getBit(decodeBitstring(subject.encodedList as string), index);

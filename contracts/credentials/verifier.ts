@@ -77,8 +77,18 @@ export class ProofCache {
 /** A stable digest of a JSON document: keys sorted, so the same credential re-serialized hashes the same. */
 export function credentialDigest(document: unknown): string {
   const canonical = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])])) : value;
-  return createHash('sha256').update(JSON.stringify(canonical(document))).digest('base64url');
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
+        : value;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(document)))
+    .digest('base64url');
 }
 
 /** What a credential check covers; the data model is always checked. */
@@ -121,7 +131,12 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
   async function verifyCredential(credential: VerifiableCredential, check: CredentialCheckOptions = {}): Promise<CredentialCheck> {
     const now = (check.now ?? new Date()).getTime();
     const checks = new Set(check.checks ?? ALL_CREDENTIAL_CHECKS);
-    const reject = (code: RejectionCode, message: string): CredentialCheck => ({ verified: false, code, message, ...(credential?.id ? { credentialId: String(credential.id) } : {}) });
+    const reject = (code: RejectionCode, message: string): CredentialCheck => ({
+      verified: false,
+      code,
+      message,
+      ...(credential?.id ? { credentialId: String(credential.id) } : {}),
+    });
     if (isEnvelopedCredential(credential)) {
       // VC-JOSE: opening the envelope is the proof check; the credential inside is checked like any other.
       const opened = await openEnvelopedCredential(credential, options.documentLoader);
@@ -186,7 +201,12 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     presentation: VerifiablePresentation,
     check: { challenge: string; domain: string; expectedHolder?: string; now?: Date },
   ): Promise<PresentationCheck> {
-    const envelope = await verifyPresentationEnvelope(presentation, { challenge: check.challenge, domain: check.domain, requireProof: true, documentLoader: options.documentLoader });
+    const envelope = await verifyPresentationEnvelope(presentation, {
+      challenge: check.challenge,
+      domain: check.domain,
+      requireProof: true,
+      documentLoader: options.documentLoader,
+    });
     if (!envelope.verified) return envelope;
     const holder = envelope.holder!;
     if (check.expectedHolder !== undefined && holder !== check.expectedHolder) {
@@ -208,7 +228,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
   async function verifyAnyPresentation(
     presentation: VerifiablePresentation,
     check: { challenge?: string; domain?: string; now?: Date } & Pick<CredentialCheckOptions, 'checks' | 'alsoTrusted'>,
-  ): Promise<({ verified: true; holder?: string; signed: boolean; warnings: string[] }) | ({ verified: false } & Rejection)> {
+  ): Promise<{ verified: true; holder?: string; signed: boolean; warnings: string[] } | ({ verified: false } & Rejection)> {
     const envelope = await verifyPresentationEnvelope(presentation, { ...check, documentLoader: options.documentLoader });
     if (!envelope.verified) return envelope;
     for (const credential of asArray(presentation.verifiableCredential)) {

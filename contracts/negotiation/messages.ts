@@ -18,14 +18,22 @@ export const AGREEMENT_CREDENTIAL_SERVICE = 'AgreementCredentialService';
 const nonEmpty = z.string().min(1);
 const constraint: z.ZodType = z.lazy(() =>
   z.union([
-    z.looseObject({ leftOperand: z.union([nonEmpty, z.looseObject({})]), operator: z.union([nonEmpty, z.looseObject({})]), rightOperand: z.union([z.string(), z.looseObject({}), z.array(z.unknown())], { error: 'rightOperand must be a string, an object or an array' }) }),
+    z.looseObject({
+      leftOperand: z.union([nonEmpty, z.looseObject({})]),
+      operator: z.union([nonEmpty, z.looseObject({})]),
+      rightOperand: z.union([z.string(), z.looseObject({}), z.array(z.unknown())], { error: 'rightOperand must be a string, an object or an array' }),
+    }),
     z.looseObject({ and: z.array(constraint).min(1) }),
     z.looseObject({ or: z.array(constraint).min(1) }),
     z.looseObject({ xone: z.array(constraint).min(1) }),
     z.looseObject({ andSequence: z.array(constraint).min(1) }),
   ]),
 );
-const rule = z.looseObject({ action: z.union([nonEmpty, z.looseObject({})]), constraint: z.array(constraint).min(1).optional(), duty: z.array(z.looseObject({})).min(1).optional() });
+const rule = z.looseObject({
+  action: z.union([nonEmpty, z.looseObject({})]),
+  constraint: z.array(constraint).min(1).optional(),
+  duty: z.array(z.looseObject({})).min(1).optional(),
+});
 const rules = { permission: z.array(rule).min(1).optional(), prohibition: z.array(rule).min(1).optional(), obligation: z.array(rule).min(1).optional() };
 
 const needsRule = [(o: { permission?: unknown; prohibition?: unknown }) => !!(o.permission || o.prohibition), 'an offer needs at least one permission or prohibition'] as const;
@@ -39,7 +47,15 @@ export const CatalogOffer = z.looseObject({ '@type': z.literal('Offer'), '@id': 
 export type CatalogOffer = z.infer<typeof CatalogOffer>;
 
 export const Agreement = z
-  .looseObject({ '@type': z.literal('Agreement'), '@id': nonEmpty, target: nonEmpty, assigner: nonEmpty, assignee: nonEmpty, timestamp: z.iso.datetime({ offset: true }), ...rules })
+  .looseObject({
+    '@type': z.literal('Agreement'),
+    '@id': nonEmpty,
+    target: nonEmpty,
+    assigner: nonEmpty,
+    assignee: nonEmpty,
+    timestamp: z.iso.datetime({ offset: true }),
+    ...rules,
+  })
   .refine((o) => o.permission || o.prohibition, 'an agreement needs at least one permission or prohibition');
 export type Agreement = z.infer<typeof Agreement>;
 
@@ -47,12 +63,41 @@ const dspContext = z.array(z.string()).refine((c) => c.includes(CONTEXT.dspace),
 const envelope = <T extends string>(type: T) => ({ '@context': dspContext, '@type': z.literal(type) });
 
 export const INCOMING = {
-  ContractRequestMessage: z.looseObject({ ...envelope('ContractRequestMessage'), consumerPid: nonEmpty, providerPid: nonEmpty.optional(), offer: MessageOffer, callbackAddress: z.url().optional() }),
-  ContractOfferMessage: z.looseObject({ ...envelope('ContractOfferMessage'), providerPid: nonEmpty, consumerPid: nonEmpty.optional(), offer: MessageOffer, callbackAddress: z.url().optional() }),
-  ContractAgreementMessage: z.looseObject({ ...envelope('ContractAgreementMessage'), providerPid: nonEmpty, consumerPid: nonEmpty, agreement: Agreement, callbackAddress: z.url().optional() }),
+  ContractRequestMessage: z.looseObject({
+    ...envelope('ContractRequestMessage'),
+    consumerPid: nonEmpty,
+    providerPid: nonEmpty.optional(),
+    offer: MessageOffer,
+    callbackAddress: z.url().optional(),
+  }),
+  ContractOfferMessage: z.looseObject({
+    ...envelope('ContractOfferMessage'),
+    providerPid: nonEmpty,
+    consumerPid: nonEmpty.optional(),
+    offer: MessageOffer,
+    callbackAddress: z.url().optional(),
+  }),
+  ContractAgreementMessage: z.looseObject({
+    ...envelope('ContractAgreementMessage'),
+    providerPid: nonEmpty,
+    consumerPid: nonEmpty,
+    agreement: Agreement,
+    callbackAddress: z.url().optional(),
+  }),
   ContractAgreementVerificationMessage: z.looseObject({ ...envelope('ContractAgreementVerificationMessage'), providerPid: nonEmpty, consumerPid: nonEmpty }),
-  ContractNegotiationEventMessage: z.looseObject({ ...envelope('ContractNegotiationEventMessage'), providerPid: nonEmpty, consumerPid: nonEmpty, eventType: z.enum(['ACCEPTED', 'FINALIZED']) }),
-  ContractNegotiationTerminationMessage: z.looseObject({ ...envelope('ContractNegotiationTerminationMessage'), providerPid: nonEmpty, consumerPid: nonEmpty, code: z.string().optional(), reason: z.array(z.unknown()).optional() }),
+  ContractNegotiationEventMessage: z.looseObject({
+    ...envelope('ContractNegotiationEventMessage'),
+    providerPid: nonEmpty,
+    consumerPid: nonEmpty,
+    eventType: z.enum(['ACCEPTED', 'FINALIZED']),
+  }),
+  ContractNegotiationTerminationMessage: z.looseObject({
+    ...envelope('ContractNegotiationTerminationMessage'),
+    providerPid: nonEmpty,
+    consumerPid: nonEmpty,
+    code: z.string().optional(),
+    reason: z.array(z.unknown()).optional(),
+  }),
 } as const;
 export type IncomingType = keyof typeof INCOMING;
 export type Incoming<T extends IncomingType> = z.infer<(typeof INCOMING)[T]>;
@@ -85,7 +130,11 @@ function inWireForm(body: unknown): unknown {
 /** Validates an incoming body as `type`; throws MalformedMessageError naming each field at fault. */
 export function parseMessage<T extends IncomingType>(type: T, body: unknown): Incoming<T> {
   const result = INCOMING[type].safeParse(inWireForm(body));
-  if (!result.success) throw new MalformedMessageError(type, result.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`));
+  if (!result.success)
+    throw new MalformedMessageError(
+      type,
+      result.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`),
+    );
   return result.data as Incoming<T>;
 }
 
@@ -125,5 +174,10 @@ export function contractNegotiation(fields: Pids & { state: NegotiationState }) 
 
 /** The error object; both pids are required by the schema, so an unknown one is given as the empty string. */
 export function contractNegotiationError(fields: { providerPid?: string; consumerPid?: string; code: string; reason: string[] }) {
-  return message('ContractNegotiationError', { providerPid: fields.providerPid ?? '', consumerPid: fields.consumerPid ?? '', code: fields.code, reason: fields.reason.length ? fields.reason : ['error'] });
+  return message('ContractNegotiationError', {
+    providerPid: fields.providerPid ?? '',
+    consumerPid: fields.consumerPid ?? '',
+    code: fields.code,
+    reason: fields.reason.length ? fields.reason : ['error'],
+  });
 }

@@ -60,7 +60,11 @@ export interface NegotiationChange {
   callerToken?: string | null;
 }
 
-export type NewNegotiation = Omit<Negotiation, 'createdAt' | 'updatedAt' | 'reasons' | 'presented' | 'nextAction'> & { reasons?: string[]; next?: string | null; callerToken?: string };
+export type NewNegotiation = Omit<Negotiation, 'createdAt' | 'updatedAt' | 'reasons' | 'presented' | 'nextAction'> & {
+  reasons?: string[];
+  next?: string | null;
+  callerToken?: string;
+};
 
 /** Negotiations and agreements. State changes are compare-and-set on the state, so concurrent writers cannot both win. */
 export interface NegotiationStore<Tx> {

@@ -10,7 +10,23 @@ import { LOGICAL, odrl, termIri, wireTerm } from './terms.ts';
 
 type Json = Record<string, unknown>;
 
-const PROPERTIES = ['permission', 'prohibition', 'obligation', 'duty', 'constraint', 'refinement', 'action', 'leftOperand', 'operator', 'rightOperand', 'assignee', 'assigner', 'target', 'conflict', ...LOGICAL];
+const PROPERTIES = [
+  'permission',
+  'prohibition',
+  'obligation',
+  'duty',
+  'constraint',
+  'refinement',
+  'action',
+  'leftOperand',
+  'operator',
+  'rightOperand',
+  'assignee',
+  'assigner',
+  'target',
+  'conflict',
+  ...LOGICAL,
+];
 const TERMS = ['action', 'leftOperand', 'operator', 'conflict'];
 const VALUE_KEYS = ['rdf:value', `${NS.rdf}value`, 'value'];
 
@@ -20,7 +36,8 @@ function propertyOf(key: string): string | undefined {
   return PROPERTIES.includes(name) ? name : VALUE_KEYS.includes(key) ? 'rdf:value' : undefined;
 }
 
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value && typeof value === 'object' && Array.isArray((value as Json)['@list']) ? ((value as Json)['@list'] as unknown[]) : [value]);
+const list = (value: unknown): unknown[] =>
+  Array.isArray(value) ? value : value && typeof value === 'object' && Array.isArray((value as Json)['@list']) ? ((value as Json)['@list'] as unknown[]) : [value];
 
 function scalar(value: unknown): unknown {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -33,7 +50,8 @@ function scalar(value: unknown): unknown {
 }
 
 const isTerm = (property: string | undefined) => property !== undefined && (TERMS.includes(property) || property === 'rdf:value');
-const isReference = (node: unknown) => !!node && typeof node === 'object' && !Array.isArray(node) && Object.keys(node).every((k) => k === '@id' || k === '@type') && typeof (node as Json)['@id'] === 'string';
+const isReference = (node: unknown) =>
+  !!node && typeof node === 'object' && !Array.isArray(node) && Object.keys(node).every((k) => k === '@id' || k === '@type') && typeof (node as Json)['@id'] === 'string';
 
 function canonical(node: unknown, property?: string): unknown {
   if (isTerm(property) && isReference(node)) return termIri(node) ?? node;
@@ -75,7 +93,8 @@ export function publicationProblems(offer: Json): string[] {
   const term = (property: string, value: unknown) => {
     const iri = termIri(value);
     if (typeof value !== 'string') problems.push(`${property} ${JSON.stringify(value)} must be a string (DSP schema), ${iri ? JSON.stringify(wireTerm(iri)) : 'an IRI'}`);
-    else if (iri === undefined || wireTerm(iri) !== value) problems.push(`${property} ${JSON.stringify(value)} must be written ${iri ? JSON.stringify(wireTerm(iri)) : 'as an IRI'} to expand to its IRI under the DSP context`);
+    else if (iri === undefined || wireTerm(iri) !== value)
+      problems.push(`${property} ${JSON.stringify(value)} must be written ${iri ? JSON.stringify(wireTerm(iri)) : 'as an IRI'} to expand to its IRI under the DSP context`);
   };
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) {

@@ -30,10 +30,12 @@ type Operand =
   | { kind: 'boolean'; value: boolean };
 
 const startOf = (s: Scope) => (s.request.agreementStart ?? s.request.now).getTime();
-const participantText = (pick: (c: ConsumerClaims) => string | undefined, what: string) => (s: Scope): Operand | string => {
-  const value = pick(s.claims);
-  return value === undefined ? `the consumer presented no participant credential stating its ${what}` : { kind: 'text', value };
-};
+const participantText =
+  (pick: (c: ConsumerClaims) => string | undefined, what: string) =>
+  (s: Scope): Operand | string => {
+    const value = pick(s.claims);
+    return value === undefined ? `the consumer presented no participant credential stating its ${what}` : { kind: 'text', value };
+  };
 
 /** Each left operand by IRI: how its value is read; a string says why it cannot be. */
 export const OPERANDS: Record<string, (s: Scope) => Operand | string> = {
@@ -48,7 +50,8 @@ export const OPERANDS: Record<string, (s: Scope) => Operand | string> = {
   [odrl('count')]: (s) => ({ kind: 'number', value: s.request.transferCount + 1 }),
   [EDC_IN_FORCE_DATE]: (s) => ({ kind: 'time', value: s.request.now.getTime(), start: startOf(s) }),
   [hdc('jurisdictionCountry')]: participantText((c) => c.country, 'country'),
-  [hdc('euEeaStatus')]: (s) => (s.claims.country ? { kind: 'boolean', value: EEA_COUNTRIES.includes(s.claims.country) } : 'the consumer presented no participant credential stating its country'),
+  [hdc('euEeaStatus')]: (s) =>
+    s.claims.country ? { kind: 'boolean', value: EEA_COUNTRIES.includes(s.claims.country) } : 'the consumer presented no participant credential stating its country',
   [hdc('dataspaceRole')]: participantText((c) => c.role, 'role'),
   [hdc('membershipStatus')]: participantText((c) => c.membershipStatus, 'membership status'),
   [hdc('organizationType')]: participantText((c) => c.organizationType, 'organization type'),
@@ -96,7 +99,10 @@ function inForceInstant(text: string, start: number): number | undefined {
 }
 
 const DATE_ONLY = /^-?\d{4,}-\d{2}-\d{2}$/;
-const onDay = (operator: string, t: number, day: number) => ({ eq: t >= day && t < day + 86_400_000, neq: t < day || t >= day + 86_400_000, lt: t < day, lteq: t < day + 86_400_000, gt: t >= day + 86_400_000, gteq: t >= day })[operator as 'eq'];
+const onDay = (operator: string, t: number, day: number) =>
+  ({ eq: t >= day && t < day + 86_400_000, neq: t < day || t >= day + 86_400_000, lt: t < day, lteq: t < day + 86_400_000, gt: t >= day + 86_400_000, gteq: t >= day })[
+    operator as 'eq'
+  ];
 const order = (operator: string, l: number, r: number) => ({ eq: l === r, neq: l !== r, lt: l < r, lteq: l <= r, gt: l > r, gteq: l >= r })[operator as 'eq'];
 
 /** Compares an operand with the right operand; a string result explains why it cannot compare. */
@@ -142,29 +148,42 @@ function holdsOnSet(operator: string, values: string[], right: unknown): boolean
   const inRegion = (v: string) => list.some((r) => r === v || (REGIONS[r] ?? []).includes(v));
   switch (operator) {
     // A single value is eq when the consumer's set holds it (a permit may name several purposes); a list, when the sets are equal.
-    case 'eq': return Array.isArray(right) ? values.length === list.length && list.every((r) => values.includes(r)) : values.includes(list[0]!);
-    case 'neq': return !values.some((v) => list.includes(v));
-    case 'isAnyOf': return values.some((v) => list.includes(v));
-    case 'isAllOf': return list.every((r) => values.includes(r));
-    case 'isNoneOf': return !values.some((v) => list.includes(v));
-    case 'isPartOf': return values.length > 0 && values.every(inRegion);
-    case 'hasPart': return list.every((r) => values.includes(r));
-    default: return `operator ${operator} does not apply to text`;
+    case 'eq':
+      return Array.isArray(right) ? values.length === list.length && list.every((r) => values.includes(r)) : values.includes(list[0]!);
+    case 'neq':
+      return !values.some((v) => list.includes(v));
+    case 'isAnyOf':
+      return values.some((v) => list.includes(v));
+    case 'isAllOf':
+      return list.every((r) => values.includes(r));
+    case 'isNoneOf':
+      return !values.some((v) => list.includes(v));
+    case 'isPartOf':
+      return values.length > 0 && values.every(inRegion);
+    case 'hasPart':
+      return list.every((r) => values.includes(r));
+    default:
+      return `operator ${operator} does not apply to text`;
   }
 }
 
 function describe(left: Operand): string {
   switch (left.kind) {
-    case 'set': return left.value.length ? `[${left.value.join(', ')}]` : 'none';
-    case 'time': return new Date(left.value).toISOString();
-    case 'elapsed': return `${Math.floor((left.now - left.start) / 86_400_000)} days`;
-    default: return String(left.value);
+    case 'set':
+      return left.value.length ? `[${left.value.join(', ')}]` : 'none';
+    case 'time':
+      return new Date(left.value).toISOString();
+    case 'elapsed':
+      return `${Math.floor((left.now - left.start) / 86_400_000)} days`;
+    default:
+      return String(left.value);
   }
 }
 
 const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 /** The members of a logical constraint: a JSON array, or an `@list` as the ODRL context writes it. */
-const members = (value: unknown): unknown[] | undefined => (Array.isArray(value) ? value : value && typeof value === 'object' && Array.isArray((value as Json)['@list']) ? ((value as Json)['@list'] as unknown[]) : undefined);
+const members = (value: unknown): unknown[] | undefined =>
+  Array.isArray(value) ? value : value && typeof value === 'object' && Array.isArray((value as Json)['@list']) ? ((value as Json)['@list'] as unknown[]) : undefined;
 
 /** The logical operator of a constraint (`and`, `odrl:or`, `http://www.w3.org/ns/odrl/2/xone`…), if it is one. */
 export function logicalOf(c: Json): { operator: Logical; parts: unknown } | undefined {
@@ -206,7 +225,8 @@ export function checkConstraint(constraint: unknown, scope: Scope): Check {
   if (!operand || !read) return { failed: [], unknown: [`left operand ${JSON.stringify(operand ? label(operand) : operandRaw)} is not understood`] };
   const operatorIri = termIri(odrlProperty(c, 'operator'));
   const operator = odrlName(operatorIri);
-  if (!operator || !(OPERATORS as readonly string[]).includes(operator)) return { failed: [], unknown: [`operator ${JSON.stringify(operatorIri ? label(operatorIri) : odrlProperty(c, 'operator'))} is not understood`] };
+  if (!operator || !(OPERATORS as readonly string[]).includes(operator))
+    return { failed: [], unknown: [`operator ${JSON.stringify(operatorIri ? label(operatorIri) : odrlProperty(c, 'operator'))} is not understood`] };
   const rightOperand = odrlProperty(c, 'rightOperand');
   if (rightOperand === undefined) return { failed: [], unknown: [`constraint on ${label(operand)} has no rightOperand`] };
   const left = read(scope);

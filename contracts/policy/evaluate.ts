@@ -57,10 +57,19 @@ const CONFLICT = ['perm', 'prohibit', 'invalid'] as const;
 
 /** The atomic constraints of a duty or an obligation, with their terms read. */
 function constraintTerms(rule: AtomicRule) {
-  return [rule.constraints].flat().filter((c) => c !== undefined).map((raw) => {
-    const node = (raw && typeof raw === 'object' ? raw : {}) as Json;
-    return { raw, node, operand: termIri(odrlProperty(node, 'leftOperand')), operator: odrlName(termIri(odrlProperty(node, 'operator'))), right: odrlProperty(node, 'rightOperand') };
-  });
+  return [rule.constraints]
+    .flat()
+    .filter((c) => c !== undefined)
+    .map((raw) => {
+      const node = (raw && typeof raw === 'object' ? raw : {}) as Json;
+      return {
+        raw,
+        node,
+        operand: termIri(odrlProperty(node, 'leftOperand')),
+        operator: odrlName(termIri(odrlProperty(node, 'operator'))),
+        right: odrlProperty(node, 'rightOperand'),
+      };
+    });
 }
 
 /** When a duty falls due: its elapsedTime (counted from `start`) or dateTime constraint; other constraints are not understood. */
@@ -164,7 +173,8 @@ export function evaluatePolicy(policy: Json, request: PolicyRequest): PolicyDeci
   for (const rule of prohibitions.rules) {
     const check = activation(rule, scope);
     unknown.push(...check.unknown);
-    if (!notApplicable(rule, wanted, request) && check.failed.length === 0) prohibited.push(`${label(rule.action)} is prohibited${rule.constraints ? ' under these conditions' : ''}`);
+    if (!notApplicable(rule, wanted, request) && check.failed.length === 0)
+      prohibited.push(`${label(rule.action)} is prohibited${rule.constraints ? ' under these conditions' : ''}`);
   }
   const providerObligations: ProviderObligation[] = [];
   for (const rule of obligations.rules) {
@@ -175,7 +185,8 @@ export function evaluatePolicy(policy: Json, request: PolicyRequest): PolicyDeci
   if (unknown.length > 0) return refuse(unknown);
   if (active === 0) return refuse(failures.length ? failures : skipped.length ? skipped : [`no permission grants ${label(wanted)}`]);
   if (prohibited.length > 0 && conflict === 'prohibit') return refuse(prohibited);
-  if (prohibited.length > 0 && conflict === 'invalid') return refuse([...prohibited, 'a permission and a prohibition both apply, so the policy is void (conflict: invalid, the ODRL default)']);
+  if (prohibited.length > 0 && conflict === 'invalid')
+    return refuse([...prohibited, 'a permission and a prohibition both apply, so the policy is void (conflict: invalid, the ODRL default)']);
   return { permitted: true, reasons: [], duties: granted, providerObligations };
 }
 
@@ -194,5 +205,7 @@ export function policyDuties(policy: Json, agreementStart: Date): Duty[] {
 /** The provider's obligations a policy states, with their parameters (health/release-rules.ts applies them). */
 export function policyProviderObligations(policy: Json): ProviderObligation[] {
   const ignored: string[] = [];
-  return atomicRules(policy, 'obligation').rules.filter((r) => r.action in PROVIDER_OBLIGATIONS).map((r) => providerObligation(r, ignored));
+  return atomicRules(policy, 'obligation')
+    .rules.filter((r) => r.action in PROVIDER_OBLIGATIONS)
+    .map((r) => providerObligation(r, ignored));
 }

@@ -36,7 +36,9 @@ const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.
 const VALUE_KEYS = ['rdf:value', `${NS.rdf}value`, 'value', 'odrl:value'];
 
 function typesOf(node: Json): string[] {
-  return asList(node['@type'] ?? node.type).filter((t): t is string => typeof t === 'string').map((t) => termIri(t) ?? t);
+  return asList(node['@type'] ?? node.type)
+    .filter((t): t is string => typeof t === 'string')
+    .map((t) => termIri(t) ?? t);
 }
 
 /** An action as written: `"use"`, `"odrl:use"`, `{"@id": …}`, or `{"rdf:value": …, "refinement": […]}`. */
@@ -92,8 +94,13 @@ export function atomicRules(owner: Json, kind: RuleKind, policy: Json = owner): 
         continue;
       }
       rules.push({
-        kind, action: action!, refinements, constraints: odrlProperty(rule, 'constraint'), duties: asList(odrlProperty(rule, 'duty')),
-        ...(assignees ? { assignees } : {}), ...(targets ? { targets } : {}),
+        kind,
+        action: action!,
+        refinements,
+        constraints: odrlProperty(rule, 'constraint'),
+        duties: asList(odrlProperty(rule, 'duty')),
+        ...(assignees ? { assignees } : {}),
+        ...(targets ? { targets } : {}),
       });
     }
   }

@@ -13,14 +13,48 @@ export { ODRL_PROFILE };
 
 /** Actions of the ODRL 2.2 core and common vocabulary, each with the action it is included in (odrl:includedIn). */
 export const ODRL_ACTIONS: Record<string, string | undefined> = {
-  use: undefined, transfer: undefined,
-  acceptTracking: 'use', aggregate: 'use', annotate: 'use', anonymize: 'use', archive: 'use', attribute: 'use',
-  compensate: 'use', concurrentUse: 'use', delete: 'use', derive: 'use', digitize: 'use', display: 'play',
-  distribute: 'use', ensureExclusivity: 'use', execute: 'use', extract: 'reproduce', give: 'transfer', grantUse: 'use',
-  include: 'use', index: 'use', inform: 'use', install: 'use', modify: 'use', move: 'use', nextPolicy: 'use',
-  obtainConsent: 'use', play: 'use', present: 'use', print: 'use', read: 'use', reproduce: 'use', reviewPolicy: 'use',
-  sell: 'transfer', stream: 'use', synchronize: 'use', textToSpeech: 'use', transform: 'use', translate: 'use',
-  uninstall: 'use', watermark: 'use',
+  use: undefined,
+  transfer: undefined,
+  acceptTracking: 'use',
+  aggregate: 'use',
+  annotate: 'use',
+  anonymize: 'use',
+  archive: 'use',
+  attribute: 'use',
+  compensate: 'use',
+  concurrentUse: 'use',
+  delete: 'use',
+  derive: 'use',
+  digitize: 'use',
+  display: 'play',
+  distribute: 'use',
+  ensureExclusivity: 'use',
+  execute: 'use',
+  extract: 'reproduce',
+  give: 'transfer',
+  grantUse: 'use',
+  include: 'use',
+  index: 'use',
+  inform: 'use',
+  install: 'use',
+  modify: 'use',
+  move: 'use',
+  nextPolicy: 'use',
+  obtainConsent: 'use',
+  play: 'use',
+  present: 'use',
+  print: 'use',
+  read: 'use',
+  reproduce: 'use',
+  reviewPolicy: 'use',
+  sell: 'transfer',
+  stream: 'use',
+  synchronize: 'use',
+  textToSpeech: 'use',
+  transform: 'use',
+  translate: 'use',
+  uninstall: 'use',
+  watermark: 'use',
 };
 
 /** ODRL's left operands the engine evaluates (others of ODRL's list are known terms it cannot read: refused). */
@@ -34,7 +68,17 @@ const EDC_NS = 'https://w3id.org/edc/v0.0.1/ns/';
 export const EDC_IN_FORCE_DATE = `${EDC_NS}inForceDate`;
 
 /** Left operands of this project's profile, read from the consumer's verified credentials. */
-export const HDC_LEFT_OPERANDS = ['dataspaceRole', 'membershipStatus', 'organizationType', 'dataProtectionRole', 'jurisdictionCountry', 'euEeaStatus', 'credentialType', 'credentialIssuer', 'dataPermit'] as const;
+export const HDC_LEFT_OPERANDS = [
+  'dataspaceRole',
+  'membershipStatus',
+  'organizationType',
+  'dataProtectionRole',
+  'jurisdictionCountry',
+  'euEeaStatus',
+  'credentialType',
+  'credentialIssuer',
+  'dataPermit',
+] as const;
 
 /**
  * Policy-level obligations the provider (assigner) performs when it releases data, each with the left operands

@@ -19,7 +19,35 @@ export type EhdsPurpose = keyof typeof EHDS_PURPOSES;
 export const PURPOSE_NS = `${NS.hdc}purpose/`;
 
 /** EU member states and the EEA states beyond them (ISO 3166-1 alpha-2), for euEeaStatus and isPartOf EU/EEA. */
-export const EU_COUNTRIES = ['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE'];
+export const EU_COUNTRIES = [
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
+];
 export const EEA_COUNTRIES = [...EU_COUNTRIES, 'IS', 'LI', 'NO'];
 export const REGIONS: Record<string, string[]> = { EU: EU_COUNTRIES, EEA: EEA_COUNTRIES };
 

@@ -48,7 +48,8 @@ function unwrap(value: unknown): unknown {
   return value;
 }
 
-const isReference = (value: unknown) => !!value && typeof value === 'object' && !Array.isArray(value) && typeof (value as Json)['@id'] === 'string' && Object.keys(value as Json).length === 1;
+const isReference = (value: unknown) =>
+  !!value && typeof value === 'object' && !Array.isArray(value) && typeof (value as Json)['@id'] === 'string' && Object.keys(value as Json).length === 1;
 const isTypedLiteral = (value: unknown) => isLiteral(value) && typeof (value as Json)['@type'] === 'string' && Object.keys(value as Json).length === 2;
 
 /**

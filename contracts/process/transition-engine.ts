@@ -35,7 +35,10 @@ export interface TransitionEngine<S extends string, M extends string, R extends 
  * Builds an engine over `rows`. `after` lists, per state, the states a process can reach from it, so a
  * sender can tell a peer already past its message from a peer that refused it.
  */
-export function createTransitionEngine<S extends string, M extends string, R extends string>(rows: readonly TransitionRow<S, M, R>[], after: Record<S, readonly S[]>): TransitionEngine<S, M, R> {
+export function createTransitionEngine<S extends string, M extends string, R extends string>(
+  rows: readonly TransitionRow<S, M, R>[],
+  after: Record<S, readonly S[]>,
+): TransitionEngine<S, M, R> {
   return {
     rows,
     next(message, sender, current, repeatOf = false) {

@@ -12,7 +12,10 @@ export const DataAddress = z.looseObject({
   '@type': z.literal('DataAddress'),
   endpointType: nonEmpty,
   endpoint: z.url({ protocol: /^https?$/ }),
-  endpointProperties: z.array(z.looseObject({ '@type': z.literal('EndpointProperty'), name: nonEmpty, value: z.string() })).min(1).optional(),
+  endpointProperties: z
+    .array(z.looseObject({ '@type': z.literal('EndpointProperty'), name: nonEmpty, value: z.string() }))
+    .min(1)
+    .optional(),
 });
 export type DataAddress = z.infer<typeof DataAddress>;
 
@@ -21,7 +24,14 @@ const envelope = <T extends string>(type: T) => ({ '@context': dspContext, '@typ
 const reasons = { code: z.string().optional(), reason: z.array(z.unknown()).optional() };
 
 export const TRANSFER_INCOMING = {
-  TransferRequestMessage: z.looseObject({ ...envelope('TransferRequestMessage'), consumerPid: nonEmpty, agreementId: nonEmpty, format: nonEmpty, dataAddress: DataAddress.optional(), callbackAddress: z.url() }),
+  TransferRequestMessage: z.looseObject({
+    ...envelope('TransferRequestMessage'),
+    consumerPid: nonEmpty,
+    agreementId: nonEmpty,
+    format: nonEmpty,
+    dataAddress: DataAddress.optional(),
+    callbackAddress: z.url(),
+  }),
   TransferStartMessage: z.looseObject({ ...envelope('TransferStartMessage'), providerPid: nonEmpty, consumerPid: nonEmpty, dataAddress: DataAddress.optional() }),
   TransferSuspensionMessage: z.looseObject({ ...envelope('TransferSuspensionMessage'), providerPid: nonEmpty, consumerPid: nonEmpty, ...reasons }),
   TransferCompletionMessage: z.looseObject({ ...envelope('TransferCompletionMessage'), providerPid: nonEmpty, consumerPid: nonEmpty }),
@@ -36,7 +46,8 @@ export class MalformedTransferMessage extends Error {
 
 export function parseTransferMessage<T extends TransferIncomingType>(type: T, body: unknown): TransferIncoming<T> {
   const result = TRANSFER_INCOMING[type].safeParse(body);
-  if (!result.success) throw new MalformedTransferMessage(`Malformed ${type}: ${result.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  if (!result.success)
+    throw new MalformedTransferMessage(`Malformed ${type}: ${result.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ')}`);
   return result.data as TransferIncoming<T>;
 }
 
@@ -60,11 +71,19 @@ export function tokenOf(address: DataAddress | undefined): string | undefined {
   return address?.endpointProperties?.find((p) => p.name === 'authorization')?.value;
 }
 
-export const transferRequestMessage = (fields: { consumerPid: string; agreementId: string; format: TransferFormat; callbackAddress: string; dataAddress?: DataAddress }) => message('TransferRequestMessage', fields);
+export const transferRequestMessage = (fields: { consumerPid: string; agreementId: string; format: TransferFormat; callbackAddress: string; dataAddress?: DataAddress }) =>
+  message('TransferRequestMessage', fields);
 export const transferStartMessage = (fields: Pids & { dataAddress?: DataAddress }) => message('TransferStartMessage', fields);
-export const transferSuspensionMessage = (fields: Pids & { code: string; reason: string[] }) => message('TransferSuspensionMessage', { ...fields, reason: fields.reason.length ? fields.reason : ['suspended'] });
+export const transferSuspensionMessage = (fields: Pids & { code: string; reason: string[] }) =>
+  message('TransferSuspensionMessage', { ...fields, reason: fields.reason.length ? fields.reason : ['suspended'] });
 export const transferCompletionMessage = (fields: Pids) => message('TransferCompletionMessage', fields);
-export const transferTerminationMessage = (fields: Pids & { code: string; reason: string[] }) => message('TransferTerminationMessage', { ...fields, reason: fields.reason.length ? fields.reason : ['terminated'] });
+export const transferTerminationMessage = (fields: Pids & { code: string; reason: string[] }) =>
+  message('TransferTerminationMessage', { ...fields, reason: fields.reason.length ? fields.reason : ['terminated'] });
 export const transferProcess = (fields: Pids & { state: TransferState }) => message('TransferProcess', fields);
 export const transferError = (fields: { providerPid?: string; consumerPid?: string; code: string; reason: string[] }) =>
-  message('TransferError', { providerPid: fields.providerPid ?? '', consumerPid: fields.consumerPid ?? '', code: fields.code, reason: fields.reason.length ? fields.reason : ['error'] });
+  message('TransferError', {
+    providerPid: fields.providerPid ?? '',
+    consumerPid: fields.consumerPid ?? '',
+    code: fields.code,
+    reason: fields.reason.length ? fields.reason : ['error'],
+  });

@@ -38,9 +38,31 @@ export interface Transfer {
   release: Record<string, unknown> | null;
 }
 
-export type TransferChange = Partial<Pick<Transfer, 'providerPid' | 'dataAddress' | 'tokenHash' | 'tokenExpiresAt' | 'name' | 'size' | 'digest' | 'bytesDone' | 'receivedPath' | 'lastMessage' | 'reasons' | 'completedAt' | 'deletedAt' | 'releaseDate' | 'release'>> & { state?: TransferState; next?: string | null };
+export type TransferChange = Partial<
+  Pick<
+    Transfer,
+    | 'providerPid'
+    | 'dataAddress'
+    | 'tokenHash'
+    | 'tokenExpiresAt'
+    | 'name'
+    | 'size'
+    | 'digest'
+    | 'bytesDone'
+    | 'receivedPath'
+    | 'lastMessage'
+    | 'reasons'
+    | 'completedAt'
+    | 'deletedAt'
+    | 'releaseDate'
+    | 'release'
+  >
+> & { state?: TransferState; next?: string | null };
 
-export type NewTransfer = Pick<Transfer, 'id' | 'role' | 'consumerPid' | 'providerPid' | 'state' | 'agreementId' | 'datasetId' | 'format' | 'counterpartyDid' | 'counterpartyAddress' | 'dataAddress' | 'lastMessage'> & { next?: string | null };
+export type NewTransfer = Pick<
+  Transfer,
+  'id' | 'role' | 'consumerPid' | 'providerPid' | 'state' | 'agreementId' | 'datasetId' | 'format' | 'counterpartyDid' | 'counterpartyAddress' | 'dataAddress' | 'lastMessage'
+> & { next?: string | null };
 
 /** Transfer processes. State changes are compare-and-set on the state. */
 export interface TransferStore<Tx> {

@@ -42,21 +42,47 @@ for (let start = 0; start < DATASETS; start += 500) {
   const offers: { offer_id: string; dataset_id: string }[] = [];
   for (let i = start; i < Math.min(DATASETS, start + 500); i++) {
     const id = `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-    const dataset = { ...template.dataset, id, identifier: id, title: { en: `Synthetic cohort ${i}`, fr: `Cohorte synthétique ${i}` }, offers: [{ ...template.dataset.offers[0]!, '@id': `${id}:offer` }] };
+    const dataset = {
+      ...template.dataset,
+      id,
+      identifier: id,
+      title: { en: `Synthetic cohort ${i}`, fr: `Cohorte synthétique ${i}` },
+      offers: [{ ...template.dataset.offers[0]!, '@id': `${id}:offer` }],
+    };
     const p = publication(dataset, datasetQuads(dataset, host), host);
-    rows.push({ id, visibility: 'public' as const, dataset: JSON.stringify(dataset), dsp: p.dsp, turtle: p.turtle, jsonld: p.jsonld, search_text: p.searchText, created_at: dataset.modified, modified_at: dataset.modified });
+    rows.push({
+      id,
+      visibility: 'public' as const,
+      dataset: JSON.stringify(dataset),
+      dsp: p.dsp,
+      turtle: p.turtle,
+      jsonld: p.jsonld,
+      search_text: p.searchText,
+      created_at: dataset.modified,
+      modified_at: dataset.modified,
+    });
     offers.push({ offer_id: `${id}:offer`, dataset_id: id });
   }
   await db.db.transaction().execute(async (trx) => {
-    await trx.insertInto('datasets').values(rows as never).execute();
+    await trx
+      .insertInto('datasets')
+      .values(rows as never)
+      .execute();
     await trx.insertInto('dataset_offers').values(offers).execute();
   });
 }
 await db.close();
 console.log(`  loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
 
-const hospital = await startConnectorProcess(join(dir, 'hospital'), { name, role: 'hospital', port, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 }, { ...process.env, DATABASE_URL: '', NODE_OPTIONS: process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '' });
-const client = await startConnector(parseConfig({ name: 'bench-client', role: 'research-institute', port: 0, dataDir: join(dir, 'client'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }), { logger: createLogger({ level: 'silent' }) });
+const hospital = await startConnectorProcess(
+  join(dir, 'hospital'),
+  { name, role: 'hospital', port, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 },
+  { ...process.env, DATABASE_URL: '', NODE_OPTIONS: process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '' },
+);
+const client = await startConnector(
+  parseConfig({ name: 'bench-client', role: 'research-institute', port: 0, dataDir: join(dir, 'client'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }),
+  { logger: createLogger({ level: 'silent' }) },
+);
 const authorization = () => client.ctx.trust.authorizationFor({ audienceDid: hospital.did });
 const body = JSON.stringify({ '@context': [DSP], '@type': 'CatalogRequestMessage' });
 const pageUrl = `${dspAddressOf(hospital.url)}/catalog/request?limit=${PAGE}`;
@@ -78,12 +104,23 @@ try {
   const exportBaseline = await startScript('./baseline-server.ts', [String(exportPort), join(dir, 'export.ttl'), 'text/turtle']);
 
   console.log(`Measuring (${SECONDS} s each, ${CONCURRENCY} concurrent requests)…`);
-  const base = await runLoad(() => fetch(`http://127.0.0.1:${basePort}/`, { method: 'POST', headers: { authorization: authorization(), 'content-type': 'application/json' }, body }), { seconds: SECONDS, concurrency: CONCURRENCY });
+  const base = await runLoad(
+    () => fetch(`http://127.0.0.1:${basePort}/`, { method: 'POST', headers: { authorization: authorization(), 'content-type': 'application/json' }, body }),
+    { seconds: SECONDS, concurrency: CONCURRENCY },
+  );
   const dsp = await runLoad(catalogPage, { seconds: SECONDS, concurrency: CONCURRENCY });
   // Every request a different page (after a different dataset id, as Link rel="next" gives), so none is cached.
   let next = 0;
   const idAt = (i: number) => `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  const cold = await runLoad(() => fetch(`${pageUrl}&after=${encodeURIComponent(idAt((next++ * 7919) % (DATASETS - PAGE)))}`, { method: 'POST', headers: { authorization: authorization(), 'content-type': 'application/json' }, body }), { seconds: SECONDS, concurrency: CONCURRENCY });
+  const cold = await runLoad(
+    () =>
+      fetch(`${pageUrl}&after=${encodeURIComponent(idAt((next++ * 7919) % (DATASETS - PAGE)))}`, {
+        method: 'POST',
+        headers: { authorization: authorization(), 'content-type': 'application/json' },
+        body,
+      }),
+    { seconds: SECONDS, concurrency: CONCURRENCY },
+  );
   const timeIt = async (url: string) => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -107,7 +144,15 @@ try {
     ],
     ['', 'requests/s', 'p50 ms', 'p95 ms', 'failures', 'throughput ratio'],
   );
-  printTable('Whole-catalog Turtle export (median of 5)', [['baseline: Hono, pre-serialized body of the same size', exportBaseMs, '1'], ['GET /catalog?format=turtle', exportMs, (exportMs / exportBaseMs).toFixed(1)], ['first export after start', firstExport, '']], ['', 'ms', 'ratio']);
+  printTable(
+    'Whole-catalog Turtle export (median of 5)',
+    [
+      ['baseline: Hono, pre-serialized body of the same size', exportBaseMs, '1'],
+      ['GET /catalog?format=turtle', exportMs, (exportMs / exportBaseMs).toFixed(1)],
+      ['first export after start', firstExport, ''],
+    ],
+    ['', 'ms', 'ratio'],
+  );
   const ratio = Math.min(dsp.perSecond, cold.perSecond) / base.perSecond;
   const pass = ratio >= 0.5 && exportMs < 2000 && dsp.failures + cold.failures === 0;
   console.log(`\nTargets: page throughput ≥ 0.5× baseline (worst case ${ratio.toFixed(2)}), Turtle export < 2 s (${(exportMs / 1000).toFixed(2)} s): ${pass ? 'met' : 'NOT met'}`);

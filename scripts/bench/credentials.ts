@@ -24,7 +24,11 @@ const instituteSigner = institute.signer;
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
 const listUrl = 'https://authority.example/status/revocation-0001';
-const statusList = await issueCredential(statusListCredential({ url: listUrl, issuer: authority.did, purpose: 'revocation', bits: emptyBitstring() }), authoritySigner, documentLoader);
+const statusList = await issueCredential(
+  statusListCredential({ url: listUrl, issuer: authority.did, purpose: 'revocation', bits: emptyBitstring() }),
+  authoritySigner,
+  documentLoader,
+);
 const checkStatus = createStatusChecker({ documentLoader, ttlMs: 60_000, fetch: async () => new Response(JSON.stringify(statusList)) });
 const trustedIssuers = [{ did: authority.did, credentialTypes: ['*'] }];
 
@@ -53,33 +57,69 @@ type Rate = Awaited<ReturnType<typeof measureRate>>;
 async function measureCryptosuite(cryptosuite: Cryptosuite) {
   const tag = (label: string) => `${label} [${cryptosuite.replace('eddsa-', '').replace('-2022', '')}]`;
   const issued: VerifiableCredential[] = [];
-  const issue = await measureRate(tag('credential issue'), async (i) => issued.push(await issueCredential(permit(i), authoritySigner, documentLoader, { cryptosuite })), { seconds });
+  const issue = await measureRate(tag('credential issue'), async (i) => issued.push(await issueCredential(permit(i), authoritySigner, documentLoader, { cryptosuite })), {
+    seconds,
+  });
   const uncached = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus });
-  const verifyCold = await measureRate(tag('credential verify'), async (i) => {
-    if (!(await uncached.verifyCredential(issued[i % issued.length]!, { holder: institute.did })).verified) failures++;
-  }, { seconds });
+  const verifyCold = await measureRate(
+    tag('credential verify'),
+    async (i) => {
+      if (!(await uncached.verifyCredential(issued[i % issued.length]!, { holder: institute.did })).verified) failures++;
+    },
+    { seconds },
+  );
   const participant = await issueCredential(
-    { ...unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: authority.did, subjectId: institute.did, claims: { legalName: 'Institute', registrationNumber: { kind: 'leiCode', value: 'X' }, headquartersCountry: 'LU', dataspaceRole: 'research-institute', membershipStatus: 'active' } }), credentialStatus: statusEntry(listUrl, 7) },
+    {
+      ...unsignedCredential({
+        type: CREDENTIAL_TYPE.participant,
+        issuer: authority.did,
+        subjectId: institute.did,
+        claims: {
+          legalName: 'Institute',
+          registrationNumber: { kind: 'leiCode', value: 'X' },
+          headquartersCountry: 'LU',
+          dataspaceRole: 'research-institute',
+          membershipStatus: 'active',
+        },
+      }),
+      credentialStatus: statusEntry(listUrl, 7),
+    },
     authoritySigner,
     documentLoader,
     { cryptosuite },
   );
   const held = [participant, issued[0]!];
-  const presentations = await Promise.all(Array.from({ length: 20 }, (_, i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `c-${i}`, domain, documentLoader, cryptosuite })));
+  const presentations = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `c-${i}`, domain, documentLoader, cryptosuite })),
+  );
   const verifyVp = (verifier: ReturnType<typeof createCredentialVerifier>) => async (i: number) => {
-    const result = await verifier.verifyPresentation(presentations[i % presentations.length]!, { challenge: `c-${i % presentations.length}`, domain, expectedHolder: institute.did });
+    const result = await verifier.verifyPresentation(presentations[i % presentations.length]!, {
+      challenge: `c-${i % presentations.length}`,
+      domain,
+      expectedHolder: institute.did,
+    });
     if (!result.verified) failures++;
   };
   const vpCold = await measureRate(tag('presentation verify (2 credentials)'), verifyVp(uncached), { seconds });
   const cached = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus, proofCache: new ProofCache() });
   const vpCached = await measureRate(tag('presentation verify, credentials cached'), verifyVp(cached), { seconds });
-  const vpProofOnly = await measureRate(tag("the same presentation's own proof alone"), async (i) => {
-    const n = i % presentations.length;
-    if (!(await verifyPresentationProof(presentations[n]!, { challenge: `c-${n}`, domain, documentLoader })).verified) failures++;
-  }, { seconds });
-  const vpSign = await measureRate(tag('presentation sign (2 credentials)'), (i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `s-${i}`, domain, documentLoader, cryptosuite }), { seconds });
+  const vpProofOnly = await measureRate(
+    tag("the same presentation's own proof alone"),
+    async (i) => {
+      const n = i % presentations.length;
+      if (!(await verifyPresentationProof(presentations[n]!, { challenge: `c-${n}`, domain, documentLoader })).verified) failures++;
+    },
+    { seconds },
+  );
+  const vpSign = await measureRate(
+    tag('presentation sign (2 credentials)'),
+    (i) => signPresentation({ credentials: held, signer: instituteSigner, challenge: `s-${i}`, domain, documentLoader, cryptosuite }),
+    { seconds },
+  );
   const ratio = (rate: Rate, base: Rate, of: string) => `${(rate.perSecond / base.perSecond).toPrecision(2)} of raw ${of}`;
-  console.log(`[${cryptosuite}] a repeated presentation with cached credentials costs ${(vpCached.msPerOp / vpCold.msPerOp).toFixed(2)}× a cold one and ${(vpCached.msPerOp / vpProofOnly.msPerOp).toFixed(2)}× verifying its own proof alone.`);
+  console.log(
+    `[${cryptosuite}] a repeated presentation with cached credentials costs ${(vpCached.msPerOp / vpCold.msPerOp).toFixed(2)}× a cold one and ${(vpCached.msPerOp / vpProofOnly.msPerOp).toFixed(2)}× verifying its own proof alone.`,
+  );
   return [
     [issue.label, issue.perSecond, issue.msPerOp, ratio(issue, rawSign, 'sign')],
     [verifyCold.label, verifyCold.perSecond, verifyCold.msPerOp, ratio(verifyCold, rawVerify, 'verify')],

@@ -18,7 +18,16 @@ import { freePort } from './load.ts';
 import { hostOf, seedCatalog } from './seed-catalog.ts';
 import { percentile, printTable } from './measure.ts';
 
-const { values: args } = parseArgs({ options: { hospitals: { type: 'string', default: '5' }, datasets: { type: 'string', default: '1000' }, heap: { type: 'string' }, keep: { type: 'boolean', default: false }, database: { type: 'string' }, rounds: { type: 'string', default: '40' } } });
+const { values: args } = parseArgs({
+  options: {
+    hospitals: { type: 'string', default: '5' },
+    datasets: { type: 'string', default: '1000' },
+    heap: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    database: { type: 'string' },
+    rounds: { type: 'string', default: '40' },
+  },
+});
 const HOSPITALS = Number(args.hospitals);
 const DATASETS = Number(args.datasets);
 const ROUNDS = Number(args.rounds);
@@ -39,7 +48,13 @@ async function seedHospital(h: number, port: number): Promise<void> {
   const db = await openDatabase('sqlite', dataDir);
   await seedCatalog(db.db, hostOf(`http://127.0.0.1:${port}`, `Hospital ${h}`), DATASETS, (i) => {
     const { topic, category, rare } = shape(i);
-    return { id: `urn:uuid:00000000-0000-4000-8${String(h).padStart(3, '0')}-${String(i).padStart(12, '0')}`, title: { en: `${topic} cohort ${h}-${i}` }, keywords: { en: [topic, `kw${i % 50}`] }, themes: rare ? [HEAL, RARE_THEME] : [HEAL], healthCategories: [category] };
+    return {
+      id: `urn:uuid:00000000-0000-4000-8${String(h).padStart(3, '0')}-${String(i).padStart(12, '0')}`,
+      title: { en: `${topic} cohort ${h}-${i}` },
+      keywords: { en: [topic, `kw${i % 50}`] },
+      themes: rare ? [HEAL, RARE_THEME] : [HEAL],
+      healthCategories: [category],
+    };
   });
   await db.close();
 }
@@ -80,7 +95,11 @@ type Search = { total: number; hits: { datasetId: string }[]; next?: string; fac
 
 /** The facets counted by default, in a random order: the same work, but a query the institute has not counted yet. */
 const COUNTED = ['theme', 'healthCategory', 'healthTheme', 'publisher', 'spatial', 'accessRights', 'provider'];
-const uncounted = () => `&facets=${COUNTED.map((f) => [Math.random(), f] as const).sort((a, b) => a[0] - b[0]).map(([, f]) => f).join(',')}`;
+const uncounted = () =>
+  `&facets=${COUNTED.map((f) => [Math.random(), f] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, f]) => f)
+    .join(',')}`;
 
 async function timeSearch(institute: ConnectorProcess, query: string, want: number): Promise<{ p50: number; p95: number; exact: boolean }> {
   const times: number[] = [];
@@ -116,11 +135,33 @@ try {
   for (let h = 0; h < HOSPITALS; h++) await seedHospital(h, ports[h]!);
   console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
   const env = { ...process.env, DATABASE_URL: '' };
-  for (let h = 0; h < HOSPITALS; h++) hospitals.push(await startConnectorProcess(join(dir, `hospital-${h}`), { name: `Hospital ${h}`, role: 'hospital', port: ports[h]!, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 }, env));
+  for (let h = 0; h < HOSPITALS; h++)
+    hospitals.push(
+      await startConnectorProcess(
+        join(dir, `hospital-${h}`),
+        { name: `Hospital ${h}`, role: 'hospital', port: ports[h]!, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 },
+        env,
+      ),
+    );
   const peers = hospitals.map((h) => ({ did: h.did, name: h.name, dspAddress: `${h.url}/dsp/2025-1` }));
-  const heapFlag = [args.heap ? `--max-old-space-size=${args.heap}` : '', process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : ''].join(' ').trim();
+  const heapFlag = [args.heap ? `--max-old-space-size=${args.heap}` : '', process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '']
+    .join(' ')
+    .trim();
   // --database postgres://… puts the institute on PostgreSQL (an empty database); the hospitals stay on SQLite.
-  institute = await startConnectorProcess(join(dir, 'institute'), { name: 'Institute', role: 'research-institute', port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, peers, ...(args.database ? { database: args.database } : {}) }, { ...env, NODE_OPTIONS: heapFlag });
+  institute = await startConnectorProcess(
+    join(dir, 'institute'),
+    {
+      name: 'Institute',
+      role: 'research-institute',
+      port: await freePort(),
+      dataDir: 'data',
+      logLevel: 'warn',
+      catalogCrawlIntervalSeconds: 0,
+      peers,
+      ...(args.database ? { database: args.database } : {}),
+    },
+    { ...env, NODE_OPTIONS: heapFlag },
+  );
   const inst = institute;
   const rssBefore = peakRssMb(inst.child.pid!);
 
@@ -137,20 +178,46 @@ try {
   const rewritten = again.value.peers.reduce((n, p) => n + (p.stats?.written ?? 0), 0);
 
   const searches = {
-    rareTheme: await timeSearch(inst, `theme=${encodeURIComponent(RARE_THEME)}`, expected((s) => s.rare)),
-    category: await timeSearch(inst, `healthCategory=${encodeURIComponent(CATEGORIES[2]!)}`, expected((s) => s.category === CATEGORIES[2])),
-    text: await timeSearch(inst, 'q=melanoma', expected((s) => s.topic === 'melanoma')),
-    textAndFacet: await timeSearch(inst, `q=melan&healthCategory=${encodeURIComponent(CATEGORIES[2]!)}`, expected((s) => s.topic === 'melanoma' && s.category === CATEGORIES[2])),
+    rareTheme: await timeSearch(
+      inst,
+      `theme=${encodeURIComponent(RARE_THEME)}`,
+      expected((s) => s.rare),
+    ),
+    category: await timeSearch(
+      inst,
+      `healthCategory=${encodeURIComponent(CATEGORIES[2]!)}`,
+      expected((s) => s.category === CATEGORIES[2]),
+    ),
+    text: await timeSearch(
+      inst,
+      'q=melanoma',
+      expected((s) => s.topic === 'melanoma'),
+    ),
+    textAndFacet: await timeSearch(
+      inst,
+      `q=melan&healthCategory=${encodeURIComponent(CATEGORIES[2]!)}`,
+      expected((s) => s.topic === 'melanoma' && s.category === CATEGORIES[2]),
+    ),
   };
-  const cursorWalkExact = await walk(inst, `theme=${encodeURIComponent(RARE_THEME)}`, expected((s) => s.rare));
+  const cursorWalkExact = await walk(
+    inst,
+    `theme=${encodeURIComponent(RARE_THEME)}`,
+    expected((s) => s.rare),
+  );
   const rss = peakRssMb(inst.child.pid!);
-  const dbMb = args.database ? NaN : ['connector.db', 'connector.db-wal'].reduce((n, f) => n + (existsSync(join(inst.dataDir, f)) ? statSync(join(inst.dataDir, f)).size : 0), 0) / 1048576;
+  const dbMb = args.database
+    ? NaN
+    : ['connector.db', 'connector.db-wal'].reduce((n, f) => n + (existsSync(join(inst.dataDir, f)) ? statSync(join(inst.dataDir, f)).size : 0), 0) / 1048576;
 
   printTable(
     `Federated catalog: ${HOSPITALS} hospitals × ${DATASETS} datasets, one institute crawling${args.heap ? ` (heap ${args.heap} MiB)` : ''}`,
     [
       ['crawl', `${first.seconds.toFixed(2)} s`, `institute CPU ${crawlCpu.toFixed(2)} s; longest API stall ${first.longestStallMs.toFixed(0)} ms`],
-      ['re-crawl, nothing changed', `${again.seconds.toFixed(2)} s`, `institute CPU ${recrawlCpu.toFixed(2)} s; longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`],
+      [
+        're-crawl, nothing changed',
+        `${again.seconds.toFixed(2)} s`,
+        `institute CPU ${recrawlCpu.toFixed(2)} s; longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`,
+      ],
       ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling`],
       ...(args.database ? [] : [['institute database', `${dbMb.toFixed(0)} MiB`, `${((dbMb * 1048576) / (HOSPITALS * DATASETS) / 1024).toFixed(1)} KiB per entry`]]),
       ...Object.entries(searches).map(([name, s]) => [`search: ${name}`, `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} ms`, s.exact ? 'count exact' : 'COUNT WRONG']),

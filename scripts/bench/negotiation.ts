@@ -31,10 +31,17 @@ const VERIFICATIONS = 10;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-negotiation-'));
 const logger = createLogger({ level: 'silent' });
-const authority = await startConnector(parseConfig({ name: 'authority', role: 'governance-authority', port: 0, dataDir: join(dir, 'authority'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }), { logger });
+const authority = await startConnector(
+  parseConfig({ name: 'authority', role: 'governance-authority', port: 0, dataDir: join(dir, 'authority'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }),
+  { logger },
+);
 const trustedIssuers = [{ did: authority.did, credentialTypes: ['ParticipantCredential', 'DataPermitCredential'] }];
 const participant = async (key: string, role: 'hospital' | 'research-institute') =>
-  startConnectorProcess(join(dir, key), { name: key, role, port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, trustedIssuers }, { ...process.env, DATABASE_URL: '', NODE_OPTIONS: process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '' });
+  startConnectorProcess(
+    join(dir, key),
+    { name: key, role, port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, trustedIssuers },
+    { ...process.env, DATABASE_URL: '', NODE_OPTIONS: process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : '' },
+  );
 const hospital = await participant('hospital', 'hospital');
 const institute = await participant('institute', 'research-institute');
 
@@ -44,15 +51,42 @@ function cpuSeconds(p: ConnectorProcess): number {
 }
 
 try {
-  const authorityApi = { post: (path: string, body: unknown) => fetch(`${authority.url}/api${path}`, { method: 'POST', headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }) };
-  for (const [member, role] of [[hospital, 'hospital'], [institute, 'research-institute']] as const) {
-    const response = await authorityApi.post('/members', { did: member.did, name: member.name, role, dspAddress: dspAddressOf(member.url), legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' });
+  const authorityApi = {
+    post: (path: string, body: unknown) =>
+      fetch(`${authority.url}/api${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+  };
+  for (const [member, role] of [
+    [hospital, 'hospital'],
+    [institute, 'research-institute'],
+  ] as const) {
+    const response = await authorityApi.post('/members', {
+      did: member.did,
+      name: member.name,
+      role,
+      dspAddress: dspAddressOf(member.url),
+      legalName: member.name,
+      registrationNumber: { kind: 'local', value: member.name },
+      headquartersCountry: 'LU',
+    });
     if (response.status !== 201) throw new Error(`admitting ${member.name}: ${await response.text()}`);
   }
-  await authorityApi.post('/permits', { holder: institute.did, projectId: 'bench', purposes: ['scientific-research'], healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'], validUntil: new Date(Date.now() + 86_400_000).toISOString() });
+  await authorityApi.post('/permits', {
+    holder: institute.did,
+    projectId: 'bench',
+    purposes: ['scientific-research'],
+    healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
+    validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+  });
   for (const member of [hospital, institute]) await member.api.post('/wallet/request', { authorityDid: authority.did });
   mkdirSync(join(hospital.dataDir, 'datasets', 'diabetes-cohort'), { recursive: true });
-  const dataset = await hospital.api.post<{ id: string; offers: string[] }>('/datasets', JSON.parse(readFileSync(new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url), 'utf8')));
+  const dataset = await hospital.api.post<{ id: string; offers: string[] }>(
+    '/datasets',
+    JSON.parse(readFileSync(new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url), 'utf8')),
+  );
   const offer = { ...JSON.parse(readFileSync(new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url), 'utf8')).offers[0], target: dataset.id };
 
   async function negotiate(): Promise<{ ms: number; ok: boolean; reasons?: string[] }> {
@@ -73,12 +107,14 @@ try {
   const started = performance.now();
   const results: { ms: number; ok: boolean; reasons?: string[] }[] = [];
   let issued = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (issued < TOTAL) {
-      issued++;
-      results.push(await negotiate());
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (issued < TOTAL) {
+        issued++;
+        results.push(await negotiate());
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const cpuPerNegotiation = ((cpuSeconds(hospital) + cpuSeconds(institute) - cpuBefore) / TOTAL) * 1000;
 
@@ -89,7 +125,10 @@ try {
   const rawVerify = await measureRate('verify', () => verify(null, payload, publicKey, signature), { seconds: 1 });
   const rawMs = SIGNATURES * rawSign.msPerOp + VERIFICATIONS * rawVerify.msPerOp;
 
-  const latencies = results.filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b);
+  const latencies = results
+    .filter((r) => r.ok)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   const failures = results.filter((r) => !r.ok);
   printTable(
     `${TOTAL} negotiations between two connector processes, ${IN_FLIGHT} in flight`,

@@ -68,7 +68,9 @@ const options = { rules, secret: Buffer.alloc(32, 0x42), releaseDate: new Date('
 
 try {
   const generated = await phase(() => writeDiabetesCohort(source, { patients, seed: 20261122 }));
-  const bytes = readdirSync(source).filter((n) => n.endsWith('.ndjson')).reduce((sum, n) => sum + statSync(join(source, n)).size, 0);
+  const bytes = readdirSync(source)
+    .filter((n) => n.endsWith('.ndjson'))
+    .reduce((sum, n) => sum + statSync(join(source, n)).size, 0);
   console.log(`Cohort: ${patients} patients, ${formatNumber(bytes / MB)} MB of NDJSON in ${generated.seconds.toFixed(1)} s (${work})`);
   const baselineDir = mkdtempSync(join(work, 'baseline-'));
   const baseline = await phase(() => copyLines(source, baselineDir));
@@ -81,13 +83,19 @@ try {
   });
   const rate = (s: { seconds: number }) => bytes / MB / s.seconds;
   const cpuRate = (s: { cpuSeconds: number }) => bytes / MB / s.cpuSeconds;
-  printTable('Release pipeline vs a plain read, line split and write of the same files', [
-    ['baseline (read, split, write)', rate(baseline), cpuRate(baseline), baseline.seconds, baseline.peakRssMb],
-    ['release (index pass + transform)', rate(release), cpuRate(release), release.seconds, release.peakRssMb],
-    ['  of which the index pass alone', rate(index), cpuRate(index), index.seconds, index.peakRssMb],
-  ], ['run', 'MB/s of source NDJSON', 'MB per CPU second', 'seconds', 'peak RSS MB']);
+  printTable(
+    'Release pipeline vs a plain read, line split and write of the same files',
+    [
+      ['baseline (read, split, write)', rate(baseline), cpuRate(baseline), baseline.seconds, baseline.peakRssMb],
+      ['release (index pass + transform)', rate(release), cpuRate(release), release.seconds, release.peakRssMb],
+      ['  of which the index pass alone', rate(index), cpuRate(index), index.seconds, index.peakRssMb],
+    ],
+    ['run', 'MB/s of source NDJSON', 'MB per CPU second', 'seconds', 'peak RSS MB'],
+  );
   // The transform stage is what a pull streams at once a transfer is planned: all but the Consents.
-  const transformed = readdirSync(source).filter((n) => n.endsWith('.ndjson') && n !== 'Consent.ndjson').reduce((sum, n) => sum + statSync(join(source, n)).size, 0);
+  const transformed = readdirSync(source)
+    .filter((n) => n.endsWith('.ndjson') && n !== 'Consent.ndjson')
+    .reduce((sum, n) => sum + statSync(join(source, n)).size, 0);
   const transformRate = transformed / MB / Math.max(0.001, release.seconds - index.seconds);
   const transformCpuRate = transformed / MB / Math.max(0.001, release.cpuSeconds - index.cpuSeconds);
   console.log(`transform stage alone: ${formatNumber(transformRate)} MB/s, ${formatNumber(transformCpuRate)} MB per CPU second`);

@@ -17,7 +17,8 @@ export const hostOf = (publicUrl: string, name: string): CatalogHost => catalogH
 
 /** Writes `count` datasets; `vary(i)` gives dataset i's id and what differs from the example. */
 export async function seedCatalog(db: Kysely<Database>, host: CatalogHost, count: number, vary: (i: number) => Partial<Dataset> & { id: string }): Promise<void> {
-  const template = (await prepareDataset({ ...EXAMPLE, id: 'urn:uuid:template', publisher: { ...EXAMPLE.publisher, name: host.publisherName } }, host, { sourceBytes: 1_000_000 })).dataset;
+  const template = (await prepareDataset({ ...EXAMPLE, id: 'urn:uuid:template', publisher: { ...EXAMPLE.publisher, name: host.publisherName } }, host, { sourceBytes: 1_000_000 }))
+    .dataset;
   for (let start = 0; start < count; start += 500) {
     const rows: Database['datasets'][] = [];
     const offers: Database['dataset_offers'][] = [];
@@ -25,7 +26,17 @@ export async function seedCatalog(db: Kysely<Database>, host: CatalogHost, count
       const changes = vary(i);
       const dataset: Dataset = { ...template, identifier: changes.id, offers: [{ ...template.offers[0]!, '@id': `${changes.id}:offer` }], ...changes };
       const p = publication(dataset, datasetQuads(dataset, host), host);
-      rows.push({ id: dataset.id, visibility: 'public', dataset: JSON.stringify(dataset), dsp: p.dsp, turtle: p.turtle, jsonld: p.jsonld, search_text: p.searchText, created_at: dataset.modified, modified_at: dataset.modified });
+      rows.push({
+        id: dataset.id,
+        visibility: 'public',
+        dataset: JSON.stringify(dataset),
+        dsp: p.dsp,
+        turtle: p.turtle,
+        jsonld: p.jsonld,
+        search_text: p.searchText,
+        created_at: dataset.modified,
+        modified_at: dataset.modified,
+      });
       offers.push({ offer_id: `${dataset.id}:offer`, dataset_id: dataset.id });
     }
     await db.transaction().execute(async (trx) => {

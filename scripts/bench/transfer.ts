@@ -29,19 +29,48 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-transfer-'));
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 const logger = createLogger({ level: 'silent' });
-const authority = await startConnector(parseConfig({ name: 'authority', role: 'governance-authority', port: 0, dataDir: join(dir, 'authority'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }), { logger });
+const authority = await startConnector(
+  parseConfig({ name: 'authority', role: 'governance-authority', port: 0, dataDir: join(dir, 'authority'), logLevel: 'silent', catalogCrawlIntervalSeconds: 0 }),
+  { logger },
+);
 const trustedIssuers = [{ did: authority.did, credentialTypes: ['ParticipantCredential', 'DataPermitCredential'] }];
 const participant = async (key: string, role: 'hospital' | 'research-institute') =>
-  startConnectorProcess(join(dir, key), { name: key, role, port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, trustedIssuers }, { ...process.env, DATABASE_URL: '' });
+  startConnectorProcess(
+    join(dir, key),
+    { name: key, role, port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, trustedIssuers },
+    { ...process.env, DATABASE_URL: '' },
+  );
 const hospital = await participant('hospital', 'hospital');
 const institute = await participant('institute', 'research-institute');
 
 try {
-  const admin = (path: string, body: unknown) => fetch(`${authority.url}/api${path}`, { method: 'POST', headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  for (const [member, role] of [[hospital, 'hospital'], [institute, 'research-institute']] as [ConnectorProcess, string][]) {
-    await admin('/members', { did: member.did, name: member.name, role, dspAddress: dspAddressOf(member.url), legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' });
+  const admin = (path: string, body: unknown) =>
+    fetch(`${authority.url}/api${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${authority.ctx.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  for (const [member, role] of [
+    [hospital, 'hospital'],
+    [institute, 'research-institute'],
+  ] as [ConnectorProcess, string][]) {
+    await admin('/members', {
+      did: member.did,
+      name: member.name,
+      role,
+      dspAddress: dspAddressOf(member.url),
+      legalName: member.name,
+      registrationNumber: { kind: 'local', value: member.name },
+      headquartersCountry: 'LU',
+    });
   }
-  await admin('/permits', { holder: institute.did, projectId: 'bench', purposes: ['scientific-research'], healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'], validUntil: new Date(Date.now() + 86_400_000).toISOString() });
+  await admin('/permits', {
+    holder: institute.did,
+    projectId: 'bench',
+    purposes: ['scientific-research'],
+    healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
+    validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+  });
   for (const member of [hospital, institute]) await member.api.post('/wallet/request', { authorityDid: authority.did });
 
   console.log(`Writing a ${(SIZE / 1024 ** 3).toFixed(2)} GiB file…`);
@@ -56,13 +85,21 @@ try {
   /** Publishes `dataset` and negotiates it; returns the agreement id. */
   async function agreementFor(dataset: Record<string, unknown> & { offers: Record<string, unknown>[] }): Promise<string> {
     const added = await hospital.api.post<{ id: string }>('/datasets', dataset);
-    const negotiation = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: dspAddressOf(hospital.url), offer: { ...dataset.offers[0], target: added.id } });
+    const negotiation = await institute.api.post<{ id: string }>('/negotiations', {
+      providerDid: hospital.did,
+      providerAddress: dspAddressOf(hospital.url),
+      offer: { ...dataset.offers[0], target: added.id },
+    });
     const agreed = await institute.api.get<{ state: string; agreementId: string }>(`/negotiations/${encodeURIComponent(negotiation.id)}?waitFor=FINALIZED,TERMINATED`);
     if (agreed.state !== 'FINALIZED') throw new Error(`negotiation ${agreed.state}`);
     return agreed.agreementId;
   }
   // The plain file goes under the example's terms without its release rules (a file is not a FHIR folder).
-  const plainOffer = { ...example.offers[0], '@id': 'urn:uuid:bench-plain-offer', obligation: example.offers[0].obligation.filter((o: { action: string }) => !o.action.startsWith(NS.hdc)) };
+  const plainOffer = {
+    ...example.offers[0],
+    '@id': 'urn:uuid:bench-plain-offer',
+    obligation: example.offers[0].obligation.filter((o: { action: string }) => !o.action.startsWith(NS.hdc)),
+  };
   const plainAgreement = await agreementFor({ ...example, offers: [plainOffer], source: { kind: 'file', path: 'bench/cohort.bin' } });
 
   async function transfer(agreementId = plainAgreement): Promise<{ seconds: number; state: string; size: number }> {
@@ -87,7 +124,9 @@ try {
   const server = await startScript('./pipe-server.ts', [String(port), file]);
   const client = await new Promise<{ seconds: number; bytes: number; peakRssKb: number }>((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [new URL('./pipe-client.ts', import.meta.url).pathname, `http://127.0.0.1:${port}/`, join(dir, 'pipe.bin')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [new URL('./pipe-client.ts', import.meta.url).pathname, `http://127.0.0.1:${port}/`, join(dir, 'pipe.bin')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('exit', (code) => (code === 0 ? resolve({ ...JSON.parse(out), seconds: (performance.now() - t0) / 1000 }) : reject(new Error(`pipe client exited ${code}`))));
@@ -105,7 +144,14 @@ try {
     `${(SIZE / 1024 ** 3).toFixed(2)} GiB pulled over loopback, written to disk`,
     [
       ['baseline: node:http pipe, file to file', rate(client.bytes, client.seconds), client.seconds, '1', `${serverRss.toFixed(0)} / ${(client.peakRssKb / 1024).toFixed(0)}`, ''],
-      ['connector pull (request, start, stream, SHA-256 verified, completion)', rate(measured.size, measured.seconds), measured.seconds, ratio.toFixed(2), `${hospitalRss.toFixed(0)} / ${instituteRss.toFixed(0)}`, `${hospitalLife.toFixed(0)} / ${instituteLife.toFixed(0)}`],
+      [
+        'connector pull (request, start, stream, SHA-256 verified, completion)',
+        rate(measured.size, measured.seconds),
+        measured.seconds,
+        ratio.toFixed(2),
+        `${hospitalRss.toFixed(0)} / ${instituteRss.toFixed(0)}`,
+        `${hospitalLife.toFixed(0)} / ${instituteLife.toFixed(0)}`,
+      ],
       ['first transfer of the file (the provider hashes it first)', rate(first.size, first.seconds), first.seconds, '', '', ''],
     ],
     ['', 'MiB/s', 'seconds', 'ratio', 'peak RSS MB, transfer (server / client)', 'whole life incl. start-up, publication, negotiation'],
@@ -116,7 +162,11 @@ try {
   console.log(`\nWriting a synthetic cohort of ${PATIENTS} patients…`);
   await writeDiabetesCohort(join(hospital.dataDir, 'datasets', 'bench-cohort'), { patients: PATIENTS, seed: 20261122 });
   const sourceBytes = sizeOf(join(hospital.dataDir, 'datasets', 'bench-cohort'));
-  const releasedAgreement = await agreementFor({ ...example, offers: [{ ...example.offers[0], '@id': 'urn:uuid:bench-released-offer' }], source: { kind: 'file', path: 'bench-cohort' } });
+  const releasedAgreement = await agreementFor({
+    ...example,
+    offers: [{ ...example.offers[0], '@id': 'urn:uuid:bench-released-offer' }],
+    source: { kind: 'file', path: 'bench-cohort' },
+  });
   for (const member of [hospital, institute]) writeFileSync(`/proc/${member.child.pid}/clear_refs`, '5');
   console.log('Released transfer…');
   const released = await transfer(releasedAgreement);
@@ -124,15 +174,25 @@ try {
   printTable(
     `${PATIENTS} patients (${(sourceBytes / 1024 ** 2).toFixed(0)} MiB of FHIR NDJSON) released and pulled`,
     [
-      ['released pull, by released bytes (plan at start + stream through the pipeline)', rate(released.size, released.seconds), released.seconds, `${(released.size / 1024 ** 2).toFixed(1)} MiB`, `${releasedRss.hospital.toFixed(0)} / ${releasedRss.institute.toFixed(0)}`],
+      [
+        'released pull, by released bytes (plan at start + stream through the pipeline)',
+        rate(released.size, released.seconds),
+        released.seconds,
+        `${(released.size / 1024 ** 2).toFixed(1)} MiB`,
+        `${releasedRss.hospital.toFixed(0)} / ${releasedRss.institute.toFixed(0)}`,
+      ],
       ['released pull, by source bytes', rate(sourceBytes, released.seconds), released.seconds, `${(sourceBytes / 1024 ** 2).toFixed(1)} MiB`, ''],
     ],
     ['', 'MiB/s', 'seconds', 'bytes', 'peak RSS MB (provider / consumer)'],
   );
-  console.log(`RESULT ${JSON.stringify({ plainMiBs: rate(measured.size, measured.seconds), ratio, releasedMiBs: rate(released.size, released.seconds), releasedSourceMiBs: rate(sourceBytes, released.seconds), releasedPeakRssMb: releasedRss })}`);
+  console.log(
+    `RESULT ${JSON.stringify({ plainMiBs: rate(measured.size, measured.seconds), ratio, releasedMiBs: rate(released.size, released.seconds), releasedSourceMiBs: rate(sourceBytes, released.seconds), releasedPeakRssMb: releasedRss })}`,
+  );
 
   const pass = ratio >= 0.7 && hospitalLife < 200 && instituteLife < 200;
-  console.log(`\nTargets: ratio ≥ 0.7 (${ratio.toFixed(2)}), peak RSS < 200 MB for both connectors over their whole life (${hospitalLife.toFixed(0)}, ${instituteLife.toFixed(0)}): ${pass ? 'met' : 'NOT met'}`);
+  console.log(
+    `\nTargets: ratio ≥ 0.7 (${ratio.toFixed(2)}), peak RSS < 200 MB for both connectors over their whole life (${hospitalLife.toFixed(0)}, ${instituteLife.toFixed(0)}): ${pass ? 'met' : 'NOT met'}`,
+  );
   process.exitCode = pass ? 0 : 1;
 } finally {
   await Promise.all([hospital.stop(), institute.stop(), authority.close()]);

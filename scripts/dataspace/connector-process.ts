@@ -46,7 +46,10 @@ export async function startConnectorProcess(folder: string, config: ConnectorCon
   const logPath = join(folder, 'connector.log');
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   const log = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(process.execPath, [...CONNECTOR_NODE_FLAGS, HDC, 'start', '--config', configPath], { env: { ...env, DATABASE_URL: env.DATABASE_URL ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CONNECTOR_NODE_FLAGS, HDC, 'start', '--config', configPath], {
+    env: { ...env, DATABASE_URL: env.DATABASE_URL ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;

@@ -31,7 +31,9 @@ const negotiate: Step<DataspaceState> = {
   async run(state) {
     const institute = state.connectors.institute!.api;
     const started = await institute.post<{ id: string }>('/negotiations', { datasetId: state.datasetId });
-    const n = await institute.get<{ state: string; agreementId: string | null; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}?waitFor=FINALIZED,TERMINATED&timeoutMs=30000`);
+    const n = await institute.get<{ state: string; agreementId: string | null; reasons: string[] }>(
+      `/negotiations/${encodeURIComponent(started.id)}?waitFor=FINALIZED,TERMINATED&timeoutMs=30000`,
+    );
     if (n.state === 'TERMINATED') throw new Error(`refused: ${n.reasons.join('; ')}`);
     if (n.state !== 'FINALIZED') throw new Error(`still ${n.state} after 30 s`);
     state.agreementId = n.agreementId!;

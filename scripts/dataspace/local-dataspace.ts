@@ -89,7 +89,9 @@ const generateCohort: Step<DataspaceState> = {
     const hospital = state.connectors.hospital!;
     state.cohortDir = join(hospital.dataDir, 'datasets', 'diabetes-cohort');
     const counts = await writeDiabetesCohort(state.cohortDir, { patients: state.patients, seed: 20261122 });
-    return Object.entries(counts).map(([type, n]) => `${n} ${type}`).join(', ');
+    return Object.entries(counts)
+      .map(([type, n]) => `${n} ${type}`)
+      .join(', ');
   },
 };
 
@@ -106,13 +108,20 @@ function printWhereTo(state: DataspaceState) {
   for (const p of PARTICIPANTS) {
     const c = state.connectors[p.key];
     if (!c) continue;
-    console.log(`  ${p.name} (${p.role})\n    ${c.url}  DID ${c.did}\n    management API ${c.url}/api (OpenAPI: ${c.url}/api/openapi.json)\n    hdc identity --config ${c.configPath}\n    log ${c.logPath}`);
+    console.log(
+      `  ${p.name} (${p.role})\n    ${c.url}  DID ${c.did}\n    management API ${c.url}/api (OpenAPI: ${c.url}/api/openapi.json)\n    hdc identity --config ${c.configPath}\n    log ${c.logPath}`,
+    );
   }
   console.log('\nPress Ctrl-C to stop.');
 }
 
 function parseOptions() {
-  const options = { once: { type: 'boolean' }, 'base-port': { type: 'string', default: '8700' }, dir: { type: 'string', default: '.data/dataspace' }, patients: { type: 'string', default: '3000' } } as const;
+  const options = {
+    once: { type: 'boolean' },
+    'base-port': { type: 'string', default: '8700' },
+    dir: { type: 'string', default: '.data/dataspace' },
+    patients: { type: 'string', default: '3000' },
+  } as const;
   return parseArgs({ options }).values;
 }
 

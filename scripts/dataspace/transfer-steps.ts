@@ -27,9 +27,19 @@ function tarMembers(path: string): { name: string; bytes: Buffer }[] {
   const tar = readFileSync(path);
   const members: { name: string; bytes: Buffer }[] = [];
   for (let offset = 0; offset + 512 <= tar.length; ) {
-    const name = tar.subarray(offset, offset + 100).toString('utf8').replace(/\0.*$/s, '');
+    const name = tar
+      .subarray(offset, offset + 100)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
     if (!name) break;
-    const size = Number.parseInt(tar.subarray(offset + 124, offset + 136).toString('ascii').replace(/\0.*$/s, '').trim(), 8);
+    const size = Number.parseInt(
+      tar
+        .subarray(offset + 124, offset + 136)
+        .toString('ascii')
+        .replace(/\0.*$/s, '')
+        .trim(),
+      8,
+    );
     members.push({ name, bytes: tar.subarray(offset + 512, offset + 512 + size) });
     offset += 512 + Math.ceil(size / 512) * 512;
   }
@@ -45,7 +55,9 @@ const verify: Step<DataspaceState> = {
     // The hospital learns of the completion from the institute's message, a moment after the institute.
     let sent: TransferView | undefined;
     for (let waited = 0; !sent && waited < 10_000; waited += 100) {
-      const { transfers } = await state.connectors.hospital!.api.get<{ transfers: TransferView[] }>(`/transfers?role=provider&agreementId=${encodeURIComponent(state.agreementId!)}`);
+      const { transfers } = await state.connectors.hospital!.api.get<{ transfers: TransferView[] }>(
+        `/transfers?role=provider&agreementId=${encodeURIComponent(state.agreementId!)}`,
+      );
       sent = transfers.find((t) => t.state === 'COMPLETED');
       if (!sent) await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -53,7 +65,8 @@ const verify: Step<DataspaceState> = {
     const hash = createHash('sha256');
     await hashFile(received.receivedPath!, hash);
     const onDisk = hash.digest('base64');
-    if (onDisk !== sent.digest || received.digest !== sent.digest) throw new Error(`sha-256 differs: hospital sent ${sent.digest}, institute recorded ${received.digest}, file on disk ${onDisk}`);
+    if (onDisk !== sent.digest || received.digest !== sent.digest)
+      throw new Error(`sha-256 differs: hospital sent ${sent.digest}, institute recorded ${received.digest}, file on disk ${onDisk}`);
     return `sha-256 ${onDisk} on both sides\n${tarEntries(received.receivedPath!).join(', ')}`;
   },
 };
@@ -76,10 +89,17 @@ const onlyConsenting: Step<DataspaceState> = {
     const received = await state.connectors.institute!.api.get<TransferView>(`/transfers/${encodeURIComponent(state.transferId!)}`);
     const members = tarMembers(received.receivedPath!);
     if (members.some((m) => m.name === 'Consent.ndjson')) throw new Error('the archive holds the Consent resources');
-    const patients = members.find((m) => m.name === 'Patient.ndjson')!.bytes.toString('utf8').split('\n').filter(Boolean);
+    const patients = members
+      .find((m) => m.name === 'Patient.ndjson')!
+      .bytes.toString('utf8')
+      .split('\n')
+      .filter(Boolean);
     if (patients.length !== received.release!.patients.released) throw new Error(`${patients.length} patients received, the report says ${received.release!.patients.released}`);
     const archive = readFileSync(received.receivedPath!).toString('utf8');
-    const source = readFileSync(join(state.cohortDir!, 'Patient.ndjson'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const source = readFileSync(join(state.cohortDir!, 'Patient.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     for (const p of source) {
       const values = [p.id, ...(p.identifier ?? []).map((i: { value: string }) => i.value), ...(p.name ?? []).map((n: { family: string }) => n.family)];
       const leaked = values.find((v) => archive.includes(`"${v}"`) || archive.includes(`/${v}"`));

@@ -17,7 +17,14 @@ function admitStep(key: 'hospital' | 'institute'): Step<DataspaceState> {
     async run(state) {
       const member = state.connectors[key]!;
       const { role, ...legal } = LEGAL[key];
-      const result = await state.connectors.authority!.api.post<{ credential: { id: string } }>('/members', { did: member.did, name: member.name, role, dspAddress: dspAddressOf(member.url), headquartersCountry: 'LU', ...legal });
+      const result = await state.connectors.authority!.api.post<{ credential: { id: string } }>('/members', {
+        did: member.did,
+        name: member.name,
+        role,
+        dspAddress: dspAddressOf(member.url),
+        headquartersCountry: 'LU',
+        ...legal,
+      });
       return `credential ${result.credential.id}`;
     },
   };
@@ -40,7 +47,9 @@ const collectCredentials: Step<DataspaceState> = {
   async run(state) {
     const results = await Promise.all(
       (['hospital', 'institute'] as const).map(async (key) => {
-        const { stored, refused } = await state.connectors[key]!.api.post<{ stored: { types: string[] }[]; refused: { code: string; message: string }[] }>('/wallet/request', { authorityDid: state.connectors.authority!.did });
+        const { stored, refused } = await state.connectors[key]!.api.post<{ stored: { types: string[] }[]; refused: { code: string; message: string }[] }>('/wallet/request', {
+          authorityDid: state.connectors.authority!.did,
+        });
         if (refused.length > 0) throw new Error(`${key} refused a credential: ${refused[0]!.code}: ${refused[0]!.message}`);
         return `${key}: ${stored.map((c) => c.types.at(-1)).join(', ')}`;
       }),

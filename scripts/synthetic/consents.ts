@@ -55,7 +55,9 @@ export function patientConsents(kind: ConsentKind, patientId: string, signedAt: 
   const collectEnd = signedAt + 5 * YEAR;
   const useEnd = kind === 'expired' ? signedAt + random.int(1, 3) * YEAR : signedAt + 30 * YEAR;
   const codes = kind === 'without-use' ? BASE_CODES.filter((c) => c !== 8) : BASE_CODES;
-  const nested = codes.map((suffix) => (kind === 'use-refused' && suffix === 8 ? provision('deny', 8, signedAt, signedAt + 30 * YEAR) : provision('permit', suffix, signedAt, suffix === 6 ? collectEnd : useEnd)));
+  const nested = codes.map((suffix) =>
+    kind === 'use-refused' && suffix === 8 ? provision('deny', 8, signedAt, signedAt + 30 * YEAR) : provision('permit', suffix, signedAt, suffix === 6 ? collectEnd : useEnd),
+  );
   if (kind === 'full-retrospective') nested.push(provision('permit', 45, signedAt, useEnd), provision('permit', 46, signedAt, useEnd));
   if (kind === 'window-paused') {
     const pauseStart = signedAt + random.int(30, Math.max(31, Math.floor((Math.min(collectEnd, historyEnd) - signedAt) / DAY) - 30)) * DAY;
@@ -70,7 +72,11 @@ export function patientConsents(kind: ConsentKind, patientId: string, signedAt: 
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'research' }] },
       category: [
         { coding: [{ system: 'http://loinc.org', code: '57016-8', display: 'Privacy policy acknowledgement Document' }] },
-        { coding: [{ system: 'https://www.medizininformatik-initiative.de/fhir/modul-consent/CodeSystem/mii-cs-consent-consent_category', code: '2.16.840.1.113883.3.1937.777.24.2.184' }] },
+        {
+          coding: [
+            { system: 'https://www.medizininformatik-initiative.de/fhir/modul-consent/CodeSystem/mii-cs-consent-consent_category', code: '2.16.840.1.113883.3.1937.777.24.2.184' },
+          ],
+        },
       ],
       patient: { reference: `Patient/${patientId}` },
       dateTime: cet(signedAt),

@@ -90,7 +90,8 @@ function encounter(visit: Visit, patientRef: string): FhirResource {
 }
 
 function observation(id: string, patientRef: string, visit: Visit, at: number, kind: 'hba1c' | 'glucose', value: number): FhirResource {
-  const quantity = kind === 'hba1c' ? { value: Math.round(value * 10) / 10, unit: '%', system: UCUM, code: '%' } : { value: Math.round(value), unit: 'mg/dL', system: UCUM, code: 'mg/dL' };
+  const quantity =
+    kind === 'hba1c' ? { value: Math.round(value * 10) / 10, unit: '%', system: UCUM, code: '%' } : { value: Math.round(value), unit: 'mg/dL', system: UCUM, code: 'mg/dL' };
   return {
     resourceType: 'Observation',
     id,

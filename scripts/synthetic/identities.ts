@@ -27,10 +27,15 @@ const NAMES: Record<string, CountryNames> = {
   LU: {
     country: 'LU',
     state: ['Luxembourg', 'Diekirch', 'Grevenmacher'],
-    cities: [{ city: 'Luxembourg', postal: '1', state: 0 }, { city: 'Esch-sur-Alzette', postal: '4', state: 0 }, { city: 'Ettelbruck', postal: '9', state: 1 }, { city: 'Echternach', postal: '6', state: 2 }],
+    cities: [
+      { city: 'Luxembourg', postal: '1', state: 0 },
+      { city: 'Esch-sur-Alzette', postal: '4', state: 0 },
+      { city: 'Ettelbruck', postal: '9', state: 1 },
+      { city: 'Echternach', postal: '6', state: 2 },
+    ],
     postalDigits: 4,
     postalLetter: 'L-',
-    streets: ['Rue de la Gare', 'Avenue de la Liberté', 'Route d\'Arlon', 'Rue du Fossé', 'Boulevard Royal'],
+    streets: ['Rue de la Gare', 'Avenue de la Liberté', "Route d'Arlon", 'Rue du Fossé', 'Boulevard Royal'],
     family: ['Schmit', 'Muller', 'Weber', 'Hoffmann', 'Wagner', 'Thill', 'Schroeder', 'Reuter', 'Kieffer', 'Majerus'],
     givenMale: ['Jean', 'Marc', 'Paul', 'Luc', 'Tom', 'Claude'],
     givenFemale: ['Marie', 'Anne', 'Nathalie', 'Sandra', 'Carole', 'Michèle'],
@@ -40,7 +45,11 @@ const NAMES: Record<string, CountryNames> = {
   FR: {
     country: 'FR',
     state: ['Grand Est'],
-    cities: [{ city: 'Metz', postal: '570', state: 0 }, { city: 'Thionville', postal: '571', state: 0 }, { city: 'Nancy', postal: '540', state: 0 }],
+    cities: [
+      { city: 'Metz', postal: '570', state: 0 },
+      { city: 'Thionville', postal: '571', state: 0 },
+      { city: 'Nancy', postal: '540', state: 0 },
+    ],
     postalDigits: 5,
     streets: ['Rue Serpenoise', 'Avenue Foch', 'Rue des Clercs', 'Place Saint-Louis'],
     family: ['Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Petit', 'Durand', 'Leroy'],
@@ -52,7 +61,10 @@ const NAMES: Record<string, CountryNames> = {
   BE: {
     country: 'BE',
     state: ['Wallonie'],
-    cities: [{ city: 'Arlon', postal: '67', state: 0 }, { city: 'Liège', postal: '40', state: 0 }],
+    cities: [
+      { city: 'Arlon', postal: '67', state: 0 },
+      { city: 'Liège', postal: '40', state: 0 },
+    ],
     postalDigits: 4,
     streets: ['Grand-Rue', 'Rue de Diekirch', 'Avenue de Longwy'],
     family: ['Peeters', 'Janssens', 'Lambert', 'Dupont', 'Renard'],
@@ -64,7 +76,11 @@ const NAMES: Record<string, CountryNames> = {
   DE: {
     country: 'DE',
     state: ['Rheinland-Pfalz', 'Saarland'],
-    cities: [{ city: 'Trier', postal: '542', state: 0 }, { city: 'Saarbrücken', postal: '661', state: 1 }, { city: 'Bitburg', postal: '546', state: 0 }],
+    cities: [
+      { city: 'Trier', postal: '542', state: 0 },
+      { city: 'Saarbrücken', postal: '661', state: 1 },
+      { city: 'Bitburg', postal: '546', state: 0 },
+    ],
     postalDigits: 5,
     streets: ['Hauptstraße', 'Bahnhofstraße', 'Schulstraße', 'Kirchweg'],
     family: ['Müller', 'Schmidt', 'Schneider', 'Fischer', 'Meyer', 'Becker', 'Koch'],
@@ -79,7 +95,12 @@ const COUNTRIES = ['LU', 'LU', 'LU', 'LU', 'FR', 'BE', 'DE'] as const;
 
 export const MRN_SYSTEM = 'https://hospital.example/fhir/sid/mrn';
 
-const ascii = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z]/g, '');
+const ascii = (text: string) =>
+  text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z]/g, '');
 
 /** The identifying parts of one Patient resource (everything but id, gender and birthDate). */
 export function syntheticIdentity(random: Random, index: number, gender: 'male' | 'female') {

@@ -39,5 +39,9 @@ if (import.meta.main) {
     process.exit(2);
   }
   const counts = await writeDiabetesCohort(values.out, { patients, seed });
-  console.log(`Wrote ${Object.entries(counts).map(([type, n]) => `${n} ${type}`).join(', ')} to ${values.out}`);
+  console.log(
+    `Wrote ${Object.entries(counts)
+      .map(([type, n]) => `${n} ${type}`)
+      .join(', ')} to ${values.out}`,
+  );
 }

@@ -16,7 +16,8 @@ describe('the catalog of a hospital', () => {
   let hospital: RunningConnector;
   let institute: RunningConnector;
   let dataset: any;
-  const ask = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST') => institute.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1${path}`, audienceDid: hospital.did, method, body });
+  const ask = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST') =>
+    institute.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1${path}`, audienceDid: hospital.did, method, body });
 
   beforeAll(async () => {
     [hospital, institute] = await Promise.all([startTestConnector({ role: 'hospital' }), startTestConnector({ role: 'research-institute' })]);
@@ -70,12 +71,22 @@ describe('the catalog of a hospital', () => {
 
   describe('errors', () => {
     it('401 CatalogError without a token', async () => {
-      const response = await fetch(`${hospital.url}/dsp/2025-1/catalog/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(catalogRequest()) });
+      const response = await fetch(`${hospital.url}/dsp/2025-1/catalog/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(catalogRequest()),
+      });
       expect(response.status).toBe(401);
       expect(dspSchemaErrors('catalog/catalog-error-schema.json', await jsonOf(response))).toEqual([]);
     });
     it('400 CatalogError for a malformed request, an unknown filter, or a bad page', async () => {
-      for (const [body, query] of [[{ '@type': 'CatalogRequestMessage' }, ''], [catalogRequest([{ colour: 'red' }]), ''], [catalogRequest(), '?limit=0'], [catalogRequest(), '?offset=-1'], ['not json', '']] as const) {
+      for (const [body, query] of [
+        [{ '@type': 'CatalogRequestMessage' }, ''],
+        [catalogRequest([{ colour: 'red' }]), ''],
+        [catalogRequest(), '?limit=0'],
+        [catalogRequest(), '?offset=-1'],
+        ['not json', ''],
+      ] as const) {
         const response = await institute.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1/catalog/request${query}`, audienceDid: hospital.did, method: 'POST', body });
         expect(response.status, JSON.stringify(body)).toBe(400);
         const error = await jsonOf(response);

@@ -15,7 +15,11 @@ async function violations(turtle: string, tier: string): Promise<string[]> {
 }
 
 describe('the published catalog conforms to the HealthDCAT-AP shapes of its datasets tier', () => {
-  for (const [accessRights, tier] of [['PUBLIC', 'opendata'], ['RESTRICTED', 'protected'], ['NON_PUBLIC', 'sensitive']] as const) {
+  for (const [accessRights, tier] of [
+    ['PUBLIC', 'opendata'],
+    ['RESTRICTED', 'protected'],
+    ['NON_PUBLIC', 'sensitive'],
+  ] as const) {
     it(`${accessRights} → ${tier}`, async () => {
       const hospital = await startTestConnector({ role: 'hospital' });
       await registerDataset(hospital, exampleDataset(hospital, { accessRights }));

@@ -7,7 +7,12 @@ import { createCrawler } from '../../connector/catalog/crawler.ts';
 import { freePort } from '../../scripts/bench/load.ts';
 
 const DSP = 'https://w3id.org/dspace/2025/1/context.jsonld';
-const dataset = (id: string, title: string) => ({ '@id': id, '@type': 'Dataset', 'dct:title': [{ '@value': title, '@language': 'en' }], hasPolicy: [{ '@id': `${id}:offer`, '@type': 'Offer', permission: [{ action: 'use' }] }] });
+const dataset = (id: string, title: string) => ({
+  '@id': id,
+  '@type': 'Dataset',
+  'dct:title': [{ '@value': title, '@language': 'en' }],
+  hasPolicy: [{ '@id': `${id}:offer`, '@type': 'Offer', permission: [{ action: 'use' }] }],
+});
 const catalog = (datasets: unknown[]) => JSON.stringify({ '@context': [DSP], '@type': 'Catalog', '@id': 'urn:catalog', dataset: datasets });
 const didOf = (peer: FakePeer) => `did:web:127.0.0.1%3A${new URL(peer.url).port}`;
 
@@ -23,7 +28,11 @@ async function twoPagePeer() {
     const version = mode === 'v1' ? 'first version' : 'second version';
     if (second) return { status: 200, body: catalog([dataset('urn:x:3', `Registry three (${version})`), dataset('urn:x:4', `Registry four (${version})`)]) };
     const next = `${peer.url}/dsp/2025-1/catalog/request?after=urn%3Ax%3A2&limit=50`;
-    return { status: 200, body: catalog([dataset('urn:x:1', `Registry one (${version})`), dataset('urn:x:2', `Registry two (${version})`)]), headers: { link: `<${next}>; rel="next"` } };
+    return {
+      status: 200,
+      body: catalog([dataset('urn:x:1', `Registry one (${version})`), dataset('urn:x:2', `Registry two (${version})`)]),
+      headers: { link: `<${next}>; rel="next"` },
+    };
   });
   return { peer, break: () => (mode = 'v2-broken') };
 }
@@ -55,7 +64,12 @@ describe('federated catalog: peers that fail, stall or vanish', () => {
     // The first page once, the failing second page three times (retried with back-off).
     expect(flaky.peer.requests.length - requestsBefore).toBe(4);
     const hits = (await search(`provider=${encodeURIComponent(didOf(flaky.peer))}`)).hits;
-    expect(hits.map((h: any) => h.title)).toEqual(['Registry four (first version)', 'Registry one (first version)', 'Registry three (first version)', 'Registry two (first version)']);
+    expect(hits.map((h: any) => h.title)).toEqual([
+      'Registry four (first version)',
+      'Registry one (first version)',
+      'Registry three (first version)',
+      'Registry two (first version)',
+    ]);
     expect((await search('q=second+version')).total).toBe(0);
     const status = (await jsonOf(await managementFetch(institute, '/catalog/peers'))).peers.find((p: any) => p.name === 'Flaky');
     expect(status).toMatchObject({ datasetCount: 4, lastError: expect.stringMatching(/HTTP 503/), lastCrawl: { pages: 1 } });

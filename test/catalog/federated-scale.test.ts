@@ -21,17 +21,28 @@ describe(`federated catalog at scale: 2 hospitals × ${PER_HOSPITAL} datasets`, 
   let hospitals: RunningConnector[], institute: RunningConnector;
   const search = async (query: string) => jsonOf(await managementFetch(institute, `/catalog/search?${query}`));
   const crawl = async () => (await jsonOf(await managementFetch(institute, '/catalog/crawl', { method: 'POST' }))).peers;
-  const entryTable = async () => (await sql<{ n: number | string; last: number | string }>`select count(*) as n, max(entry_id) as last from federated_entries`.execute(institute.ctx.database.db)).rows[0]!;
+  const entryTable = async () =>
+    (await sql<{ n: number | string; last: number | string }>`select count(*) as n, max(entry_id) as last from federated_entries`.execute(institute.ctx.database.db)).rows[0]!;
 
   beforeAll(async () => {
     hospitals = await Promise.all([0, 1].map((h) => startTestConnector({ role: 'hospital', name: `Hospital ${h}` })));
     for (const [h, hospital] of hospitals.entries()) {
       await seedCatalog(hospital.ctx.database.db, hostOf(hospital.url, `Hospital ${h}`), PER_HOSPITAL, (i) => {
         const { topic, category, rare } = shape(i);
-        return { id: idOf(h, i), title: { en: `Cohort ${String(i).padStart(5, '0')} (${topic})` }, keywords: { en: [topic], fr: ['diabète'] }, themes: rare ? [HEAL, RARE] : [HEAL], healthCategories: [category] };
+        return {
+          id: idOf(h, i),
+          title: { en: `Cohort ${String(i).padStart(5, '0')} (${topic})` },
+          keywords: { en: [topic], fr: ['diabète'] },
+          themes: rare ? [HEAL, RARE] : [HEAL],
+          healthCategories: [category],
+        };
       });
     }
-    institute = await startTestConnector({ role: 'research-institute', name: 'institute', peers: hospitals.map((h, i) => ({ did: h.did, name: `Hospital ${i}`, dspAddress: `${h.url}/dsp/2025-1` })) });
+    institute = await startTestConnector({
+      role: 'research-institute',
+      name: 'institute',
+      peers: hospitals.map((h, i) => ({ did: h.did, name: `Hospital ${i}`, dspAddress: `${h.url}/dsp/2025-1` })),
+    });
     const peers = await crawl();
     expect(peers.map((p: any) => [p.ok, p.datasets])).toEqual([
       [true, PER_HOSPITAL],
@@ -80,7 +91,13 @@ describe(`federated catalog at scale: 2 hospitals × ${PER_HOSPITAL} datasets`, 
     expect(melanoma.facetCounts.theme).toContainEqual({ value: RARE, count: 2 * published((s) => s.topic === 'melanoma' && s.rare).length });
     const asthma = await search(`provider=${encodeURIComponent(hospitals[1]!.did)}&keyword=asthma&limit=1&facets=keyword,provider`);
     expect(asthma.total).toBe(published((s) => s.topic === 'asthma').length);
-    expect(asthma.facetCounts).toEqual({ keyword: [{ value: 'asthma', count: asthma.total }, { value: 'diabète', count: asthma.total }], provider: [{ value: hospitals[1]!.did, count: asthma.total }] });
+    expect(asthma.facetCounts).toEqual({
+      keyword: [
+        { value: 'asthma', count: asthma.total },
+        { value: 'diabète', count: asthma.total },
+      ],
+      provider: [{ value: hospitals[1]!.did, count: asthma.total }],
+    });
     expect((await managementFetch(institute, '/catalog/search?facets=colour')).status).toBe(400);
   });
 

@@ -17,7 +17,10 @@ describe('federated catalog across live peers', () => {
     authority = await startTestConnector({ role: 'governance-authority', name: 'authority' });
     const trustedIssuers = [{ did: authority.did, credentialTypes: ['*'] }];
     const garbage = await startFakePeer(() => ({ status: 200, body: '{"this is": "not a catalog"' }));
-    [hospitalA, hospitalB] = await Promise.all([startTestConnector({ role: 'hospital', name: 'hospital-a', trustedIssuers }), startTestConnector({ role: 'hospital', name: 'hospital-b', trustedIssuers })]);
+    [hospitalA, hospitalB] = await Promise.all([
+      startTestConnector({ role: 'hospital', name: 'hospital-a', trustedIssuers }),
+      startTestConnector({ role: 'hospital', name: 'hospital-b', trustedIssuers }),
+    ]);
     institute = await startTestConnector({
       role: 'research-institute',
       name: 'institute',
@@ -108,7 +111,8 @@ describe('federated catalog across live peers', () => {
 
 describe('catalog pagination and visibility', () => {
   let hospital: RunningConnector, member: RunningConnector, outsider: RunningConnector;
-  const request = (who: RunningConnector, query = '') => who.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1/catalog/request${query}`, audienceDid: hospital.did, body: { '@context': [DSP], '@type': 'CatalogRequestMessage' } });
+  const request = (who: RunningConnector, query = '') =>
+    who.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1/catalog/request${query}`, audienceDid: hospital.did, body: { '@context': [DSP], '@type': 'CatalogRequestMessage' } });
 
   beforeAll(async () => {
     const authority = await startTestConnector({ role: 'governance-authority' });
@@ -145,7 +149,13 @@ describe('catalog pagination and visibility', () => {
     const first = await request(outsider, '?limit=2');
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^"[\w-]+"$/);
-    const conditional = (tag: string) => outsider.ctx.dspFetch({ url: `${hospital.url}/dsp/2025-1/catalog/request?limit=2`, audienceDid: hospital.did, body: { '@context': [DSP], '@type': 'CatalogRequestMessage' }, headers: { 'if-none-match': tag } });
+    const conditional = (tag: string) =>
+      outsider.ctx.dspFetch({
+        url: `${hospital.url}/dsp/2025-1/catalog/request?limit=2`,
+        audienceDid: hospital.did,
+        body: { '@context': [DSP], '@type': 'CatalogRequestMessage' },
+        headers: { 'if-none-match': tag },
+      });
     const unchanged = await conditional(etag!);
     expect(unchanged.status).toBe(412);
     expect(await unchanged.text()).toBe('');

@@ -73,7 +73,7 @@ describe('configuration', () => {
     expect(problems(valid, { CONNECTOR_PORT: 'eighty' })).toEqual([expect.stringMatching(/^port \(from CONNECTOR_PORT\): /)]);
   });
 
-  it('resolves paths in a config file against the file\'s folder', () => {
+  it("resolves paths in a config file against the file's folder", () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...valid, database: 'db/connector.sqlite' }));
     const config = loadConfigFile(join(dir, 'c.json'), {});

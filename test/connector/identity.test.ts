@@ -89,7 +89,7 @@ describe('a connector identity', () => {
 });
 
 describe('DID resolution between connectors', () => {
-  it('two connectors on loopback resolve each other\'s DIDs over HTTP', async () => {
+  it("two connectors on loopback resolve each other's DIDs over HTTP", async () => {
     const hospital = await startTestConnector({ role: 'hospital' });
     const institute = await startTestConnector({ role: 'research-institute' });
     const seenByHospital = await hospital.ctx.didResolver.resolve(institute.did);

@@ -24,7 +24,15 @@ function outboxOn(database: ConnectorDatabase, options: OutboxOptions = FAST) {
 }
 
 function message(peerUrl: string, processId: string, n: number, deadlineMs = 60_000) {
-  return { kind: 'test', processId, messageType: 'TestMessage', url: `${peerUrl}/messages`, audienceDid: 'did:web:127.0.0.1%3A1', body: { processId, n }, deadline: new Date(Date.now() + deadlineMs) };
+  return {
+    kind: 'test',
+    processId,
+    messageType: 'TestMessage',
+    url: `${peerUrl}/messages`,
+    audienceDid: 'did:web:127.0.0.1%3A1',
+    body: { processId, n },
+    deadline: new Date(Date.now() + deadlineMs),
+  };
 }
 
 /** Waits (up to `timeoutMs`, polling every 10 ms) until `condition` holds. */
@@ -85,7 +93,10 @@ describe.each(dialects)('outbox on %s', (_name, location) => {
   });
 
   it("gives up at once when the peer refuses the message, recording the DSP error code but never the peer's reason text", async () => {
-    const peer = await startFakePeer(() => ({ status: 400, body: JSON.stringify({ '@type': 'ContractNegotiationError', code: 'WrongState', reason: ['negotiation is FINALIZED'] }) }));
+    const peer = await startFakePeer(() => ({
+      status: 400,
+      body: JSON.stringify({ '@type': 'ContractNegotiationError', code: 'WrongState', reason: ['negotiation is FINALIZED'] }),
+    }));
     const database = await openDatabase(await location(), tempDir());
     const { outbox, store } = outboxOn(database);
     const gaveUp: string[] = [];

@@ -35,7 +35,10 @@ describe('doubly-signed contract agreements', () => {
 
   it('is refused when its terms were changed after signing', async () => {
     const loader = loaderFor(hospital, institute);
-    const signed = await counterSignAgreement(await issueAgreementCredential(agreement, hospital.signer, loader), institute.signer, loader, { agreementId: agreement['@id'], provider: hospital.did });
+    const signed = await counterSignAgreement(await issueAgreementCredential(agreement, hospital.signer, loader), institute.signer, loader, {
+      agreementId: agreement['@id'],
+      provider: hospital.did,
+    });
     const tampered = structuredClone(signed) as any;
     tampered.credentialSubject.agreement.permission[0].constraint[0].rightOperand = 'commercial';
     expect(await verifyAgreementCredential(tampered, loader)).toMatchObject({ verified: false, reason: expect.stringMatching(/provider signature/) });
@@ -44,8 +47,12 @@ describe('doubly-signed contract agreements', () => {
   it('cannot be counter-signed by someone other than the assignee, nor for another agreement', async () => {
     const loader = loaderFor(hospital, institute, stranger);
     const issued = await issueAgreementCredential(agreement, hospital.signer, loader);
-    await expect(counterSignAgreement(issued, stranger.signer, loader, { agreementId: agreement['@id'], provider: hospital.did })).rejects.toThrow(/is for did:web:institute.example/);
-    await expect(counterSignAgreement(issued, institute.signer, loader, { agreementId: 'urn:uuid:other', provider: hospital.did })).rejects.toThrow(/not the agreement being negotiated/);
+    await expect(counterSignAgreement(issued, stranger.signer, loader, { agreementId: agreement['@id'], provider: hospital.did })).rejects.toThrow(
+      /is for did:web:institute.example/,
+    );
+    await expect(counterSignAgreement(issued, institute.signer, loader, { agreementId: 'urn:uuid:other', provider: hospital.did })).rejects.toThrow(
+      /not the agreement being negotiated/,
+    );
   });
 
   it('refuses a provider that is not the assigner', async () => {

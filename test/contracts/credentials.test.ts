@@ -1,6 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeBitstring, emptyBitstring, encodeBitstring, getBit, isStatusSet, setBit, statusEntry, statusListCredential, MIN_STATUS_LIST_LENGTH } from '../../contracts/credentials/status-list.ts';
+import {
+  decodeBitstring,
+  emptyBitstring,
+  encodeBitstring,
+  getBit,
+  isStatusSet,
+  setBit,
+  statusEntry,
+  statusListCredential,
+  MIN_STATUS_LIST_LENGTH,
+} from '../../contracts/credentials/status-list.ts';
 import { createIdToken, signJwt, TokenError, verifyIdToken } from '../../contracts/credentials/id-token.ts';
 import { credentialDigest, ProofCache } from '../../contracts/credentials/verifier.ts';
 import { isDateTimeStamp } from '../../contracts/credentials/data-model.ts';

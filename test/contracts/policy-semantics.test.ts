@@ -20,21 +20,52 @@ const participant = (claims: Record<string, unknown> = {}): VerifiedCredential =
   issuer: 'did:web:authority.example',
   credentialSubject: { id: consumer, headquartersCountry: 'LU', dataspaceRole: 'research-institute', membershipStatus: 'active', ...claims },
 });
-const request = (overrides: Partial<PolicyRequest> = {}): PolicyRequest => ({ credentials: [participant()], consumerDid: consumer, datasetId: dataset, healthCategories: [], now, transferCount: 0, ...overrides });
+const request = (overrides: Partial<PolicyRequest> = {}): PolicyRequest => ({
+  credentials: [participant()],
+  consumerDid: consumer,
+  datasetId: dataset,
+  healthCategories: [],
+  now,
+  transferCount: 0,
+  ...overrides,
+});
 const country = (code: string) => ({ leftOperand: 'odrl:spatial', operator: 'eq', rightOperand: code });
 const offer = (rules: Record<string, unknown>) => ({ '@type': 'Offer', '@id': 'urn:uuid:o1', ...rules });
 const decide = (rules: Record<string, unknown>, overrides: Partial<PolicyRequest> = {}) => evaluatePolicy(offer(rules), request(overrides));
 
 describe('several permissions: the action is permitted when one active permission covers it (Formal Semantics, access control)', () => {
   it('grants when any one holds, whichever comes first', () => {
-    expect(decide({ permission: [{ action: 'use', constraint: [country('FR')] }, { action: 'use', constraint: [country('LU')] }] }).permitted).toBe(true);
-    expect(decide({ permission: [{ action: 'use', constraint: [country('LU')] }, { action: 'use', constraint: [country('FR')] }] }).permitted).toBe(true);
+    expect(
+      decide({
+        permission: [
+          { action: 'use', constraint: [country('FR')] },
+          { action: 'use', constraint: [country('LU')] },
+        ],
+      }).permitted,
+    ).toBe(true);
+    expect(
+      decide({
+        permission: [
+          { action: 'use', constraint: [country('LU')] },
+          { action: 'use', constraint: [country('FR')] },
+        ],
+      }).permitted,
+    ).toBe(true);
   });
   it('refuses with the reasons of every permission when none holds', () => {
-    expect(decide({ permission: [{ action: 'use', constraint: [country('FR')] }, { action: 'use', constraint: [country('DE')] }] }).reasons).toEqual(['odrl:spatial must be eq "FR"; found LU', 'odrl:spatial must be eq "DE"; found LU']);
+    expect(
+      decide({
+        permission: [
+          { action: 'use', constraint: [country('FR')] },
+          { action: 'use', constraint: [country('DE')] },
+        ],
+      }).reasons,
+    ).toEqual(['odrl:spatial must be eq "FR"; found LU', 'odrl:spatial must be eq "DE"; found LU']);
   });
   it('still refuses an unknown term in a permission that is not needed', () => {
-    expect(decide({ permission: [{ action: 'use' }, { action: 'use', constraint: [{ leftOperand: 'odrl:industry', operator: 'eq', rightOperand: 'x' }] }] }).reasons).toEqual(['left operand "odrl:industry" is not understood']);
+    expect(decide({ permission: [{ action: 'use' }, { action: 'use', constraint: [{ leftOperand: 'odrl:industry', operator: 'eq', rightOperand: 'x' }] }] }).reasons).toEqual([
+      'left operand "odrl:industry" is not understood',
+    ]);
   });
 });
 
@@ -54,7 +85,9 @@ describe('actions: ODRL 2.2 core and common vocabulary, with odrl:includedIn', (
     expect(decide({ permission: [{ action: ['odrl:read', 'odrl:teleport'] }] }).reasons).toEqual(['permission action "odrl:teleport" is not understood']);
   });
   it('a prohibition of use covers a request to read', () => {
-    expect(decide({ permission: [{ action: 'odrl:read' }], prohibition: [{ action: 'use' }], conflict: 'prohibit' }, { action: 'read' }).reasons).toEqual(['odrl:use is prohibited']);
+    expect(decide({ permission: [{ action: 'odrl:read' }], prohibition: [{ action: 'use' }], conflict: 'prohibit' }, { action: 'read' }).reasons).toEqual([
+      'odrl:use is prohibited',
+    ]);
   });
 });
 
@@ -64,7 +97,9 @@ describe('policy-level properties shared by every rule ("Compact Policy")', () =
     expect(decide({ action: 'odrl:read', permission: [{}] }).reasons).toEqual(['the permission is for odrl:read, not odrl:use']);
   });
   it('inheritFrom is refused: the parent policy is not at hand', () => {
-    expect(decide({ inheritFrom: 'https://other.example/policy/1', permission: [{ action: 'use' }] }).reasons).toEqual(['inheritFrom is not understood: the connector does not resolve parent policies']);
+    expect(decide({ inheritFrom: 'https://other.example/policy/1', permission: [{ action: 'use' }] }).reasons).toEqual([
+      'inheritFrom is not understood: the connector does not resolve parent policies',
+    ]);
   });
 });
 
@@ -79,14 +114,18 @@ describe('action refinements (Formal Semantics: permitted only with all refineme
     expect(decide(expanded).permitted).toBe(false);
   });
   it('an unknown term in a refinement refuses', () => {
-    expect(decide({ permission: [{ action: { 'rdf:value': 'use', refinement: [{ leftOperand: 'odrl:resolution', operator: 'lteq', rightOperand: 300 }] } }] }).reasons).toEqual(['left operand "odrl:resolution" is not understood']);
+    expect(decide({ permission: [{ action: { 'rdf:value': 'use', refinement: [{ leftOperand: 'odrl:resolution', operator: 'lteq', rightOperand: 300 }] } }] }).reasons).toEqual([
+      'left operand "odrl:resolution" is not understood',
+    ]);
   });
 });
 
 describe('assignee and target (Formal Semantics: the rule covers the request only for its assignee and target)', () => {
   it('a rule-level assignee is checked', () => {
     expect(decide({ permission: [{ action: 'use', assignee: consumer }] }).permitted).toBe(true);
-    expect(decide({ permission: [{ action: 'use', assignee: { '@id': 'did:web:other.example' } }] }).reasons).toEqual([`the permission is assigned to did:web:other.example, not to ${consumer}`]);
+    expect(decide({ permission: [{ action: 'use', assignee: { '@id': 'did:web:other.example' } }] }).reasons).toEqual([
+      `the permission is assigned to did:web:other.example, not to ${consumer}`,
+    ]);
   });
   it('a policy-level assignee applies to every rule (an Agreement names its consumer)', () => {
     expect(decide({ assignee: 'did:web:other.example', permission: [{ action: 'use' }] }).permitted).toBe(false);
@@ -124,7 +163,11 @@ describe('durations are calendar durations (XML Schema 1.1 Part 2, Appendix E)',
 });
 
 describe('elapsedTime eq D: the period the rule may be exercised in (ODRL 2.2 vocabulary: "a total elapsed time")', () => {
-  const within = (operator: string, nowIso: string) => decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'odrl:elapsedTime', operator, rightOperand: 'P30D' }] }] }, { agreementStart: new Date('2026-11-01T00:00:00Z'), now: new Date(nowIso) }).permitted;
+  const within = (operator: string, nowIso: string) =>
+    decide(
+      { permission: [{ action: 'use', constraint: [{ leftOperand: 'odrl:elapsedTime', operator, rightOperand: 'P30D' }] }] },
+      { agreementStart: new Date('2026-11-01T00:00:00Z'), now: new Date(nowIso) },
+    ).permitted;
   it('holds during the period, not only at its last millisecond', () => {
     expect(within('eq', '2026-11-05T00:00:00Z')).toBe(true);
     expect(within('eq', '2026-12-01T00:00:00Z')).toBe(true);
@@ -147,8 +190,15 @@ describe('dateTime without a time zone is UTC, whatever the host zone', () => {
     }
   });
   it('an xsd:date right operand is the whole day (lteq includes it, eq holds all day)', () => {
-    const onDate = (operator: string, rightOperand: unknown) => decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'odrl:dateTime', operator, rightOperand }] }] }).permitted;
-    expect([onDate('eq', '2026-11-23'), onDate('lteq', '2026-11-23'), onDate('lt', '2026-11-23'), onDate('gt', '2026-11-22'), onDate('gteq', '2026-11-24')]).toEqual([true, true, false, true, false]);
+    const onDate = (operator: string, rightOperand: unknown) =>
+      decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'odrl:dateTime', operator, rightOperand }] }] }).permitted;
+    expect([onDate('eq', '2026-11-23'), onDate('lteq', '2026-11-23'), onDate('lt', '2026-11-23'), onDate('gt', '2026-11-22'), onDate('gteq', '2026-11-24')]).toEqual([
+      true,
+      true,
+      false,
+      true,
+      false,
+    ]);
     expect(onDate('lt', { '@value': '2026-11-24', '@type': 'xsd:date' })).toBe(true);
   });
   it('an xsd:date is its first instant; a zone offset is honoured', () => {
@@ -159,7 +209,8 @@ describe('dateTime without a time zone is UTC, whatever the host zone', () => {
 });
 
 describe("EDC's inForceDate (edc:inForceDate, Contract In Force Policy)", () => {
-  const inForce = (operator: string, rightOperand: string, overrides: Partial<PolicyRequest> = {}) => decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'edc:inForceDate', operator, rightOperand }] }] }, overrides);
+  const inForce = (operator: string, rightOperand: string, overrides: Partial<PolicyRequest> = {}) =>
+    decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'edc:inForceDate', operator, rightOperand }] }] }, overrides);
   it('a fixed date', () => {
     expect(inForce('lteq', '2027-01-01T00:00:00Z').permitted).toBe(true);
     expect(inForce('gteq', '2027-01-01T00:00:00Z').permitted).toBe(false);
@@ -171,8 +222,12 @@ describe("EDC's inForceDate (edc:inForceDate, Contract In Force Policy)", () => 
     expect(inForce('gteq', 'contractAgreement+0s', { agreementStart }).permitted).toBe(true);
     expect(inForce('lteq', 'contractAgreement+1y').reasons[0]).toMatch(/needs an xsd:dateTime or contractAgreement\+<n>d/);
   });
-  it('as the full IRI and as the bare name EDC\'s context defines', () => {
-    expect(decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'https://w3id.org/edc/v0.0.1/ns/inForceDate', operator: 'lteq', rightOperand: '2027-01-01T00:00:00Z' }] }] }).permitted).toBe(true);
+  it("as the full IRI and as the bare name EDC's context defines", () => {
+    expect(
+      decide({
+        permission: [{ action: 'use', constraint: [{ leftOperand: 'https://w3id.org/edc/v0.0.1/ns/inForceDate', operator: 'lteq', rightOperand: '2027-01-01T00:00:00Z' }] }],
+      }).permitted,
+    ).toBe(true);
     expect(decide({ permission: [{ action: 'use', constraint: [{ leftOperand: 'inForceDate', operator: 'lteq', rightOperand: '2027-01-01T00:00:00Z' }] }] }).permitted).toBe(true);
   });
 });
@@ -183,22 +238,30 @@ describe('conflict: perm, prohibit, invalid (the ODRL default)', () => {
   it('prohibit: the prohibition wins', () => expect(both('odrl:prohibit').reasons).toEqual(['odrl:use is prohibited under these conditions']));
   it('invalid or none: the policy is void', () => {
     expect(both('invalid').permitted).toBe(false);
-    expect(both().reasons).toEqual(['odrl:use is prohibited under these conditions', 'a permission and a prohibition both apply, so the policy is void (conflict: invalid, the ODRL default)']);
+    expect(both().reasons).toEqual([
+      'odrl:use is prohibited under these conditions',
+      'a permission and a prohibition both apply, so the policy is void (conflict: invalid, the ODRL default)',
+    ]);
   });
   it('an unknown strategy is not understood', () => expect(both('winnerTakesAll').reasons).toEqual(['conflict strategy "winnerTakesAll" is not understood']));
-  it('an inactive prohibition is no conflict', () => expect(decide({ permission: [{ action: 'use' }], prohibition: [{ action: 'use', constraint: [country('FR')] }] }).permitted).toBe(true));
+  it('an inactive prohibition is no conflict', () =>
+    expect(decide({ permission: [{ action: 'use' }], prohibition: [{ action: 'use', constraint: [country('FR')] }] }).permitted).toBe(true));
 });
 
 describe('andSequence is read as and (every constraint holds at the instant evaluated); the connector never publishes it', () => {
   it('holds when all hold', () => {
-    expect(decide({ permission: [{ action: 'use', constraint: [{ andSequence: [country('LU'), { leftOperand: 'odrl:count', operator: 'lteq', rightOperand: 1 }] }] }] }).permitted).toBe(true);
+    expect(
+      decide({ permission: [{ action: 'use', constraint: [{ andSequence: [country('LU'), { leftOperand: 'odrl:count', operator: 'lteq', rightOperand: 1 }] }] }] }).permitted,
+    ).toBe(true);
     expect(decide({ permission: [{ action: 'use', constraint: [{ andSequence: [country('LU'), country('FR')] }] }] }).permitted).toBe(false);
   });
 });
 
 describe('duties', () => {
   it('a duty that has fallen due makes the permission inactive (it is not known to be fulfilled)', () => {
-    const policy = { permission: [{ action: 'use', duty: [{ action: 'odrl:delete', constraint: [{ leftOperand: 'odrl:dateTime', operator: 'eq', rightOperand: '2026-11-01T00:00:00Z' }] }] }] };
+    const policy = {
+      permission: [{ action: 'use', duty: [{ action: 'odrl:delete', constraint: [{ leftOperand: 'odrl:dateTime', operator: 'eq', rightOperand: '2026-11-01T00:00:00Z' }] }] }],
+    };
     expect(decide(policy).reasons).toEqual(['the delete duty fell due at 2026-11-01T00:00:00.000Z']);
     expect(decide(policy, { now: new Date('2026-10-01T00:00:00Z') })).toMatchObject({ permitted: true, duties: [{ action: 'delete', dueAt: '2026-11-01T00:00:00.000Z' }] });
   });
@@ -206,7 +269,12 @@ describe('duties', () => {
     expect(decide({ permission: [{ action: 'use', duty: [{ action: 'odrl:inform', constraint: [country('LU')] }] }] }).reasons[0]).toMatch(/^duty constraint .* is not understood/);
   });
   it('policy-level obligations of the consumer are duties too', () => {
-    expect(decide({ permission: [{ action: 'use' }], obligation: [{ action: 'odrl:delete', constraint: [{ leftOperand: 'odrl:elapsedTime', operator: 'eq', rightOperand: 'P6M' }] }] }, { agreementStart: new Date('2026-11-01T00:00:00Z') }).duties).toEqual([{ action: 'delete', dueAt: '2027-05-01T00:00:00.000Z' }]);
+    expect(
+      decide(
+        { permission: [{ action: 'use' }], obligation: [{ action: 'odrl:delete', constraint: [{ leftOperand: 'odrl:elapsedTime', operator: 'eq', rightOperand: 'P6M' }] }] },
+        { agreementStart: new Date('2026-11-01T00:00:00Z') },
+      ).duties,
+    ).toEqual([{ action: 'delete', dueAt: '2027-05-01T00:00:00.000Z' }]);
   });
 });
 
@@ -214,7 +282,13 @@ describe('provider obligations of the health release rules (hdc:applyConsent, hd
   const release = {
     permission: [{ action: 'use', constraint: [country('LU')] }],
     obligation: [
-      { action: hdc('applyConsent'), constraint: [{ leftOperand: hdc('consentModel'), operator: 'eq', rightOperand: 'mii-broad-consent' }, { leftOperand: hdc('consentPolicyCode'), operator: 'isAllOf', rightOperand: ['2.16.840.1.113883.3.1937.777.24.5.3.8'] }] },
+      {
+        action: hdc('applyConsent'),
+        constraint: [
+          { leftOperand: hdc('consentModel'), operator: 'eq', rightOperand: 'mii-broad-consent' },
+          { leftOperand: hdc('consentPolicyCode'), operator: 'isAllOf', rightOperand: ['2.16.840.1.113883.3.1937.777.24.5.3.8'] },
+        ],
+      },
       { action: hdc('deidentify'), constraint: [{ leftOperand: hdc('birthDatePrecision'), operator: 'eq', rightOperand: 'year' }] },
       { action: hdc('pseudonymise'), constraint: [{ leftOperand: hdc('pseudonymScope'), operator: 'eq', rightOperand: 'agreement' }] },
       { action: hdc('shiftDates'), constraint: [{ leftOperand: hdc('maxDateShiftDays'), operator: 'lteq', rightOperand: { '@value': '30', '@type': 'xsd:integer' } }] },
@@ -233,7 +307,12 @@ describe('provider obligations of the health release rules (hdc:applyConsent, hd
     expect(decide(release, { credentials: [participant({ headquartersCountry: 'FR' })] }).permitted).toBe(false);
   });
   it('a parameter of another obligation, or a prefixed short form under no context, is not understood', () => {
-    expect(decide({ permission: [{ action: 'use' }], obligation: [{ action: hdc('deidentify'), constraint: [{ leftOperand: hdc('pseudonymScope'), operator: 'eq', rightOperand: 'agreement' }] }] }).reasons[0]).toMatch(/of the obligation hdc:deidentify is not understood/);
+    expect(
+      decide({
+        permission: [{ action: 'use' }],
+        obligation: [{ action: hdc('deidentify'), constraint: [{ leftOperand: hdc('pseudonymScope'), operator: 'eq', rightOperand: 'agreement' }] }],
+      }).reasons[0],
+    ).toMatch(/of the obligation hdc:deidentify is not understood/);
     expect(decide({ permission: [{ action: 'use' }], obligation: [{ action: 'shiftDates' }] }).reasons).toEqual(['obligation action "shiftDates" is not understood']);
   });
 });

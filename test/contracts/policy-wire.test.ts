@@ -49,10 +49,12 @@ describe('a published offer on the wire', () => {
     const values = termValues(await expand(message));
     expect(values).toHaveLength(14);
     expect(values.filter((v) => !isOurs(v.value))).toEqual([]);
-    expect(values.map((v) => v.value)).toEqual(expect.arrayContaining([`${NS.odrl}use`, `${NS.odrl}delete`, `${NS.odrl}purpose`, `${NS.odrl}elapsedTime`, `${NS.odrl}isAnyOf`, hdc('dataPermit')]));
+    expect(values.map((v) => v.value)).toEqual(
+      expect.arrayContaining([`${NS.odrl}use`, `${NS.odrl}delete`, `${NS.odrl}purpose`, `${NS.odrl}elapsedTime`, `${NS.odrl}isAnyOf`, hdc('dataPermit')]),
+    );
   });
 
-  it('the example dataset\'s offer too, as it sits in a DSP catalog Dataset', async () => {
+  it("the example dataset's offer too, as it sits in a DSP catalog Dataset", async () => {
     const dataset = { '@context': [CONTEXT.dspace], '@type': 'Dataset', '@id': 'urn:uuid:dataset-1', hasPolicy: example.offers };
     const values = termValues(await expand(dataset));
     expect(values.length).toBeGreaterThan(10);
@@ -70,7 +72,12 @@ describe('a published offer on the wire', () => {
   });
 
   it('the bare names of before expanded to document-relative IRIs: the defect this profile removes', async () => {
-    const old = { '@context': [CONTEXT.dspace], '@type': 'Dataset', '@id': 'urn:uuid:d', hasPolicy: [{ '@type': 'Offer', '@id': 'urn:uuid:o', permission: [{ action: 'delete', constraint: [{ leftOperand: 'dataPermit', operator: 'eq', rightOperand: 'true' }] }] }] };
+    const old = {
+      '@context': [CONTEXT.dspace],
+      '@type': 'Dataset',
+      '@id': 'urn:uuid:d',
+      hasPolicy: [{ '@type': 'Offer', '@id': 'urn:uuid:o', permission: [{ action: 'delete', constraint: [{ leftOperand: 'dataPermit', operator: 'eq', rightOperand: 'true' }] }] }],
+    };
     expect(termValues(await expand(old)).map((v) => v.value)).toEqual(['https://base.invalid/delete', 'https://base.invalid/dataPermit', `${NS.odrl}eq`]);
   });
 });
@@ -87,19 +94,45 @@ describe('the profile document (vocab/contexts/odrl-profile-v1.jsonld)', () => {
     expect(described.get(ODRL_PROFILE)).toBe('odrl:Profile');
   });
 
-  it('is a context too: with it beside DSP\'s, the bare profile names expand to the same IRIs', async () => {
-    const doc = { '@context': [CONTEXT.dspace, ODRL_PROFILE], '@type': 'Dataset', '@id': 'urn:uuid:d', hasPolicy: [{ '@type': 'Offer', '@id': 'urn:uuid:o', permission: [{ action: 'use', constraint: [{ leftOperand: 'dataPermit', operator: 'eq', rightOperand: 'true' }, { leftOperand: 'inForceDate', operator: 'lteq', rightOperand: 'contractAgreement+30d' }] }] }] };
-    expect(termValues(await expand(doc)).map((v) => v.value)).toEqual([`${NS.odrl}use`, hdc('dataPermit'), `${NS.odrl}eq`, 'https://w3id.org/edc/v0.0.1/ns/inForceDate', `${NS.odrl}lteq`]);
+  it("is a context too: with it beside DSP's, the bare profile names expand to the same IRIs", async () => {
+    const doc = {
+      '@context': [CONTEXT.dspace, ODRL_PROFILE],
+      '@type': 'Dataset',
+      '@id': 'urn:uuid:d',
+      hasPolicy: [
+        {
+          '@type': 'Offer',
+          '@id': 'urn:uuid:o',
+          permission: [
+            {
+              action: 'use',
+              constraint: [
+                { leftOperand: 'dataPermit', operator: 'eq', rightOperand: 'true' },
+                { leftOperand: 'inForceDate', operator: 'lteq', rightOperand: 'contractAgreement+30d' },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    expect(termValues(await expand(doc)).map((v) => v.value)).toEqual([
+      `${NS.odrl}use`,
+      hdc('dataPermit'),
+      `${NS.odrl}eq`,
+      'https://w3id.org/edc/v0.0.1/ns/inForceDate',
+      `${NS.odrl}lteq`,
+    ]);
   });
 
   it('and docs/odrl-profile.md describes each term', () => {
     const doc = readFileSync(new URL('../../docs/odrl-profile.md', import.meta.url), 'utf8');
-    for (const iri of [...ownOperands, ...Object.keys(PROVIDER_OBLIGATIONS), ...Object.values(PROVIDER_OBLIGATIONS).flat()]) expect(doc, iri).toContain(`hdc:${iri.slice(NS.hdc.length)}`);
+    for (const iri of [...ownOperands, ...Object.keys(PROVIDER_OBLIGATIONS), ...Object.values(PROVIDER_OBLIGATIONS).flat()])
+      expect(doc, iri).toContain(`hdc:${iri.slice(NS.hdc.length)}`);
   });
 });
 
-describe('a peer\'s policy rewritten into the connector\'s wire form (toWireForm)', () => {
-  it('leaves the connector\'s own offer as it is', () => {
+describe("a peer's policy rewritten into the connector's wire form (toWireForm)", () => {
+  it("leaves the connector's own offer as it is", () => {
     expect(toWireForm(offer)).toEqual(offer);
     expect(toWireForm(example.offers[0])).toEqual(example.offers[0]);
   });
@@ -122,21 +155,51 @@ describe('a peer\'s policy rewritten into the connector\'s wire form (toWireForm
     const operands = (back.obligation as any[]).flatMap((o) => o.constraint.map((c: any) => c.rightOperand));
     expect(operands).toContainEqual({ '@id': `${NS.hdc}MiiBroadConsent` });
     expect(operands).toContainEqual({ '@value': 30, '@type': `${NS.xsd}integer` });
-    expect(toWireForm({ permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: [{ '@value': 'research' }] }] }] })).toMatchObject({ permission: [{ constraint: [{ rightOperand: 'research' }] }] });
+    expect(toWireForm({ permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: [{ '@value': 'research' }] }] }] })).toMatchObject({
+      permission: [{ constraint: [{ rightOperand: 'research' }] }],
+    });
   });
 
   it('rewrites the odrl:-prefixed form with {"@id"} terms and a single constraint object', () => {
     const prefixed = {
-      '@type': 'odrl:Offer', '@id': 'urn:uuid:o2', 'odrl:target': { '@id': 'urn:uuid:d' },
-      'odrl:permission': { 'odrl:action': { '@id': 'odrl:use' }, 'odrl:constraint': { 'odrl:and': [{ 'odrl:leftOperand': { '@id': 'odrl:purpose' }, 'odrl:operator': { '@id': 'odrl:isAnyOf' }, 'odrl:rightOperand': ['scientific-research'] }, { 'odrl:leftOperand': 'edc:inForceDate', 'odrl:operator': 'odrl:lteq', 'odrl:rightOperand': { '@value': 'contractAgreement+30d' } }] } },
+      '@type': 'odrl:Offer',
+      '@id': 'urn:uuid:o2',
+      'odrl:target': { '@id': 'urn:uuid:d' },
+      'odrl:permission': {
+        'odrl:action': { '@id': 'odrl:use' },
+        'odrl:constraint': {
+          'odrl:and': [
+            { 'odrl:leftOperand': { '@id': 'odrl:purpose' }, 'odrl:operator': { '@id': 'odrl:isAnyOf' }, 'odrl:rightOperand': ['scientific-research'] },
+            { 'odrl:leftOperand': 'edc:inForceDate', 'odrl:operator': 'odrl:lteq', 'odrl:rightOperand': { '@value': 'contractAgreement+30d' } },
+          ],
+        },
+      },
     };
     expect(toWireForm(prefixed)).toEqual({
-      '@type': 'Offer', '@id': 'urn:uuid:o2', target: 'urn:uuid:d',
-      permission: [{ action: 'use', constraint: [{ and: [{ leftOperand: 'odrl:purpose', operator: 'isAnyOf', rightOperand: ['scientific-research'] }, { leftOperand: 'https://w3id.org/edc/v0.0.1/ns/inForceDate', operator: 'lteq', rightOperand: 'contractAgreement+30d' }] }] }],
+      '@type': 'Offer',
+      '@id': 'urn:uuid:o2',
+      target: 'urn:uuid:d',
+      permission: [
+        {
+          action: 'use',
+          constraint: [
+            {
+              and: [
+                { leftOperand: 'odrl:purpose', operator: 'isAnyOf', rightOperand: ['scientific-research'] },
+                { leftOperand: 'https://w3id.org/edc/v0.0.1/ns/inForceDate', operator: 'lteq', rightOperand: 'contractAgreement+30d' },
+              ],
+            },
+          ],
+        },
+      ],
     });
   });
 
   it('keeps a term it does not know as it came, so evaluation refuses it by name', () => {
-    expect(toWireForm({ permission: [{ action: 'use', constraint: [{ leftOperand: 'cx-policy:FrameworkAgreement', operator: { '@id': 'odrl:eq' }, rightOperand: 'DataExchangeGovernance:1.0' }] }] })).toEqual({ permission: [{ action: 'use', constraint: [{ leftOperand: 'cx-policy:FrameworkAgreement', operator: 'eq', rightOperand: 'DataExchangeGovernance:1.0' }] }] });
+    expect(
+      toWireForm({
+        permission: [{ action: 'use', constraint: [{ leftOperand: 'cx-policy:FrameworkAgreement', operator: { '@id': 'odrl:eq' }, rightOperand: 'DataExchangeGovernance:1.0' }] }],
+      }),
+    ).toEqual({ permission: [{ action: 'use', constraint: [{ leftOperand: 'cx-policy:FrameworkAgreement', operator: 'eq', rightOperand: 'DataExchangeGovernance:1.0' }] }] });
   });
 });

@@ -12,7 +12,16 @@ const now = new Date('2026-11-23T12:00:00Z');
 const participant = (claims: Record<string, unknown> = {}): VerifiedCredential => ({
   type: ['VerifiableCredential', 'ParticipantCredential'],
   issuer: authority,
-  credentialSubject: { id: consumer, legalName: 'Institute', headquartersCountry: 'LU', dataspaceRole: 'research-institute', membershipStatus: 'active', organizationType: 'research', dataProtectionRole: 'controller', ...claims },
+  credentialSubject: {
+    id: consumer,
+    legalName: 'Institute',
+    headquartersCountry: 'LU',
+    dataspaceRole: 'research-institute',
+    membershipStatus: 'active',
+    organizationType: 'research',
+    dataProtectionRole: 'controller',
+    ...claims,
+  },
 });
 const permit = (claims: Record<string, unknown> = {}, validUntil = '2027-11-23T00:00:00Z'): VerifiedCredential => ({
   type: ['VerifiableCredential', 'DataPermitCredential'],
@@ -52,7 +61,9 @@ describe('the diabetes research offer', () => {
   });
 
   it('refuses a permit for another purpose or another category, or an expired permit', () => {
-    expect(evaluatePolicy(offer, request({ credentials: [participant(), permit({ purposes: ['education'] })] })).reasons).toEqual(['purpose must be isAnyOf ["scientific-research"]; found [education]']);
+    expect(evaluatePolicy(offer, request({ credentials: [participant(), permit({ purposes: ['education'] })] })).reasons).toEqual([
+      'purpose must be isAnyOf ["scientific-research"]; found [education]',
+    ]);
     expect(evaluatePolicy(offer, request({ credentials: [participant(), permit({ healthCategories: ['oncology'] })] })).permitted).toBe(false);
     expect(evaluatePolicy(offer, request({ credentials: [participant(), permit({}, '2026-06-01T00:00:00Z')] })).permitted).toBe(false);
   });
@@ -62,13 +73,17 @@ describe('the diabetes research offer', () => {
   });
 
   it('refuses a hospital, and a suspended member', () => {
-    expect(evaluatePolicy(offer, request({ credentials: [participant({ dataspaceRole: 'hospital' }), permit()] })).reasons).toEqual(['hdc:dataspaceRole must be eq "research-institute"; found hospital']);
+    expect(evaluatePolicy(offer, request({ credentials: [participant({ dataspaceRole: 'hospital' }), permit()] })).reasons).toEqual([
+      'hdc:dataspaceRole must be eq "research-institute"; found hospital',
+    ]);
     expect(evaluatePolicy(offer, request({ credentials: [participant({ membershipStatus: 'suspended' }), permit()] })).permitted).toBe(false);
   });
 
   it('ends 12 months after the agreement', () => {
     const start = new Date('2025-10-01T00:00:00Z');
-    expect(evaluatePolicy(offer, request({ agreementStart: start, credentials: [participant(), permit({}, '2030-01-01T00:00:00Z')] })).reasons).toEqual(['the time since the agreement must be lteq "P12M"; found 418 days']);
+    expect(evaluatePolicy(offer, request({ agreementStart: start, credentials: [participant(), permit({}, '2030-01-01T00:00:00Z')] })).reasons).toEqual([
+      'the time since the agreement must be lteq "P12M"; found 418 days',
+    ]);
   });
 
   it('asks the holder for exactly the credentials it reads', () => {
@@ -93,7 +108,9 @@ describe('left operands', () => {
     expect(decide({ leftOperand: hdc('jurisdictionCountry'), operator: 'isPartOf', rightOperand: 'EU' }).permitted).toBe(true);
     expect(decide({ leftOperand: 'spatial', operator: 'isPartOf', rightOperand: 'EU' }, { credentials: [participant({ headquartersCountry: 'CH' })] }).permitted).toBe(false);
     expect(decide({ leftOperand: 'spatial', operator: 'isNoneOf', rightOperand: ['US', 'CN'] }).permitted).toBe(true);
-    expect(decide({ leftOperand: 'spatial', operator: 'eq', rightOperand: 'LU' }, { credentials: [] }).reasons).toEqual(['the consumer presented no participant credential stating its country']);
+    expect(decide({ leftOperand: 'spatial', operator: 'eq', rightOperand: 'LU' }, { credentials: [] }).reasons).toEqual([
+      'the consumer presented no participant credential stating its country',
+    ]);
   });
   it('euEeaStatus', () => {
     expect(decide({ leftOperand: hdc('euEeaStatus'), operator: 'eq', rightOperand: true }, { credentials: [participant({ headquartersCountry: 'NO' })] }).permitted).toBe(true);
@@ -113,15 +130,26 @@ describe('left operands', () => {
   });
   it('dataPermit reads the data permit', () => {
     expect(decide({ leftOperand: hdc('dataPermit'), operator: 'eq', rightOperand: true }).permitted).toBe(true);
-    expect(decide({ leftOperand: hdc('dataPermit'), operator: 'eq', rightOperand: 'true' }, { credentials: [participant()] }).reasons).toEqual(['a valid data permit for this dataset is required; the consumer has none']);
+    expect(decide({ leftOperand: hdc('dataPermit'), operator: 'eq', rightOperand: 'true' }, { credentials: [participant()] }).reasons).toEqual([
+      'a valid data permit for this dataset is required; the consumer has none',
+    ]);
   });
   it('purpose declared by the consumer, as a short name or an IRI', () => {
-    expect(decide({ leftOperand: 'purpose', operator: 'eq', rightOperand: 'https://w3id.org/health-dataspace-connector/ns#purpose/scientific-research' }, { purpose: 'scientific-research' }).permitted).toBe(true);
-    expect(decide({ leftOperand: 'purpose', operator: 'eq', rightOperand: 'scientific-research' }, { purpose: 'marketing' }).reasons).toEqual(['purpose must be eq "scientific-research"; found [marketing]']);
+    expect(
+      decide(
+        { leftOperand: 'purpose', operator: 'eq', rightOperand: 'https://w3id.org/health-dataspace-connector/ns#purpose/scientific-research' },
+        { purpose: 'scientific-research' },
+      ).permitted,
+    ).toBe(true);
+    expect(decide({ leftOperand: 'purpose', operator: 'eq', rightOperand: 'scientific-research' }, { purpose: 'marketing' }).reasons).toEqual([
+      'purpose must be eq "scientific-research"; found [marketing]',
+    ]);
   });
   it('accepts odrl: prefixes, full IRIs and @id objects', () => {
     expect(decide({ leftOperand: 'odrl:spatial', operator: 'odrl:eq', rightOperand: 'LU' }).permitted).toBe(true);
-    expect(decide({ leftOperand: { '@id': 'http://www.w3.org/ns/odrl/2/spatial' }, operator: { '@id': 'http://www.w3.org/ns/odrl/2/eq' }, rightOperand: { '@value': 'LU' } }).permitted).toBe(true);
+    expect(
+      decide({ leftOperand: { '@id': 'http://www.w3.org/ns/odrl/2/spatial' }, operator: { '@id': 'http://www.w3.org/ns/odrl/2/eq' }, rightOperand: { '@value': 'LU' } }).permitted,
+    ).toBe(true);
   });
 });
 
@@ -166,11 +194,18 @@ describe('what the engine does not understand refuses the request', () => {
     expect(decide({ leftOperand: 'spatial', operator: 'isA', rightOperand: 'LU' }).reasons).toEqual(['operator "odrl:isA" is not understood']);
     expect(evaluatePolicy({ permission: [{ action: 'teleport' }] }, request()).reasons).toEqual(['permission action "teleport" is not understood']);
     expect(evaluatePolicy({ permission: [{ action: 'use', duty: [{ action: 'payFee' }] }] }, request()).reasons).toEqual(['duty action "payFee" is not understood']);
-    expect(evaluatePolicy({ permission: [{ action: 'use', duty: [{ action: 'odrl:compensate' }] }] }, request()).reasons).toEqual(['duty action "odrl:compensate" is not understood']);
+    expect(evaluatePolicy({ permission: [{ action: 'use', duty: [{ action: 'odrl:compensate' }] }] }, request()).reasons).toEqual([
+      'duty action "odrl:compensate" is not understood',
+    ]);
     expect(decide({ something: 'else' }).reasons).toEqual(['constraint {"something":"else"} has no leftOperand']);
   });
   it('even inside an "or" that another branch satisfies', () => {
-    const decision = decide({ or: [{ leftOperand: 'spatial', operator: 'eq', rightOperand: 'LU' }, { leftOperand: 'partner', operator: 'eq', rightOperand: 'gold' }] });
+    const decision = decide({
+      or: [
+        { leftOperand: 'spatial', operator: 'eq', rightOperand: 'LU' },
+        { leftOperand: 'partner', operator: 'eq', rightOperand: 'gold' },
+      ],
+    });
     expect(decision).toMatchObject({ permitted: false, reasons: ['left operand "partner" is not understood'] });
   });
 });
@@ -178,7 +213,10 @@ describe('what the engine does not understand refuses the request', () => {
 describe('prohibitions and rules', () => {
   it('an applicable prohibition refuses even when a permission holds', () => {
     const policy = { permission: [{ action: 'use' }], prohibition: [{ action: 'use', constraint: [{ leftOperand: 'spatial', operator: 'eq', rightOperand: 'LU' }] }] };
-    expect(evaluatePolicy(policy, request())).toMatchObject({ permitted: false, reasons: ['odrl:use is prohibited under these conditions', expect.stringMatching(/conflict: invalid/)] });
+    expect(evaluatePolicy(policy, request())).toMatchObject({
+      permitted: false,
+      reasons: ['odrl:use is prohibited under these conditions', expect.stringMatching(/conflict: invalid/)],
+    });
     expect(evaluatePolicy(policy, request({ credentials: [participant({ headquartersCountry: 'BE' })] })).permitted).toBe(true);
   });
   it('a policy with no permission for the action refuses', () => {

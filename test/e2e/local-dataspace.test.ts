@@ -29,9 +29,15 @@ describe('npm run dataspace -- --once', () => {
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute crawls its peers' catalogs and finds the cohort/);
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute negotiates: .*\n\s+FINALIZED, agreement urn:uuid:/);
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The institute pulls the cohort peer to peer; .*\n\s+[\d.]+ (KiB|MiB), sha-256 \S+\n\s+stored at .*diabetes-cohort\.tar/);
-    expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The received archive is byte for byte what the hospital sent\n\s+sha-256 \S+ on both sides\n\s+Condition\.ndjson .*Observation\.ndjson .*Patient\.ndjson/);
-    expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The hospital released the cohort under the agreement's rules .*\n\s+Release at \S+ under mii-broad-consent:\n\s+patients: 200 in the source, \d+ released; excluded: .*no-consent/);
-    expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] The received cohort holds only consenting patients, under pseudonyms.*\n\s+\d+ of 200 patients, e\.g\. Patient\/[0-9a-f]{32}; none of the source's ids/);
+    expect(run.stdout).toMatch(
+      /✔ \[\d+\/\d+\] The received archive is byte for byte what the hospital sent\n\s+sha-256 \S+ on both sides\n\s+Condition\.ndjson .*Observation\.ndjson .*Patient\.ndjson/,
+    );
+    expect(run.stdout).toMatch(
+      /✔ \[\d+\/\d+\] The hospital released the cohort under the agreement's rules .*\n\s+Release at \S+ under mii-broad-consent:\n\s+patients: 200 in the source, \d+ released; excluded: .*no-consent/,
+    );
+    expect(run.stdout).toMatch(
+      /✔ \[\d+\/\d+\] The received cohort holds only consenting patients, under pseudonyms.*\n\s+\d+ of 200 patients, e\.g\. Patient\/[0-9a-f]{32}; none of the source's ids/,
+    );
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] hdc audit verify: the hospital's audit trail .*\n\s+Audit trail of \S+ is intact/);
     expect(run.stdout).toMatch(/✔ \[\d+\/\d+\] hdc audit verify: the institute's audit trail .*\n\s+Audit trail of \S+ is intact/);
     expect(run.stdout).toContain('Every step succeeded.');

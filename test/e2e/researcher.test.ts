@@ -40,7 +40,12 @@ describe('a researcher, from the federated catalog to verified data, and the ref
 
   /** Another research institute, admitted, with the permit given (or none), its credentials collected. */
   async function institute(name: string, permit?: Record<string, unknown>): Promise<RunningConnector> {
-    const connector = await startTestConnector({ role: 'research-institute', name, trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    const connector = await startTestConnector({
+      role: 'research-institute',
+      name,
+      trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }],
+      statusListCacheTtlSeconds: 0,
+    });
     await admit(trio.authority, connector, 'research-institute');
     if (permit) await grantPermit(trio.authority, connector, permit);
     await collectCredentials(connector, trio.authority);

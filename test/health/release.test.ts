@@ -34,11 +34,15 @@ function expectedMii(dir: string, codes: string[]) {
   const provisions = new Map<string, { status: string; type: string; code: string; start: number; end: number }[]>();
   for (const c of readAll(dir, 'Consent')) {
     const list = provisions.get(owner(c)) ?? [];
-    for (const p of c.provision.provision) list.push({ status: c.status, type: p.type, code: p.code[0].coding[0].code, start: Date.parse(p.period.start), end: Date.parse(p.period.end) });
+    for (const p of c.provision.provision)
+      list.push({ status: c.status, type: p.type, code: p.code[0].coding[0].code, start: Date.parse(p.period.start), end: Date.parse(p.period.end) });
     provisions.set(owner(c), list);
   }
   const now = RELEASE_DATE.getTime();
-  const decisions = new Map<string, { reason: string } | { windows: { start: number; end: number }[]; original: { start: number; end: number }[]; denied: { start: number; end: number }[] }>();
+  const decisions = new Map<
+    string,
+    { reason: string } | { windows: { start: number; end: number }[]; original: { start: number; end: number }[]; denied: { start: number; end: number }[] }
+  >();
   for (const patient of readAll(dir, 'Patient')) {
     const all = provisions.get(patient.id) ?? [];
     const active = all.filter((p) => p.status === 'active');
@@ -47,7 +51,12 @@ function expectedMii(dir: string, codes: string[]) {
     const usePermits = use.filter((p) => p.type === 'permit');
     const collect = active.filter((p) => p.code === miiCode(6) && p.type === 'permit');
     let reason: string | undefined;
-    if (usePermits.length === 0) reason = use.some((p) => p.type === 'deny' && covers(p, now)) ? 'denied' : all.some((p) => p.status === 'inactive' && p.code === miiCode(8)) ? 'consent-withdrawn' : 'no-consent';
+    if (usePermits.length === 0)
+      reason = use.some((p) => p.type === 'deny' && covers(p, now))
+        ? 'denied'
+        : all.some((p) => p.status === 'inactive' && p.code === miiCode(8))
+          ? 'consent-withdrawn'
+          : 'no-consent';
     else if (!usePermits.some((p) => covers(p, now))) reason = 'consent-expired';
     else if (use.some((p) => p.type === 'deny' && covers(p, now))) reason = 'denied';
     else if (collect.length === 0) reason = 'no-consent';
@@ -55,7 +64,8 @@ function expectedMii(dir: string, codes: string[]) {
       decisions.set(patient.id, { reason });
       continue;
     }
-    const retro = codes.some((code) => [miiCode(45), miiCode(46)].includes(code)) && active.some((p) => p.type === 'permit' && [miiCode(45), miiCode(46)].includes(p.code) && covers(p, now));
+    const retro =
+      codes.some((code) => [miiCode(45), miiCode(46)].includes(code)) && active.some((p) => p.type === 'permit' && [miiCode(45), miiCode(46)].includes(p.code) && covers(p, now));
     const windows = collect.map((p) => ({ start: retro ? Date.UTC(1900, 0, 1) : p.start, end: p.end }));
     decisions.set(patient.id, { windows, original: windows, denied: active.filter((p) => p.code === miiCode(6) && p.type === 'deny') });
   }
@@ -65,7 +75,12 @@ function expectedMii(dir: string, codes: string[]) {
     const [start, end] = [Date.parse(e.period.start), Date.parse(e.period.end)];
     d.windows = d.windows.map((w, i) => (start < w.start && start < d.original[i]!.end && end > d.original[i]!.start ? { ...w, start } : w));
   }
-  const dateOf: Record<string, (r: Json) => string | undefined> = { Observation: (r) => r.effectiveDateTime, Condition: (r) => r.recordedDate, Encounter: (r) => r.period.start, Patient: () => undefined };
+  const dateOf: Record<string, (r: Json) => string | undefined> = {
+    Observation: (r) => r.effectiveDateTime,
+    Condition: (r) => r.recordedDate,
+    Encounter: (r) => r.period.start,
+    Patient: () => undefined,
+  };
   const released: Record<string, string[]> = {};
   const reasons: Record<string, number> = {};
   let keptByWidening = 0;
@@ -123,7 +138,11 @@ describe('the release pipeline over the synthetic cohort', () => {
   it('asking for .45/.46 releases the earlier data of the patients who granted them, as the reference computes', async () => {
     const codes = [miiCode(6), miiCode(8), miiCode(45), miiCode(46)];
     const out = tempDir();
-    const report = await releaseToFolder(folderSource(source), out, { rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: codes } }, secret: SECRET_A, releaseDate: RELEASE_DATE });
+    const report = await releaseToFolder(folderSource(source), out, {
+      rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: codes } },
+      secret: SECRET_A,
+      releaseDate: RELEASE_DATE,
+    });
     const expected = expectedMii(source, codes);
     for (const type of CLINICAL) expect(outputIds(out, type)).toEqual(expected.released[type]!.map((id) => keyed(SECRET_A, type, id)));
     expect(report.resources.released).toBeGreaterThan(reportA.resources.released);
@@ -139,7 +158,12 @@ describe('the release pipeline over the synthetic cohort', () => {
 
   it('EHDS opt-out: releases everyone but the patients on the register, with all their resources', () => {
     const optedOut = new Set(lines(source, 'opt-out-register.txt').filter((l) => !l.startsWith('#')));
-    for (const type of CLINICAL) expect(outputIds(outOptOut, type)).toEqual(readAll(source, type).filter((r) => !optedOut.has(owner(r))).map((r) => keyed(SECRET_A, type, r.id)));
+    for (const type of CLINICAL)
+      expect(outputIds(outOptOut, type)).toEqual(
+        readAll(source, type)
+          .filter((r) => !optedOut.has(owner(r)))
+          .map((r) => keyed(SECRET_A, type, r.id)),
+      );
     expect(reportOptOut.patients.excluded['opted-out']).toBe(optedOut.size);
   });
 
@@ -155,7 +179,10 @@ describe('the release pipeline over the synthetic cohort', () => {
       if (typeof value === 'string') value.split('/').forEach((part) => released.add(part));
       else if (value && typeof value === 'object') Object.values(value).forEach(collect);
     };
-    ndjson.split('\n').filter(Boolean).forEach((line) => collect(JSON.parse(line)));
+    ndjson
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line) => collect(JSON.parse(line)));
     collect(reportA);
     const sensitive = new Set<string>();
     for (const p of readAll(source, 'Patient')) {
@@ -164,7 +191,8 @@ describe('the release pipeline over the synthetic cohort', () => {
       p.identifier.forEach((i: Json) => sensitive.add(i.value));
       p.address.forEach((a: Json) => [...a.line, a.city, a.postalCode, p.birthDate].forEach((s: string) => sensitive.add(s)));
     }
-    for (const type of [...CLINICAL, 'Consent']) for (const r of readAll(source, type)) [r.id, ...(r.identifier ?? []).map((i: Json) => i.value)].forEach((s: string) => sensitive.add(s));
+    for (const type of [...CLINICAL, 'Consent'])
+      for (const r of readAll(source, type)) [r.id, ...(r.identifier ?? []).map((i: Json) => i.value)].forEach((s: string) => sensitive.add(s));
     // A city may share its name with the state kept in the address (Luxembourg, Luxembourg).
     const states = new Set(readAll(source, 'Patient').map((p) => p.address[0].state));
     expect([...sensitive].filter((s) => released.has(s) && !states.has(s))).toEqual([]);
@@ -235,7 +263,9 @@ describe('malformed input fails with the file and line number, never the content
     all[line - 1] = replacement;
     writeFileSync(join(broken, file), `${all.join('\n')}\n`);
     return releaseToFolder(folderSource(broken), tempDir(), { rules, secret: SECRET_A, releaseDate: RELEASE_DATE }).then(
-      () => { throw new Error('expected a failure'); },
+      () => {
+        throw new Error('expected a failure');
+      },
       (error: Error) => error,
     );
   }
@@ -260,11 +290,15 @@ describe('malformed input fails with the file and line number, never the content
 
   it('rules that do not hold, a short secret, or an EHDS release without its register are refused before anything is read', async () => {
     const options = { rules: MII, secret: SECRET_A, releaseDate: RELEASE_DATE };
-    await expect(planRelease(folderSource(source), { ...options, rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: [miiCode(8)] } } })).rejects.toThrow(/needs policy code 2\.16\.840\.1\.113883\.3\.1937\.777\.24\.5\.3\.6/);
+    await expect(planRelease(folderSource(source), { ...options, rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: [miiCode(8)] } } })).rejects.toThrow(
+      /needs policy code 2\.16\.840\.1\.113883\.3\.1937\.777\.24\.5\.3\.6/,
+    );
     await expect(planRelease(folderSource(source), { ...options, secret: Buffer.alloc(16) })).rejects.toThrow(/at least 32 bytes/);
     const withoutRegister = tempDir();
     for (const f of readdirSync(source).filter((f) => f.endsWith('.ndjson'))) copyFileSync(join(source, f), join(withoutRegister, f));
-    await expect(planRelease(folderSource(withoutRegister), { ...options, rules: OPT_OUT })).rejects.toThrow('opt-out-register.txt: the EHDS opt-out model needs the opt-out register beside the NDJSON files');
+    await expect(planRelease(folderSource(withoutRegister), { ...options, rules: OPT_OUT })).rejects.toThrow(
+      'opt-out-register.txt: the EHDS opt-out model needs the opt-out register beside the NDJSON files',
+    );
   });
 
   it('an opt-out register line that is no Patient id, under the opt-out model', async () => {

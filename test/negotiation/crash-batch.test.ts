@@ -49,7 +49,10 @@ describe(`${BATCH} concurrent negotiations survive repeated kill -9`, () => {
       await Promise.all(Array.from({ length: BATCH }, () => managementFetch(institute, '/negotiations', { method: 'POST', body })));
       const consumer = inProcess(institute);
       const seenAt = await killAtShares(hospital, async () => finalized(await consumer.list()), BATCH);
-      await expectAllFinalized(inProcess(institute), asProcess(() => hospital.current));
+      await expectAllFinalized(
+        inProcess(institute),
+        asProcess(() => hospital.current),
+      );
       expect(seenAt[0]).toBeLessThan(BATCH);
     } finally {
       await hospital.current.stop();
@@ -70,7 +73,10 @@ describe(`${BATCH} concurrent negotiations survive repeated kill -9`, () => {
       await Promise.all(Array.from({ length: BATCH }, () => institute.current.api.post('/negotiations', request)));
       const consumer = asProcess(() => institute.current);
       await killAtShares(institute, async () => finalized(await consumer.list()), BATCH);
-      await expectAllFinalized(asProcess(() => institute.current), inProcess(hospital));
+      await expectAllFinalized(
+        asProcess(() => institute.current),
+        inProcess(hospital),
+      );
     } finally {
       await institute.current.stop();
     }

@@ -17,10 +17,18 @@ describe('a negotiation survives kill -9 of either side', () => {
     let institute = await spec.start();
     try {
       await onboardInstituteProcess(authority, institute);
-      const started = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...dataset.offers[0], target: dataset.id } });
+      const started = await institute.api.post<{ id: string }>('/negotiations', {
+        providerDid: hospital.did,
+        providerAddress: `${hospital.url}/dsp/2025-1`,
+        offer: { ...dataset.offers[0], target: dataset.id },
+      });
       await killHard(institute);
       institute = await spec.start();
-      const done = await until('consumer negotiation', () => institute.api.get<{ state: string; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}`), (n) => n.state === 'FINALIZED' || n.state === 'TERMINATED');
+      const done = await until(
+        'consumer negotiation',
+        () => institute.api.get<{ state: string; reasons: string[] }>(`/negotiations/${encodeURIComponent(started.id)}`),
+        (n) => n.state === 'FINALIZED' || n.state === 'TERMINATED',
+      );
       expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');
     } finally {
       await institute.stop();
@@ -40,11 +48,25 @@ describe('a negotiation survives kill -9 of either side', () => {
       await admit(authority, institute, 'research-institute');
       await grantPermit(authority, institute);
       await collectCredentials(institute, authority);
-      const started = await jsonOf(await managementFetch(institute, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...offer, target: added.id } }) }));
-      await until('provider pid', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => !!n.providerPid, { timeoutMs: 10_000 });
+      const started = await jsonOf(
+        await managementFetch(institute, '/negotiations', {
+          method: 'POST',
+          body: JSON.stringify({ providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...offer, target: added.id } }),
+        }),
+      );
+      await until(
+        'provider pid',
+        async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)),
+        (n: any) => !!n.providerPid,
+        { timeoutMs: 10_000 },
+      );
       await killHard(hospital);
       hospital = await spec.start();
-      const done = await until('consumer negotiation', async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)), (n: any) => n.state === 'FINALIZED' || n.state === 'TERMINATED');
+      const done = await until(
+        'consumer negotiation',
+        async () => jsonOf(await managementFetch(institute, `/negotiations/${encodeURIComponent(started.id)}`)),
+        (n: any) => n.state === 'FINALIZED' || n.state === 'TERMINATED',
+      );
       expect(done.state, JSON.stringify(done.reasons)).toBe('FINALIZED');
       const provider = await hospital.api.get<{ state: string }>(`/negotiations/${encodeURIComponent(done.providerPid)}`);
       expect(provider.state).toBe('FINALIZED');

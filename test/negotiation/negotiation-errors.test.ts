@@ -11,10 +11,18 @@ const ERROR_SCHEMA = 'negotiation/contract-negotiation-error-schema.json';
 describe('ContractNegotiationError paths (nothing changes)', () => {
   let trio: Trio;
   let dsp: string;
-  const send = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST') => trio.institute.ctx.dspFetch({ url: `${dsp}${path}`, audienceDid: trio.hospital.did, method, body });
-  const count = async () => Number((await trio.hospital.ctx.database.db.selectFrom('negotiations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const send = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST') =>
+    trio.institute.ctx.dspFetch({ url: `${dsp}${path}`, audienceDid: trio.hospital.did, method, body });
+  const count = async () =>
+    Number(
+      (
+        await trio.hospital.ctx.database.db
+          .selectFrom('negotiations')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const expectError = (response: Response, status: number, reason: RegExp) => expectDspError(response, status, 'ContractNegotiationError', ERROR_SCHEMA, reason);
-
 
   beforeAll(async () => {
     trio = await startTrio();
@@ -29,14 +37,29 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
 
   it('404 for a pid that never existed', async () => {
     await expectError(await send('/negotiations/urn:uuid:nothing', undefined, 'GET'), 404, /No negotiation urn:uuid:nothing/);
-    await expectError(await send('/negotiations/urn:uuid:nothing/events', negotiationEventMessage({ providerPid: 'urn:uuid:nothing', consumerPid: 'urn:uuid:c', eventType: 'ACCEPTED' })), 404, /No negotiation/);
+    await expectError(
+      await send('/negotiations/urn:uuid:nothing/events', negotiationEventMessage({ providerPid: 'urn:uuid:nothing', consumerPid: 'urn:uuid:c', eventType: 'ACCEPTED' })),
+      404,
+      /No negotiation/,
+    );
   });
 
   it('400 for a malformed body, naming the field, and nothing is stored', async () => {
     const before = await count();
-    const body = await expectError(await send('/negotiations/request', { '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'ContractRequestMessage', consumerPid: 'urn:uuid:c1' }), 400, /offer/);
+    const body = await expectError(
+      await send('/negotiations/request', { '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'ContractRequestMessage', consumerPid: 'urn:uuid:c1' }),
+      400,
+      /offer/,
+    );
     expect(body.consumerPid).toBe('');
-    await expectError(await send('/negotiations/request', { ...contractRequestMessage({ consumerPid: 'urn:uuid:c2', offer: { ...researchOffer(), target: DATASET } }), '@context': ['https://example.org/other'] }), 400, /@context must include/);
+    await expectError(
+      await send('/negotiations/request', {
+        ...contractRequestMessage({ consumerPid: 'urn:uuid:c2', offer: { ...researchOffer(), target: DATASET } }),
+        '@context': ['https://example.org/other'],
+      }),
+      400,
+      /@context must include/,
+    );
     const noCallback = contractRequestMessage({ consumerPid: 'urn:uuid:c3', offer: { ...researchOffer(), target: DATASET } }) as Record<string, unknown>;
     delete noCallback.callbackAddress;
     await expectError(await send('/negotiations/request', noCallback), 400, /needs a callbackAddress/);
@@ -44,7 +67,18 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
   });
 
   it('an offer without any rule is malformed', async () => {
-    await expectError(await send('/negotiations/request', contractRequestMessage({ consumerPid: 'urn:uuid:c4', offer: { '@type': 'Offer', '@id': 'o', target: DATASET } as never, callbackAddress: `${trio.institute.url}/dsp/2025-1` })), 400, /at least one permission or prohibition/);
+    await expectError(
+      await send(
+        '/negotiations/request',
+        contractRequestMessage({
+          consumerPid: 'urn:uuid:c4',
+          offer: { '@type': 'Offer', '@id': 'o', target: DATASET } as never,
+          callbackAddress: `${trio.institute.url}/dsp/2025-1`,
+        }),
+      ),
+      400,
+      /at least one permission or prohibition/,
+    );
   });
 
   describe('on a finalized negotiation', () => {
@@ -59,9 +93,17 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
 
     it('a message in the wrong state is a 400 naming both pids, and the state stays', async () => {
       const pids = { providerPid: provider.id, consumerPid: consumer.id };
-      const body = await expectError(await send(`/negotiations/${provider.id}/events`, negotiationEventMessage({ ...pids, eventType: 'ACCEPTED' })), 400, /not allowed in state FINALIZED/);
+      const body = await expectError(
+        await send(`/negotiations/${provider.id}/events`, negotiationEventMessage({ ...pids, eventType: 'ACCEPTED' })),
+        400,
+        /not allowed in state FINALIZED/,
+      );
       expect(body).toMatchObject(pids);
-      await expectError(await send(`/negotiations/${provider.id}/termination`, terminationMessage({ ...pids, code: 'x', reason: ['late'] })), 400, /not allowed in state FINALIZED/);
+      await expectError(
+        await send(`/negotiations/${provider.id}/termination`, terminationMessage({ ...pids, code: 'x', reason: ['late'] })),
+        400,
+        /not allowed in state FINALIZED/,
+      );
       expect((await jsonOf(await send(`/negotiations/${provider.id}`, undefined, 'GET'))).state).toBe('FINALIZED');
     });
 
@@ -76,7 +118,10 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
 
     it('a repeated initial request is answered the same way and creates nothing', async () => {
       const before = await count();
-      const again = await send('/negotiations/request', contractRequestMessage({ consumerPid: consumer.id, offer: { ...researchOffer(), target: DATASET }, callbackAddress: `${trio.institute.url}/dsp/2025-1` }));
+      const again = await send(
+        '/negotiations/request',
+        contractRequestMessage({ consumerPid: consumer.id, offer: { ...researchOffer(), target: DATASET }, callbackAddress: `${trio.institute.url}/dsp/2025-1` }),
+      );
       expect(again.status).toBe(201);
       expect(await jsonOf(again)).toMatchObject({ providerPid: provider.id, consumerPid: consumer.id, state: 'FINALIZED' });
       expect(await count()).toBe(before);

@@ -48,12 +48,19 @@ describe('contract negotiation across live connectors', () => {
 
     const stranger = createDidResolver();
     const loader = createDocumentLoader({ dids: (url) => stranger.dereference(url) });
-    expect(await verifyAgreementCredential(issued.credential, loader)).toMatchObject({ verified: true, provider: trio.hospital.did, consumer: trio.institute.did, target: offer.target });
+    expect(await verifyAgreementCredential(issued.credential, loader)).toMatchObject({
+      verified: true,
+      provider: trio.hospital.did,
+      consumer: trio.institute.did,
+      target: offer.target,
+    });
   });
 
   it('sends only messages that validate against the DSP 2025-1 schemas', async () => {
     const messages = await sentMessages(trio.hospital, trio.institute);
-    expect(new Set(messages.map((m) => m.type))).toEqual(new Set(['ContractRequestMessage', 'ContractAgreementMessage', 'ContractAgreementVerificationMessage', 'ContractNegotiationEventMessage']));
+    expect(new Set(messages.map((m) => m.type))).toEqual(
+      new Set(['ContractRequestMessage', 'ContractAgreementMessage', 'ContractAgreementVerificationMessage', 'ContractNegotiationEventMessage']),
+    );
     for (const m of messages) expect(dspSchemaErrors(SCHEMA_OF[m.type]!, m.body), `${m.type} ${JSON.stringify(m.body).slice(0, 1500)}`).toEqual([]);
   });
 
@@ -77,7 +84,12 @@ describe('contract negotiation across live connectors', () => {
   });
 
   it('refuses an institute without a data permit, and the researcher sees why', async () => {
-    const other = await startTestConnector({ role: 'research-institute', name: 'permitless', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    const other = await startTestConnector({
+      role: 'research-institute',
+      name: 'permitless',
+      trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }],
+      statusListCacheTtlSeconds: 0,
+    });
     await admit(trio.authority, other, 'research-institute');
     await collectCredentials(other, trio.authority);
     const offer = await publishOffer(trio.hospital, researchOffer());
@@ -119,7 +131,10 @@ describe('contract negotiation across live connectors', () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     const providerId = await providerPidKnownTo(trio.institute, started.id);
-    const terminated = await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/terminate`, { method: 'POST', body: JSON.stringify({ reason: 'project cancelled' }) });
+    const terminated = await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/terminate`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'project cancelled' }),
+    });
     expect((await jsonOf(terminated)).state).toBe('TERMINATED');
     const provider = await waitForState(trio.hospital, providerId!, ['TERMINATED']);
     expect(provider.reasons).toEqual(expect.arrayContaining(['project cancelled']));
@@ -131,8 +146,15 @@ describe('contract negotiation across live connectors', () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     const provider = await providerNegotiation(trio.hospital, started.id, (n) => n.pending === 'approval');
-    const stricter = { ...offer, '@id': `${offer['@id']}:counter`, permission: [{ ...offer.permission![0], constraint: [...(offer.permission![0] as any).constraint, { leftOperand: 'odrl:count', operator: 'lteq', rightOperand: '3' }] }] };
-    const countered = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: stricter }) });
+    const stricter = {
+      ...offer,
+      '@id': `${offer['@id']}:counter`,
+      permission: [{ ...offer.permission![0], constraint: [...(offer.permission![0] as any).constraint, { leftOperand: 'odrl:count', operator: 'lteq', rightOperand: '3' }] }],
+    };
+    const countered = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, {
+      method: 'POST',
+      body: JSON.stringify({ offer: stricter }),
+    });
     expect((await jsonOf(countered)).state).toBe('OFFERED');
     const offered = await waitForState(trio.institute, started.id, ['OFFERED']);
     expect(offered.pending).toBe('review');
@@ -150,16 +172,27 @@ describe('contract negotiation across live connectors', () => {
     const offer = await publishOffer(trio.hospital, researchOffer(), { requiresApproval: true });
     const started = await startNegotiation(trio.institute, trio.hospital, offer);
     const provider = await providerNegotiation(trio.hospital, started.id, (n) => n.pending === 'approval');
-    await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: { ...offer, '@id': `${offer['@id']}:c` } }) });
+    await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(provider.id)}/counter`, {
+      method: 'POST',
+      body: JSON.stringify({ offer: { ...offer, '@id': `${offer['@id']}:c` } }),
+    });
     await waitForState(trio.institute, started.id, ['OFFERED']);
     const looser = { ...offer, '@id': `${offer['@id']}:loose`, permission: [{ action: 'use' }] };
-    expect((await jsonOf(await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: looser }) }))).state).toBe('REQUESTED');
+    expect(
+      (await jsonOf(await managementFetch(trio.institute, `/negotiations/${encodeURIComponent(started.id)}/counter`, { method: 'POST', body: JSON.stringify({ offer: looser }) })))
+        .state,
+    ).toBe('REQUESTED');
     const refused = await waitForState(trio.institute, started.id, ['TERMINATED', 'FINALIZED']);
     expect(refused.reasons.join(' ')).toMatch(/not offered here|differ from the published offer/);
   });
 
   it('refuses a permit for another purpose, with the reason', async () => {
-    const other = await startTestConnector({ role: 'research-institute', name: 'education-only', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    const other = await startTestConnector({
+      role: 'research-institute',
+      name: 'education-only',
+      trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }],
+      statusListCacheTtlSeconds: 0,
+    });
     await admit(trio.authority, other, 'research-institute');
     await grantPermit(trio.authority, other, { purposes: ['education'] });
     await collectCredentials(other, trio.authority);
@@ -169,7 +202,12 @@ describe('contract negotiation across live connectors', () => {
   });
 
   it('refuses a consumer whose participant credential was revoked', async () => {
-    const other = await startTestConnector({ role: 'research-institute', name: 'revoked', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 });
+    const other = await startTestConnector({
+      role: 'research-institute',
+      name: 'revoked',
+      trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }],
+      statusListCacheTtlSeconds: 0,
+    });
     const credential = await admit(trio.authority, other, 'research-institute');
     await grantPermit(trio.authority, other);
     await collectCredentials(other, trio.authority);

@@ -30,8 +30,18 @@ async function hospitalReplicas(authorityDid: string) {
   const balancer = await startTcpBalancer(() => ports);
   const dataRoot = tempDir('hdc-replica-data-');
   const config = (i: number) => ({
-    name: `hospital-replica-${'ab'[i]}`, role: 'hospital' as const, port: ports[i]!, publicUrl: `http://127.0.0.1:${balancer.port}`, dataDir: 'data', dataRoot, database,
-    logLevel: 'info' as const, catalogCrawlIntervalSeconds: 0, workLeaseSeconds: 3, trustedIssuers: [{ did: authorityDid, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0,
+    name: `hospital-replica-${'ab'[i]}`,
+    role: 'hospital' as const,
+    port: ports[i]!,
+    publicUrl: `http://127.0.0.1:${balancer.port}`,
+    dataDir: 'data',
+    dataRoot,
+    database,
+    logLevel: 'info' as const,
+    catalogCrawlIntervalSeconds: 0,
+    workLeaseSeconds: 3,
+    trustedIssuers: [{ did: authorityDid, credentialTypes: ['*'] }],
+    statusListCacheTtlSeconds: 0,
   });
   const start = (i: number) => startConnectorProcess(folders[i]!, config(i), { ...process.env, DATABASE_URL: database });
   const first = await start(0);
@@ -60,22 +70,54 @@ describe.runIf(POSTGRES_URL)('two provider replicas sharing one PostgreSQL datab
 
       const body = JSON.stringify({ providerDid: a.did, providerAddress: `${a.url}/dsp/2025-1`, offer: { ...offer, target: added.id } });
       await Promise.all(Array.from({ length: BATCH }, () => managementFetch(institute, '/negotiations', { method: 'POST', body })));
-      await until('40 % finalized', () => list<Listed>('/negotiations', 'negotiations'), (l) => l.filter((n) => n.state === 'FINALIZED').length >= 0.4 * BATCH, { timeoutMs: 60_000, pollMs: 50 });
+      await until(
+        '40 % finalized',
+        () => list<Listed>('/negotiations', 'negotiations'),
+        (l) => l.filter((n) => n.state === 'FINALIZED').length >= 0.4 * BATCH,
+        { timeoutMs: 60_000, pollMs: 50 },
+      );
       await killHard(a);
-      const negotiations = await until('negotiations settled', () => list<Listed>('/negotiations', 'negotiations'), (l) => l.every((n) => n.state === 'FINALIZED' || n.state === 'TERMINATED'), { timeoutMs: 90_000, pollMs: 200, show: byState });
+      const negotiations = await until(
+        'negotiations settled',
+        () => list<Listed>('/negotiations', 'negotiations'),
+        (l) => l.every((n) => n.state === 'FINALIZED' || n.state === 'TERMINATED'),
+        { timeoutMs: 90_000, pollMs: 200, show: byState },
+      );
       expect(negotiations.filter((n) => n.state !== 'FINALIZED').map((n) => n.reasons)).toEqual([]);
-      await until('provider negotiations finalized', async () => (await b.api.get<{ negotiations: Listed[] }>('/negotiations')).negotiations, (l) => l.filter((n) => n.state === 'FINALIZED').length === BATCH, { timeoutMs: 60_000, pollMs: 200, show: byState });
+      await until(
+        'provider negotiations finalized',
+        async () => (await b.api.get<{ negotiations: Listed[] }>('/negotiations')).negotiations,
+        (l) => l.filter((n) => n.state === 'FINALIZED').length === BATCH,
+        { timeoutMs: 60_000, pollMs: 200, show: byState },
+      );
 
       hospital.replicas[0] = await hospital.start(0);
       const agreementId = (await jsonOf(await managementFetch(institute, '/agreements'))).agreements[0].id;
-      await Promise.all(Array.from({ length: BATCH }, () => managementFetch(institute, '/transfers', { method: 'POST', body: JSON.stringify({ agreementId, format: 'HttpData-PULL' }) })));
-      await until('40 % completed', () => list<Listed>('/transfers', 'transfers'), (l) => l.filter((t) => t.state === 'COMPLETED').length >= 0.4 * BATCH, { timeoutMs: 60_000, pollMs: 50 });
+      await Promise.all(
+        Array.from({ length: BATCH }, () => managementFetch(institute, '/transfers', { method: 'POST', body: JSON.stringify({ agreementId, format: 'HttpData-PULL' }) })),
+      );
+      await until(
+        '40 % completed',
+        () => list<Listed>('/transfers', 'transfers'),
+        (l) => l.filter((t) => t.state === 'COMPLETED').length >= 0.4 * BATCH,
+        { timeoutMs: 60_000, pollMs: 50 },
+      );
       await killHard(b);
-      const transfers = await until('transfers settled', () => list<Listed & { digest: string }>('/transfers', 'transfers'), (l) => l.every((t) => t.state === 'COMPLETED' || t.state === 'TERMINATED'), { timeoutMs: 90_000, pollMs: 200, show: byState });
+      const transfers = await until(
+        'transfers settled',
+        () => list<Listed & { digest: string }>('/transfers', 'transfers'),
+        (l) => l.every((t) => t.state === 'COMPLETED' || t.state === 'TERMINATED'),
+        { timeoutMs: 90_000, pollMs: 200, show: byState },
+      );
       expect(transfers.filter((t) => t.state !== 'COMPLETED').map((t) => t.reasons)).toEqual([]);
       expect(new Set(transfers.map((t) => t.digest)).size).toBe(1);
       // The consumers' completion messages reach the provider through whichever replica is alive.
-      const served = await until('provider transfers completed', async () => (await hospital.alive().api.get<{ transfers: (Listed & { digest: string })[] }>('/transfers')).transfers, (l) => l.filter((t) => t.state === 'COMPLETED').length === BATCH, { timeoutMs: 60_000, pollMs: 200, show: byState });
+      const served = await until(
+        'provider transfers completed',
+        async () => (await hospital.alive().api.get<{ transfers: (Listed & { digest: string })[] }>('/transfers')).transfers,
+        (l) => l.filter((t) => t.state === 'COMPLETED').length === BATCH,
+        { timeoutMs: 60_000, pollMs: 200, show: byState },
+      );
       expect(served[0]!.digest).toBe(transfers[0]!.digest);
     } finally {
       for (const replica of hospital.replicas) if (replica.child.exitCode === null && replica.child.signalCode === null) await replica.stop();

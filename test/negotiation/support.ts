@@ -20,7 +20,10 @@ export function researchOffer(id = `urn:uuid:${crypto.randomUUID()}`): MessageOf
 }
 
 export async function startNegotiation(consumer: RunningConnector, provider: RunningConnector, offer: MessageOffer): Promise<any> {
-  const response = await managementFetch(consumer, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: provider.did, providerAddress: `${provider.url}/dsp/2025-1`, offer }) });
+  const response = await managementFetch(consumer, '/negotiations', {
+    method: 'POST',
+    body: JSON.stringify({ providerDid: provider.did, providerAddress: `${provider.url}/dsp/2025-1`, offer }),
+  });
   expect(response.status, await response.clone().text()).toBe(201);
   return jsonOf(response);
 }

@@ -17,7 +17,10 @@ function digestOf(dir: string): string {
 }
 
 function readNdjson(dir: string, type: string): Json[] {
-  return readFileSync(join(dir, `${type}.ndjson`), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(join(dir, `${type}.ndjson`), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 const DAY = 86_400_000;
@@ -133,8 +136,15 @@ describe('the cohort the local dataspace generates holds what its catalog entry 
   });
 
   it('every reference leads to a resource of the cohort', () => {
-    const ids = new Set(Object.values(files).flat().map((r) => `${r.resourceType}/${r.id}`));
-    const refs = Object.values(files).flat().flatMap((r) => JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? []).map((m) => m.slice(13, -1));
+    const ids = new Set(
+      Object.values(files)
+        .flat()
+        .map((r) => `${r.resourceType}/${r.id}`),
+    );
+    const refs = Object.values(files)
+      .flat()
+      .flatMap((r) => JSON.stringify(r).match(/"reference":"[^"]+"/g) ?? [])
+      .map((m) => m.slice(13, -1));
     expect(refs.filter((r) => !ids.has(r))).toEqual([]);
   });
 
@@ -167,12 +177,16 @@ describe('the cohort the local dataspace generates holds what its catalog entry 
       lastData.set(subjectOf(o), Math.max(lastData.get(subjectOf(o)) ?? 0, t));
       firstData.set(subjectOf(o), Math.min(firstData.get(subjectOf(o)) ?? Infinity, t));
     }
-    const shorter = consents.filter((c) => permits(c, 6).some((p: Json) => Date.parse(p.period.end) < lastData.get(subjectOf(c))! || Date.parse(p.period.start) > firstData.get(subjectOf(c))!));
+    const shorter = consents.filter((c) =>
+      permits(c, 6).some((p: Json) => Date.parse(p.period.end) < lastData.get(subjectOf(c))! || Date.parse(p.period.start) > firstData.get(subjectOf(c))!),
+    );
     expect(shorter.length).toBeGreaterThan(300);
   });
 
   it('the opt-out register lists existing patients, a few per hundred', () => {
-    const ids = readFileSync(join(dir, 'opt-out-register.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ids = readFileSync(join(dir, 'opt-out-register.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     expect(ids.every((id) => byPatient.has(id))).toBe(true);
     expect(ids.length / patients).toBeGreaterThan(0.03);
     expect(ids.length / patients).toBeLessThan(0.1);

@@ -92,7 +92,8 @@ export async function startAttacker(options: { credentialService?: string; route
     ...server,
     did,
     didDocument,
-    authorization: (audience, token = {}) => `Bearer ${createIdToken({ issuer: did, keyId, privateKey, audience, ...(token.accessToken ? { accessToken: token.accessToken } : {}) })}`,
+    authorization: (audience, token = {}) =>
+      `Bearer ${createIdToken({ issuer: did, keyId, privateKey, audience, ...(token.accessToken ? { accessToken: token.accessToken } : {}) })}`,
   };
 }
 

@@ -16,7 +16,15 @@ const SECRET = `INTERNAL-SECRET-${crypto.randomUUID()}`;
 /** A hospital in its own process (log in a file) that publishes one offer; returns it and the offer as a consumer sends it. */
 async function hospitalWithOffer(config: Partial<ConnectorConfigInput> = {}) {
   const folder = tempDir('hdc-security-');
-  const hospital = await startConnectorProcess(folder, { name: 'hospital', role: 'hospital', port: await freePort(), dataDir: 'data', logLevel: 'debug', catalogCrawlIntervalSeconds: 0, ...config });
+  const hospital = await startConnectorProcess(folder, {
+    name: 'hospital',
+    role: 'hospital',
+    port: await freePort(),
+    dataDir: 'data',
+    logLevel: 'debug',
+    catalogCrawlIntervalSeconds: 0,
+    ...config,
+  });
   const { target: _target, ...published } = researchOffer();
   const dataset = exampleDataset({ dataRoot: join(hospital.dataDir, 'datasets') }, { offers: [published], requiresApproval: false });
   await hospital.api.post('/datasets', dataset);
@@ -38,7 +46,12 @@ async function requestWithCredentialServiceAt(hospital: ConnectorProcess, offer:
     body: JSON.stringify(contractRequestMessage({ consumerPid, offer, callbackAddress: `${attacker.url}/dsp/2025-1` })),
   });
   expect(response.status, await response.clone().text()).toBe(201);
-  const termination = await until('the termination sent to the attacker', () => attacker.received.find((r) => decodeURIComponent(r.path).endsWith(`${consumerPid}/termination`)), Boolean, { timeoutMs: 45_000 });
+  const termination = await until(
+    'the termination sent to the attacker',
+    () => attacker.received.find((r) => decodeURIComponent(r.path).endsWith(`${consumerPid}/termination`)),
+    Boolean,
+    { timeoutMs: 45_000 },
+  );
   return termination!;
 }
 

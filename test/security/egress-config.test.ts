@@ -6,7 +6,12 @@ const base = { name: 'hospital', role: 'hospital', port: 8701, dataDir: '/tmp/hd
 describe('egress settings', () => {
   it('a development connector (no public URL, or http on loopback) reaches loopback over http, never private networks', () => {
     for (const publicUrl of [undefined, 'http://127.0.0.1:8701', 'http://localhost:8701']) {
-      expect(parseConfig({ ...base, ...(publicUrl ? { publicUrl } : {}) }).egress, publicUrl).toEqual({ allowHttp: true, allowLoopback: true, allowPrivate: false, allowAddresses: [] });
+      expect(parseConfig({ ...base, ...(publicUrl ? { publicUrl } : {}) }).egress, publicUrl).toEqual({
+        allowHttp: true,
+        allowLoopback: true,
+        allowPrivate: false,
+        allowAddresses: [],
+      });
     }
   });
 
@@ -14,7 +19,10 @@ describe('egress settings', () => {
     expect(parseConfig({ ...base, publicUrl: 'https://hospital.example' }).egress).toEqual({ allowHttp: false, allowLoopback: false, allowPrivate: false, allowAddresses: [] });
     expect(parseConfig({ ...base, publicUrl: 'http://hospital.internal:8701' }).egress.allowLoopback).toBe(false);
     expect(parseConfig({ ...base, publicUrl: 'https://hospital.example', allowInsecureHttpDids: true }).egress.allowHttp).toBe(true);
-    expect(parseConfig({ ...base, publicUrl: 'https://hospital.example', egress: { allowPrivate: true, allowAddresses: ['10.20.0.0/16'] } }).egress).toMatchObject({ allowPrivate: true, allowAddresses: ['10.20.0.0/16'] });
+    expect(parseConfig({ ...base, publicUrl: 'https://hospital.example', egress: { allowPrivate: true, allowAddresses: ['10.20.0.0/16'] } }).egress).toMatchObject({
+      allowPrivate: true,
+      allowAddresses: ['10.20.0.0/16'],
+    });
     expect(parseConfig({ ...base, egress: { allowLoopback: false } }).egress.allowLoopback).toBe(false);
   });
 

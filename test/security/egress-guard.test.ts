@@ -10,21 +10,51 @@ import { startHostileServer } from './attacker.ts';
 const STRICT = { allowLoopback: false, allowPrivate: false };
 
 async function refusal(promise: Promise<unknown>): Promise<EgressError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(EgressError);
   return error as EgressError;
 }
 
 describe('address classification', () => {
   it.each([
-    ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['172.31.255.254', 'private'], ['192.168.1.1', 'private'],
-    ['127.0.0.1', 'loopback'], ['127.255.0.9', 'loopback'], ['169.254.169.254', 'special'], ['100.64.0.1', 'private'],
-    ['0.0.0.0', 'special'], ['255.255.255.255', 'special'], ['224.0.0.1', 'special'], ['198.18.0.1', 'special'], ['240.0.0.1', 'special'],
-    ['::1', 'loopback'], ['::', 'special'], ['fe80::1', 'special'], ['fc00::1', 'private'], ['fd12:3456::1', 'private'], ['ff02::1', 'special'],
-    ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:169.254.169.254', 'special'], ['::ffff:10.0.0.1', 'private'],
-    ['::7f00:1', 'loopback'], ['64:ff9b::a00:1', 'private'], ['64:ff9b::7f00:1', 'loopback'], ['64:ff9b::808:808', 'public'],
-    ['2002:7f00:1::1', 'loopback'], ['2001::1', 'special'], ['2001:db8::1', 'special'], ['fe80::1%eth0', 'special'],
-    ['8.8.8.8', 'public'], ['172.32.0.1', 'public'], ['2606:4700::1111', 'public'], ['[::1]', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.254', 'private'],
+    ['192.168.1.1', 'private'],
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['169.254.169.254', 'special'],
+    ['100.64.0.1', 'private'],
+    ['0.0.0.0', 'special'],
+    ['255.255.255.255', 'special'],
+    ['224.0.0.1', 'special'],
+    ['198.18.0.1', 'special'],
+    ['240.0.0.1', 'special'],
+    ['::1', 'loopback'],
+    ['::', 'special'],
+    ['fe80::1', 'special'],
+    ['fc00::1', 'private'],
+    ['fd12:3456::1', 'private'],
+    ['ff02::1', 'special'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:169.254.169.254', 'special'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['::7f00:1', 'loopback'],
+    ['64:ff9b::a00:1', 'private'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::808:808', 'public'],
+    ['2002:7f00:1::1', 'loopback'],
+    ['2001::1', 'special'],
+    ['2001:db8::1', 'special'],
+    ['fe80::1%eth0', 'special'],
+    ['8.8.8.8', 'public'],
+    ['172.32.0.1', 'public'],
+    ['2606:4700::1111', 'public'],
+    ['[::1]', 'loopback'],
   ])('%s is %s', (address, expected) => {
     expect(classifyAddress(address)).toBe(expected);
   });
@@ -52,7 +82,17 @@ describe('the egress guard', () => {
   it('refuses loopback, private, link-local and mapped addresses, literal or behind a name, and sends nothing', async () => {
     const server = await startHostileServer((_req, res) => void res.end('internal'));
     const guard = createEgressGuard({ ...STRICT, allowHttp: true });
-    for (const host of [`127.0.0.1:${server.port}`, `[::ffff:127.0.0.1]:${server.port}`, `[::ffff:7f00:1]:${server.port}`, `2130706433:${server.port}`, `localhost:${server.port}`, '169.254.169.254', '10.0.0.1', '[fe80::1]', '[64:ff9b::a00:1]']) {
+    for (const host of [
+      `127.0.0.1:${server.port}`,
+      `[::ffff:127.0.0.1]:${server.port}`,
+      `[::ffff:7f00:1]:${server.port}`,
+      `2130706433:${server.port}`,
+      `localhost:${server.port}`,
+      '169.254.169.254',
+      '10.0.0.1',
+      '[fe80::1]',
+      '[64:ff9b::a00:1]',
+    ]) {
       expect((await refusal(guard(`http://${host}/`))).code, host).toBe('address');
     }
     expect(server.received).toEqual([]);
@@ -109,7 +149,11 @@ describe('the egress guard', () => {
     const guard = createEgressGuard({ ...STRICT, allowHttp: true });
     expect(() => guard.check(`http://127.0.0.1:${server.port}/`)).toThrow(EgressError);
     const url = guard.check(`http://localhost:${server.port}/`); // a name: judged when it is resolved
-    const error = await new Promise<Error>((resolve) => request(url, { lookup: guard.lookup }, () => resolve(new Error('connected'))).on('error', resolve).end());
+    const error = await new Promise<Error>((resolve) =>
+      request(url, { lookup: guard.lookup }, () => resolve(new Error('connected')))
+        .on('error', resolve)
+        .end(),
+    );
     expect(error).toBeInstanceOf(EgressError);
     expect(server.received).toEqual([]);
   });
@@ -145,7 +189,7 @@ describe('DSP callbacks through the egress guard (issue 15, break 3)', () => {
     expect(Date.now() - started).toBeLessThan(1000); // refused before any connection attempt
   });
 
-  it('callbackBelongsTo: only an origin among the caller DID document\'s service endpoints', () => {
+  it("callbackBelongsTo: only an origin among the caller DID document's service endpoints", () => {
     const doc = { service: [{ serviceEndpoint: 'https://institute.example/dsp/2025-1/catalog' }, { serviceEndpoint: ['https://cs.institute.example/dcp'] }] };
     expect(callbackBelongsTo('https://institute.example/dsp/2025-1', doc)).toBe(true);
     expect(callbackBelongsTo('https://cs.institute.example/anything', doc)).toBe(true);

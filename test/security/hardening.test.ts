@@ -93,7 +93,12 @@ describe('DSP error objects on every DSP error status (issue 15, item 7)', () =>
   let connector: RunningConnector;
   // A fresh connection each time: the server answers 413 early and closes the one whose body it did not read.
   const tooLarge = (path: string) =>
-    undiciFetch(`${connector.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }), dispatcher: new Agent({ pipelining: 0 }) });
+    undiciFetch(`${connector.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
+      dispatcher: new Agent({ pipelining: 0 }),
+    });
 
   it.each([
     ['/dsp/2025-1/negotiations/request', 'ContractNegotiationError'],
@@ -139,7 +144,12 @@ describe('browser-facing headers (issue 15, item 7)', () => {
 
   it('the session cookie is Secure behind a TLS proxy: X-Forwarded-Proto https, or an https public URL', async () => {
     const connector = await startTestConnector();
-    const viaProxy = await fetch(`${connector.url}/login`, { method: 'POST', body: new URLSearchParams({ apiKey: connector.ctx.apiKey }), redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+    const viaProxy = await fetch(`${connector.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ apiKey: connector.ctx.apiKey }),
+      redirect: 'manual',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(viaProxy.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
     expect((await signIn(connector.url, connector.ctx.apiKey)).headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
 

@@ -31,7 +31,14 @@ describe('a DID document far larger than any DID document', () => {
 
   it('is cut off while it streams: the hospital grows by less than 50 MB and the server sends a fraction of it', async () => {
     const port = await freePort();
-    hospital = await startConnectorProcess(tempDir('hdc-security-'), { name: 'hospital', role: 'hospital', port, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 });
+    hospital = await startConnectorProcess(tempDir('hdc-security-'), {
+      name: 'hospital',
+      role: 'hospital',
+      port,
+      dataDir: 'data',
+      logLevel: 'warn',
+      catalogCrawlIntervalSeconds: 0,
+    });
     let sent = 0;
     let closedEarly = false;
     const attacker = await startHostileServer(async (_req, res) => {
@@ -56,7 +63,9 @@ describe('a DID document far larger than any DID document', () => {
     const after = await memoryOf(hospital.child.pid!);
 
     const grownMb = (after.peak - before.peak) / 1e6;
-    console.info(`hospital RSS ${(before.rss / 1e6).toFixed(0)} MB -> ${(after.rss / 1e6).toFixed(0)} MB, peak +${grownMb.toFixed(1)} MB; attacker sent ${(sent / MiB).toFixed(1)} MiB`);
+    console.info(
+      `hospital RSS ${(before.rss / 1e6).toFixed(0)} MB -> ${(after.rss / 1e6).toFixed(0)} MB, peak +${grownMb.toFixed(1)} MB; attacker sent ${(sent / MiB).toFixed(1)} MiB`,
+    );
     expect(grownMb).toBeLessThan(50);
     expect(response.status).toBe(401);
     expect(closedEarly).toBe(true);

@@ -28,7 +28,10 @@ afterAll(async () => {
  * check how the connector copes. Closed when the test file ends.
  */
 export async function startFakePeer(
-  respond: (request: RecordedRequest, index: number) => { status: number; body?: string; headers?: Record<string, string> } | Promise<{ status: number; body?: string; headers?: Record<string, string> }>,
+  respond: (
+    request: RecordedRequest,
+    index: number,
+  ) => { status: number; body?: string; headers?: Record<string, string> } | Promise<{ status: number; body?: string; headers?: Record<string, string> }>,
 ): Promise<FakePeer> {
   const requests: RecordedRequest[] = [];
   const server = createServer(async (req, res) => {

@@ -11,7 +11,16 @@ import { until } from './wait.ts';
 export async function processConnector(role: 'hospital' | 'research-institute', authority: RunningConnector) {
   const folder = tempDir('hdc-crash-');
   const port = await freePort();
-  const config = { name: `${role}-process`, role, port, dataDir: 'data', logLevel: 'info' as const, catalogCrawlIntervalSeconds: 0, trustedIssuers: [{ did: authority.did, credentialTypes: ['*'] }], statusListCacheTtlSeconds: 0 };
+  const config = {
+    name: `${role}-process`,
+    role,
+    port,
+    dataDir: 'data',
+    logLevel: 'info' as const,
+    catalogCrawlIntervalSeconds: 0,
+    trustedIssuers: [{ did: authority.did, credentialTypes: ['*'] }],
+    statusListCacheTtlSeconds: 0,
+  };
   const start = () => startConnectorProcess(folder, config, { ...process.env, DATABASE_URL: '' });
   return { start, folder, dataRoot: join(folder, 'data', 'datasets') };
 }
@@ -19,11 +28,18 @@ export async function processConnector(role: 'hospital' | 'research-institute', 
 export async function admitProcess(authority: RunningConnector, member: ConnectorProcess, role: 'hospital' | 'research-institute') {
   const response = await managementFetch(authority, '/members', {
     method: 'POST',
-    body: JSON.stringify({ did: member.did, name: member.name, role, dspAddress: `${member.url}/dsp/2025-1`, legalName: member.name, registrationNumber: { kind: 'local', value: member.name }, headquartersCountry: 'LU' }),
+    body: JSON.stringify({
+      did: member.did,
+      name: member.name,
+      role,
+      dspAddress: `${member.url}/dsp/2025-1`,
+      legalName: member.name,
+      registrationNumber: { kind: 'local', value: member.name },
+      headquartersCountry: 'LU',
+    }),
   });
   expect(response.status).toBe(201);
 }
-
 
 /** The authority admits a research institute running as a process and grants it a permit; it collects both. */
 export async function onboardInstituteProcess(authority: RunningConnector, institute: ConnectorProcess): Promise<void> {

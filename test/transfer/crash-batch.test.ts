@@ -45,11 +45,23 @@ const completed = (list: Listed[]) => list.filter((t) => t.state === 'COMPLETED'
 async function batchSurvives(consumer: () => Api, provider: () => Api, agreementId: string, victim: Restartable) {
   await Promise.all(Array.from({ length: BATCH }, () => consumer().post('/transfers', { agreementId, format: 'HttpData-PULL' })));
   await killAtShares(victim, async () => completed(await transfers(consumer())), BATCH);
-  const done = await until('all transfers settled', () => transfers(consumer()), (l) => l.length >= BATCH && l.every((t) => t.state === 'COMPLETED' || t.state === 'TERMINATED'), {
-    timeoutMs: 120_000, pollMs: 200, show: (l) => JSON.stringify(Object.groupBy(l, (t) => t.state)),
-  });
+  const done = await until(
+    'all transfers settled',
+    () => transfers(consumer()),
+    (l) => l.length >= BATCH && l.every((t) => t.state === 'COMPLETED' || t.state === 'TERMINATED'),
+    {
+      timeoutMs: 120_000,
+      pollMs: 200,
+      show: (l) => JSON.stringify(Object.groupBy(l, (t) => t.state)),
+    },
+  );
   expect(done.filter((t) => t.state !== 'COMPLETED').map((t) => t.reasons)).toEqual([]);
-  const served = await until('provider settled', () => transfers(provider()), (l) => l.length >= BATCH && l.every((t) => t.state === 'COMPLETED'), { timeoutMs: 30_000, pollMs: 200 });
+  const served = await until(
+    'provider settled',
+    () => transfers(provider()),
+    (l) => l.length >= BATCH && l.every((t) => t.state === 'COMPLETED'),
+    { timeoutMs: 30_000, pollMs: 200 },
+  );
   expect(served).toHaveLength(BATCH);
   const digests = new Set(served.map((t) => t.digest));
   expect(digests.size).toBe(1);
@@ -70,7 +82,12 @@ describe(`${BATCH} pulls in flight survive repeated kill -9`, () => {
       await grantPermit(authority, institute);
       await collectCredentials(institute, authority);
       const agreementId = await agreementOf(apiOf(institute), hospital.current.did, hospital.current.url, { ...dataset.offers[0], target: added.id });
-      await batchSurvives(() => apiOf(institute), () => hospital.current.api, agreementId, hospital);
+      await batchSurvives(
+        () => apiOf(institute),
+        () => hospital.current.api,
+        agreementId,
+        hospital,
+      );
     } finally {
       await hospital.current.stop();
     }
@@ -86,7 +103,12 @@ describe(`${BATCH} pulls in flight survive repeated kill -9`, () => {
     try {
       await onboardInstituteProcess(authority, institute.current);
       const agreementId = await agreementOf(institute.current.api, hospital.did, hospital.url, { ...dataset.offers[0], target: dataset.id });
-      await batchSurvives(() => institute.current.api, () => apiOf(hospital), agreementId, institute);
+      await batchSurvives(
+        () => institute.current.api,
+        () => apiOf(hospital),
+        agreementId,
+        institute,
+      );
     } finally {
       await institute.current.stop();
     }

@@ -29,26 +29,46 @@ describe('a pull survives kill -9 of the consumer', () => {
     const dataset = exampleDataset(hospital, {
       offers: [researchOffer()],
       source: { kind: 'http', url: source.url },
-      distributions: [{ format: 'http://publications.europa.eu/resource/authority/file-type/BIN', mediaType: 'http://www.iana.org/assignments/media-types/application/octet-stream', byteSize: source.bytes.length }],
+      distributions: [
+        {
+          format: 'http://publications.europa.eu/resource/authority/file-type/BIN',
+          mediaType: 'http://www.iana.org/assignments/media-types/application/octet-stream',
+          byteSize: source.bytes.length,
+        },
+      ],
     });
     await registerDataset(hospital, dataset);
     const spec = await processConnector('research-institute', authority);
     let institute = await spec.start();
     try {
       await onboardInstituteProcess(authority, institute);
-      const negotiation = await institute.api.post<{ id: string }>('/negotiations', { providerDid: hospital.did, providerAddress: `${hospital.url}/dsp/2025-1`, offer: { ...dataset.offers[0], target: dataset.id } });
+      const negotiation = await institute.api.post<{ id: string }>('/negotiations', {
+        providerDid: hospital.did,
+        providerAddress: `${hospital.url}/dsp/2025-1`,
+        offer: { ...dataset.offers[0], target: dataset.id },
+      });
       const agreed = await institute.api.get<{ state: string; agreementId: string }>(`/negotiations/${encodeURIComponent(negotiation.id)}?waitFor=FINALIZED,TERMINATED`);
       expect(agreed.state).toBe('FINALIZED');
       const transfer = await institute.api.post<{ id: string }>('/transfers', { agreementId: agreed.agreementId, format: 'HttpData-PULL' });
       await source.pullStarted;
       const receivedDir = join(institute.dataDir, 'received');
-      const onDisk = await until('partial download', () => partialBytes(receivedDir), (bytes) => bytes > 0, { timeoutMs: 20_000 });
+      const onDisk = await until(
+        'partial download',
+        () => partialBytes(receivedDir),
+        (bytes) => bytes > 0,
+        { timeoutMs: 20_000 },
+      );
 
       await killHard(institute);
       source.release();
       institute = await spec.start();
 
-      const done = await until('transfer', () => institute.api.get<{ state: string; reasons: string[]; receivedPath: string; digest: string }>(`/transfers/${encodeURIComponent(transfer.id)}`), (t) => t.state === 'COMPLETED' || t.state === 'TERMINATED', { timeoutMs: 20_000 });
+      const done = await until(
+        'transfer',
+        () => institute.api.get<{ state: string; reasons: string[]; receivedPath: string; digest: string }>(`/transfers/${encodeURIComponent(transfer.id)}`),
+        (t) => t.state === 'COMPLETED' || t.state === 'TERMINATED',
+        { timeoutMs: 20_000 },
+      );
       expect(done.state, JSON.stringify(done.reasons)).toBe('COMPLETED');
       expect(readFileSync(done.receivedPath).equals(source.bytes)).toBe(true);
       expect(done.digest).toBe(createHash('sha256').update(source.bytes).digest('base64'));

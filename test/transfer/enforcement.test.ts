@@ -12,7 +12,8 @@ afterAll(() => closers.forEach((close) => close()));
 
 async function revokePermits(trio: Trio) {
   const { credentials } = await jsonOf(await managementFetch(trio.authority, `/credentials?subject=${encodeURIComponent(trio.institute.did)}&type=DataPermitCredential`));
-  for (const c of credentials.filter((c: any) => !c.revokedAt)) await managementFetch(trio.authority, `/credentials/${encodeURIComponent(c.id)}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'permit withdrawn' }) });
+  for (const c of credentials.filter((c: any) => !c.revokedAt))
+    await managementFetch(trio.authority, `/credentials/${encodeURIComponent(c.id)}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'permit withdrawn' }) });
 }
 
 async function inFlightTransfer(trio: Trio) {
@@ -21,7 +22,13 @@ async function inFlightTransfer(trio: Trio) {
   const dataset = exampleDataset(trio.hospital, {
     offers: [researchOffer()],
     source: { kind: 'http', url: source.url },
-    distributions: [{ format: 'http://publications.europa.eu/resource/authority/file-type/BIN', mediaType: 'http://www.iana.org/assignments/media-types/application/octet-stream', byteSize: 2 * 1024 * 1024 }],
+    distributions: [
+      {
+        format: 'http://publications.europa.eu/resource/authority/file-type/BIN',
+        mediaType: 'http://www.iana.org/assignments/media-types/application/octet-stream',
+        byteSize: 2 * 1024 * 1024,
+      },
+    ],
   });
   const agreementId = await agreementFor(trio, dataset);
   const transfer = await startTransfer(trio.institute, agreementId);
@@ -65,7 +72,12 @@ describe('delete duties', () => {
     const done = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
     expect(done.state).toBe('COMPLETED');
     expect(existsSync(done.receivedPath)).toBe(true);
-    const after = await until('deletion of the received data', async () => jsonOf(await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}`)), (t: any) => !!t.deletedAt, { timeoutMs: 10_000, pollMs: 100 });
+    const after = await until(
+      'deletion of the received data',
+      async () => jsonOf(await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}`)),
+      (t: any) => !!t.deletedAt,
+      { timeoutMs: 10_000, pollMs: 100 },
+    );
     expect(after.deletedAt).toBeTruthy();
     expect(existsSync(done.receivedPath)).toBe(false);
     expect((await managementFetch(trio.institute, `/transfers/${encodeURIComponent(done.id)}/data`)).status).toBe(404);

@@ -24,7 +24,13 @@ describe('suspending and resuming a transfer, from either side', () => {
     const dataset = exampleDataset(trio.hospital, {
       offers: [researchOffer()],
       source: { kind: 'http', url: source.url },
-      distributions: [{ format: 'http://publications.europa.eu/resource/authority/file-type/BIN', mediaType: 'http://www.iana.org/assignments/media-types/application/octet-stream', byteSize: source.bytes.length }],
+      distributions: [
+        {
+          format: 'http://publications.europa.eu/resource/authority/file-type/BIN',
+          mediaType: 'http://www.iana.org/assignments/media-types/application/octet-stream',
+          byteSize: source.bytes.length,
+        },
+      ],
     });
     const agreementId = await agreementFor(trio, dataset);
     const consumer = await startTransfer(trio.institute, agreementId);
@@ -85,7 +91,11 @@ describe('suspending and resuming a transfer, from either side', () => {
     const { source, consumer } = await pullUnderWay();
     expect((await jsonOf(await act(trio.institute, consumer.id, 'terminate', { reason: 'no longer needed' }))).state).toBe('TERMINATED');
     source.release();
-    for (const [action, body] of [['suspend', { reason: 'x' }], ['resume', undefined], ['terminate', { reason: 'x' }]] as const) {
+    for (const [action, body] of [
+      ['suspend', { reason: 'x' }],
+      ['resume', undefined],
+      ['terminate', { reason: 'x' }],
+    ] as const) {
       const response = await act(trio.institute, consumer.id, action, body);
       expect(response.status, action).toBe(409);
     }

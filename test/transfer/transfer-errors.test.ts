@@ -3,7 +3,13 @@ import { jsonOf } from '../support/http.ts';
 import { onboard, startTrio, type Trio } from '../support/dataspace.ts';
 import { dspSchemaErrors, expectDspError } from '../support/dsp-schemas.ts';
 import { exampleDataset } from '../catalog/support.ts';
-import { transferCompletionMessage, transferRequestMessage, transferStartMessage, transferSuspensionMessage, transferTerminationMessage } from '../../contracts/transfer/messages.ts';
+import {
+  transferCompletionMessage,
+  transferRequestMessage,
+  transferStartMessage,
+  transferSuspensionMessage,
+  transferTerminationMessage,
+} from '../../contracts/transfer/messages.ts';
 import { agreementFor, researchOffer, startTransfer, waitForTransfer } from './support.ts';
 
 const ERROR_SCHEMA = 'transfer/transfer-error-schema.json';
@@ -12,11 +18,19 @@ describe('TransferError paths (nothing changes)', () => {
   let trio: Trio;
   let dsp: string;
   let agreementId: string;
-  const send = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST', from = trio.institute) => from.ctx.dspFetch({ url: `${dsp}${path}`, audienceDid: trio.hospital.did, method, body });
-  const count = async () => Number((await trio.hospital.ctx.database.db.selectFrom('transfers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const send = (path: string, body?: unknown, method: 'GET' | 'POST' = 'POST', from = trio.institute) =>
+    from.ctx.dspFetch({ url: `${dsp}${path}`, audienceDid: trio.hospital.did, method, body });
+  const count = async () =>
+    Number(
+      (
+        await trio.hospital.ctx.database.db
+          .selectFrom('transfers')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const stateOf = async (pid: string) => (await jsonOf(await send(`/transfers/${pid}`, undefined, 'GET'))).state;
   const expectError = (response: Response, status: number, reason: RegExp) => expectDspError(response, status, 'TransferError', ERROR_SCHEMA, reason);
-
 
   beforeAll(async () => {
     trio = await startTrio();
@@ -26,7 +40,13 @@ describe('TransferError paths (nothing changes)', () => {
   });
 
   it('401 without a peer token, on every endpoint', async () => {
-    for (const path of ['/transfers/request', '/transfers/urn:uuid:x/start', '/transfers/urn:uuid:x/completion', '/transfers/urn:uuid:x/suspension', '/transfers/urn:uuid:x/termination']) {
+    for (const path of [
+      '/transfers/request',
+      '/transfers/urn:uuid:x/start',
+      '/transfers/urn:uuid:x/completion',
+      '/transfers/urn:uuid:x/suspension',
+      '/transfers/urn:uuid:x/termination',
+    ]) {
       await expectError(await fetch(`${dsp}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 401, /self-issued ID token is required/);
     }
     await expectError(await fetch(`${dsp}/transfers/urn:uuid:x`), 401, /self-issued ID token is required/);
@@ -34,7 +54,11 @@ describe('TransferError paths (nothing changes)', () => {
 
   it('404 for a pid that never existed, echoing the pids it was given', async () => {
     await expectError(await send('/transfers/urn:uuid:nothing', undefined, 'GET'), 404, /No transfer process urn:uuid:nothing/);
-    const body = await expectError(await send('/transfers/urn:uuid:nothing/completion', transferCompletionMessage({ providerPid: 'urn:uuid:nothing', consumerPid: 'urn:uuid:c' })), 404, /No transfer process/);
+    const body = await expectError(
+      await send('/transfers/urn:uuid:nothing/completion', transferCompletionMessage({ providerPid: 'urn:uuid:nothing', consumerPid: 'urn:uuid:c' })),
+      404,
+      /No transfer process/,
+    );
     expect(body).toMatchObject({ providerPid: 'urn:uuid:nothing', consumerPid: 'urn:uuid:c' });
   });
 
@@ -43,11 +67,34 @@ describe('TransferError paths (nothing changes)', () => {
     const callbackAddress = `${trio.institute.url}/dsp/2025-1`;
     const notJson = await trio.institute.ctx.dspFetch({ url: `${dsp}/transfers/request`, audienceDid: trio.hospital.did, method: 'POST', body: undefined });
     expect(notJson.status).toBe(400);
-    await expectError(await send('/transfers/request', { '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'TransferRequestMessage', consumerPid: 'urn:uuid:c1' }), 400, /agreementId|format|callbackAddress/);
-    await expectError(await send('/transfers/request', { ...transferRequestMessage({ consumerPid: 'urn:uuid:c2', agreementId, format: 'HttpData-PULL', callbackAddress }), '@type': 'TransferStartMessage' }), 400, /TransferRequestMessage/);
-    await expectError(await send('/transfers/request', { ...transferRequestMessage({ consumerPid: 'urn:uuid:c3', agreementId, format: 'HttpData-PULL', callbackAddress }), format: 'FTP-PULL' }), 400, /format must be one of/);
-    await expectError(await send('/transfers/request', transferRequestMessage({ consumerPid: 'urn:uuid:c4', agreementId, format: 'HttpData-PUSH', callbackAddress })), 400, /push transfer needs a dataAddress/);
-    await expectError(await send('/transfers/request', transferRequestMessage({ consumerPid: 'urn:uuid:c5', agreementId: 'urn:uuid:no-agreement', format: 'HttpData-PULL', callbackAddress })), 400, /no agreement urn:uuid:no-agreement/);
+    await expectError(
+      await send('/transfers/request', { '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'TransferRequestMessage', consumerPid: 'urn:uuid:c1' }),
+      400,
+      /agreementId|format|callbackAddress/,
+    );
+    await expectError(
+      await send('/transfers/request', {
+        ...transferRequestMessage({ consumerPid: 'urn:uuid:c2', agreementId, format: 'HttpData-PULL', callbackAddress }),
+        '@type': 'TransferStartMessage',
+      }),
+      400,
+      /TransferRequestMessage/,
+    );
+    await expectError(
+      await send('/transfers/request', { ...transferRequestMessage({ consumerPid: 'urn:uuid:c3', agreementId, format: 'HttpData-PULL', callbackAddress }), format: 'FTP-PULL' }),
+      400,
+      /format must be one of/,
+    );
+    await expectError(
+      await send('/transfers/request', transferRequestMessage({ consumerPid: 'urn:uuid:c4', agreementId, format: 'HttpData-PUSH', callbackAddress })),
+      400,
+      /push transfer needs a dataAddress/,
+    );
+    await expectError(
+      await send('/transfers/request', transferRequestMessage({ consumerPid: 'urn:uuid:c5', agreementId: 'urn:uuid:no-agreement', format: 'HttpData-PULL', callbackAddress })),
+      400,
+      /no agreement urn:uuid:no-agreement/,
+    );
     expect(await count()).toBe(before);
   });
 
@@ -66,7 +113,15 @@ describe('TransferError paths (nothing changes)', () => {
       const done = await waitForTransfer(trio.institute, started.id, ['COMPLETED', 'TERMINATED']);
       expect(done.state, JSON.stringify(done.reasons)).toBe('COMPLETED');
       consumerPid = started.id;
-      providerPid = (await jsonOf(await send(`/transfers/${(await trio.hospital.ctx.database.db.selectFrom('transfers').select('id').where('consumer_pid', '=', consumerPid).executeTakeFirstOrThrow()).id}`, undefined, 'GET'))).providerPid;
+      providerPid = (
+        await jsonOf(
+          await send(
+            `/transfers/${(await trio.hospital.ctx.database.db.selectFrom('transfers').select('id').where('consumer_pid', '=', consumerPid).executeTakeFirstOrThrow()).id}`,
+            undefined,
+            'GET',
+          ),
+        )
+      ).providerPid;
       await waitForTransfer(trio.hospital, providerPid, ['COMPLETED']);
     });
 

@@ -80,7 +80,13 @@ describe('transfers across live connectors', () => {
       const dataset = exampleDataset(trio.hospital, {
         offers: [researchOffer()],
         source: { kind: 'http', url },
-        distributions: [{ format: 'http://publications.europa.eu/resource/authority/file-type/JSON', mediaType: 'http://www.iana.org/assignments/media-types/application/json', byteSize: bytes.length }],
+        distributions: [
+          {
+            format: 'http://publications.europa.eu/resource/authority/file-type/JSON',
+            mediaType: 'http://www.iana.org/assignments/media-types/application/json',
+            byteSize: bytes.length,
+          },
+        ],
       });
       const agreementId = await agreementFor(trio, dataset);
       const done = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
@@ -107,7 +113,9 @@ describe('transfers across live connectors', () => {
   });
 
   it('sends only messages that validate against the DSP 2025-1 transfer schemas', async () => {
-    const rows = await Promise.all([trio.hospital, trio.institute].map((c) => c.ctx.database.db.selectFrom('outbox').select(['message_type', 'body']).where('kind', '=', 'transfer').execute()));
+    const rows = await Promise.all(
+      [trio.hospital, trio.institute].map((c) => c.ctx.database.db.selectFrom('outbox').select(['message_type', 'body']).where('kind', '=', 'transfer').execute()),
+    );
     const messages = rows.flat();
     expect(new Set(messages.map((m) => m.message_type))).toEqual(new Set(['TransferRequestMessage', 'TransferStartMessage', 'TransferCompletionMessage']));
     for (const m of messages) expect(dspSchemaErrors(SCHEMA_OF[m.message_type]!, JSON.parse(m.body)), m.message_type).toEqual([]);
@@ -137,7 +145,8 @@ describe('transfers across live connectors', () => {
   it('refuses a transfer once the consumer credential it was agreed with is revoked', async () => {
     const agreementId = await agreementFor(trio, exampleDataset(trio.hospital, { offers: [researchOffer()] }));
     const { credentials } = await jsonOf(await managementFetch(trio.authority, `/credentials?subject=${encodeURIComponent(trio.institute.did)}&type=DataPermitCredential`));
-    for (const c of credentials.filter((c: any) => !c.revokedAt)) await managementFetch(trio.authority, `/credentials/${encodeURIComponent(c.id)}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'permit withdrawn' }) });
+    for (const c of credentials.filter((c: any) => !c.revokedAt))
+      await managementFetch(trio.authority, `/credentials/${encodeURIComponent(c.id)}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'permit withdrawn' }) });
     const refused = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
     expect(refused.state).toBe('TERMINATED');
     expect(refused.reasons.join(' ')).toMatch(/DataPermitCredential is no longer valid: revoked/);

@@ -32,10 +32,42 @@ describe('hdc members, credentials and wallet', () => {
   it('admits a member, grants and revokes a permit, and the member collects its credentials', async () => {
     const { authority, institute } = await startTrio();
     const on = (c: RunningConnector) => ['--url', c.url, '--api-key-file', keyFile(c)];
-    const admitted = await hdc('members', 'admit', ...on(authority), '--did', institute.did, '--name', 'Institute', '--role', 'research-institute', '--dsp-address', `${institute.url}/dsp/2025-1`, '--legal-name', 'Institute of Research', '--registration', 'leiCode:222100TESTLEI0000001', '--country', 'LU');
+    const admitted = await hdc(
+      'members',
+      'admit',
+      ...on(authority),
+      '--did',
+      institute.did,
+      '--name',
+      'Institute',
+      '--role',
+      'research-institute',
+      '--dsp-address',
+      `${institute.url}/dsp/2025-1`,
+      '--legal-name',
+      'Institute of Research',
+      '--registration',
+      'leiCode:222100TESTLEI0000001',
+      '--country',
+      'LU',
+    );
     expect(admitted, admitted.err).toMatchObject({ code: 0 });
     expect(admitted.out).toContain(`Admitted ${institute.did}`);
-    const granted = await hdc('credentials', 'grant-permit', ...on(authority), '--holder', institute.did, '--project', 'p1', '--purpose', 'scientific-research', '--category', 'diabetes', '--valid-until', '2030-01-01T00:00:00Z');
+    const granted = await hdc(
+      'credentials',
+      'grant-permit',
+      ...on(authority),
+      '--holder',
+      institute.did,
+      '--project',
+      'p1',
+      '--purpose',
+      'scientific-research',
+      '--category',
+      'diabetes',
+      '--valid-until',
+      '2030-01-01T00:00:00Z',
+    );
     expect(granted.code, granted.err).toBe(0);
     const permitId = /Granted data permit (\S+),/.exec(granted.out)![1]!;
     expect((await hdc('members', 'list', ...on(authority))).out).toContain(institute.did);

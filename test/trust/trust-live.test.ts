@@ -15,14 +15,22 @@ const PERMIT = scopeForType('DataPermitCredential');
  * participant credential and data permit, exactly as a DSP endpoint with a policy does.
  */
 function addClaimsProbe(hospital: RunningConnector): void {
-  hospital.app.get('/probe/claims', requireCaller(hospital.ctx.trust, (c, reason) => c.json({ reason }, 401)), async (c) => {
-    const scopes = (c.req.query('scopes') ?? `${PARTICIPANT} ${PERMIT}`).split(' ');
-    return c.json(await fetchCallerCredentials(hospital.ctx, c.get('caller'), scopes));
-  });
+  hospital.app.get(
+    '/probe/claims',
+    requireCaller(hospital.ctx.trust, (c, reason) => c.json({ reason }, 401)),
+    async (c) => {
+      const scopes = (c.req.query('scopes') ?? `${PARTICIPANT} ${PERMIT}`).split(' ');
+      return c.json(await fetchCallerCredentials(hospital.ctx, c.get('caller'), scopes));
+    },
+  );
 }
 
 async function verifyAt(verifier: RunningConnector, credential: unknown) {
-  const response = await fetch(`${verifier.url}/credentials/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ verifiableCredential: credential }) });
+  const response = await fetch(`${verifier.url}/credentials/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ verifiableCredential: credential }),
+  });
   return { status: response.status, body: await jsonOf(response) };
 }
 
@@ -59,7 +67,11 @@ describe('credentials issued, presented and verified across live connectors', ()
   });
 
   it('the credential service gives only what the access token grants', async () => {
-    const response = await trio.institute.ctx.dspFetch({ url: `${trio.hospital.url}/probe/claims?scopes=${encodeURIComponent(`${PARTICIPANT} ${PERMIT}`)}`, audienceDid: trio.hospital.did, scopes: [PARTICIPANT] });
+    const response = await trio.institute.ctx.dspFetch({
+      url: `${trio.hospital.url}/probe/claims?scopes=${encodeURIComponent(`${PARTICIPANT} ${PERMIT}`)}`,
+      audienceDid: trio.hospital.did,
+      scopes: [PARTICIPANT],
+    });
     const result = await jsonOf(response);
     expect(result).toMatchObject({ verified: false });
     // The institute's answer (a 403 naming DataPermitCredential) stays in the hospital's log, never in the reason.
@@ -101,7 +113,8 @@ describe('credentials issued, presented and verified across live connectors', ()
     await admit(rogue, trio.institute, 'research-institute');
     const issued = await jsonOf(await managementFetch(rogue, `/credentials?subject=${encodeURIComponent(trio.institute.did)}`));
     expect(issued.credentials).toHaveLength(1);
-    const full = (await rogue.ctx.database.db.selectFrom('issued_credentials').select('credential').where('id', '=', issued.credentials[0].id).executeTakeFirstOrThrow()).credential;
+    const full = (await rogue.ctx.database.db.selectFrom('issued_credentials').select('credential').where('id', '=', issued.credentials[0].id).executeTakeFirstOrThrow())
+      .credential;
     const { status, body } = await verifyAt(trio.hospital, JSON.parse(full));
     expect(status).toBe(400);
     expect(body.errors[0]).toMatchObject({ code: 'untrusted_issuer' });
@@ -133,7 +146,10 @@ describe('credentials issued, presented and verified across live connectors', ()
     await collectCredentials(trio.institute, trio.authority);
     const held = await jsonOf(await managementFetch(trio.institute, `/wallet/credentials/${encodeURIComponent(permit.id)}`));
     expect((await verifyAt(trio.hospital, held)).status).toBe(200);
-    const revoke = await managementFetch(trio.authority, `/credentials/${encodeURIComponent(permit.id)}/revoke`, { method: 'POST', body: JSON.stringify({ reason: 'project cancelled' }) });
+    const revoke = await managementFetch(trio.authority, `/credentials/${encodeURIComponent(permit.id)}/revoke`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'project cancelled' }),
+    });
     expect(revoke.status).toBe(200);
     expect((await jsonOf(revoke)).revokedAt).toBeTruthy();
     const { status, body } = await verifyAt(trio.hospital, held);

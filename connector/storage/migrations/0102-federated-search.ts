@@ -65,7 +65,10 @@ export const federatedSearch: Migration = {
       .addColumn('fetched_at', 'varchar(40)', (c) => c.notNull())
       .addPrimaryKeyConstraint('federated_documents_pk', ['provider_did', 'dataset_id'])
       .execute();
-    await db.schema.alterTable('federated_peers').addColumn('current_gen', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('federated_peers')
+      .addColumn('current_gen', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
     await db.schema.alterTable('federated_peers').addColumn('last_error_cause', 'text').execute();
     await db.schema.alterTable('federated_peers').addColumn('last_crawl', 'text').execute();
   },

@@ -16,7 +16,10 @@ export const processing: Migration = {
       await db.schema.alterTable(table).addColumn('due_at', 'varchar(40)').execute();
       await db.schema.alterTable(table).addColumn('lease_owner', 'varchar(100)').execute();
       await db.schema.alterTable(table).addColumn('lease_until', 'varchar(40)').execute();
-      await db.schema.alterTable(table).addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable(table)
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable(table).addColumn('last_error', 'text').execute();
       await db.schema.createIndex(`${table}_due`).on(table).columns(['next_action', 'due_at']).execute();
     }

@@ -80,4 +80,3 @@ describe('the federated catalog reads a peer DSP Dataset (summarizeDataset)', ()
     for (const node of [undefined, null, 'urn:peer:1', 42, [], {}, { '@id': 7 }]) expect(summarizeDataset(node), JSON.stringify(node)).toBeUndefined();
   });
 });
-

@@ -8,7 +8,13 @@ import type { TransitionEngine, TransitionRow } from '../../../contracts/process
  * each of its `from` states to `to`; from any other state the same message is refused; the other side never
  * sends it; a repeat in `to` is harmless exactly where the row says so.
  */
-function checkEveryRow<S extends string, M extends string, R extends string>(name: string, states: readonly S[], rows: readonly TransitionRow<S, M, R>[], engine: TransitionEngine<S, M, R>, roles: readonly R[]) {
+function checkEveryRow<S extends string, M extends string, R extends string>(
+  name: string,
+  states: readonly S[],
+  rows: readonly TransitionRow<S, M, R>[],
+  engine: TransitionEngine<S, M, R>,
+  roles: readonly R[],
+) {
   describe(`${name}: every row of the table`, () => {
     for (const row of rows) {
       const label = `${row.message} sent by the ${row.sender}: ${row.from.length ? row.from.join('|') : '(start)'} -> ${row.to}`;
@@ -61,7 +67,8 @@ describe('what a sender learns from a refused message and the peer state', () =>
   });
   it('termination is applied only by a TERMINATED peer, and nothing else counts a TERMINATED peer as progress', () => {
     expect(reached('ContractNegotiationTerminationMessage')).toEqual(['TERMINATED']);
-    for (const m of ['ContractRequestMessage', 'ContractAgreementMessage', 'ContractNegotiationEventMessage:FINALIZED'] as NegotiationMessage[]) expect(reached(m)).not.toContain('TERMINATED');
+    for (const m of ['ContractRequestMessage', 'ContractAgreementMessage', 'ContractNegotiationEventMessage:FINALIZED'] as NegotiationMessage[])
+      expect(reached(m)).not.toContain('TERMINATED');
   });
   it('a transfer start was applied by a peer that is STARTED, SUSPENDED or COMPLETED', () => {
     expect([...transferMachine.reached('TransferStartMessage' as TransferMessage)].sort()).toEqual(['COMPLETED', 'STARTED', 'SUSPENDED']);

@@ -36,7 +36,13 @@ describe('reading a Consent (FHIR R4, MII broad consent shape)', () => {
   });
 
   it('a nested provision without a type is the opposite of its parent; without a period it has its parent’s', () => {
-    const resource = { resourceType: 'Consent', id: 'x', status: 'active', patient: { reference: 'Patient/p-9' }, provision: { type: 'deny', period: { start: '2021-01-01', end: '2022-01-01' }, provision: [{ code: [{ coding: [{ system: MII_CONSENT_SYSTEM, code: miiCode(8) }] }] }] } };
+    const resource = {
+      resourceType: 'Consent',
+      id: 'x',
+      status: 'active',
+      patient: { reference: 'Patient/p-9' },
+      provision: { type: 'deny', period: { start: '2021-01-01', end: '2022-01-01' }, provision: [{ code: [{ coding: [{ system: MII_CONSENT_SYSTEM, code: miiCode(8) }] }] }] },
+    };
     expect(readConsent(resource)!.consent.provisions).toEqual([{ type: 'permit', code: miiCode(8), period: { start: at('2021-01-01'), end: at('2022-01-02') } }]);
   });
 

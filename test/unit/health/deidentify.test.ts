@@ -136,6 +136,8 @@ describe('de-identifying any resource', () => {
 
   it('a reference it cannot parse is removed rather than passed on', () => {
     expect(rewriteReference('Patient', pseudonyms)).toBeUndefined();
-    expect(deidentifyResource({ resourceType: 'Observation', id: 'o', subject: { reference: 'not a reference' } }, { pseudonyms, shiftDays: 0, birthDatePrecision: 'year' }).subject).toEqual({});
+    expect(
+      deidentifyResource({ resourceType: 'Observation', id: 'o', subject: { reference: 'not a reference' } }, { pseudonyms, shiftDays: 0, birthDatePrecision: 'year' }).subject,
+    ).toEqual({});
   });
 });

@@ -50,7 +50,12 @@ describe('NDJSON files of a FHIR bulk export', () => {
         return (error as Error).message;
       }
     });
-    expect(failures).toEqual(['Patient.ndjson line 9: not a JSON object', 'Patient.ndjson line 9: not a JSON object', 'Patient.ndjson line 9: the resource has no valid id', 'Patient.ndjson line 9: expected a Patient resource']);
+    expect(failures).toEqual([
+      'Patient.ndjson line 9: not a JSON object',
+      'Patient.ndjson line 9: not a JSON object',
+      'Patient.ndjson line 9: the resource has no valid id',
+      'Patient.ndjson line 9: expected a Patient resource',
+    ]);
   });
 });
 
@@ -72,7 +77,11 @@ describe('the release report', () => {
     tally.dropped('Patient', 'opted-out');
     tally.released('Observation');
     tally.dropped('Observation', 'outside-window');
-    const report = tally.report({ releaseDate: '2026-12-01T00:00:00.000Z', consentModel: 'ehds-opt-out', files: [{ name: 'Patient.ndjson', resources: 1, bytes: 10, sha256: 'ab' }] });
+    const report = tally.report({
+      releaseDate: '2026-12-01T00:00:00.000Z',
+      consentModel: 'ehds-opt-out',
+      files: [{ name: 'Patient.ndjson', resources: 1, bytes: 10, sha256: 'ab' }],
+    });
     expect(report.patients).toMatchObject({ source: 2, released: 1, excluded: { 'opted-out': 1, 'no-consent': 0 } });
     expect(report.resources).toMatchObject({ source: 4, released: 2, excluded: { 'opted-out': 1, 'outside-window': 1 } });
     expect(Object.keys(report.resources.byType)).toEqual(['Observation', 'Patient']);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { miiCode } from '../../../health/mii-consent.ts';
-import { parseReleaseRules, RECOMMENDED_RELEASE_RULES, releaseObligations, ReleaseRefused, ReleaseRulesError, rulesForRelease, withReleaseObligations, type ReleaseRules } from '../../../health/release-rules.ts';
+import {
+  parseReleaseRules,
+  RECOMMENDED_RELEASE_RULES,
+  releaseObligations,
+  ReleaseRefused,
+  ReleaseRulesError,
+  rulesForRelease,
+  withReleaseObligations,
+  type ReleaseRules,
+} from '../../../health/release-rules.ts';
 import { dspSchemaErrors } from '../../support/dsp-schemas.ts';
 
 const HDC = 'https://w3id.org/health-dataspace-connector/ns#';
@@ -28,7 +37,10 @@ describe('release rules as ODRL obligations (hdc namespace, full IRIs)', () => {
       },
       { action: `${HDC}deidentify`, constraint: [{ leftOperand: `${HDC}birthDatePrecision`, operator: 'eq', rightOperand: 'year' }] },
       { action: `${HDC}pseudonymise`, constraint: [{ leftOperand: `${HDC}pseudonymScope`, operator: 'eq', rightOperand: 'agreement' }] },
-      { action: `${HDC}shiftDates`, constraint: [{ leftOperand: `${HDC}maxDateShiftDays`, operator: 'lteq', rightOperand: { '@value': 30, '@type': 'http://www.w3.org/2001/XMLSchema#integer' } }] },
+      {
+        action: `${HDC}shiftDates`,
+        constraint: [{ leftOperand: `${HDC}maxDateShiftDays`, operator: 'lteq', rightOperand: { '@value': 30, '@type': 'http://www.w3.org/2001/XMLSchema#integer' } }],
+      },
     ]);
     expect(JSON.stringify(releaseObligations(RECOMMENDED_RELEASE_RULES))).not.toMatch(/"hdc:/);
   });
@@ -41,17 +53,43 @@ describe('release rules as ODRL obligations (hdc namespace, full IRIs)', () => {
 
   it('an Offer and an Agreement carrying them as policy-level obligation are valid DSP 2025-1 messages', () => {
     const offer = offerWith(RECOMMENDED_RELEASE_RULES);
-    const request = { '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'ContractRequestMessage', consumerPid: 'urn:uuid:c', offer: { ...offer, target: 'urn:uuid:dataset' }, callbackAddress: 'https://institute.example/dsp' };
+    const request = {
+      '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'],
+      '@type': 'ContractRequestMessage',
+      consumerPid: 'urn:uuid:c',
+      offer: { ...offer, target: 'urn:uuid:dataset' },
+      callbackAddress: 'https://institute.example/dsp',
+    };
     expect(dspSchemaErrors('negotiation/contract-request-message-schema.json', request)).toEqual([]);
-    const agreement = { '@id': 'urn:uuid:agreement', '@type': 'Agreement', target: 'urn:uuid:dataset', assigner: 'did:web:hospital', assignee: 'did:web:institute', timestamp: '2026-12-01T10:00:00Z', permission, obligation: offer.obligation };
-    const message = { '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'ContractAgreementMessage', providerPid: 'urn:uuid:p', consumerPid: 'urn:uuid:c', agreement };
+    const agreement = {
+      '@id': 'urn:uuid:agreement',
+      '@type': 'Agreement',
+      target: 'urn:uuid:dataset',
+      assigner: 'did:web:hospital',
+      assignee: 'did:web:institute',
+      timestamp: '2026-12-01T10:00:00Z',
+      permission,
+      obligation: offer.obligation,
+    };
+    const message = {
+      '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'],
+      '@type': 'ContractAgreementMessage',
+      providerPid: 'urn:uuid:p',
+      consumerPid: 'urn:uuid:c',
+      agreement,
+    };
     expect(dspSchemaErrors('negotiation/contract-agreement-message-schema.json', message)).toEqual([]);
   });
 
   it('reads back exactly the rules it wrote, from an offer or an agreement', () => {
     const rules: ReleaseRules[] = [
       RECOMMENDED_RELEASE_RULES,
-      { consent: { model: 'mii-broad-consent', policyCodes: [miiCode(6), miiCode(8), miiCode(45), miiCode(46)] }, birthDatePrecision: 'year-month', pseudonymScope: 'agreement', maxDateShiftDays: 0 },
+      {
+        consent: { model: 'mii-broad-consent', policyCodes: [miiCode(6), miiCode(8), miiCode(45), miiCode(46)] },
+        birthDatePrecision: 'year-month',
+        pseudonymScope: 'agreement',
+        maxDateShiftDays: 0,
+      },
       { consent: { model: 'ehds-opt-out' }, birthDatePrecision: 'none', pseudonymScope: 'agreement', maxDateShiftDays: 180 },
     ];
     for (const r of rules) expect(parseReleaseRules(offerWith(r))).toEqual({ kind: 'rules', rules: r });
@@ -59,7 +97,10 @@ describe('release rules as ODRL obligations (hdc namespace, full IRIs)', () => {
 
   it('keeps obligations of other vocabularies and replaces earlier release rules', () => {
     const other = { action: 'http://www.w3.org/ns/odrl/2/delete' };
-    const offer = withReleaseObligations({ ...offerWith(RECOMMENDED_RELEASE_RULES), obligation: [other, ...offerWith(RECOMMENDED_RELEASE_RULES).obligation] }, { ...RECOMMENDED_RELEASE_RULES, birthDatePrecision: 'none' });
+    const offer = withReleaseObligations(
+      { ...offerWith(RECOMMENDED_RELEASE_RULES), obligation: [other, ...offerWith(RECOMMENDED_RELEASE_RULES).obligation] },
+      { ...RECOMMENDED_RELEASE_RULES, birthDatePrecision: 'none' },
+    );
     expect(offer.obligation[0]).toEqual(other);
     expect(offer.obligation).toHaveLength(5);
     expect(parseReleaseRules(offer)).toMatchObject({ rules: { birthDatePrecision: 'none' } });
