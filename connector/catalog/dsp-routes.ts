@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
 import { requireCaller } from '../trust/caller-auth.ts';
 import { catalogError } from '../../catalog/dsp.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import type { CatalogService } from './catalog-service.ts';
+import { DspProblem } from '../http/dsp-problem.ts';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
 
-class CatalogProblem extends Error {
-  readonly status: ContentfulStatusCode;
-  constructor(status: ContentfulStatusCode, message: string) {
-    super(message);
-    this.status = status;
+/** A refusal of a catalog request, answered as a CatalogError. */
+class CatalogProblem extends DspProblem {
+  override name = 'CatalogProblem';
+  constructor(status: DspProblem['status'], reason: string) {
+    super(status, [reason]);
   }
 }
 
@@ -76,7 +76,7 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
     requireCaller(ctx.trust, (c, reason) => c.json(catalogError('401', [reason]), 401), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
   );
   app.onError((error, c) => {
-    if (error instanceof CatalogProblem) return c.json(catalogError(String(error.status), [error.message]), error.status);
+    if (error instanceof CatalogProblem) return c.json(catalogError(String(error.status), error.reasons), error.status);
     ctx.logger.error('catalog endpoint failed', { path: c.req.path, error });
     return c.json(catalogError('500', ['internal error; the request id identifies it in the provider log']), 500);
   });
