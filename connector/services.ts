@@ -6,7 +6,7 @@ import { createCrawler } from './catalog/crawler.ts';
 import { createNegotiationService } from './negotiation/negotiation-service.ts';
 import { odrlPolicyEngine } from './negotiation/policy-engine.ts';
 import { createTransferService } from './transfer/transfer-service.ts';
-import { agreementRefusals } from './transfer/enforcement.ts';
+import { agreementPolicyRefusals, agreementRefusals } from './transfer/enforcement.ts';
 import { createJobBoard } from './data-plane/jobs.ts';
 import { loadOrCreateReleaseKey } from './identity/release-key.ts';
 import { callbackBelongsTo } from './egress/callback-address.ts';
@@ -76,6 +76,7 @@ export function createServices(ctx: ConnectorContext) {
     peerOwns,
     audit,
     agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
+    policyRefusals: agreementPolicyRefusals,
     processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 16 },
     releaseKey: loadOrCreateReleaseKey(ctx.config.dataDir),
   });

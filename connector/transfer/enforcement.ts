@@ -21,6 +21,14 @@ export async function agreementRefusals(
     const check = await ctx.trust.verifier.verifyCredential(credential, { holder: agreement.consumerDid, now });
     if (!check.verified) reasons.push(`the consumer's ${credential.type.at(-1)} is no longer valid: ${check.code}: ${check.message}`);
   }
+  return [...reasons, ...agreementPolicyRefusals(agreement, healthCategories, transfersDone, now)];
+}
+
+/**
+ * The agreement's ODRL terms alone (no credential re-verification, no I/O): what the start of a transfer
+ * checks again inside the transaction that counts it, so concurrent starts cannot exceed a transfer count.
+ */
+export function agreementPolicyRefusals(agreement: StoredAgreement, healthCategories: string[], transfersDone: number, now = new Date()): string[] {
   const decision = evaluatePolicy(agreement.agreement, {
     credentials: agreement.consumerCredentials.map(toVerified),
     consumerDid: agreement.consumerDid,
@@ -30,8 +38,7 @@ export async function agreementRefusals(
     transferCount: transfersDone,
     agreementStart: new Date(agreement.agreement.timestamp),
   });
-  if (!decision.permitted) reasons.push(...decision.reasons);
-  return reasons;
+  return decision.permitted ? [] : decision.reasons;
 }
 
 /** The duties the consumer took on with an agreement, with their due dates counted from the agreement. */

@@ -21,7 +21,8 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
     const agreement = await deps.agreements.agreement(input.agreementId);
     if (!agreement || agreement.role !== 'consumer') throw new TransferProblem(404, [`No agreement ${input.agreementId} held by this connector as consumer`]);
     const negotiation = await deps.agreements.get(agreement.negotiationId);
-    if (!negotiation) throw new TransferProblem(409, ['the negotiation of this agreement is gone']);
+    if (negotiation?.state !== 'FINALIZED')
+      throw new TransferProblem(409, [`the agreement's negotiation is ${negotiation?.state ?? 'gone'}; data moves only under a FINALIZED agreement`]);
     const id = newPid();
     const pushToken = randomBytes(32).toString('base64url');
     const dataAddress = input.format === 'HttpData-PUSH' ? httpDataAddress(`${deps.publicUrl}/data/incoming/${encodeURIComponent(id)}`, pushToken) : null;

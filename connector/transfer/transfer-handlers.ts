@@ -60,7 +60,7 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
     if (msg.dataAddress && !(await deps.peerOwns(caller.did, msg.dataAddress.endpoint)))
       throw new TransferProblem(400, ["the push endpoint is not at an origin of the caller's own services (its DID document)"], msg);
     const agreement = await steps.agreementFor({ agreementId: msg.agreementId, counterpartyDid: caller.did }, 'provider');
-    if (!agreement) throw new TransferProblem(400, [`no agreement ${msg.agreementId} with ${caller.did}`], msg);
+    if (!agreement) throw new TransferProblem(400, [`${msg.agreementId} is not a finalized agreement with ${caller.did}`], msg);
     const id = newPid();
     const t = {
       id,

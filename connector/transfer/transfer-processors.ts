@@ -15,6 +15,15 @@ import { IntegrityError, pullToFile } from '../data-plane/pull.ts';
 import { pushPayload } from '../data-plane/push.ts';
 import { pidsOf, TOKEN_LIFETIME_MS, type TransferDeps, type TransferSteps } from './transfer-steps.ts';
 
+/** The agreement allows no more transfers: the start's transaction is rolled back with these reasons. */
+class CountRefused extends Error {
+  readonly reasons: string[];
+  constructor(reasons: string[]) {
+    super(reasons.join('; '));
+    this.reasons = reasons;
+  }
+}
+
 /** How a processor action reaches the data: the payload of a dataset and where a consumer stores what it receives. */
 export interface TransferData {
   /**
@@ -98,29 +107,42 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
     const token = randomBytes(32).toString('base64url');
     const pull = t.format === 'HttpData-PULL';
     const endpoint = `${deps.publicUrl}/data/${encodeURIComponent(t.id)}`;
-    await steps.commit(async (trx) => {
-      const grant = pull ? { tokenHash: hashToken(token), tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() } : {};
-      const body = transferStartMessage({ ...pidsOf(t), ...(pull ? { dataAddress: httpDataAddress(endpoint, token) } : {}) });
-      if (
-        !(await steps.advance(
-          trx,
-          t,
-          'TransferStartMessage',
-          'provider',
-          {
-            name: payload.name,
-            size: payload.size,
-            digest,
-            ...grant,
-            ...(release ? { releaseDate: release.date, release: release.report as unknown as Record<string, unknown> } : {}),
-            next: pull ? null : 'push',
-          },
-          body,
-        ))
-      )
-        return;
-      await deps.agreements.countTransfer(t.agreementId, trx);
-    });
+    const dataset = await deps.datasets.get(t.datasetId);
+    const reserved = await steps
+      .commit(async (trx) => {
+        const grant = pull ? { tokenHash: hashToken(token), tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() } : {};
+        const body = transferStartMessage({ ...pidsOf(t), ...(pull ? { dataAddress: httpDataAddress(endpoint, token) } : {}) });
+        if (
+          !(await steps.advance(
+            trx,
+            t,
+            'TransferStartMessage',
+            'provider',
+            {
+              name: payload.name,
+              size: payload.size,
+              digest,
+              ...grant,
+              ...(release ? { releaseDate: release.date, release: release.report as unknown as Record<string, unknown> } : {}),
+              next: pull ? null : 'push',
+            },
+            body,
+          ))
+        )
+          return [];
+        // The count is reserved and checked in one transaction (the agreement's row is locked by the update), so
+        // concurrent starts under an agreement allowing n transfers start exactly n; a refusal rolls it all back.
+        await deps.agreements.countTransfer(t.agreementId, trx);
+        const counted = await deps.agreements.agreement(t.agreementId, trx);
+        const over = counted ? deps.policyRefusals(counted, dataset?.healthCategories ?? [], counted.transferCount - 1) : ['the agreement is gone'];
+        if (over.length > 0) throw new CountRefused(over);
+        return [];
+      })
+      .catch((error) => {
+        if (error instanceof CountRefused) return error.reasons;
+        throw error;
+      });
+    if (reserved.length > 0) await steps.stop(t, 'TERMINATED', 'agreement', reserved);
   };
 
   /** Provider, STARTED push: streams the payload to the consumer's endpoint, then completes. */

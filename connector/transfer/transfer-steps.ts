@@ -39,6 +39,8 @@ export interface TransferDeps {
   jobs: JobBoard;
   /** Whether `address` is at an origin the peer `did` publishes (its DID document's services). */
   peerOwns(did: string, address: string): Promise<boolean>;
+  /** The agreement's ODRL terms alone, with `transfersDone` transfers before this one (pure, no I/O). */
+  policyRefusals(agreement: StoredAgreement, healthCategories: string[], transfersDone: number): string[];
   /** Whether an agreement still allows a transfer: the reasons against ([] = allowed). */
   agreementRefusals(agreement: StoredAgreement, healthCategories: string[], transfersDone: number): Promise<string[]>;
   /** The tamper-evident audit trail: starts, completions and terminations are recorded with the change. */
@@ -166,16 +168,22 @@ export function transferSteps(deps: TransferDeps) {
   }
 
   /** The agreement behind a transfer, if it is this side's agreement with the transfer's counterparty. */
+  /**
+   * The agreement behind a transfer, if it is this side's agreement with the transfer's counterparty and it
+   * stands: its negotiation is FINALIZED (the consumer verified, the provider finalized). An agreement of a
+   * negotiation stuck in AGREED, or terminated or expired since, allows no data.
+   */
   async function agreementFor(t: Pick<Transfer, 'agreementId' | 'counterpartyDid'>, role: TransferRole): Promise<StoredAgreement | undefined> {
     const agreement = await deps.agreements.agreement(t.agreementId);
     if (!agreement || agreement.role !== role || (role === 'provider' ? agreement.consumerDid : agreement.providerDid) !== t.counterpartyDid) return undefined;
-    return agreement;
+    const negotiation = await deps.agreements.get(agreement.negotiationId);
+    return negotiation?.state === 'FINALIZED' ? agreement : undefined;
   }
 
   /** What the agreement says now about one more transfer (or about the current one, when `counted`). */
   async function refusals(t: Transfer, counted: boolean): Promise<string[]> {
     const agreement = await agreementFor(t, 'provider');
-    if (!agreement) return [`agreement ${t.agreementId} is not an agreement with ${t.counterpartyDid}`];
+    if (!agreement) return [`agreement ${t.agreementId} is not a finalized agreement with ${t.counterpartyDid}`];
     const dataset = await deps.datasets.get(agreement.datasetId);
     if (!dataset) return [`dataset ${agreement.datasetId} is no longer offered`];
     return deps.agreementRefusals(agreement, dataset.healthCategories, counted ? Math.max(0, agreement.transferCount - 1) : agreement.transferCount);

@@ -93,7 +93,7 @@ describe('TransferError paths (nothing changes)', () => {
     await expectError(
       await send('/transfers/request', transferRequestMessage({ consumerPid: 'urn:uuid:c5', agreementId: 'urn:uuid:no-agreement', format: 'HttpData-PULL', callbackAddress })),
       400,
-      /no agreement urn:uuid:no-agreement/,
+      /urn:uuid:no-agreement is not a finalized agreement/,
     );
     expect(await count()).toBe(before);
   });
@@ -101,7 +101,7 @@ describe('TransferError paths (nothing changes)', () => {
   it("another participant cannot use someone else's agreement", async () => {
     const before = await count();
     const request = transferRequestMessage({ consumerPid: 'urn:uuid:c6', agreementId, format: 'HttpData-PULL', callbackAddress: `${trio.authority.url}/dsp/2025-1` });
-    await expectError(await send('/transfers/request', request, 'POST', trio.authority), 400, /no agreement/);
+    await expectError(await send('/transfers/request', request, 'POST', trio.authority), 400, /is not a finalized agreement/);
     expect(await count()).toBe(before);
   });
 

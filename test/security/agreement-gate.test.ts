@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { managementFetch, startTestConnector } from '../support/connectors.ts';
+import { jsonOf } from '../support/http.ts';
+import { admit, collectCredentials, grantPermit, onboard, startTrio, type Trio } from '../support/dataspace.ts';
+import { exampleDataset } from '../catalog/support.ts';
+import { agreementFor, researchOffer, startTransfer, waitForTransfer } from '../transfer/support.ts';
+import { publishOffer, startNegotiation, waitForState } from '../negotiation/support.ts';
+import { transferRequestMessage } from '../../contracts/transfer/messages.ts';
+import { dspAddressOf } from '../../connector/http/dsp-path.ts';
+
+describe('data only under a FINALIZED agreement that still stands (issue 15, breaks 4 and 5)', () => {
+  let trio: Trio;
+  beforeAll(async () => {
+    trio = await startTrio();
+    await onboard(trio);
+  });
+
+  it('a consumer that never counter-signs (negotiation left in AGREED) gets no data: the provider refuses its transfer request', async () => {
+    const stalling = await startTestConnector({ role: 'research-institute', trustedIssuers: [{ did: trio.authority.did, credentialTypes: ['*'] }], reviewAgreements: true });
+    await admit(trio.authority, stalling, 'research-institute');
+    await grantPermit(trio.authority, stalling);
+    await collectCredentials(stalling, trio.authority);
+    const offer = await publishOffer(trio.hospital, researchOffer());
+    const started = await startNegotiation(stalling, trio.hospital, offer);
+    const agreed = await waitForState(stalling, started.id, ['AGREED', 'TERMINATED']);
+    expect(agreed.state).toBe('AGREED');
+
+    // Its own management API will not start one either.
+    const own = await managementFetch(stalling, '/transfers', { method: 'POST', body: JSON.stringify({ agreementId: agreed.agreementId, format: 'HttpData-PULL' }) });
+    expect(own.status).toBe(409);
+    // A consumer that bypasses its own connector and asks the provider directly is refused, and nothing starts.
+    const body = transferRequestMessage({
+      consumerPid: `urn:uuid:${crypto.randomUUID()}`,
+      agreementId: agreed.agreementId,
+      format: 'HttpData-PULL',
+      callbackAddress: dspAddressOf(stalling.url),
+    });
+    const direct = await stalling.ctx.dspFetch({ url: `${dspAddressOf(trio.hospital.url)}/transfers/request`, audienceDid: trio.hospital.did, body });
+    expect(direct.status).toBe(400);
+    const error = (await direct.json()) as { '@type': string; reason: string[] };
+    expect(error['@type']).toBe('TransferError');
+    expect(error.reason.join(' ')).toMatch(/not a finalized agreement/);
+    const provider = (await jsonOf(await managementFetch(trio.hospital, `/transfers?agreementId=${encodeURIComponent(agreed.agreementId)}`))).transfers;
+    expect(provider).toEqual([]);
+  });
+
+  it('8 concurrent transfer requests under an agreement allowing 2: exactly 2 complete, 6 are refused with the reason', async () => {
+    const offer = researchOffer();
+    (offer.permission![0] as any).constraint.push({ leftOperand: 'odrl:count', operator: 'lteq', rightOperand: '2' });
+    const agreementId = await agreementFor(trio, exampleDataset(trio.hospital, { offers: [offer] }));
+    const started = await Promise.all(Array.from({ length: 8 }, () => startTransfer(trio.institute, agreementId)));
+    const ended = await Promise.all(started.map((t) => waitForTransfer(trio.institute, t.id, ['COMPLETED', 'TERMINATED'], 30_000)));
+    expect(ended.filter((t) => t.state === 'COMPLETED')).toHaveLength(2);
+    const refused = ended.filter((t) => t.state === 'TERMINATED');
+    expect(refused).toHaveLength(6);
+    for (const t of refused) expect(t.reasons.join(' ')).toMatch(/number of transfers/);
+    const agreement = await jsonOf(await managementFetch(trio.hospital, `/agreements/${encodeURIComponent(agreementId)}`));
+    expect(agreement.transferCount).toBe(2);
+  }, 60_000);
+});
