@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -51,7 +51,10 @@ export async function openDatabase(database: string, dataDir: string): Promise<C
   } else {
     const path = database === 'sqlite' ? join(dataDir, 'connector.db') : database;
     mkdirSync(join(path, '..'), { recursive: true });
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: openNodeSqlite(path) }) });
+    const sqlite = openNodeSqlite(path);
+    // The database holds agreements, sealed tokens and audit entries: readable by this user only.
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     connection = {
       db,
       dialect: 'sqlite',

@@ -54,6 +54,22 @@ export interface OutboxMessage extends Omit<NewOutboxMessage, 'notBefore' | 'dea
   deadlineAt: string;
 }
 
+/**
+ * The body as kept once a message is finished: every DSP EndpointProperty named `authorization` (a bearer
+ * token in a DataAddress) blanked, so no secret stays at rest in the outbox after it was sent or given up.
+ */
+export function withoutSecrets(body: string): string {
+  if (!body.includes('"authorization"')) return body;
+  const scrub = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(scrub);
+    if (!value || typeof value !== 'object') return value;
+    const node = value as Record<string, unknown>;
+    if (node.name === 'authorization' && 'value' in node) return { ...node, value: '(removed once sent)' };
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, scrub(v)]));
+  };
+  return JSON.stringify(scrub(JSON.parse(body)));
+}
+
 let counter = 0;
 /** Ids sort by creation time (hex milliseconds, then a counter), so "oldest first" is "smallest id". */
 function outboxId(now: Date): string {
@@ -82,6 +98,13 @@ function toMessage(row: OutboxTable): OutboxMessage {
  * writers). Only the oldest pending message of a process is due, which keeps each process in order.
  */
 export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
+  /** The finished message's body without its bearer secrets, as a column change (none when it holds none). */
+  async function scrubbedBody(id: string): Promise<{ body?: string }> {
+    const row = await db.selectFrom('outbox').select('body').where('id', '=', id).executeTakeFirst();
+    const scrubbed = row && withoutSecrets(row.body);
+    return scrubbed !== undefined && scrubbed !== row?.body ? { body: scrubbed } : {};
+  }
+
   return {
     /** Adds a message inside the caller's transaction, next to the state change it announces. */
     async enqueue(trx: Kysely<Database> | Transaction<Database>, message: NewOutboxMessage, now = new Date()): Promise<string> {
@@ -150,9 +173,10 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async markSent(id: string, owner: string, status: number, now: Date): Promise<boolean> {
+      const body = await scrubbedBody(id);
       const result = await db
         .updateTable('outbox')
-        .set({ state: 'sent', response_status: status, finished_at: now.toISOString(), lease_owner: null, lease_until: null, attempts: sql`attempts + 1` })
+        .set({ ...body, state: 'sent', response_status: status, finished_at: now.toISOString(), lease_owner: null, lease_until: null, attempts: sql`attempts + 1` })
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .executeTakeFirst();
@@ -169,9 +193,19 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async markFailed(id: string, owner: string, error: string, status: number | null, now: Date): Promise<boolean> {
+      const body = await scrubbedBody(id);
       const result = await db
         .updateTable('outbox')
-        .set({ state: 'failed', last_error: error, response_status: status, finished_at: now.toISOString(), lease_owner: null, lease_until: null, attempts: sql`attempts + 1` })
+        .set({
+          ...body,
+          state: 'failed',
+          last_error: error,
+          response_status: status,
+          finished_at: now.toISOString(),
+          lease_owner: null,
+          lease_until: null,
+          attempts: sql`attempts + 1`,
+        })
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .executeTakeFirst();

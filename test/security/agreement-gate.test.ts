@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
@@ -57,4 +59,20 @@ describe('data only under a FINALIZED agreement that still stands (issue 15, bre
     const agreement = await jsonOf(await managementFetch(trio.hospital, `/agreements/${encodeURIComponent(agreementId)}`));
     expect(agreement.transferCount).toBe(2);
   }, 60_000);
+});
+
+describe('no bearer secret at rest (issue 15, break 6)', () => {
+  it('once a start message is sent, the pull token is gone from the outbox; the database file is 0600', async () => {
+    const trio = await startTrio({ hospital: { database: 'sqlite' } });
+    await onboard(trio);
+    const agreementId = await agreementFor(trio, exampleDataset(trio.hospital, { offers: [researchOffer()] }));
+    const done = await waitForTransfer(trio.institute, (await startTransfer(trio.institute, agreementId)).id, ['COMPLETED', 'TERMINATED']);
+    expect(done.state).toBe('COMPLETED');
+    const rows = await trio.hospital.ctx.database.db.selectFrom('outbox').select(['message_type', 'body', 'state']).where('kind', '=', 'transfer').execute();
+    const start = rows.find((r) => r.message_type === 'TransferStartMessage')!;
+    expect(start.state).toBe('sent');
+    const property = JSON.parse(start.body).dataAddress.endpointProperties.find((p: { name: string }) => p.name === 'authorization');
+    expect(property.value).toBe('(removed once sent)');
+    expect(statSync(join(trio.hospital.ctx.config.dataDir, 'connector.db')).mode & 0o777).toBe(0o600);
+  });
 });
