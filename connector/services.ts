@@ -12,6 +12,7 @@ import { loadOrCreateReleaseKey } from './identity/release-key.ts';
 import { callbackBelongsTo } from './egress/callback-address.ts';
 import { dspAddressOf } from './http/dsp-path.ts';
 import { connectorAuditTrail } from './audit/connector-trail.ts';
+import { egressFor } from './egress/connector-egress.ts';
 import { AGREEMENT_CREDENTIAL_SERVICE } from '../contracts/negotiation/messages.ts';
 import { serviceEndpointOf } from './identity/did-web.ts';
 import { negotiationStore } from './storage/negotiation-store.ts';
@@ -77,6 +78,7 @@ export function createServices(ctx: ConnectorContext) {
     audit,
     agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
     policyRefusals: agreementPolicyRefusals,
+    egress: egressFor(ctx.config),
     processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 16 },
     releaseKey: loadOrCreateReleaseKey(ctx.config.dataDir),
   });

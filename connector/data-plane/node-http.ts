@@ -4,16 +4,28 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { CHUNK } from './payload.ts';
 import { reclaimAfter } from './reclaim.ts';
+import type { EgressFetch } from '../egress/egress-guard.ts';
+
+/** The egress guard as Node's own HTTP client uses it: check the URL, resolve (and pin) through its lookup. */
+export type NodeEgress = Pick<EgressFetch, 'check' | 'lookup'>;
 
 /**
  * One HTTP(S) request on Node's own client (no web-stream layer between socket and disk). Without `body` the
  * request is sent at once; with one, `sent` resolves when the body has been streamed out.
  */
-export function request(url: string, options: RequestOptions, body?: Readable, signal?: AbortSignal): { sent: Promise<void>; response: Promise<IncomingMessage> } {
+export function request(
+  url: string,
+  options: RequestOptions,
+  body?: Readable,
+  signal?: AbortSignal,
+  egress?: NodeEgress,
+): { sent: Promise<void>; response: Promise<IncomingMessage> } {
+  // Through the egress guard: the scheme and a literal address are checked now, a host name's addresses at connect.
+  if (egress) egress.check(url);
   const send = new URL(url).protocol === 'https:' ? httpsRequest : httpRequest;
   let req!: ClientRequest;
   const response = new Promise<IncomingMessage>((resolve, reject) => {
-    req = send(url, { ...options, ...(signal ? { signal } : {}) }, resolve);
+    req = send(url, { ...options, ...(signal ? { signal } : {}), ...(egress ? { lookup: egress.lookup } : {}) }, resolve);
     req.once('error', reject);
   });
   if (!body) {

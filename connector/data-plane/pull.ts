@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { CHUNK, hashFile } from './payload.ts';
-import { meter, request, textOf } from './node-http.ts';
+import { meter, request, textOf, type NodeEgress } from './node-http.ts';
 import { parseDigest } from './serve.ts';
 import { RELEASE_REPORT_HEADER } from './release-payload.ts';
 
@@ -34,6 +34,8 @@ export async function pullToFile(options: {
   signal?: AbortSignal;
   attempts?: number;
   onProgress?: (progress: Progress) => void;
+  /** The egress guard every pull goes through (the provider's endpoint is a peer's address). */
+  egress?: NodeEgress;
 }): Promise<{ size: number; digest: string; filename: string | undefined; releaseReport: string | undefined }> {
   const partial = `${options.destination}.partial`;
   let filename: string | undefined;
@@ -56,7 +58,7 @@ export async function pullToFile(options: {
     options.signal?.throwIfAborted();
     try {
       const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, ...(received > 0 ? { range: `bytes=${received}-` } : {}) };
-      const res = await request(options.url, { method: 'GET', headers }, undefined, options.signal).response;
+      const res = await request(options.url, { method: 'GET', headers }, undefined, options.signal, options.egress).response;
       if (res.statusCode === 416) {
         // Everything had reached the disk before a cut (or a crash): the provider says how long the whole is.
         const whole = Number(/^bytes \*\/(\d+)$/.exec(res.headers['content-range'] ?? '')?.[1] ?? NaN);

@@ -5,12 +5,12 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { CHUNK, payloadReadable, type Payload } from './payload.ts';
-import { meter, request, textOf } from './node-http.ts';
+import { meter, request, textOf, type NodeEgress } from './node-http.ts';
 import { IntegrityError } from './pull.ts';
 import { contentDisposition, reprDigest } from './serve.ts';
 
 /** Streams a payload to a consumer's push endpoint (PUT) with its length and digest. */
-export async function pushPayload(payload: Payload, digest: string, endpoint: string, token: string, signal?: AbortSignal): Promise<void> {
+export async function pushPayload(payload: Payload, digest: string, endpoint: string, token: string, signal?: AbortSignal, egress?: NodeEgress): Promise<void> {
   const headers = {
     authorization: `Bearer ${token}`,
     'content-type': payload.mediaType,
@@ -19,7 +19,7 @@ export async function pushPayload(payload: Payload, digest: string, endpoint: st
     'content-disposition': contentDisposition(payload.name),
     ...payload.headers,
   };
-  const { sent: streamed, response } = request(endpoint, { method: 'PUT', headers }, payloadReadable(payload), signal);
+  const { sent: streamed, response } = request(endpoint, { method: 'PUT', headers }, payloadReadable(payload), signal, egress);
   const [sent, answered] = await Promise.allSettled([streamed, response]);
   // A consumer that refuses may close the connection mid-body: its answer says more than the broken pipe.
   if (answered.status === 'rejected') throw sent.status === 'rejected' ? sent.reason : answered.reason;

@@ -152,7 +152,7 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
     await asJob(t, work, async (signal) => {
       try {
         const payload = await data.payloadFor(t);
-        await pushPayload(payload, t.digest!, t.dataAddress!.endpoint, tokenOf(t.dataAddress!)!, signal);
+        await pushPayload(payload, t.digest!, t.dataAddress!.endpoint, tokenOf(t.dataAddress!)!, signal, deps.egress);
       } catch (error) {
         if (signal.aborted) return;
         await steps.stop(t, 'TERMINATED', 'push', [`pushing the data failed: ${(error as Error).message}`]);
@@ -171,7 +171,14 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
       const destination = data.receivedPathOf(t, `${name.replace(/^urn_uuid_/, '')}.data`);
       let received: Awaited<ReturnType<typeof pullToFile>>;
       try {
-        received = await pullToFile({ url: t.dataAddress!.endpoint, token: tokenOf(t.dataAddress!)!, destination, signal, onProgress: (p) => deps.jobs.report(id, p) });
+        received = await pullToFile({
+          url: t.dataAddress!.endpoint,
+          token: tokenOf(t.dataAddress!)!,
+          destination,
+          signal,
+          egress: deps.egress,
+          onProgress: (p) => deps.jobs.report(id, p),
+        });
       } catch (error) {
         if (signal.aborted) return;
         await store.update(id, { bytesDone: deps.jobs.progress(id)?.bytes ?? 0 });

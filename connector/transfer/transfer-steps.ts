@@ -10,6 +10,7 @@ import type { NegotiationStore } from '../storage/negotiation-store.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { ReceivedMessageStore } from '../storage/work-queue-store.ts';
 import type { JobBoard } from '../data-plane/jobs.ts';
+import type { NodeEgress } from '../data-plane/node-http.ts';
 import type { AuditRecorder } from '../audit/trail.ts';
 import { transferMachine, type TransferMessage, type TransferRole, type TransferState } from '../../contracts/transfer/state-machine.ts';
 import { transferProcess, transferSuspensionMessage, transferTerminationMessage } from '../../contracts/transfer/messages.ts';
@@ -39,6 +40,8 @@ export interface TransferDeps {
   jobs: JobBoard;
   /** Whether `address` is at an origin the peer `did` publishes (its DID document's services). */
   peerOwns(did: string, address: string): Promise<boolean>;
+  /** The egress guard pulls and pushes go through (a peer names their addresses). */
+  egress: NodeEgress;
   /** The agreement's ODRL terms alone, with `transfersDone` transfers before this one (pure, no I/O). */
   policyRefusals(agreement: StoredAgreement, healthCategories: string[], transfersDone: number): string[];
   /** Whether an agreement still allows a transfer: the reasons against ([] = allowed). */
