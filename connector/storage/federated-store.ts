@@ -67,7 +67,9 @@ export function federatedStore(db: Kysely<Database>) {
   /** Hits with their facets, read from the facet rows (one query for the whole page). */
   async function entriesOf(rows: Row[]): Promise<FederatedEntry[]> {
     const ids = rows.map((r) => Number(r.entry_id));
-    const facetRows = ids.length ? await db.selectFrom('federated_facets').select(['entry_id', 'facet', 'value']).where('entry_id', 'in', ids).execute() : [];
+    const facetRows = ids.length
+      ? await db.selectFrom('federated_facets').select(['entry_id', 'facet', 'value']).where('entry_id', 'in', ids).orderBy('entry_id').orderBy('facet').orderBy('value').execute()
+      : [];
     const byEntry = new Map(
       ids.map((id) => [id, { themes: [], healthCategories: [], healthThemes: [], publishers: [], spatial: [], accessRights: [] } as DatasetSummary['facets']]),
     );
