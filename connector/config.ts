@@ -83,6 +83,8 @@ const ConfigSchema = z
     catalogCrawlPeerDeadlineSeconds: z.number().int().min(1).default(600),
     /** Consumer: agreements wait in AGREED until an operator verifies them (POST /api/negotiations/:id/verify). */
     reviewAgreements: z.boolean().default(false),
+    /** The Data Integrity cryptosuite of this connector's own agreements and presentations (verification accepts both). */
+    proofCryptosuite: z.enum(['eddsa-jcs-2022', 'eddsa-rdfc-2022']).default('eddsa-jcs-2022'),
     /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */
     requireSignedAgreements: z.boolean().default(false),
   })

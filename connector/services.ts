@@ -12,6 +12,7 @@ import { loadOrCreateReleaseKey } from './identity/release-key.ts';
 import { callbackBelongsTo } from './egress/callback-address.ts';
 import { dspAddressOf } from './http/dsp-path.ts';
 import { connectorAuditTrail } from './audit/connector-trail.ts';
+import { signingWith } from '../contracts/credentials/proofs.ts';
 import { egressFor } from './egress/connector-egress.ts';
 import { AGREEMENT_CREDENTIAL_SERVICE } from '../contracts/negotiation/messages.ts';
 import { serviceEndpointOf } from './identity/did-web.ts';
@@ -38,7 +39,7 @@ export function createServices(ctx: ConnectorContext) {
     received: receivedMessageStore(ctx.database.db),
     outbox: ctx.outbox,
     dspFetch: ctx.dspFetch,
-    signer: ctx.trust.signer,
+    signer: signingWith(ctx.trust.signer, ctx.config.proofCryptosuite),
     documentLoader: ctx.documentLoader,
     resolveDid: (did) => ctx.didResolver.resolve(did),
     peerOwns,

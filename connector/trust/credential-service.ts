@@ -47,7 +47,14 @@ export function credentialServiceRoutes(ctx: ConnectorContext): Hono {
     if (types.some((t) => t === undefined)) throw new HttpProblem(400, 'invalid_scope', 'scopes must have the form org.eclipse.dspace.dcp.vc.type:<Type>:read');
     const now = Date.now();
     const credentials = (await ctx.wallet.ofTypes(types as string[])).filter((vc) => !vc.validUntil || Date.parse(vc.validUntil) > now);
-    const presentation = await signPresentation({ credentials, signer: ctx.trust.signer, challenge: caller.tokenId, domain: caller.did, documentLoader: ctx.documentLoader });
+    const presentation = await signPresentation({
+      credentials,
+      signer: ctx.trust.signer,
+      challenge: caller.tokenId,
+      domain: caller.did,
+      documentLoader: ctx.documentLoader,
+      cryptosuite: ctx.config.proofCryptosuite,
+    });
     ctx.logger.info('presentation given', { verifier: caller.did, scopes: query.scope, credentials: credentials.length });
     return c.json({ '@context': [DCP_CONTEXT], type: 'PresentationResponseMessage', presentation: [presentation] });
   });

@@ -1,9 +1,7 @@
 import * as vc from '@digitalbazaar/vc';
-import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
-import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import jsigs from 'jsonld-signatures';
 import type { DocumentLoader } from '../../vocab/document-loader.ts';
-import { issueCredential, type ProofSigner } from './proofs.ts';
+import { issueCredential, verificationSuites, type ProofSigner } from './proofs.ts';
 import { asArray, CREDENTIAL_CONTEXTS, CREDENTIAL_TYPE, issuerId, type VerifiableCredential } from './model.ts';
 
 /**
@@ -110,7 +108,7 @@ function factsOf(credential: VerifiableCredential): AgreementFacts {
 }
 
 async function verifyProviderProof(credential: VerifiableCredential, documentLoader: DocumentLoader): Promise<{ verified: boolean; reason?: string }> {
-  const result = await vc.verifyCredential({ credential, suite: new DataIntegrityProof({ cryptosuite }), documentLoader });
+  const result = await vc.verifyCredential({ credential, suite: verificationSuites(), documentLoader });
   return result.verified ? { verified: true } : { verified: false, reason: result.error?.message ?? 'invalid proof' };
 }
 
@@ -129,7 +127,7 @@ export async function verifyAgreementCredential(credential: VerifiableCredential
   const provider = await verifyProviderProof(credential, documentLoader);
   if (!provider.verified) return { verified: false, reason: `provider signature: ${provider.reason}` };
   const consumer = await jsigs.verify(credential, {
-    suite: new DataIntegrityProof({ cryptosuite }),
+    suite: verificationSuites(),
     purpose: new jsigs.purposes.AuthenticationProofPurpose({ challenge: facts.agreementId, domain: facts.provider }),
     documentLoader,
   });

@@ -54,8 +54,13 @@ export async function createProofSigner(key: SigningKey): Promise<ProofSigner> {
   };
 }
 
+/** The same signer, signing with `cryptosuite` unless a caller names another. */
+export function signingWith(signer: ProofSigner, cryptosuite: Cryptosuite): ProofSigner {
+  return { ...signer, suite: (chosen = cryptosuite) => signer.suite(chosen) };
+}
+
 /** One suite per cryptosuite: the libraries pick the one whose name the proof carries. */
-function verificationSuites(): DataIntegrityProof[] {
+export function verificationSuites(): DataIntegrityProof[] {
   return [new DataIntegrityProof({ cryptosuite: rdfcCryptosuite }), new DataIntegrityProof({ cryptosuite: jcsVerifyCryptosuite() })];
 }
 
