@@ -79,6 +79,15 @@ export const toConsumer = (n: Negotiation, what: string) => `/negotiations/${enc
 export const toProvider = (n: Negotiation, what: string) => `/negotiations/${encodeURIComponent(n.providerPid!)}/${what}`;
 export const peerRole = (n: Negotiation): NegotiationRole => (n.role === 'provider' ? 'consumer' : 'provider');
 
+/**
+ * When a follow-up may go out: `delayMs` after the negotiation last changed (when we applied the peer's
+ * message and answered it), so the peer has our answer first; a processor that took longer sends at once.
+ */
+export function followUpTime(n: Pick<Negotiation, 'updatedAt'>, delayMs: number): Date {
+  const changed = Date.parse(n.updatedAt);
+  return new Date(Math.max(Date.now(), (Number.isNaN(changed) ? Date.now() : changed) + delayMs));
+}
+
 /** Equal as JSON documents, whatever the order of their keys. */
 export const sameJson = (a: unknown, b: unknown) => credentialDigest(a) === credentialDigest(b);
 
@@ -97,7 +106,7 @@ export function negotiationSteps(deps: NegotiationDeps) {
       audienceDid: n.counterpartyDid,
       body: out.body,
       ...(out.scopes ? { scopes: out.scopes } : {}),
-      notBefore: new Date(Date.now() + (out.followUp === false ? 0 : deps.followUpDelayMs)),
+      notBefore: followUpTime(n, out.followUp === false ? 0 : deps.followUpDelayMs),
       deadline: new Date(n.deadlineAt),
     });
   }
