@@ -3,7 +3,7 @@ import { isFinal } from '../../contracts/negotiation/state-machine.ts';
 import { contractOfferMessage, contractRequestMessage, negotiationEventMessage, type MessageOffer } from '../../contracts/negotiation/messages.ts';
 import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
 import { scopeForType } from '../trust/scopes.ts';
-import { NegotiationProblem, newPid, pidsOf, toConsumer, toProvider, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
+import { newNegotiation, NegotiationProblem, newPid, pidsOf, toConsumer, toProvider, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
 
 /**
  * What this side starts: a consumer's request, an operator's accept, counter, approval, rejection or
@@ -17,26 +17,22 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
   /** Starts a negotiation for `offer` with the provider at `providerAddress` (its DSP base URL). */
   async function start(input: { providerDid: string; providerAddress: string; offer: MessageOffer }): Promise<Negotiation> {
     const id = newPid();
-    const n: Negotiation = {
-      id,
-      role: 'consumer',
-      consumerPid: id,
-      providerPid: null,
-      state: 'REQUESTED',
-      counterpartyDid: input.providerDid,
-      counterpartyAddress: withoutTrailingSlash(input.providerAddress),
-      datasetId: input.offer.target,
-      offer: input.offer,
-      agreementId: null,
-      lastMessage: 'ContractRequestMessage',
-      pending: null,
-      reasons: [],
-      presented: [],
-      nextAction: null,
-      createdAt: '',
-      updatedAt: '',
-      deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
-    };
+    const n = newNegotiation(
+      {
+        id,
+        role: 'consumer',
+        consumerPid: id,
+        providerPid: null,
+        state: 'REQUESTED',
+        counterpartyDid: input.providerDid,
+        counterpartyAddress: input.providerAddress,
+        offer: input.offer,
+        lastMessage: 'ContractRequestMessage',
+        pending: null,
+        nextAction: null,
+      },
+      deps.timeoutMs,
+    );
     await steps.commit(n.id, async (trx) => {
       await store.insert(trx, n);
       const body = contractRequestMessage({ consumerPid: id, offer: input.offer, callbackAddress: deps.dspUrl });

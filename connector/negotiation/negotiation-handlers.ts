@@ -6,7 +6,7 @@ import type { Incoming } from '../../contracts/negotiation/messages.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
 import { sameTerms } from '../../contracts/policy/canonical.ts';
 import type { Caller } from '../trust/trust-services.ts';
-import { answerOf, newPid, NegotiationProblem, peerRole, withoutTrailingSlash, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
+import { newNegotiation, answerOf, newPid, NegotiationProblem, peerRole, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
 
 type Answer = { status: 200 | 201; body: unknown };
 const OK: Answer = { status: 200, body: null };
@@ -73,26 +73,22 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
     if (!msg.callbackAddress) throw new NegotiationProblem(400, ['an initial ContractRequestMessage needs a callbackAddress'], msg);
     if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new NegotiationProblem(400, [NOT_THE_CALLERS], msg);
     const id = newPid();
-    const n: Negotiation = {
-      id,
-      role: 'provider',
-      consumerPid: msg.consumerPid,
-      providerPid: id,
-      state: 'REQUESTED',
-      counterpartyDid: caller.did,
-      counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
-      datasetId: msg.offer.target,
-      offer: msg.offer,
-      agreementId: null,
-      lastMessage: 'ContractRequestMessage',
-      pending: null,
-      reasons: [],
-      presented: [],
-      nextAction: 'decide',
-      createdAt: '',
-      updatedAt: '',
-      deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
-    };
+    const n = newNegotiation(
+      {
+        id,
+        role: 'provider',
+        consumerPid: msg.consumerPid,
+        providerPid: id,
+        state: 'REQUESTED',
+        counterpartyDid: caller.did,
+        counterpartyAddress: msg.callbackAddress,
+        offer: msg.offer,
+        lastMessage: 'ContractRequestMessage',
+        pending: null,
+        nextAction: 'decide',
+      },
+      deps.timeoutMs,
+    );
     await steps.commit(n.id, async (trx) => {
       await store.insert(trx, { ...n, next: 'decide', ...(callerToken ? { callerToken } : {}) });
       await deps.received.record(trx, id, credentialDigest(msg), 'ContractRequestMessage');
@@ -124,26 +120,22 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
     if (!msg.callbackAddress) throw new NegotiationProblem(400, ['an initial ContractOfferMessage needs a callbackAddress'], msg);
     if (!(await deps.peerOwns(caller.did, msg.callbackAddress))) throw new NegotiationProblem(400, [NOT_THE_CALLERS], msg);
     const id = newPid();
-    const n: Negotiation = {
-      id,
-      role: 'consumer',
-      consumerPid: id,
-      providerPid: msg.providerPid,
-      state: 'OFFERED',
-      counterpartyDid: caller.did,
-      counterpartyAddress: withoutTrailingSlash(msg.callbackAddress),
-      datasetId: msg.offer.target,
-      offer: msg.offer,
-      agreementId: null,
-      lastMessage: 'ContractOfferMessage',
-      pending: 'review',
-      reasons: [],
-      presented: [],
-      nextAction: null,
-      createdAt: '',
-      updatedAt: '',
-      deadlineAt: new Date(Date.now() + deps.timeoutMs).toISOString(),
-    };
+    const n = newNegotiation(
+      {
+        id,
+        role: 'consumer',
+        consumerPid: id,
+        providerPid: msg.providerPid,
+        state: 'OFFERED',
+        counterpartyDid: caller.did,
+        counterpartyAddress: msg.callbackAddress,
+        offer: msg.offer,
+        lastMessage: 'ContractOfferMessage',
+        pending: 'review',
+        nextAction: null,
+      },
+      deps.timeoutMs,
+    );
     await steps.commit(n.id, async (trx) => {
       await store.insert(trx, n);
       await deps.received.record(trx, id, credentialDigest(msg), 'ContractOfferMessage');

@@ -88,6 +88,26 @@ export function followUpTime(n: Pick<Negotiation, 'updatedAt'>, delayMs: number)
   return new Date(Math.max(Date.now(), (Number.isNaN(changed) ? Date.now() : changed) + delayMs));
 }
 
+/** What a new negotiation needs named; the rest starts empty, with the deadline `timeoutMs` from now. */
+export type NewNegotiationFields = Pick<
+  Negotiation,
+  'id' | 'role' | 'consumerPid' | 'providerPid' | 'state' | 'counterpartyDid' | 'counterpartyAddress' | 'offer' | 'lastMessage' | 'pending' | 'nextAction'
+>;
+
+export function newNegotiation(fields: NewNegotiationFields, timeoutMs: number): Negotiation {
+  return {
+    ...fields,
+    counterpartyAddress: withoutTrailingSlash(fields.counterpartyAddress),
+    datasetId: fields.offer.target,
+    agreementId: null,
+    reasons: [],
+    presented: [],
+    createdAt: '',
+    updatedAt: '',
+    deadlineAt: new Date(Date.now() + timeoutMs).toISOString(),
+  };
+}
+
 /** Equal as JSON documents, whatever the order of their keys. */
 export const sameJson = (a: unknown, b: unknown) => credentialDigest(a) === credentialDigest(b);
 
