@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { tempDir } from '../support/connectors.ts';
 
 function runDataspace(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -15,12 +16,27 @@ function runDataspace(args: string[]): Promise<{ status: number | null; stdout: 
   });
 }
 
-const basePort = () => 20_000 + Math.floor(Math.random() * 30_000);
+/**
+ * Three consecutive free ports below the kernel's ephemeral range (32768+), where the many connections of a
+ * test run take their local ports: a random base there could be taken by one of them in the meantime.
+ */
+async function basePort(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (;;) {
+    const base = 10_000 + Math.floor(Math.random() * 22_000);
+    if ((await free(base)) && (await free(base + 1)) && (await free(base + 2))) return base;
+  }
+}
 
 describe('npm run dataspace -- --once', () => {
   it('starts the three participants as processes, runs every step and exits 0', async () => {
     const dir = tempDir();
-    const run = await runDataspace(['--once', '--dir', dir, '--base-port', String(basePort()), '--patients', '200']);
+    const run = await runDataspace(['--once', '--dir', dir, '--base-port', String(await basePort()), '--patients', '200']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/✔ \[1\/\d+\] Start the governance authority/);
@@ -49,7 +65,7 @@ describe('npm run dataspace -- --once', () => {
 
   it('names the step that failed and exits non-zero', async () => {
     const dir = tempDir();
-    const port = basePort();
+    const port = await basePort();
     const blocker = (await import('node:net')).createServer().listen(port + 1, '127.0.0.1');
     try {
       const run = await runDataspace(['--once', '--dir', dir, '--base-port', String(port)]);
