@@ -1,6 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { Database } from './schema.ts';
 import { textSearchFor } from './federated-text-search.ts';
+import type { FederatedPeersTable } from './federated-tables.ts';
 import { facetKey, type DatasetSummary, type Facet } from '../../catalog/federated.ts';
 import { chunks, entryOf, FACET_LISTS, HIT_COLUMNS, visibleEntries, type Row } from './federated-rows.ts';
 import type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
@@ -134,25 +135,25 @@ export function federatedStore(db: Kysely<Database>) {
     return { total: Number(total), facetCounts };
   }
 
+  /** A crawl attempt on `peer` at `now`: a first attempt inserts its row, a later one applies `update`. */
+  async function recordAttempt(
+    peer: PeerRef,
+    now: string,
+    update: Updateable<FederatedPeersTable>,
+    failure: { last_error: string | null; last_error_cause: string | null } = { last_error: null, last_error_cause: null },
+  ): Promise<void> {
+    await db
+      .insertInto('federated_peers')
+      .values({ did: peer.did, name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now, last_success_at: null, ...failure, last_crawl: null, dataset_count: 0 })
+      .onConflict((oc) => oc.column('did').doUpdateSet(update))
+      .execute();
+  }
+
   return {
     /** Starts a crawl of `peer`: drops what an interrupted crawl left, and gives the generation to write and the pages' ETags. */
     async beginCrawl(peer: PeerRef): Promise<{ generation: number; pages: Map<string, PageRecord> }> {
       const now = new Date().toISOString();
-      await db
-        .insertInto('federated_peers')
-        .values({
-          did: peer.did,
-          name: peer.name ?? null,
-          dsp_address: peer.dspAddress,
-          last_attempt_at: now,
-          last_success_at: null,
-          last_error: null,
-          last_error_cause: null,
-          last_crawl: null,
-          dataset_count: 0,
-        })
-        .onConflict((oc) => oc.column('did').doUpdateSet({ name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now }))
-        .execute();
+      await recordAttempt(peer, now, { name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now });
       const { current_gen: current } = await db.selectFrom('federated_peers').select('current_gen').where('did', '=', peer.did).executeTakeFirstOrThrow();
       await deleteEntries(peer.did, 'from_gen', '>', current);
       await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>', current).execute();
@@ -248,21 +249,8 @@ export function federatedStore(db: Kysely<Database>) {
     /** Records a peer that could not be crawled at all. */
     async recordFailure(peer: PeerRef, error: string, cause?: string): Promise<void> {
       const now = new Date().toISOString();
-      await db
-        .insertInto('federated_peers')
-        .values({
-          did: peer.did,
-          name: peer.name ?? null,
-          dsp_address: peer.dspAddress,
-          last_attempt_at: now,
-          last_success_at: null,
-          last_error: error,
-          last_error_cause: cause ?? null,
-          last_crawl: null,
-          dataset_count: 0,
-        })
-        .onConflict((oc) => oc.column('did').doUpdateSet({ last_attempt_at: now, last_error: error, last_error_cause: cause ?? null, dsp_address: peer.dspAddress }))
-        .execute();
+      const failure = { last_error: error, last_error_cause: cause ?? null };
+      await recordAttempt(peer, now, { last_attempt_at: now, ...failure, dsp_address: peer.dspAddress }, failure);
     },
 
     async peers(): Promise<PeerStatus[]> {
