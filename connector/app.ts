@@ -27,6 +27,7 @@ import { auditManagementRoutes } from './audit/management-routes.ts';
 import { agreementCredentialRoutes } from './negotiation/agreement-credential-routes.ts';
 import { addCapabilityPanels } from './dashboard/capability-panels.ts';
 import { DSP_BASE_PATH } from './http/dsp-path.ts';
+import { managementUrlOf } from './http/listeners.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const API_VERSION = '0.1.0';
@@ -62,7 +63,7 @@ export function createApp(ctx: ConnectorContext, services: Services): Hono {
   app.route('/', dataPushRoutes(transfers.dataPlanePorts, jobs));
   ctx.rawRoutes.push(dataPullRoute(transfers.dataPlanePorts, { logger: ctx.logger, observeRequest: ctx.observeRequest }));
   // The API's own description is public; every operation it lists needs the key.
-  app.get('/api/openapi.json', (c) => c.json(ctx.openapi.document({ title: `${ctx.config.name} management API`, version: API_VERSION, serverUrl: ctx.config.publicUrl })));
+  app.get('/api/openapi.json', (c) => c.json(ctx.openapi.document({ title: `${ctx.config.name} management API`, version: API_VERSION, serverUrl: managementUrlOf(ctx.config) })));
   app.use('/api/*', apiKeyAuth(ctx.apiKey, { trustProxy: ctx.config.trustProxy }));
   app.route('/api', managementRoutes(ctx));
   app.route('/api', walletManagementRoutes(ctx));

@@ -50,6 +50,8 @@ const ConfigSchema = z
     publicUrl: httpUrl.optional(),
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535),
+    /** A separate listener for the management API and the dashboard (then the public one no longer serves them). */
+    management: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535) }).optional(),
     dataDir: z.string().min(1),
     /** Root folder of the files and folders datasets are served from; nothing outside it can be reached. Default: dataDir/datasets. */
     dataRoot: z.string().min(1).optional(),

@@ -28,12 +28,15 @@ import type { ConnectorContext, RawRoute } from './context.ts';
 import { createTrustServices } from './trust/trust-services.ts';
 import { seenTokenIdStore, walletStore } from './storage/trust-store.ts';
 import { createSecretSealer } from './storage/sealed-secrets.ts';
+import { listenerUrl, managementUrlOf, notServedHere, servesPath, type Surface } from './http/listeners.ts';
 
 export interface RunningConnector {
   ctx: ConnectorContext;
   app: Hono;
   /** The connector's public base URL, e.g. http://127.0.0.1:8701 */
   url: string;
+  /** Where the management API and the dashboard answer: `url`, or the separate management listener. */
+  managementUrl: string;
   did: string;
   port: number;
   /** Graceful stop: refuse new connections, let in-flight requests finish, stop workers, close the database. */
@@ -129,14 +132,14 @@ async function assembleContext(
 }
 
 /** Graceful stop: refuse new connections, run the shutdown hooks (newest first), let requests finish, close the database. */
-function shutdown(server: Server, database: ConnectorDatabase, logger: Logger, hooks: (() => Promise<void> | void)[], timeoutMs: number) {
+function shutdown(servers: Server[], database: ConnectorDatabase, logger: Logger, hooks: (() => Promise<void> | void)[], timeoutMs: number) {
   let closing: Promise<void> | undefined;
   return () =>
     (closing ??= (async () => {
       logger.info('connector stopping');
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timeout = setTimeout(() => server.closeAllConnections(), timeoutMs);
+      const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      for (const server of servers) server.closeIdleConnections();
+      const timeout = setTimeout(() => servers.forEach((server) => server.closeAllConnections()), timeoutMs);
       for (const hook of hooks.reverse()) {
         try {
           await hook();
@@ -149,11 +152,6 @@ function shutdown(server: Server, database: ConnectorDatabase, logger: Logger, h
       await database.close();
       logger.info('connector stopped');
     })());
-}
-
-function defaultPublicUrl(host: string, port: number): string {
-  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${reachable}:${port}`;
 }
 
 /**
@@ -177,16 +175,23 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
   let rawRoutes: RawRoute[] = [];
   const honoListener = getRequestListener((request, env) => (handler ? handler.fetch(request, env) : new Response('Starting', { status: 503 })));
   // Bulk data routes answer on the raw Node request; everything else goes through Hono.
-  const server = createServer((req, res) => {
-    if (!rawRoutes.some((route) => route(req, res))) void honoListener(req, res);
-  });
+  const listener = (surface: Surface) =>
+    createServer((req, res) => {
+      if (!servesPath(surface, req.url)) notServedHere(req, res);
+      else if (!rawRoutes.some((route) => route(req, res))) void honoListener(req, res);
+    });
+  const server = listener(config.management ? 'public' : 'all');
+  const managementServer = config.management ? listener('management') : undefined;
   const shutdownHooks: (() => Promise<void> | void)[] = [];
-  const close = shutdown(server, database, logger, shutdownHooks, options.shutdownTimeoutMs ?? 10_000);
+  const close = shutdown([server, ...(managementServer ? [managementServer] : [])], database, logger, shutdownHooks, options.shutdownTimeoutMs ?? 10_000);
   let port: number;
+  let listening = config; // with the ports the OS picked
   let ctx: ConnectorContext;
   try {
     port = await listen(server, config.port, config.host);
-    ctx = await assembleContext(config, config.publicUrl ?? defaultPublicUrl(config.host, port), { logger, key, apiKey, database, outboxOptions: options.outbox }, shutdownHooks);
+    if (managementServer && config.management)
+      listening = { ...config, management: { ...config.management, port: await listen(managementServer, config.management.port, config.management.host) } };
+    ctx = await assembleContext(listening, config.publicUrl ?? listenerUrl(config.host, port), { logger, key, apiKey, database, outboxOptions: options.outbox }, shutdownHooks);
     handler = createApp(ctx, createServices(ctx));
     rawRoutes = ctx.rawRoutes;
     ctx.outbox.start();
@@ -200,9 +205,10 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     did: ctx.did,
     publicUrl: ctx.config.publicUrl,
     listen: `${config.host}:${port}`,
+    ...(listening.management ? { management: managementUrlOf(ctx.config) } : {}),
     database: database.location,
     identityKey: created ? 'generated' : 'loaded',
     managementKeyFrom: config.apiKey ? 'config' : join(config.dataDir, API_KEY_FILE),
   });
-  return { ctx, app: handler, url: ctx.config.publicUrl, did: ctx.did, port, close };
+  return { ctx, app: handler, url: ctx.config.publicUrl, managementUrl: managementUrlOf(ctx.config), did: ctx.did, port, close };
 }

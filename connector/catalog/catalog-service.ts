@@ -9,7 +9,9 @@ import { fetchCallerCredentials } from '../trust/presentation-client.ts';
 import { scopeForType } from '../trust/scopes.ts';
 import type { Caller } from '../trust/trust-services.ts';
 import type { OfferCatalog } from '../negotiation/ports.ts';
-import { resolveDataSource, sizeOf } from './data-source.ts';
+import { egressFor } from '../egress/connector-egress.ts';
+import { EgressError } from '../egress/egress-error.ts';
+import { DataSourceError, resolveDataSource, sizeOf } from './data-source.ts';
 
 const MEMBERSHIP_TTL_MS = 60_000;
 const PAGE_CACHE_MS = 2000;
@@ -42,11 +44,22 @@ export function createCatalogService(ctx: ConnectorContext) {
   async function register(raw: unknown, previous?: Dataset): Promise<PublishedDataset> {
     const source = DataSource.safeParse((raw as { source?: unknown } | null)?.source);
     const resolved = source.success ? resolveDataSource(ctx.config.dataRoot, source.data) : undefined;
+    if (resolved?.kind === 'http') refuseUnreachable(resolved.url);
     const published = await prepareDataset(raw, host, { ...(previous ? { previous } : {}), ...(resolved?.kind === 'file' ? { sourceBytes: sizeOf(resolved.path) } : {}) });
     await store.put(published);
     pages.clear();
     membersOnly = undefined;
     return published;
+  }
+
+  /** An http(s) source the egress guard would refuse is refused now, with the reason, not at the first transfer. */
+  function refuseUnreachable(url: string) {
+    try {
+      egressFor(ctx.config).check(url);
+    } catch (error) {
+      if (error instanceof EgressError) throw new DataSourceError(`source.url may not be used: ${error.message} (see egress in the configuration)`);
+      throw error;
+    }
   }
 
   async function remove(id: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../config.ts';
 import { API_KEY_FILE } from '../server.ts';
+import { listenerUrl } from '../http/listeners.ts';
 
 /** A management API call that did not succeed, with the server's own explanation. */
 export class ManagementApiError extends Error {
@@ -83,10 +84,10 @@ export class ManagementClient {
   }
 }
 
-/** A client for the connector a config file describes: its public URL (or loopback port) and API key. */
+/** A client for the connector a config file describes: its management listener or public URL (or loopback port), and API key. */
 export function managementClientFromConfig(configPath: string, env: Record<string, string | undefined> = process.env): ManagementClient {
   const config = loadConfigFile(configPath, env);
-  const url = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
+  const url = config.management ? listenerUrl(config.management.host, config.management.port) : (config.publicUrl ?? `http://127.0.0.1:${config.port}`);
   const apiKey = config.apiKey ?? readFileSync(join(config.dataDir, API_KEY_FILE), 'utf8').trim();
   return new ManagementClient(url, apiKey);
 }

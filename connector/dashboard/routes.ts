@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { ConnectorContext } from '../context.ts';
 import { facts, page } from './layout.ts';
 import { apiKeyMatches, endSession, hasSession, signInLimit, startSession } from './session.ts';
+import { managementUrlOf } from '../http/listeners.ts';
 import { dspAddressOf } from '../http/dsp-path.ts';
 
 /**
@@ -84,7 +85,8 @@ export function dashboardRoutes(ctx: ConnectorContext): Hono {
       ctx.logger.warn('dashboard sign-in refused');
       return c.redirect('/?login=failed', 303);
     }
-    await startSession(c, ctx.apiKey, Date.now(), ctx.config.publicUrl);
+    // The dashboard is served on the management listener when there is one; its scheme decides the Secure flag.
+    await startSession(c, ctx.apiKey, Date.now(), managementUrlOf(ctx.config));
     return c.redirect('/', 303);
   });
 

@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
+import type { EgressFetch } from '../egress/egress-guard.ts';
 import { rememberDigest } from './digest-cache.ts';
 import type { Payload } from './payload.ts';
 import { reclaimAfter } from './reclaim.ts';
 
+/** A bulk read: no cap on the size and no total deadline (a large export takes its time); connecting still times out. */
+const BULK = { maxResponseBytes: Number.POSITIVE_INFINITY, timeoutMs: Number.POSITIVE_INFINITY } as const;
+
 /**
  * An HTTP(S) source, streamed through on every pull: its size and digest are learnt once, when the transfer
- * starts, by reading it through; a source that changes afterwards fails the consumer's digest check.
+ * starts, by reading it through; a source that changes afterwards fails the consumer's digest check. Every
+ * request goes through the egress guard like any other: a source on an internal network must be allowed
+ * there (`egress.allowAddresses`).
  */
-export async function httpPayload(url: string, name: string): Promise<Payload> {
-  const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(30_000) });
+export async function httpPayload(url: string, name: string, egress: EgressFetch): Promise<Payload> {
+  const response = await egress(url, { ...BULK, signal: AbortSignal.timeout(30_000) });
   if (!response.ok || !response.body) throw new Error(`the source ${new URL(url).host} answered HTTP ${response.status}`);
   let size = 0;
   const hash = createHash('sha256');
@@ -17,23 +23,23 @@ export async function httpPayload(url: string, name: string): Promise<Payload> {
     hash.update(chunk);
     reclaimAfter(chunk.length);
   }
-  return measuredHttpPayload(url, name, size, hash.digest('base64'), response.headers.get('content-type') ?? undefined);
+  return measuredHttpPayload(url, name, size, hash.digest('base64'), egress, response.headers.get('content-type') ?? undefined);
 }
 
 /** An HTTP(S) source whose size and digest are already known (measured when its transfer started). */
-export function measuredHttpPayload(url: string, name: string, size: number, digest: string, mediaType = 'application/octet-stream'): Payload {
+export function measuredHttpPayload(url: string, name: string, size: number, digest: string, egress: EgressFetch, mediaType = 'application/octet-stream'): Payload {
   const fingerprint = `${url}#${size}#${digest}`;
   rememberDigest(fingerprint, digest);
-  return { name, mediaType, size, segments: [{ kind: 'http', url, size }], fingerprint };
+  return { name, mediaType, size, segments: [{ kind: 'http', url, size, egress }], fingerprint };
 }
 
 /** The bytes of an HTTP source from `start`, asking the source for that range (or skipping up to it). */
-export function httpStream(url: string, start: number, end: number): ReadableStream<Uint8Array> {
+export function httpStream(url: string, start: number, end: number, egress: EgressFetch): ReadableStream<Uint8Array> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let position = 0;
   return new ReadableStream<Uint8Array>({
     async start() {
-      const response = await fetch(url, { headers: start > 0 ? { range: `bytes=${start}-${end - 1}` } : {}, redirect: 'follow' });
+      const response = await egress(url, { ...BULK, headers: start > 0 ? { range: `bytes=${start}-${end - 1}` } : {} });
       if (!response.ok || !response.body) throw new Error(`the source answered HTTP ${response.status}`);
       position = response.status === 206 ? start : 0;
       reader = response.body.getReader();

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { knownDigest, rememberDigest } from './digest-cache.ts';
+import type { EgressFetch } from '../egress/egress-guard.ts';
 import { httpStream } from './http-source.ts';
 import { reclaimAfter } from './reclaim.ts';
 import type { ReleasePlan } from '../../health/release.ts';
@@ -16,7 +17,7 @@ import { segmentLength, tarSegments } from './tar.ts';
 export type Segment =
   | { kind: 'bytes'; data: Uint8Array }
   | { kind: 'file'; path: string; size: number }
-  | { kind: 'http'; url: string; size: number }
+  | { kind: 'http'; url: string; size: number; egress: EgressFetch }
   /** One file of a planned health release, streamed through the pipeline again on demand (health/release.ts). */
   | { kind: 'released'; plan: ReleasePlan; file: string; size: number };
 
@@ -58,7 +59,7 @@ export const CHUNK = 1024 * 1024;
 export function payloadReadable(payload: Payload, start = 0, end = payload.size): Readable {
   const [only] = payload.segments;
   if (only?.kind === 'http') {
-    const stream = Readable.fromWeb(httpStream(only.url, start, end) as import('node:stream/web').ReadableStream);
+    const stream = Readable.fromWeb(httpStream(only.url, start, end, only.egress) as import('node:stream/web').ReadableStream);
     // A source failing after its reader went away (a consumer that disconnected) must not crash the process;
     // whoever still reads gets the error through its own listener.
     stream.on('error', () => undefined);

@@ -98,7 +98,8 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
       prepared = await data.prepare(t);
     } catch (error) {
       if (error instanceof ReleaseProblem) await steps.stop(t, 'TERMINATED', 'release', [error.message]);
-      else await steps.stop(t, 'TERMINATED', 'source', [`the data source cannot be read: ${(error as Error).message}`]);
+      // Where the source lives (and where it redirected) is the hospital's business: the consumer learns only that it failed.
+      else await steps.stop(t, 'TERMINATED', 'source', [`the data source cannot be read: ${(error as Error).message}`], true, ['the provider cannot read the data source']);
       return;
     } finally {
       clearInterval(heartbeat);

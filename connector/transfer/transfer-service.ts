@@ -56,7 +56,9 @@ export function createTransferService(parts: TransferServiceParts) {
    */
   async function plainPayload({ source, name }: Awaited<ReturnType<typeof sourceOf>>, measured?: { size: number | null; digest: string | null }): Promise<Payload> {
     if (source.kind === 'file') return payloadOf(source.path, name);
-    return measured?.size != null && measured.digest ? measuredHttpPayload(source.url, name, measured.size, measured.digest) : httpPayload(source.url, name);
+    return measured?.size != null && measured.digest
+      ? measuredHttpPayload(source.url, name, measured.size, measured.digest, deps.egress)
+      : httpPayload(source.url, name, deps.egress);
   }
 
   /** The release inputs of a transfer whose agreement names release rules, or undefined (the source is served as it is). */

@@ -10,7 +10,7 @@ import type { NegotiationStore } from '../storage/negotiation-store.ts';
 import type { CatalogStore } from '../storage/catalog-store.ts';
 import type { ReceivedMessageStore } from '../storage/work-queue-store.ts';
 import type { JobBoard } from '../data-plane/jobs.ts';
-import type { NodeEgress } from '../data-plane/node-http.ts';
+import type { EgressFetch } from '../egress/egress-guard.ts';
 import type { AuditRecorder } from '../audit/trail.ts';
 import { transferMachine, type TransferMessage, type TransferRole, type TransferState } from '../../contracts/transfer/state-machine.ts';
 import { transferProcess, transferSuspensionMessage, transferTerminationMessage } from '../../contracts/transfer/messages.ts';
@@ -40,8 +40,8 @@ export interface TransferDeps {
   jobs: JobBoard;
   /** Whether `address` is at an origin the peer `did` publishes (its DID document's services). */
   peerOwns(did: string, address: string): Promise<boolean>;
-  /** The egress guard pulls and pushes go through (a peer names their addresses). */
-  egress: NodeEgress;
+  /** The egress guard pulls, pushes and http(s) sources go through (a peer names the first two addresses). */
+  egress: EgressFetch;
   /** The agreement's ODRL terms alone, with `transfersDone` transfers before this one (pure, no I/O). */
   policyRefusals(agreement: StoredAgreement, healthCategories: string[], transfersDone: number): string[];
   /** Whether an agreement still allows a transfer: the reasons against ([] = allowed). */
@@ -164,13 +164,13 @@ export function transferSteps(deps: TransferDeps) {
   }
 
   /** This side suspends or terminates `t` with `reasons`, telling the peer (unless `notify` is false). */
-  async function stop(t: Transfer, to: 'SUSPENDED' | 'TERMINATED', code: string, reasons: string[], notify = true): Promise<boolean> {
+  /** `told` is what the peer is told when it must not learn the local detail in `reasons` (our own record keeps it). */
+  async function stop(t: Transfer, to: 'SUSPENDED' | 'TERMINATED', code: string, reasons: string[], notify = true, told = reasons): Promise<boolean> {
     const message = to === 'SUSPENDED' ? 'TransferSuspensionMessage' : 'TransferTerminationMessage';
     const build = to === 'SUSPENDED' ? transferSuspensionMessage : transferTerminationMessage;
-    return commit((trx) => advance(trx, t, message, t.role, { reasons, next: null }, notify ? build({ ...pidsOf(t), code, reason: reasons }) : undefined), t.id);
+    return commit((trx) => advance(trx, t, message, t.role, { reasons, next: null }, notify ? build({ ...pidsOf(t), code, reason: told }) : undefined), t.id);
   }
 
-  /** The agreement behind a transfer, if it is this side's agreement with the transfer's counterparty. */
   /**
    * The agreement behind a transfer, if it is this side's agreement with the transfer's counterparty and it
    * stands: its negotiation is FINALIZED (the consumer verified, the provider finalized). An agreement of a

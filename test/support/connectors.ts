@@ -53,7 +53,7 @@ export function managementFetch(connector: RunningConnector, path: string, init:
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${connector.ctx.apiKey}`);
   if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  return fetch(`${connector.url}/api${path}`, { ...init, headers });
+  return fetch(`${connector.managementUrl}/api${path}`, { ...init, headers });
 }
 
 /** Posts the dashboard's sign-in form. */
