@@ -139,7 +139,9 @@ function shutdown(servers: Server[], database: ConnectorDatabase, logger: Logger
       logger.info('connector stopping');
       const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const server of servers) server.closeIdleConnections();
-      const timeout = setTimeout(() => servers.forEach((server) => server.closeAllConnections()), timeoutMs);
+      const timeout = setTimeout(() => {
+        for (const server of servers) server.closeAllConnections();
+      }, timeoutMs);
       for (const hook of hooks.reverse()) {
         try {
           await hook();
