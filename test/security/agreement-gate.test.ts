@@ -44,6 +44,22 @@ describe('data only under a FINALIZED agreement that still stands (issue 15, bre
     expect(error.reason.join(' ')).toMatch(/not a finalized agreement/);
     const provider = (await jsonOf(await managementFetch(trio.hospital, `/transfers?agreementId=${encodeURIComponent(agreed.agreementId)}`))).transfers;
     expect(provider).toEqual([]);
+
+    // Once the negotiation is terminated (here by the provider's operator; a time-out does the same), the agreement stays withdrawn.
+    const negotiation = (await jsonOf(await managementFetch(trio.hospital, '/negotiations'))).negotiations.find((n: any) => n.agreementId === agreed.agreementId);
+    const terminated = await managementFetch(trio.hospital, `/negotiations/${encodeURIComponent(negotiation.id)}/terminate`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'no counter-signature' }),
+    });
+    expect(terminated.status, await terminated.clone().text()).toBeLessThan(300);
+    await waitForState(stalling, started.id, ['TERMINATED']);
+    const after = await stalling.ctx.dspFetch({
+      url: `${dspAddressOf(trio.hospital.url)}/transfers/request`,
+      audienceDid: trio.hospital.did,
+      body: { ...body, consumerPid: `urn:uuid:${crypto.randomUUID()}` },
+    });
+    expect(after.status).toBe(400);
+    expect(((await after.json()) as { reason: string[] }).reason.join(' ')).toMatch(/not a finalized agreement/);
   });
 
   it('8 concurrent transfer requests under an agreement allowing 2: exactly 2 complete, 6 are refused with the reason', async () => {
