@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { bodyLimit } from 'hono/body-limit';
 import { accessLog, apiKeyAuth } from './http/middleware.ts';
@@ -77,6 +78,8 @@ export function createApp(ctx: ConnectorContext, services: Services): Hono {
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
     if (error instanceof HttpProblem) return problemResponse(c, error);
+    // Hono's own middleware (csrf) refuses with an HTTPException that carries its response.
+    if (error instanceof HTTPException && error.status < 500) return error.getResponse();
     ctx.logger.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, error });
     return problemResponse(c, new HttpProblem(500, 'internal_error', 'Internal error; the request id identifies it in the server log'));
   });

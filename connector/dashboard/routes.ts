@@ -4,6 +4,7 @@ import type { ConnectorContext } from '../context.ts';
 import { facts, page } from './layout.ts';
 import { apiKeyMatches, endSession, hasSession, signInLimit, startSession } from './session.ts';
 import { managementUrlOf } from '../http/listeners.ts';
+import { csrf } from 'hono/csrf';
 import { dspAddressOf } from '../http/dsp-path.ts';
 
 /**
@@ -77,6 +78,11 @@ export function dashboardRoutes(ctx: ConnectorContext): Hono {
     );
   });
 
+  // The forms post only from the dashboard's own pages: Hono's csrf check (Sec-Fetch-Site or Origin).
+  const ownOrigins = new Set([new URL(ctx.config.publicUrl).origin, new URL(managementUrlOf(ctx.config)).origin]);
+  const sameOrigin = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || ownOrigins.has(origin) });
+  app.use('/login', sameOrigin);
+  app.use('/logout', sameOrigin);
   app.use('/login', signInLimit({ trustProxy: ctx.config.trustProxy }));
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();

@@ -44,7 +44,7 @@ describe('operator dashboard', () => {
 
   it('signs out', async () => {
     const connector = await startTestConnector();
-    const response = await fetch(`${connector.url}/logout`, { method: 'POST', redirect: 'manual' });
+    const response = await fetch(`${connector.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: connector.url } });
     expect(response.status).toBe(303);
     expect(response.headers.get('set-cookie')).toMatch(/hdc_session=;.*Max-Age=0/);
   });

@@ -142,13 +142,31 @@ describe('browser-facing headers (issue 15, item 7)', () => {
     expect((await fetch(`${await served(tls)}/`)).headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
   });
 
+  it('the dashboard forms refuse a cross-site post (Hono csrf): a page elsewhere cannot sign the operator in or out', async () => {
+    const connector = await startTestConnector();
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'null' }, {}]) {
+      for (const path of ['/login', '/logout']) {
+        const response = await fetch(`${connector.url}${path}`, { method: 'POST', body: new URLSearchParams({ apiKey: connector.ctx.apiKey }), redirect: 'manual', headers });
+        expect(response.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+        expect(response.headers.get('set-cookie')).toBeNull();
+      }
+    }
+    const sameSite = await fetch(`${connector.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ apiKey: connector.ctx.apiKey }),
+      redirect: 'manual',
+      headers: { 'sec-fetch-site': 'same-origin' },
+    });
+    expect(sameSite.status).toBe(303);
+  });
+
   it('the session cookie is Secure behind a TLS proxy: X-Forwarded-Proto https, or an https public URL', async () => {
     const connector = await startTestConnector();
     const viaProxy = await fetch(`${connector.url}/login`, {
       method: 'POST',
       body: new URLSearchParams({ apiKey: connector.ctx.apiKey }),
       redirect: 'manual',
-      headers: { 'x-forwarded-proto': 'https' },
+      headers: { 'x-forwarded-proto': 'https', origin: connector.url },
     });
     expect(viaProxy.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
     expect((await signIn(connector.url, connector.ctx.apiKey)).headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);

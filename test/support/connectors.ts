@@ -58,7 +58,7 @@ export function managementFetch(connector: RunningConnector, path: string, init:
 
 /** Posts the dashboard's sign-in form. */
 export function signIn(url: string, apiKey: string): Promise<Response> {
-  return fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ apiKey }), redirect: 'manual' });
+  return fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ apiKey }), redirect: 'manual', headers: { origin: new URL(url).origin } });
 }
 
 /** The operator dashboard's HTML as a signed-in operator sees it. */
