@@ -25,11 +25,12 @@ function addClaimsProbe(hospital: RunningConnector): void {
   );
 }
 
+/** The VC-API verification at `verifier`, with every check, the dataspace's issuer trust included. */
 async function verifyAt(verifier: RunningConnector, credential: unknown) {
   const response = await fetch(`${verifier.url}/credentials/verify`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ verifiableCredential: credential }),
+    body: JSON.stringify({ verifiableCredential: credential, options: { checks: ['proof', 'issuer', 'validity', 'status'] } }),
   });
   return { status: response.status, body: await jsonOf(response) };
 }
