@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { managementFetch, signIn, startTestConnector } from '../support/connectors.ts';
+import { managementFetch, signIn, startTestConnector, tempDir } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { managementClientFromConfig } from '../../connector/cli/management-client.ts';
 import { isManagementPath, servesPath } from '../../connector/http/listeners.ts';
@@ -34,8 +34,8 @@ describe('a separate listener for the management API and the dashboard', () => {
   });
 
   it('the CLI finds the management listener from the configuration file', () => {
-    const dir = join(process.env.TMPDIR ?? '/tmp', `hdc-mgmt-${process.pid}`);
-    const path = `${dir}.json`;
+    const dir = tempDir();
+    const path = join(dir, 'hospital.json');
     writeFileSync(path, JSON.stringify({ name: 'h', role: 'hospital', port: 8701, dataDir: dir, apiKey: 'k'.repeat(32), management: { host: '127.0.0.1', port: 8801 } }));
     expect(managementClientFromConfig(path).baseUrl).toBe('http://127.0.0.1:8801');
   });
