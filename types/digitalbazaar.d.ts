@@ -32,8 +32,14 @@ declare module '@digitalbazaar/vc' {
 }
 
 declare module '@digitalbazaar/data-integrity' {
+  export interface ProofVerification {
+    verified: boolean;
+    error?: Error;
+  }
   export class DataIntegrityProof {
     constructor(options: { signer?: unknown; cryptosuite: unknown; date?: Date | string });
+    /** Verifies one proof of `proofSet` over `document` (which the caller has stripped of its proofs). */
+    verifyProof(options: { proof: Record<string, unknown>; proofSet: Record<string, unknown>[]; document: unknown; documentLoader: unknown }): Promise<ProofVerification>;
   }
 }
 
@@ -55,7 +61,10 @@ declare module '@digitalbazaar/ed25519-multikey' {
 declare module 'jsonld-signatures' {
   interface ProofPurpose {}
   const jsigs: {
-    purposes: { AuthenticationProofPurpose: new (options: { challenge: string; domain?: string; controller?: object }) => ProofPurpose };
+    purposes: {
+      AuthenticationProofPurpose: new (options: { challenge: string; domain?: string; controller?: object }) => ProofPurpose;
+      AssertionProofPurpose: new () => ProofPurpose;
+    };
     verify(
       document: object,
       options: { suite: unknown; purpose: ProofPurpose; documentLoader: unknown },

@@ -59,9 +59,27 @@ export function signingWith(signer: ProofSigner, cryptosuite: Cryptosuite): Proo
   return { ...signer, suite: (chosen = cryptosuite) => signer.suite(chosen) };
 }
 
+type VerifyProofOptions = Parameters<DataIntegrityProof['verifyProof']>[0];
+
+/**
+ * A Data Integrity proof that may be part of a proof chain: a proof naming `previousProof` was made over the
+ * document together with the proofs it names (Data Integrity 1.0, "Verify Proof Sets and Chains"), so it is
+ * verified over that document; a named proof that is not in the set fails it.
+ */
+class ChainedDataIntegrityProof extends DataIntegrityProof {
+  override async verifyProof(options: VerifyProofOptions) {
+    const previous = options.proof.previousProof as string | string[] | undefined;
+    if (previous === undefined) return super.verifyProof(options);
+    const ids = Array.isArray(previous) ? previous : [previous];
+    const matching = ids.map((id) => options.proofSet.find((candidate) => candidate.id === id));
+    if (matching.some((candidate) => !candidate)) return { verified: false, error: new Error('a previousProof names a proof that is not in the proof set') };
+    return super.verifyProof({ ...options, document: { ...(options.document as object), proof: matching } });
+  }
+}
+
 /** One suite per cryptosuite: the libraries pick the one whose name the proof carries. */
 export function verificationSuites(): DataIntegrityProof[] {
-  return [new DataIntegrityProof({ cryptosuite: rdfcCryptosuite }), new DataIntegrityProof({ cryptosuite: jcsVerifyCryptosuite() })];
+  return [new ChainedDataIntegrityProof({ cryptosuite: rdfcCryptosuite }), new ChainedDataIntegrityProof({ cryptosuite: jcsVerifyCryptosuite() })];
 }
 
 /**
@@ -109,6 +127,11 @@ export async function verifyCredentialProof(credential: VerifiableCredential, do
     checkStatus: async () => ({ verified: true }),
     now: new Date(Number.isNaN(validFrom) ? Date.now() : validFrom),
   });
+  // The libraries accept a proof set when one of its proofs verifies; every proof of a set must (one by the
+  // issuer; others, such as a co-signer's, need not be the issuer's but their signatures must hold).
+  type ProofResult = { verified: boolean; error?: Error; purposeResult?: { valid: boolean } };
+  const failed = ((result.results ?? []) as ProofResult[]).find((r) => !r.verified && !(r.purposeResult && !r.purposeResult.valid));
+  if (result.verified && failed) return { verified: false, error: failed.error ?? new Error('one of its proofs does not verify') };
   return { verified: result.verified, ...(result.error ? { error: result.error } : {}) };
 }
 
