@@ -110,7 +110,8 @@ describe('a researcher, from the federated catalog to verified data, and the ref
   });
 
   it('after the agreement expires: the transfer is refused with the date it ran to', async () => {
-    const expiresAt = Date.now() + 8000;
+    // Long enough for a crawl and a negotiation through CLI processes on a busy machine.
+    const expiresAt = Date.now() + 15_000;
     const expiring = researchOffer();
     (expiring.permission![0] as any).constraint.push({ leftOperand: 'odrl:dateTime', operator: 'lteq', rightOperand: new Date(expiresAt).toISOString() });
     const expiringDatasetId = (await registerDataset(trio.hospital, exampleDataset(trio.hospital, { offers: [expiring] }))).id;
@@ -122,5 +123,5 @@ describe('a researcher, from the federated catalog to verified data, and the ref
     expect(refused.status).toBe(1);
     expect(refused.stdout).toMatch(/TERMINATED/);
     expect(refused.stdout).toMatch(/the date must be lteq/);
-  }, 45_000);
+  }, 60_000);
 });
