@@ -38,7 +38,7 @@ describe('the catalog of a hospital', () => {
     expect(entry.distribution.map((d: any) => d.format)).toEqual(['HttpData-PULL', 'HttpData-PUSH']);
     expect(entry.distribution[0].accessService['@id']).toBe(catalog.service[0]['@id']);
     expect(entry['dct:title']).toEqual(expect.arrayContaining([{ '@value': 'Synthetic type 2 diabetes cohort', '@language': 'en' }]));
-    expect(entry['http://healthdataportal.eu/ns/health#healthCategory']).toEqual([{ '@id': 'http://healthdataportal.eu/ns/health-category#EHR' }]);
+    expect(entry['http://healthdataportal.eu/ns/health#healthCategory']).toEqual([{ '@id': 'http://publications.europa.eu/resource/authority/health-category/EHRS' }]);
   });
 
   it('keeps the metadata through JSON-LD expansion with the DSP context', async () => {
