@@ -221,6 +221,7 @@ export function catalogQuads(host: CatalogHost, datasetIds: string[]): Quad[] {
   g.add(c, `${NS.dct}description`, literal(`Datasets published by ${host.publisherName} over the Dataspace Protocol`, 'en'));
   g.agent(c, `${NS.dct}publisher`, { name: host.publisherName, id: host.participantId });
   g.iris(c, `${NS.dcatap}applicableLegislation`, [EHDS_LEGISLATION], LEGAL_RESOURCE);
+  g.add(c, `${NS.dcat}themeTaxonomy`, namedNode(`${EU_AUTHORITY}data-theme`));
   g.add(c, `${NS.dcat}service`, service);
   g.add(service, RDF_TYPE.value, namedNode(`${NS.dcat}DataService`));
   g.add(service, `${NS.dct}title`, literal(`${host.publisherName} Dataspace Protocol endpoint`, 'en'));
