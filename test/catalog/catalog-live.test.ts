@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Parser } from 'n3';
+import { Parser, Store } from 'n3';
 import jsonld from 'jsonld';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
@@ -61,7 +61,8 @@ describe('the catalog of a hospital', () => {
   it('publishes the same graph as Turtle and as JSON-LD', async () => {
     const turtle = await (await fetch(`${hospital.url}/catalog`, { headers: { accept: 'text/turtle' } })).text();
     const json = await jsonOf(await fetch(`${hospital.url}/catalog`, { headers: { accept: 'application/ld+json' } }));
-    const fromTurtle = new Parser().parse(turtle);
+    // A triple the catalog's graph and a dataset's both hold (the class of a legislation) is written by each: count it once.
+    const fromTurtle = new Store(new Parser().parse(turtle)).getQuads(null, null, null, null);
     const nquads = (await jsonld.toRDF(json, { format: 'application/n-quads', documentLoader: offlineDocumentLoader as never })) as unknown as string;
     const fromJson = new Parser({ format: 'N-Quads' }).parse(nquads);
     expect(fromTurtle.length).toBeGreaterThan(60);
