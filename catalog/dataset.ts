@@ -33,10 +33,10 @@ const Publisher = Agent.extend({
  * coding system (skos:inScheme, one of hasCodingSystem). The form stored before, `{ code, scheme }`, is read as
  * the concept it names.
  */
-const CodeValue = z.union([
-  z.strictObject({ id: iri, notation: z.string().min(1), inScheme: iri, label: LangText.optional() }),
-  z.strictObject({ code: iri, scheme: iri }).transform(migrateCodeValue),
-]);
+const CodeValue = z.union(
+  [z.strictObject({ id: iri, notation: z.string().min(1), inScheme: iri, label: LangText.optional() }), z.strictObject({ code: iri, scheme: iri }).transform(migrateCodeValue)],
+  { error: 'must be a concept { id: IRI, notation, inScheme: IRI of its coding system, label? }' },
+);
 const Sample = z.strictObject({ accessURL: z.url(), title: LangText.optional() });
 const ContactPoint = z.strictObject({ name: z.string().min(1).optional(), email: z.email(), url: z.url() });
 const Period = z.strictObject({ start: date.optional(), end: date.optional() }).refine((p) => p.start || p.end, 'needs a start or an end');
@@ -76,14 +76,14 @@ export const DatasetInput = z.strictObject({
   language: z.array(iri).optional(),
   version: z.string().min(1).optional(),
   /** dct:type: dataset types (EU dataset-type vocabulary); a single IRI, as stored before, is a list of one. */
-  type: z.union([iri.transform((t) => [t]), z.array(iri).min(1)]).optional(),
+  type: z.union([iri.transform((t) => [t]), z.array(iri).min(1)], { error: 'must be IRIs of dataset types (a list, or one IRI)' }).optional(),
   provenance: LangText.optional(),
   sample: z.array(Sample).optional(),
   applicableLegislation: z.array(iri).min(1),
   /** EU health-category concepts; the category IRI this connector published before is read as its EU concept. */
   healthCategories: z.array(iri.transform(migrateHealthCategory)).min(1),
   /** Health themes (Wikidata items), each an IRI or, so that it is published as a skos:Concept, `{ id, label }`. */
-  healthThemes: z.array(z.union([iri.transform((id) => ({ id })), z.strictObject({ id: iri, label: LangText })])).optional(),
+  healthThemes: z.array(z.union([iri.transform((id) => ({ id })), z.strictObject({ id: iri, label: LangText })], { error: 'must be an IRI or { id: IRI, label }' })).optional(),
   minTypicalAge: z.number().int().nonnegative().optional(),
   maxTypicalAge: z.number().int().nonnegative().optional(),
   numberOfRecords: z.number().int().nonnegative().optional(),

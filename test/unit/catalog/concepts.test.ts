@@ -62,6 +62,17 @@ describe('healthdcatap:hasCodeValues: concepts of the coding systems, never blan
     });
   });
 
+  it('what is neither form is refused, saying what a code value is', () => {
+    const parsed = DatasetInput.safeParse(
+      exampleInput({ hasCodeValues: [{ id: 'https://loinc.org/4548-4/' }], type: 'personal', healthThemes: [{ id: 'http://www.wikidata.org/entity/Q3025883' }] }),
+    );
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'type: must be IRIs of dataset types (a list, or one IRI)',
+      'healthThemes.0: must be an IRI or { id: IRI, label }',
+      'hasCodeValues.0: must be a concept { id: IRI, notation, inScheme: IRI of its coding system, label? }',
+    ]);
+  });
+
   it('a code value outside hasCodingSystem is refused', async () => {
     const stray = { id: 'https://loinc.org/1558-6/', notation: '1558-6', inScheme: 'http://loinc.org/other' };
     expect(await rejection({ hasCodeValues: [stray] })).toEqual(['hasCodeValues.0.inScheme: http://loinc.org/other is not one of hasCodingSystem']);
