@@ -92,6 +92,9 @@ describe('the cohort the local dataspace generates holds what its catalog entry 
     expect([...used].sort()).toEqual([...declared].sort());
     // Each is the concept its coding system's publisher names (https://loinc.org/4548-4/, http://snomed.info/id/…).
     for (const v of catalog.hasCodeValues) expect(v.id).toBe(codeValue(v.inScheme, v.notation).id);
+    // Its label is the display the data give the code.
+    const displays = new Map([...files.Condition!, ...files.Observation!].flatMap((r) => r.code.coding.map((c: Json) => [`${c.system}#${c.code}`, c.display] as const)));
+    for (const v of catalog.hasCodeValues) expect(v.label.en).toBe(displays.get(`${v.inScheme}#${v.notation}`));
     expect([...new Set([...used].map((c) => c.split('#')[0]))].sort()).toEqual([...catalog.hasCodingSystem].sort());
   });
 
