@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CatalogOffer } from '../contracts/negotiation/messages.ts';
+import { migrateHealthCategory, PERSONAL_DATA } from '../vocab/eu-vocabularies.ts';
+import { migrateCodeValue } from './coding-systems.ts';
 
 /**
  * A dataset as a data steward registers it: DCAT 3 / DCAT-AP 3 / HealthDCAT-AP metadata, where its data
@@ -26,7 +28,15 @@ const Publisher = Agent.extend({
   publisherNote: LangText.optional(),
   trustedDataHolder: z.boolean().optional(),
 });
-const CodeValue = z.strictObject({ code: iri, scheme: iri });
+/**
+ * A code value of the dataset: a concept (skos:Concept) named by its IRI, with its code (skos:notation) and its
+ * coding system (skos:inScheme, one of hasCodingSystem). The form stored before, `{ code, scheme }`, is read as
+ * the concept it names.
+ */
+const CodeValue = z.union(
+  [z.strictObject({ id: iri, notation: z.string().min(1), inScheme: iri, label: LangText.optional() }), z.strictObject({ code: iri, scheme: iri }).transform(migrateCodeValue)],
+  { error: 'must be a concept { id: IRI, notation, inScheme: IRI of its coding system, label? }' },
+);
 const Sample = z.strictObject({ accessURL: z.url(), title: LangText.optional() });
 const ContactPoint = z.strictObject({ name: z.string().min(1).optional(), email: z.email(), url: z.url() });
 const Period = z.strictObject({ start: date.optional(), end: date.optional() }).refine((p) => p.start || p.end, 'needs a start or an end');
@@ -65,12 +75,15 @@ export const DatasetInput = z.strictObject({
   conformsTo: z.array(iri).optional(),
   language: z.array(iri).optional(),
   version: z.string().min(1).optional(),
-  type: iri.optional(),
+  /** dct:type: dataset types (EU dataset-type vocabulary); a single IRI, as stored before, is a list of one. */
+  type: z.union([iri.transform((t) => [t]), z.array(iri).min(1)], { error: 'must be IRIs of dataset types (a list, or one IRI)' }).optional(),
   provenance: LangText.optional(),
   sample: z.array(Sample).optional(),
   applicableLegislation: z.array(iri).min(1),
-  healthCategories: z.array(iri).min(1),
-  healthThemes: z.array(iri).optional(),
+  /** EU health-category concepts; the category IRI this connector published before is read as its EU concept. */
+  healthCategories: z.array(iri.transform(migrateHealthCategory)).min(1),
+  /** Health themes (Wikidata items), each an IRI or, so that it is published as a skos:Concept, `{ id, label }`. */
+  healthThemes: z.array(z.union([iri.transform((id) => ({ id })), z.strictObject({ id: iri, label: LangText })], { error: 'must be an IRI or { id: IRI, label }' })).optional(),
   minTypicalAge: z.number().int().nonnegative().optional(),
   maxTypicalAge: z.number().int().nonnegative().optional(),
   numberOfRecords: z.number().int().nonnegative().optional(),
@@ -95,6 +108,20 @@ export type DatasetInput = z.input<typeof DatasetInput>;
 
 /** A registered dataset: the steward's input plus what the connector maintains. */
 export type Dataset = z.output<typeof DatasetInput> & { id: string; identifier: string; modified: string; issued: string };
+
+/** What the shapes cannot say about one dataset: rules that tie two of its fields together. */
+export function inconsistencies(input: z.output<typeof DatasetInput>): string[] {
+  const problems: string[] = [];
+  if (input.minTypicalAge !== undefined && input.maxTypicalAge !== undefined && input.minTypicalAge > input.maxTypicalAge)
+    problems.push('minTypicalAge: must not exceed maxTypicalAge');
+  if (input.personalData?.length && !input.type?.includes(PERSONAL_DATA))
+    problems.push(`type: must include ${PERSONAL_DATA}, as the dataset declares personalData (HealthDCAT-AP)`);
+  const systems = new Set(input.hasCodingSystem ?? []);
+  input.hasCodeValues?.forEach((value, i) => {
+    if (!systems.has(value.inScheme)) problems.push(`hasCodeValues.${i}.inScheme: ${value.inScheme} is not one of hasCodingSystem`);
+  });
+  return problems;
+}
 
 export function tierOf(dataset: Pick<Dataset, 'accessRights'>): AccessTier {
   return ACCESS_TIERS[dataset.accessRights];

@@ -21,6 +21,8 @@ const keyOf = (iri: string) => {
 };
 
 type Json = Record<string, unknown>;
+const RDF_TYPE = `${NS.rdf}type`;
+const CONCEPT = `${NS.skos}Concept`;
 
 function termJson(term: Term, bySubject: Map<string, Quad[]>, seen: Set<string>): unknown {
   if (term.termType === 'Literal') {
@@ -30,6 +32,9 @@ function termJson(term: Term, bySubject: Map<string, Quad[]>, seen: Set<string>)
     return { '@value': term.value, '@type': lit.datatype.value };
   }
   if (term.termType === 'BlankNode' && !seen.has(term.value)) return nodeJson(term, bySubject, seen, false);
+  // A concept the dataset describes itself (a code value: its notation, label and scheme) is embedded.
+  if (term.termType === 'NamedNode' && !seen.has(term.value) && bySubject.get(term.value)?.some((q) => q.object.value === CONCEPT && q.predicate.value === RDF_TYPE))
+    return nodeJson(term, bySubject, seen, true);
   return { '@id': term.value };
 }
 

@@ -1,7 +1,7 @@
 import { publicationProblems } from '../contracts/policy/canonical.ts';
 import { Writer, type Quad } from 'n3';
 import { NS } from '../vocab/namespaces.ts';
-import { DatasetInput, tierOf, type Dataset } from './dataset.ts';
+import { DatasetInput, inconsistencies, tierOf, type Dataset } from './dataset.ts';
 import { catalogQuads, datasetQuads, type CatalogHost } from './rdf.ts';
 import { validateAgainstTier, type ShapeViolation } from './shacl.ts';
 import { datasetToDsp, groupBySubject } from './dsp.ts';
@@ -51,8 +51,8 @@ export async function prepareDataset(raw: unknown, host: CatalogHost, options: {
   const parsed = DatasetInput.safeParse(raw);
   if (!parsed.success) throw new DatasetRejected(parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`));
   const input = parsed.data;
-  if (input.minTypicalAge !== undefined && input.maxTypicalAge !== undefined && input.minTypicalAge > input.maxTypicalAge)
-    throw new DatasetRejected(['minTypicalAge: must not exceed maxTypicalAge']);
+  const inconsistent = inconsistencies(input);
+  if (inconsistent.length > 0) throw new DatasetRejected(inconsistent);
   // Offers are published so that any DSP peer reads them alike (terms as IRIs under the DSP context, one permission).
   const offerProblems = input.offers.flatMap((offer, i) => publicationProblems(offer as Record<string, unknown>).map((problem) => `offers.${i}: ${problem}`));
   if (offerProblems.length > 0) throw new DatasetRejected(offerProblems);

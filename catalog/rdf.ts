@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3';
+import { DataFactory, type NamedNode, type Quad, type Quad_Object, type Quad_Subject } from 'n3';
 import { NS } from '../vocab/namespaces.ts';
 import type { Dataset } from './dataset.ts';
+import { EU_AUTHORITY } from '../vocab/eu-vocabularies.ts';
 
 const { namedNode, literal, blankNode, quad } = DataFactory;
 const RDF_TYPE = namedNode(`${NS.rdf}type`);
 const xsd = (t: string) => namedNode(`${NS.xsd}${t}`);
 const H = NS.healthdcatap;
 const EHDS_LEGISLATION = 'http://data.europa.eu/eli/reg/2025/327/oj';
+const CONCEPT = `${NS.skos}Concept`;
+const LEGAL_RESOURCE = `${NS.eli}LegalResource`;
 
 /** Where this connector's catalog lives: its DataService and the catalog node itself. */
 export interface CatalogHost {
@@ -44,14 +47,37 @@ class Graph {
   add(s: Quad_Subject, p: string, o: Quad_Object | undefined): void {
     if (o !== undefined) this.quads.push(quad(s, namedNode(p), o));
   }
-  iris(s: Quad_Subject, p: string, values: string[] | undefined): void {
-    for (const v of values ?? []) this.add(s, p, namedNode(v));
+  readonly #typed = new Set<string>();
+  /**
+   * IRIs as values of `p`, each declared an instance of `classes` (the property's range; once per graph), as the
+   * HealthDCAT-AP RDF template does: the range shapes check the class of every value in the data graph.
+   */
+  iris(s: Quad_Subject, p: string, values: string[] | undefined, ...classes: string[]): void {
+    for (const v of values ?? []) {
+      this.add(s, p, namedNode(v));
+      for (const c of classes) {
+        const key = `${v} ${c}`;
+        if (this.#typed.has(key)) continue;
+        this.#typed.add(key);
+        this.add(namedNode(v), RDF_TYPE.value, namedNode(c));
+      }
+    }
   }
   texts(s: Quad_Subject, p: string, values: Record<string, string> | undefined): void {
     for (const [lang, text] of Object.entries(values ?? {})) this.add(s, p, literal(text, lang));
   }
   typed(s: Quad_Subject, p: string, value: string | number | boolean | undefined, type: string): void {
     if (value !== undefined) this.add(s, p, literal(String(value), xsd(type)));
+  }
+  /**
+   * A concept the dataset describes itself (a code value, a health theme), declared a skos:Concept when it has a
+   * label: the sensitive tier's shapes require a skos:prefLabel of every skos:Concept in the graph.
+   */
+  concept(s: Quad_Subject, p: string, concept: { id: string; label?: Record<string, string> | undefined }): NamedNode {
+    const node = namedNode(concept.id);
+    this.iris(s, p, [concept.id], ...(concept.label ? [CONCEPT] : []));
+    this.texts(node, `${NS.skos}prefLabel`, concept.label);
+    return node;
   }
   date(s: Quad_Subject, p: string, value: string | undefined): void {
     if (value) this.add(s, p, literal(value, xsd(value.includes('T') ? 'dateTime' : 'date')));
@@ -68,7 +94,7 @@ class Graph {
     this.add(s, p, node);
     this.add(node, RDF_TYPE.value, namedNode(`${NS.foaf}Agent`));
     this.add(node, `${NS.foaf}name`, literal(agent.name));
-    if (agent.type) this.add(node, `${NS.dct}type`, namedNode(agent.type));
+    this.iris(node, `${NS.dct}type`, agent.type ? [agent.type] : []);
     if (agent.email) this.add(node, `${NS.foaf}mbox`, namedNode(`mailto:${agent.email}`));
     if (agent.url) this.add(node, `${NS.foaf}homepage`, namedNode(agent.url));
   }
@@ -107,13 +133,13 @@ export function datasetQuads(dataset: Dataset, host: CatalogHost): Quad[] {
   for (const [lang, words] of Object.entries(dataset.keywords ?? {})) for (const w of words) g.add(d, `${NS.dcat}keyword`, literal(w, lang));
   g.date(d, `${NS.dct}issued`, dataset.issued);
   g.add(d, `${NS.dct}modified`, literal(dataset.modified, xsd('dateTime')));
-  g.iris(d, `${NS.dct}spatial`, dataset.spatial);
+  g.iris(d, `${NS.dct}spatial`, dataset.spatial, `${NS.dct}Location`);
   g.period(d, `${NS.dct}temporal`, dataset.temporal);
-  g.add(d, `${NS.dct}accessRights`, namedNode(`http://publications.europa.eu/resource/authority/access-right/${dataset.accessRights}`));
-  g.iris(d, `${NS.dct}conformsTo`, dataset.conformsTo);
-  g.iris(d, `${NS.dct}language`, dataset.language);
+  g.iris(d, `${NS.dct}accessRights`, [`${EU_AUTHORITY}access-right/${dataset.accessRights}`], `${NS.dct}RightsStatement`);
+  g.iris(d, `${NS.dct}conformsTo`, dataset.conformsTo, `${NS.dct}Standard`);
+  g.iris(d, `${NS.dct}language`, dataset.language, `${NS.dct}LinguisticSystem`);
   if (dataset.version) g.add(d, `${NS.dcat}version`, literal(dataset.version));
-  if (dataset.type) g.add(d, `${NS.dct}type`, namedNode(dataset.type));
+  g.iris(d, `${NS.dct}type`, dataset.type);
   if (dataset.provenance) {
     const statement = g.blank();
     g.add(d, `${NS.dct}provenance`, statement);
@@ -123,27 +149,29 @@ export function datasetQuads(dataset: Dataset, host: CatalogHost): Quad[] {
   for (const sample of dataset.sample ?? []) {
     const node = g.blank();
     g.add(d, `${NS.adms}sample`, node);
+    g.add(node, RDF_TYPE.value, namedNode(`${NS.dcat}Distribution`));
     g.add(node, `${NS.dcat}accessURL`, namedNode(sample.accessURL));
+    g.iris(node, `${NS.dcatap}applicableLegislation`, dataset.applicableLegislation, LEGAL_RESOURCE);
     g.texts(node, `${NS.dct}title`, sample.title);
   }
-  g.iris(d, `${NS.dcatap}applicableLegislation`, dataset.applicableLegislation);
+  g.iris(d, `${NS.dcatap}applicableLegislation`, dataset.applicableLegislation, LEGAL_RESOURCE);
   g.iris(d, `${H}healthCategory`, dataset.healthCategories);
-  g.iris(d, `${H}healthTheme`, dataset.healthThemes);
+  for (const theme of dataset.healthThemes ?? []) g.concept(d, `${H}healthTheme`, theme);
   g.typed(d, `${H}minTypicalAge`, dataset.minTypicalAge, 'nonNegativeInteger');
   g.typed(d, `${H}maxTypicalAge`, dataset.maxTypicalAge, 'nonNegativeInteger');
   g.typed(d, `${H}numberOfRecords`, dataset.numberOfRecords, 'nonNegativeInteger');
   g.typed(d, `${H}numberOfUniqueIndividuals`, dataset.numberOfUniqueIndividuals, 'nonNegativeInteger');
   g.texts(d, `${H}populationCoverage`, dataset.populationCoverage);
-  g.iris(d, `${NS.dpv}hasPersonalData`, dataset.personalData);
-  g.iris(d, `${NS.dqv}hasLegalBasis`, dataset.legalBasis);
-  g.iris(d, `${NS.dpv}hasPurpose`, dataset.purpose);
+  g.iris(d, `${NS.dpv}hasPersonalData`, dataset.personalData, `${NS.dpv}PersonalData`);
+  g.iris(d, `${NS.dqv}hasLegalBasis`, dataset.legalBasis, `${NS.dpv}LegalBasis`);
+  g.iris(d, `${NS.dpv}hasPurpose`, dataset.purpose, `${NS.dpv}Purpose`);
   g.agent(d, `${H}hdab`, dataset.hdab);
-  g.iris(d, `${H}hasCodingSystem`, dataset.hasCodingSystem);
+  g.iris(d, `${H}hasCodingSystem`, dataset.hasCodingSystem, `${NS.dct}Standard`);
   for (const value of dataset.hasCodeValues ?? []) {
-    const node = g.blank();
-    g.add(d, `${H}hasCodeValues`, node);
-    g.typed(node, `${NS.dct}identifier`, value.code, 'anyURI');
-    g.add(node, `${NS.skos}inScheme`, namedNode(value.scheme));
+    const concept = g.concept(d, `${H}hasCodeValues`, value);
+    g.typed(concept, `${NS.dct}identifier`, value.id, 'anyURI');
+    g.add(concept, `${NS.skos}notation`, literal(value.notation));
+    g.add(concept, `${NS.skos}inScheme`, namedNode(value.inScheme));
   }
   g.period(d, `${H}retentionPeriod`, dataset.retentionPeriod);
   dataset.distributions.forEach((dist, i) => {
@@ -151,11 +179,11 @@ export function datasetQuads(dataset: Dataset, host: CatalogHost): Quad[] {
     g.add(d, `${NS.dcat}distribution`, node);
     g.add(node, RDF_TYPE.value, namedNode(`${NS.dcat}Distribution`));
     g.texts(node, `${NS.dct}title`, dist.title);
-    g.add(node, `${NS.dct}format`, namedNode(dist.format));
-    g.add(node, `${NS.dcat}mediaType`, namedNode(dist.mediaType));
+    g.iris(node, `${NS.dct}format`, [dist.format], `${NS.dct}MediaTypeOrExtent`);
+    g.iris(node, `${NS.dcat}mediaType`, [dist.mediaType], `${NS.dct}MediaType`);
     g.typed(node, `${NS.dcat}byteSize`, dist.byteSize, 'nonNegativeInteger');
-    g.iris(node, `${NS.dcatap}applicableLegislation`, dataset.applicableLegislation);
-    if (dist.rights) g.add(node, `${NS.dct}rights`, namedNode(dist.rights));
+    g.iris(node, `${NS.dcatap}applicableLegislation`, dataset.applicableLegislation, LEGAL_RESOURCE);
+    if (dist.rights) g.iris(node, `${NS.dct}rights`, [dist.rights], `${NS.dct}RightsStatement`);
     else {
       const rights = g.blank();
       g.add(node, `${NS.dct}rights`, rights);
@@ -192,12 +220,13 @@ export function catalogQuads(host: CatalogHost, datasetIds: string[]): Quad[] {
   g.add(c, `${NS.dct}title`, literal(`${host.publisherName} catalog`, 'en'));
   g.add(c, `${NS.dct}description`, literal(`Datasets published by ${host.publisherName} over the Dataspace Protocol`, 'en'));
   g.agent(c, `${NS.dct}publisher`, { name: host.publisherName, id: host.participantId });
-  g.add(c, `${NS.dcatap}applicableLegislation`, namedNode(EHDS_LEGISLATION));
+  g.iris(c, `${NS.dcatap}applicableLegislation`, [EHDS_LEGISLATION], LEGAL_RESOURCE);
+  g.add(c, `${NS.dcat}themeTaxonomy`, namedNode(`${EU_AUTHORITY}data-theme`));
   g.add(c, `${NS.dcat}service`, service);
   g.add(service, RDF_TYPE.value, namedNode(`${NS.dcat}DataService`));
   g.add(service, `${NS.dct}title`, literal(`${host.publisherName} Dataspace Protocol endpoint`, 'en'));
   g.add(service, `${NS.dcat}endpointURL`, namedNode(host.dspEndpoint));
-  g.add(service, `${NS.dcatap}applicableLegislation`, namedNode(EHDS_LEGISLATION));
+  g.iris(service, `${NS.dcatap}applicableLegislation`, [EHDS_LEGISLATION], LEGAL_RESOURCE);
   for (const id of datasetIds) g.add(c, `${NS.dcat}dataset`, namedNode(id));
   return g.quads;
 }

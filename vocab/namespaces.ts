@@ -21,6 +21,7 @@ export const NS = {
   dqv: 'http://www.w3.org/ns/dqv#',
   sh: 'http://www.w3.org/ns/shacl#',
   dcatap: 'http://data.europa.eu/r5r/',
+  eli: 'http://data.europa.eu/eli/ontology#',
   /** HealthDCAT-AP: provisional namespace of the 2024/2025 drafts; keep every use behind this constant. */
   healthdcatap: 'http://healthdataportal.eu/ns/health#',
   dpv: 'https://w3id.org/dpv#',

@@ -1,4 +1,5 @@
 import type { VerifiedCredential } from '../credentials/model.ts';
+import { migrateHealthCategory } from '../../vocab/eu-vocabularies.ts';
 import { shortTerm } from './vocabulary.ts';
 
 /** A data permit as a policy sees it: what it covers and for how long. */
@@ -45,7 +46,8 @@ export function claimsOf(credentials: VerifiedCredential[], holder: string): Con
         issuer: c.issuer,
         purposes: strings(c.credentialSubject.purposes).map(shortTerm),
         datasets: strings(c.credentialSubject.datasets),
-        healthCategories: strings(c.credentialSubject.healthCategories).map(shortTerm),
+        // A permit naming a category by the IRI used before the EU vocabulary still covers it.
+        healthCategories: strings(c.credentialSubject.healthCategories).map((category) => shortTerm(migrateHealthCategory(category))),
         ...(c.validFrom ? { validFrom: c.validFrom } : {}),
         ...(c.validUntil ? { validUntil: c.validUntil } : {}),
       })),
@@ -54,7 +56,7 @@ export function claimsOf(credentials: VerifiedCredential[], holder: string): Con
 
 /** Permits valid at `now` that cover the dataset, by its IRI or one of its health categories. */
 export function permitsFor(claims: ConsumerClaims, datasetId: string, healthCategories: string[], now: Date): PermitClaims[] {
-  const categories = healthCategories.map(shortTerm);
+  const categories = healthCategories.map((category) => shortTerm(migrateHealthCategory(category)));
   return claims.permits.filter(
     (p) =>
       (!p.validFrom || Date.parse(p.validFrom) <= now.getTime()) &&

@@ -78,7 +78,7 @@ try {
     holder: institute.did,
     projectId: 'bench',
     purposes: ['scientific-research'],
-    healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
+    healthCategories: ['http://publications.europa.eu/resource/authority/health-category/EHRS'],
     validUntil: new Date(Date.now() + 86_400_000).toISOString(),
   });
   for (const member of [hospital, institute]) await member.api.post('/wallet/request', { authorityDid: authority.did });

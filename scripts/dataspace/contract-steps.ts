@@ -4,11 +4,15 @@ import type { DataspaceState } from './local-dataspace.ts';
 
 const EXAMPLE = new URL('../../examples/datasets/diabetes-cohort.json', import.meta.url);
 
+/** The catalog entry the hospital publishes for a cohort of `patients`: the example, counted. */
+export function cohortEntry(patients: number): Record<string, unknown> {
+  return { ...JSON.parse(readFileSync(EXAMPLE, 'utf8')), numberOfRecords: patients, numberOfUniqueIndividuals: patients };
+}
+
 const publish: Step<DataspaceState> = {
   title: 'The hospital publishes the cohort with a HealthDCAT-AP description and an offer bound to a data permit',
   async run(state) {
-    const dataset = { ...JSON.parse(readFileSync(EXAMPLE, 'utf8')), numberOfRecords: state.patients, numberOfUniqueIndividuals: state.patients };
-    const added = await state.connectors.hospital!.api.post<{ id: string; tier: string }>('/datasets', dataset);
+    const added = await state.connectors.hospital!.api.post<{ id: string; tier: string }>('/datasets', cohortEntry(state.patients));
     state.datasetId = added.id;
     return `${added.id} (${added.tier} tier)`;
   },

@@ -9,7 +9,11 @@ const LEGAL = {
 } as const;
 
 /** The permit covers the health category the hospital's cohort is published under (examples/datasets). */
-export const DIABETES_PERMIT = { projectId: 'diabetes-outcomes-2026', purposes: ['scientific-research'], healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'] };
+export const DIABETES_PERMIT = {
+  projectId: 'diabetes-outcomes-2026',
+  purposes: ['scientific-research'],
+  healthCategories: ['http://publications.europa.eu/resource/authority/health-category/EHRS'],
+};
 
 function admitStep(key: 'hospital' | 'institute'): Step<DataspaceState> {
   return {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Parser } from 'n3';
+import { Parser, Store } from 'n3';
 import jsonld from 'jsonld';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
@@ -38,7 +38,7 @@ describe('the catalog of a hospital', () => {
     expect(entry.distribution.map((d: any) => d.format)).toEqual(['HttpData-PULL', 'HttpData-PUSH']);
     expect(entry.distribution[0].accessService['@id']).toBe(catalog.service[0]['@id']);
     expect(entry['dct:title']).toEqual(expect.arrayContaining([{ '@value': 'Synthetic type 2 diabetes cohort', '@language': 'en' }]));
-    expect(entry['http://healthdataportal.eu/ns/health#healthCategory']).toEqual([{ '@id': 'http://healthdataportal.eu/ns/health-category#EHR' }]);
+    expect(entry['http://healthdataportal.eu/ns/health#healthCategory']).toEqual([{ '@id': 'http://publications.europa.eu/resource/authority/health-category/EHRS' }]);
   });
 
   it('keeps the metadata through JSON-LD expansion with the DSP context', async () => {
@@ -61,7 +61,8 @@ describe('the catalog of a hospital', () => {
   it('publishes the same graph as Turtle and as JSON-LD', async () => {
     const turtle = await (await fetch(`${hospital.url}/catalog`, { headers: { accept: 'text/turtle' } })).text();
     const json = await jsonOf(await fetch(`${hospital.url}/catalog`, { headers: { accept: 'application/ld+json' } }));
-    const fromTurtle = new Parser().parse(turtle);
+    // A triple the catalog's graph and a dataset's both hold (the class of a legislation) is written by each: count it once.
+    const fromTurtle = new Store(new Parser().parse(turtle)).getQuads(null, null, null, null);
     const nquads = (await jsonld.toRDF(json, { format: 'application/n-quads', documentLoader: offlineDocumentLoader as never })) as unknown as string;
     const fromJson = new Parser({ format: 'N-Quads' }).parse(nquads);
     expect(fromTurtle.length).toBeGreaterThan(60);

@@ -66,7 +66,7 @@ describe('federated catalog across live peers', () => {
     expect(hits[0].offers[0]['@id']).toBe(diabetes.offers[0]['@id']);
     expect(hits[0].facets).toEqual({
       themes: ['http://publications.europa.eu/resource/authority/data-theme/HEAL'],
-      healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
+      healthCategories: ['http://publications.europa.eu/resource/authority/health-category/EHRS'],
       healthThemes: ['http://www.wikidata.org/entity/Q3025883'],
       publishers: ['Centre Hospitalier Example'],
       spatial: ['BEL', 'DEU', 'FRA', 'LUX'].map((c) => `http://publications.europa.eu/resource/authority/country/${c}`),

@@ -68,6 +68,13 @@ describe('the diabetes research offer', () => {
     expect(evaluatePolicy(offer, request({ credentials: [participant(), permit({}, '2026-06-01T00:00:00Z')] })).permitted).toBe(false);
   });
 
+  it('a permit naming the health category by the IRI used before the EU vocabulary still covers the dataset', () => {
+    const eu = 'http://publications.europa.eu/resource/authority/health-category/EHRS';
+    const legacy = permit({ healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'] });
+    expect(evaluatePolicy(offer, request({ credentials: [participant(), legacy], healthCategories: [eu] })).permitted).toBe(true);
+    expect(evaluatePolicy(offer, request({ credentials: [participant(), permit({ healthCategories: [eu] })], healthCategories: [eu] })).permitted).toBe(true);
+  });
+
   it('accepts a permit naming the dataset itself', () => {
     expect(evaluatePolicy(offer, request({ credentials: [participant(), permit({ healthCategories: undefined, datasets: ['urn:uuid:dataset-1'] })] })).permitted).toBe(true);
   });

@@ -7,6 +7,7 @@ import { writeDiabetesCohort } from '../../scripts/synthetic/write-cohort.ts';
 import { sizeOf } from '../../connector/catalog/data-source.ts';
 import { MII_CONSENT_SYSTEM, miiCode } from '../../health/mii-consent.ts';
 import { tempDir } from '../support/connectors.ts';
+import { codeValue } from '../../catalog/coding-systems.ts';
 
 type Json = Record<string, any>;
 
@@ -87,9 +88,13 @@ describe('the cohort the local dataspace generates holds what its catalog entry 
 
   it('hasCodeValues and hasCodingSystem: exactly the clinical codes used are declared, and their systems', () => {
     const used = new Set([...files.Condition!, ...files.Observation!].flatMap((r) => r.code.coding.map((c: Json) => `${c.system}#${c.code}`)));
-    const declared = new Set(catalog.hasCodeValues.map((v: Json) => v.code));
+    const declared = new Set(catalog.hasCodeValues.map((v: Json) => `${v.inScheme}#${v.notation}`));
     expect([...used].sort()).toEqual([...declared].sort());
-    for (const v of catalog.hasCodeValues) expect(v.code.startsWith(`${v.scheme}#`)).toBe(true);
+    // Each is the concept its coding system's publisher names (https://loinc.org/4548-4/, http://snomed.info/id/…).
+    for (const v of catalog.hasCodeValues) expect(v.id).toBe(codeValue(v.inScheme, v.notation).id);
+    // Its label is the display the data give the code.
+    const displays = new Map([...files.Condition!, ...files.Observation!].flatMap((r) => r.code.coding.map((c: Json) => [`${c.system}#${c.code}`, c.display] as const)));
+    for (const v of catalog.hasCodeValues) expect(v.label.en).toBe(displays.get(`${v.inScheme}#${v.notation}`));
     expect([...new Set([...used].map((c) => c.split('#')[0]))].sort()).toEqual([...catalog.hasCodingSystem].sort());
   });
 

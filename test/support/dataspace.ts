@@ -47,7 +47,7 @@ export async function grantPermit(authority: RunningConnector, holder: RunningCo
       holder: holder.did,
       projectId: 'diabetes-2026',
       purposes: ['scientific-research'],
-      healthCategories: ['http://healthdataportal.eu/ns/health-category#EHR'],
+      healthCategories: ['http://publications.europa.eu/resource/authority/health-category/EHRS'],
       validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString(),
       ...overrides,
     }),

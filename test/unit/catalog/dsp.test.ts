@@ -46,7 +46,7 @@ describe('DSP 2025-1 catalog: the Dataset', () => {
       { '@value': 'Cohorte synthétique de diabète de type 2', '@language': 'fr' },
     ]);
     expect(dsp['dcat:theme']).toEqual([{ '@id': 'http://publications.europa.eu/resource/authority/data-theme/HEAL' }]);
-    expect(dsp[`${NS.healthdcatap}healthCategory`]).toEqual([{ '@id': 'http://healthdataportal.eu/ns/health-category#EHR' }]);
+    expect(dsp[`${NS.healthdcatap}healthCategory`]).toEqual([{ '@id': 'http://publications.europa.eu/resource/authority/health-category/EHRS' }]);
     expect(dsp[`${NS.healthdcatap}numberOfRecords`]).toEqual([{ '@value': '3000', '@type': `${NS.xsd}nonNegativeInteger` }]);
   });
 

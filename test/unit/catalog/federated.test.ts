@@ -6,7 +6,7 @@ import { NS } from '../../../vocab/namespaces.ts';
 import { DATASET_ID, exampleDataset, HOST } from '../support/catalog.ts';
 
 const HEALTH_THEME = 'http://publications.europa.eu/resource/authority/data-theme/HEAL';
-const EHR = 'http://healthdataportal.eu/ns/health-category#EHR';
+const EHR = 'http://publications.europa.eu/resource/authority/health-category/EHRS';
 const LUX = 'http://publications.europa.eu/resource/authority/country/LUX';
 
 describe('the federated catalog reads a peer DSP Dataset (summarizeDataset)', () => {
