@@ -101,7 +101,7 @@ export async function startTckFixture(settings: TckSettings, options: { dataDir?
     publicUrl: settings.baseUrl.origin,
     dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'hdc-tck-')),
     database: options.database ?? 'sqlite',
-    logLevel: 'warn',
+    logLevel: 'info',
     // The TCK (and its callback server) may be anywhere the properties say, e.g. in a container.
     egress: { allowHttp: true, allowLoopback: true, allowPrivate: true },
     bindPeerAddresses: false,
@@ -130,6 +130,7 @@ export async function startTckFixture(settings: TckSettings, options: { dataDir?
   return {
     connector,
     async close() {
+      reactor.stop();
       for (const server of servers) server.closeAllConnections();
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
       await connector.close();

@@ -38,15 +38,17 @@ export function createReactor(settings: TckSettings, logger: Logger) {
   const consumerTransfers = byId<ConsumerTransferScript>(settings, 'TP_C', 'AGREEMENTID', CONSUMER_TRANSFERS);
   const decisions = new Map<string, number>();
   let services: Services | undefined;
+  let stopped = false;
   const later = (what: string, id: string, step: () => Promise<unknown>) =>
     void sleep(REACTION_DELAY_MS)
-      .then(step)
+      .then(() => (stopped ? undefined : step()))
       .catch((error) => logger.warn('scripted step failed', { what, id, error }));
 
   async function transferSteps(id: string, steps: TransferStep[]) {
     const { transfers } = services!;
     for (const step of steps) {
       await sleep(REACTION_DELAY_MS);
+      if (stopped) return;
       if (step === 'terminate') await transfers.terminate(id, 'scripted by the TCK fixture');
       if (step === 'complete') await transfers.complete(id);
       if (step === 'suspend') await transfers.suspend(id, 'scripted by the TCK fixture');
@@ -106,8 +108,9 @@ export function createReactor(settings: TckSettings, logger: Logger) {
     const script = consumerNegotiations.get(datasetId) ?? { offered: 'accept', agreed: 'verify' };
     const done = new Set<string>();
     const deadline = Date.now() + settings.waitSeconds * 4000;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !stopped) {
       await sleep(WATCH_MS);
+      if (stopped) return;
       const n = await negotiations.store.get(id);
       if (!n || n.state === 'FINALIZED' || n.state === 'TERMINATED') return;
       const moment = `${n.state}:${n.updatedAt}`;
@@ -134,8 +137,9 @@ export function createReactor(settings: TckSettings, logger: Logger) {
   async function watchTransfer(id: string, agreementId: string) {
     if (consumerTransfers.get(agreementId)?.requested !== 'terminate') return;
     const deadline = Date.now() + settings.waitSeconds * 1000;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !stopped) {
       await sleep(WATCH_MS);
+      if (stopped) return;
       const t = await services!.transfers.store.get(id);
       if (!t || t.state !== 'REQUESTED') return;
       if (!t.providerPid) continue;
@@ -150,6 +154,10 @@ export function createReactor(settings: TckSettings, logger: Logger) {
     aroundAction,
     attach(running: Services) {
       services = running;
+    },
+    /** Ends every watch and scripted step (before the connector stops). */
+    stop() {
+      stopped = true;
     },
     watchNegotiation: (id: string, datasetId: string) => watch('negotiation', id, watchNegotiation(id, datasetId)),
     watchTransfer: (id: string, agreementId: string) => watch('transfer', id, watchTransfer(id, agreementId)),
