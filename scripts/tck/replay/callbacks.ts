@@ -1,5 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ScenarioFailure, readDsp } from './jsonld.ts';
+
+/** Serves what is not a DSP callback (a standard peer's DID document and credential service). */
+export type Forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>;
 
 /** What a handler answers: a body (sent as JSON text) or nothing, always without a Content-Type (as the TCK). */
 export type CallbackAnswer = { status?: number; body?: unknown };
@@ -17,12 +20,13 @@ interface Expectation {
  * "No handler registered on this endpoint"), one trailing "/" stripped; what arrives is checked as the TCK
  * checks it (string @type, schema, expansion with the DSP contexts only) before the handler answers 200.
  */
-export function createCallbackServer() {
+export function createCallbackServer(forward?: Forward) {
   const expectations = new Set<Expectation>();
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/$/, '');
+    if (forward && !/^\/(negotiations|transfers)\//.test(path)) return forward(req, res, Buffer.concat(chunks));
     const expectation = req.method === 'POST' ? [...expectations].find((e) => e.path.test(path)) : undefined;
     if (!expectation) {
       res.writeHead(404).end('No handler registered on this endpoint');

@@ -1,4 +1,3 @@
-import { TCK_PARTICIPANT } from '../settings.ts';
 import { at } from './callbacks.ts';
 import { idOf, message, readDsp, ScenarioFailure, literalOf } from './jsonld.ts';
 import { need, pause, scenarios, stateIs, type ScenarioContext } from './scenario.ts';
@@ -20,14 +19,14 @@ function asProvider(ctx: ScenarioContext, key: string) {
     return error ? ctx.http.postError(url, body) : ctx.http.postJson(url, body);
   };
   const expect = (suffix: string, type: string) => ctx.callbacks.expect(at('negotiations', providerPid, suffix), type, ctx.waitMs);
-  const offer = { '@id': offerId, '@type': 'Offer', target: datasetId, assigner: TCK_PARTICIPANT, assignee: ctx.settings.agentId, permission: USE };
+  const offer = { '@id': offerId, '@type': 'Offer', target: datasetId, assigner: ctx.participantId, assignee: ctx.settings.agentId, permission: USE };
   return {
     /** Registers for the consumer's initial request before triggering it (a test like CN_C:02-02 expects more at once). */
     async start() {
       const requested = ctx.callbacks.expect(NEGOTIATION_REQUEST, 'ContractRequestMessage', ctx.waitMs, (body) => ({
         body: message('ContractNegotiation', { providerPid, consumerPid: body.consumerPid, state: 'REQUESTED' }),
       }));
-      await ctx.http.postJson(ctx.settings.negotiationTrigger.href, { providerId: TCK_PARTICIPANT, offerId, datasetId, connectorAddress: ctx.callbackAddress });
+      await ctx.trigger('negotiation', { providerId: ctx.participantId, offerId, datasetId, connectorAddress: ctx.callbackAddress });
       const body = await requested;
       const node = await readDsp(body);
       consumerPid = idOf(node, 'consumerPid');
@@ -50,7 +49,7 @@ function asProvider(ctx: ScenarioContext, key: string) {
             permission: USE,
             timestamp: new Date().toISOString(),
             assignee: ctx.settings.agentId,
-            assigner: TCK_PARTICIPANT,
+            assigner: ctx.participantId,
           },
         },
         error,

@@ -1,4 +1,3 @@
-import { TCK_PARTICIPANT } from '../settings.ts';
 import { at } from './callbacks.ts';
 import { idOf, message, readDsp, ScenarioFailure } from './jsonld.ts';
 import { need, pause, scenarios, stateIs, type ScenarioContext } from './scenario.ts';
@@ -36,12 +35,24 @@ function asConsumer(ctx: ScenarioContext, key: string) {
     verify: (error = false) => send('agreement/verification', 'ContractAgreementVerificationMessage', {}, error),
     terminate: (error = false) => send('termination', 'ContractNegotiationTerminationMessage', { code: '1' }, error),
     // The TCK's counter-request: the same offer, with an assignee and no assigner.
-    counterRequest: (error = false) => send('request', 'ContractRequestMessage', { offer: { ...offer, assignee: TCK_PARTICIPANT } }, error),
+    counterRequest: (error = false) => send('request', 'ContractRequestMessage', { offer: { ...offer, assignee: ctx.participantId } }, error),
     async state(expected: string) {
       await pause();
       await stateIs(ctx, `${ctx.dsp}/negotiations/${encodeURIComponent(providerPid!)}`, 'ContractNegotiation', expected);
     },
   };
+}
+
+/** A FINALIZED agreement for `datasetId` under `offerId`, negotiated as the TCK does in CN:01-04; returns its id. */
+export async function negotiateAgreement(ctx: ScenarioContext, datasetId: string, offerId: string): Promise<string> {
+  const n = asConsumer({ ...ctx, ids: { DATASETID: datasetId, OFFERID: offerId } }, 'AGREEMENT');
+  const agreed = n.agreement();
+  await n.request();
+  const agreement = (await agreed).agreement as { '@id': string };
+  const finalized = n.finalized();
+  await n.verify();
+  await finalized;
+  return agreement['@id'];
 }
 
 const cn = (run: (n: ReturnType<typeof asConsumer>) => Promise<void>) => (ctx: ScenarioContext, key: string) => run(asConsumer(ctx, key));

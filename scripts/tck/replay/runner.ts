@@ -1,7 +1,7 @@
-import type { TckSettings } from '../settings.ts';
-import { createCallbackServer } from './callbacks.ts';
-import { tckHttp } from './http.ts';
-import type { Scenario } from './scenario.ts';
+import { TCK_PARTICIPANT, type TckSettings } from '../settings.ts';
+import { createCallbackServer, type Forward } from './callbacks.ts';
+import { tckHttp, type Authorize } from './http.ts';
+import type { Scenario, ScenarioContext } from './scenario.ts';
 import { CAT_SCENARIOS, MET_SCENARIOS } from './catalog.ts';
 import { CN_SCENARIOS } from './negotiation-provider.ts';
 import { CN_C_SCENARIOS } from './negotiation-consumer.ts';
@@ -21,6 +21,16 @@ export interface ReplayOptions {
   only?: string[];
   /** Console lines go here (default console.log). */
   print?: (line: string) => void;
+  /** The Authorization header (default: the properties' constant value, as the TCK sends it). */
+  authorize?: Authorize;
+  /** How the connector is asked to start a process (default: POST to the properties' trigger URLs). */
+  trigger?: ScenarioContext['trigger'];
+  /** What the callback server does with requests that are not DSP callbacks (default: 404). */
+  forward?: Forward;
+  /** The replay's participant id in offers and agreements (default TCK_PARTICIPANT). */
+  participantId?: string;
+  /** Runs before the scenarios, with the callback server up (e.g. to negotiate the agreements TP tests name). */
+  prepare?: (ctx: ScenarioContext) => Promise<void>;
 }
 
 /**
@@ -29,26 +39,32 @@ export interface ReplayOptions {
  */
 export async function runReplay(settings: TckSettings, options: ReplayOptions = {}): Promise<ReplayResult> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const callbacks = createCallbackServer();
+  const callbacks = createCallbackServer(options.forward);
   const bind = settings.callbackAddress;
   await callbacks.listen(Number(bind.port || 80), bind.hostname === 'localhost' ? '127.0.0.1' : bind.hostname);
-  const http = tckHttp(settings.authorization);
+  const http = tckHttp(options.authorize ?? settings.authorization);
+  const trigger: ScenarioContext['trigger'] =
+    options.trigger ?? ((kind, body) => http.postJson((kind === 'negotiation' ? settings.negotiationTrigger : settings.transferTrigger).href, body));
   const result: ReplayResult = { passed: [], failed: [] };
   const selected = ALL_SCENARIOS.filter((s) => !options.only?.length || options.only.some((prefix) => s.id.startsWith(prefix)));
+  const contextFor = (ids: ScenarioContext['ids']): ScenarioContext => ({
+    settings,
+    http,
+    callbacks,
+    callbackAddress: settings.callbackAddress.href.replace(/\/+$/, ''),
+    dsp: settings.httpUrl.href.replace(/\/+$/, ''),
+    ids,
+    waitMs: settings.waitSeconds * 1000,
+    trigger,
+    participantId: options.participantId ?? TCK_PARTICIPANT,
+  });
   print('Running DSP TCK v2025.1 (replay)');
   try {
+    await options.prepare?.(contextFor({}));
     for (const scenario of selected) {
       print(`Started: ${scenario.id}: ${scenario.title}`);
       try {
-        await scenario.run({
-          settings,
-          http,
-          callbacks,
-          callbackAddress: settings.callbackAddress.href.replace(/\/+$/, ''),
-          dsp: settings.httpUrl.href.replace(/\/+$/, ''),
-          ids: settings.tests.get(scenario.key) ?? {},
-          waitMs: settings.waitSeconds * 1000,
-        });
+        await scenario.run(contextFor(settings.tests.get(scenario.key) ?? {}));
         result.passed.push(scenario.id);
         print(`SUCCESSFUL: ${scenario.id}`);
       } catch (error) {

@@ -15,6 +15,10 @@ export interface ScenarioContext {
   ids: TestIds;
   /** Per step, like dataspacetck.dsp.default.wait. */
   waitMs: number;
+  /** The TCK's own participant id (TCK_PARTICIPANT; a standard peer's DID). */
+  participantId: string;
+  /** Asks the connector under test to start a negotiation or a transfer (the TCK POSTs to its trigger URLs). */
+  trigger(kind: 'negotiation' | 'transfer', body: Record<string, string>): Promise<unknown>;
 }
 
 export interface Scenario {

@@ -1,4 +1,3 @@
-import { TCK_PARTICIPANT } from '../settings.ts';
 import { at } from './callbacks.ts';
 import { idOf, message, readDsp, literalOf } from './jsonld.ts';
 import { becomes, need, pause, scenarios, type ScenarioContext } from './scenario.ts';
@@ -25,7 +24,7 @@ function asProvider(ctx: ScenarioContext, key: string) {
       const requested = ctx.callbacks.expect(TRANSFER_REQUEST, 'TransferRequestMessage', ctx.waitMs, (body) => ({
         body: message('TransferProcess', { providerPid, consumerPid: body.consumerPid, state: 'REQUESTED' }),
       }));
-      await ctx.http.postJson(ctx.settings.transferTrigger.href, { providerId: TCK_PARTICIPANT, agreementId, format, connectorAddress: ctx.callbackAddress });
+      await ctx.trigger('transfer', { providerId: ctx.participantId, agreementId, format, connectorAddress: ctx.callbackAddress });
       const node = await readDsp(await requested);
       consumerPid = idOf(node, 'consumerPid');
       callback = literalOf(node, 'callbackAddress').replace(/\/$/, '');

@@ -1,0 +1,143 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import type { RunningConnector } from '../../connector/server.ts';
+import { tckSettings, type TckSettings } from '../../scripts/tck/settings.ts';
+import { runReplay, type ReplayResult } from '../../scripts/tck/replay/runner.ts';
+import { negotiateAgreement } from '../../scripts/tck/replay/negotiation-provider.ts';
+import { managementFetch, startTestConnector } from '../support/connectors.ts';
+import { admit, grantPermit, onboard, startTrio, type Trio } from '../support/dataspace.ts';
+import { exampleDataset, registerDataset } from '../catalog/support.ts';
+import { jsonOf } from '../support/http.ts';
+import { peerAuthorization, peerIdentityForward, serveIdentity } from './standard-peer.ts';
+
+/**
+ * The TCK's scenarios played by a standard DSP peer (no extension of ours: plain agreements, its own did:web
+ * key and DCP credentials) against a normally configured hospital (provider scenarios) and research institute
+ * (consumer scenarios). Only scenarios whose expected reactions are a normal connector's own behaviour apply:
+ * the others need a fixture's scripted reactions (offers, holds, provider- or consumer-side terminations).
+ */
+const HOSPITAL_SCENARIOS = [
+  'MET:01-01',
+  'CAT:01-01',
+  'CAT:01-02',
+  'CAT:01-03',
+  'CN:01-04',
+  'CN:02-03',
+  'CN:03-01',
+  'TP:02-01',
+  'TP:02-02',
+  'TP:02-03',
+  'TP:03-03',
+  'TP:03-04',
+  'TP:03-05',
+  'TP:03-06',
+];
+const INSTITUTE_SCENARIOS = ['CN_C:01-04', 'CN_C:02-01', 'CN_C:02-04', 'CN_C:02-06', 'CN_C:03-01', 'CN_C:03-02', 'CN_C:03-03'];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function settingsFor(cut: RunningConnector, callbackPort: number, tests: Record<string, Record<string, string>>): TckSettings {
+  return tckSettings(
+    new Map([
+      ['dataspacetck.dsp.connector.agent.id', cut.did],
+      ['dataspacetck.dsp.connector.http.url', `${cut.url}/dsp/2025-1`],
+      ['dataspacetck.dsp.connector.http.base.url', cut.url],
+      ['dataspacetck.dsp.connector.negotiation.initiate.url', `${cut.url}/api/negotiations`],
+      ['dataspacetck.dsp.connector.transfer.initiate.url', `${cut.url}/api/transfers`],
+      ['dataspacetck.callback.address', `http://127.0.0.1:${callbackPort}`],
+      ['dataspacetck.dsp.default.wait', '10'],
+      ...Object.entries(tests).flatMap(([key, ids]) => Object.entries(ids).map(([field, value]) => [`${key}_${field}`, value] as [string, string])),
+    ]),
+  );
+}
+
+const only = (result: ReplayResult) => ({ passed: result.passed.length, failed: result.failed });
+
+describe('TCK scenarios with a standard peer against normally configured connectors', () => {
+  let trio: Trio;
+  let peer: RunningConnector;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    trio = await startTrio();
+    const trustedIssuers = [{ did: trio.authority.did, credentialTypes: ['ParticipantCredential', 'DataPermitCredential'] }];
+    peer = await startTestConnector({ role: 'research-institute', name: 'standard-peer', publicUrl: `http://127.0.0.1:${port}`, trustedIssuers });
+    const identity = await serveIdentity(peerIdentityForward(peer), port);
+    try {
+      await onboard(trio);
+      await admit(trio.authority, peer, 'research-institute');
+      await grantPermit(trio.authority, peer);
+      const collected = await fetch(`http://127.0.0.1:${peer.port}/api/wallet/request`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${peer.ctx.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ authorityDid: trio.authority.did }),
+      });
+      expect(collected.status, await collected.clone().text()).toBe(200);
+    } finally {
+      identity.closeAllConnections();
+      await new Promise((resolve) => identity.close(resolve));
+    }
+  }, 60_000);
+
+  it('the hospital (provider): catalog, negotiations and transfers the peer drives', { timeout: 120_000 }, async () => {
+    const { hospital } = trio;
+    const dataset = async (name: string) => {
+      const d = exampleDataset(hospital, { offers: [{ '@type': 'Offer', '@id': `urn:tck:${name}:offer`, permission: [{ action: 'use' }] }] });
+      await registerDataset(hospital, d);
+      return { DATASETID: d.id as string, OFFERID: `urn:tck:${name}:offer` };
+    };
+    const tests: Record<string, Record<string, string>> = {
+      CAT_01_01: await dataset('CAT0101'),
+      CAT_01_02: await dataset('CAT0102'),
+      CAT_01_03: { DATASETID: 'urn:tck:CAT0103-absent' },
+      CN_01_04: await dataset('ACN0104'),
+      CN_02_03: await dataset('ACN0203'),
+      CN_03_01: await dataset('ACN0301'),
+    };
+    const transfers = await dataset('ATP');
+    const settings = settingsFor(hospital, port, tests);
+    const result = await runReplay(settings, {
+      only: HOSPITAL_SCENARIOS,
+      print: () => undefined,
+      authorize: peerAuthorization(peer, [hospital]),
+      forward: peerIdentityForward(peer),
+      participantId: peer.did,
+      // The TP scenarios name agreements: the peer negotiates one for each first, over DSP.
+      async prepare(ctx) {
+        for (const key of ['TP_02_01', 'TP_02_02', 'TP_02_03', 'TP_03_03', 'TP_03_04', 'TP_03_05', 'TP_03_06'])
+          settings.tests.set(key, { AGREEMENTID: await negotiateAgreement(ctx, transfers.DATASETID, transfers.OFFERID), FORMAT: 'HttpData-PULL' });
+      },
+    });
+    expect(only(result)).toEqual({ passed: HOSPITAL_SCENARIOS.length, failed: [] });
+  });
+
+  it('the institute (consumer): negotiations the peer answers as provider', { timeout: 120_000 }, async () => {
+    const { institute } = trio;
+    const tests = Object.fromEntries(INSTITUTE_SCENARIOS.map((id) => [id.replace(':', '_').replace('-', '_'), { DATASETID: `urn:tck:${id.replace(':', '-')}` }]));
+    const settings = settingsFor(institute, port, tests);
+    const result = await runReplay(settings, {
+      only: INSTITUTE_SCENARIOS,
+      print: () => undefined,
+      authorize: peerAuthorization(peer, [institute]),
+      forward: peerIdentityForward(peer),
+      participantId: peer.did,
+      // The institute's operator starts the negotiation (its management API), where the TCK calls a trigger.
+      async trigger(kind, body) {
+        const offer = { '@type': 'Offer', '@id': body.offerId, target: body.datasetId, assigner: peer.did, permission: [{ action: 'use' }] };
+        const response = await managementFetch(institute, '/negotiations', {
+          method: 'POST',
+          body: JSON.stringify({ providerDid: peer.did, providerAddress: body.connectorAddress, offer }),
+        });
+        expect(response.status, `${kind}: ${await response.clone().text()}`).toBeLessThan(300);
+        return jsonOf(response);
+      },
+    });
+    expect(only(result)).toEqual({ passed: INSTITUTE_SCENARIOS.length, failed: [] });
+  });
+});
