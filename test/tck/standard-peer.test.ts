@@ -9,6 +9,9 @@ import { admit, grantPermit, onboard, startTrio, type Trio } from '../support/da
 import { exampleDataset, registerDataset } from '../catalog/support.ts';
 import { jsonOf } from '../support/http.ts';
 import { peerAuthorization, peerIdentityForward, serveIdentity } from './standard-peer.ts';
+import { startOperator } from './operator.ts';
+import { CN_C_SCENARIOS } from '../../scripts/tck/replay/negotiation-consumer.ts';
+import { CONSUMER_NEGOTIATIONS, PROVIDER_NEGOTIATIONS, PROVIDER_TRANSFERS } from '../../scripts/tck/script.ts';
 
 /**
  * The TCK's scenarios played by a standard DSP peer (no extension of ours: plain agreements, its own did:web
@@ -56,6 +59,24 @@ function settingsFor(cut: RunningConnector, callbackPort: number, tests: Record<
     ]),
   );
 }
+
+/** With an operator at each connector doing what the scenario expects (management API), on datasets that need approval and an institute that reviews agreements. */
+const OPERATED_HOSPITAL = [
+  'CN:01-01',
+  'CN:01-02',
+  'CN:01-03',
+  'CN:02-01',
+  'CN:02-02',
+  'CN:02-04',
+  'CN:02-05',
+  'CN:03-02',
+  'CN:03-04',
+  'TP:01-01',
+  'TP:01-02',
+  'TP:01-03',
+  'TP:01-04',
+];
+const OPERATED_INSTITUTE = CN_C_SCENARIOS.map((s) => s.id);
 
 const only = (result: ReplayResult) => ({ passed: result.passed.length, failed: result.failed });
 
@@ -139,5 +160,61 @@ describe('TCK scenarios with a standard peer against normally configured connect
       },
     });
     expect(only(result)).toEqual({ passed: INSTITUTE_SCENARIOS.length, failed: [] });
+  });
+
+  it('both, with an operator doing what each scenario expects', { timeout: 150_000 }, async () => {
+    const { hospital } = trio;
+    const trustedIssuers = [{ did: trio.authority.did, credentialTypes: ['ParticipantCredential', 'DataPermitCredential'] }];
+    const reviewing = await startTestConnector({ role: 'research-institute', name: 'test-institute-review', trustedIssuers, reviewAgreements: true });
+    const tests: Record<string, Record<string, string>> = {};
+    const provider = new Map<string, (typeof PROVIDER_NEGOTIATIONS)[string]>();
+    for (const id of OPERATED_HOSPITAL.filter((id) => id.startsWith('CN:'))) {
+      const key = `CN_${id.slice(3).replace('-', '_')}`;
+      const d = exampleDataset(hospital, { offers: [{ '@type': 'Offer', '@id': `urn:tck:${key}:offer`, permission: [{ action: 'use' }] }], requiresApproval: true });
+      await registerDataset(hospital, d);
+      tests[key] = { DATASETID: d.id, OFFERID: `urn:tck:${key}:offer` };
+      provider.set(d.id, PROVIDER_NEGOTIATIONS[key]!);
+    }
+    const plain = exampleDataset(hospital, { offers: [{ '@type': 'Offer', '@id': 'urn:tck:TP:offer', permission: [{ action: 'use' }] }] });
+    await registerDataset(hospital, plain);
+    const settings = settingsFor(hospital, port, tests);
+    const transfers = new Map<string, (typeof PROVIDER_TRANSFERS)[string]>();
+    const offerFor = (datasetId: string, offerId: string) => ({ '@type': 'Offer', '@id': offerId, target: datasetId, permission: [{ action: 'use' }] });
+    const atHospital = startOperator(hospital, { provider, transfers, offerFor });
+    const hospitalResult = await runReplay(settings, {
+      only: OPERATED_HOSPITAL,
+      print: () => undefined,
+      authorize: peerAuthorization(peer, [hospital]),
+      forward: peerIdentityForward(peer),
+      participantId: peer.did,
+      async prepare(ctx) {
+        for (const key of ['TP_01_01', 'TP_01_02', 'TP_01_03', 'TP_01_04']) {
+          const agreementId = await negotiateAgreement(ctx, plain.id, 'urn:tck:TP:offer');
+          settings.tests.set(key, { AGREEMENTID: agreementId, FORMAT: 'HttpData-PULL' });
+          transfers.set(agreementId, PROVIDER_TRANSFERS[key]!);
+        }
+      },
+    });
+    await atHospital.stop();
+    expect(only(hospitalResult)).toEqual({ passed: OPERATED_HOSPITAL.length, failed: [] });
+
+    const consumerTests = Object.fromEntries(OPERATED_INSTITUTE.map((id) => [id.replace(':', '_').replace('-', '_'), { DATASETID: `urn:tck:review-${id.replace(':', '-')}` }]));
+    const consumer = new Map(Object.entries(consumerTests).map(([key, ids]) => [ids.DATASETID, CONSUMER_NEGOTIATIONS[key]!]));
+    const atInstitute = startOperator(reviewing, { consumer, offerFor: (datasetId, offerId) => ({ ...offerFor(datasetId, offerId), assigner: peer.did }) });
+    const instituteResult = await runReplay(settingsFor(reviewing, port, consumerTests), {
+      only: OPERATED_INSTITUTE,
+      print: () => undefined,
+      authorize: peerAuthorization(peer, [reviewing]),
+      forward: peerIdentityForward(peer),
+      participantId: peer.did,
+      async trigger(_kind, body) {
+        const offer = { '@type': 'Offer', '@id': body.offerId, target: body.datasetId, assigner: peer.did, permission: [{ action: 'use' }] };
+        return jsonOf(
+          await managementFetch(reviewing, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: peer.did, providerAddress: body.connectorAddress, offer }) }),
+        );
+      },
+    });
+    await atInstitute.stop();
+    expect(only(instituteResult)).toEqual({ passed: OPERATED_INSTITUTE.length, failed: [] });
   });
 });
