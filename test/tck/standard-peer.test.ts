@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import type { Forward } from '../../scripts/tck/replay/callbacks.ts';
+import { agreeAsProvider } from '../../scripts/tck/replay/negotiation-consumer.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 import { tckSettings, type TckSettings } from '../../scripts/tck/settings.ts';
 import { runReplay, type ReplayResult } from '../../scripts/tck/replay/runner.ts';
@@ -77,6 +80,19 @@ const OPERATED_HOSPITAL = [
   'TP:01-04',
 ];
 const OPERATED_INSTITUTE = CN_C_SCENARIOS.map((s) => s.id);
+
+/** A normal consumer pulls at once: the scenarios without a start, and the one where it completes after its pull. */
+const INSTITUTE_TRANSFERS = ['TP_C:01-05', 'TP_C:02-02', 'TP_C:03-01', 'TP_C:03-02'];
+const DATA = Buffer.from('plain data from a standard DSP peer\n');
+
+/** The peer's data endpoint (an RFC 9530 Repr-Digest with the bytes), beside its identity. */
+const withData =
+  (forward: Forward): Forward =>
+  async (req, res, body) => {
+    if (!(req.url ?? '').startsWith('/tck-data')) return forward(req, res, body);
+    const digest = createHash('sha256').update(DATA).digest('base64');
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': DATA.length, 'repr-digest': `sha-256=:${digest}:` }).end(DATA);
+  };
 
 const only = (result: ReplayResult) => ({ passed: result.passed.length, failed: result.failed });
 
@@ -160,6 +176,42 @@ describe('TCK scenarios with a standard peer against normally configured connect
       },
     });
     expect(only(result)).toEqual({ passed: INSTITUTE_SCENARIOS.length, failed: [] });
+  });
+
+  it('the institute (consumer): transfers from the peer, which serves plain HTTP data', { timeout: 120_000 }, async () => {
+    const { institute } = trio;
+    const settings = settingsFor(institute, port, {});
+    const result = await runReplay(settings, {
+      only: INSTITUTE_TRANSFERS,
+      print: () => undefined,
+      authorize: peerAuthorization(peer, [institute]),
+      forward: withData(peerIdentityForward(peer)),
+      participantId: peer.did,
+      dataAddress: {
+        '@type': 'DataAddress',
+        endpointType: 'https://w3id.org/idsa/v4.1/HTTP',
+        endpoint: `http://127.0.0.1:${port}/tck-data/cohort.txt`,
+        endpointProperties: [{ '@type': 'EndpointProperty', name: 'authorization', value: 'peer-token' }],
+      },
+      async prepare(ctx) {
+        for (const id of INSTITUTE_TRANSFERS) {
+          const key = id.replace(':', '_').replace('-', '_');
+          settings.tests.set(key, { AGREEMENTID: await agreeAsProvider(ctx, `urn:tck:data-${key}`), FORMAT: 'HttpData-PULL' });
+        }
+      },
+      async trigger(kind, body) {
+        if (kind !== 'negotiation')
+          return jsonOf(await managementFetch(institute, '/transfers', { method: 'POST', body: JSON.stringify({ agreementId: body.agreementId, format: body.format }) }));
+        const offer = { '@type': 'Offer', '@id': body.offerId, target: body.datasetId, assigner: peer.did, permission: [{ action: 'use' }] };
+        return jsonOf(
+          await managementFetch(institute, '/negotiations', { method: 'POST', body: JSON.stringify({ providerDid: peer.did, providerAddress: body.connectorAddress, offer }) }),
+        );
+      },
+    });
+    expect(only(result)).toEqual({ passed: INSTITUTE_TRANSFERS.length, failed: [] });
+    const received = (await jsonOf(await managementFetch(institute, '/transfers?state=COMPLETED'))).transfers.filter((t: any) => t.counterpartyDid === peer.did);
+    expect(received).toHaveLength(1);
+    expect(received[0].size).toBe(DATA.length);
   });
 
   it('both, with an operator doing what each scenario expects', { timeout: 150_000 }, async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseProperties } from '../../scripts/tck/properties.ts';
@@ -44,6 +44,15 @@ describe('Java properties, as the TCK reads its configuration', () => {
   it('reads separators, continuation lines, comments and unicode escapes', () => {
     const properties = parseProperties('# comment\n! also\na = 1\nb:2\nc 3\nlong = one \\\n    two\nu=\\u0041\\tB\nkey\\ with\\=sign=x\n');
     expect(Object.fromEntries(properties)).toEqual({ a: '1', b: '2', c: '3', long: 'one two', u: 'A\tB', 'key with=sign': 'x' });
+  });
+});
+
+describe('the fixture stays out of the product', () => {
+  it('no module under connector/ imports scripts/tck (hdc start cannot reach it)', () => {
+    const offenders = readdirSync(new URL('../../connector/', import.meta.url), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+      .filter((entry) => /from ['"][^'"]*scripts\/tck/.test(readFileSync(join(entry.parentPath, entry.name), 'utf8')));
+    expect(offenders.map((entry) => entry.name)).toEqual([]);
   });
 });
 

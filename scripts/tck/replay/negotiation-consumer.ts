@@ -37,13 +37,13 @@ function asProvider(ctx: ScenarioContext, key: string) {
       if (requestedOffer.target !== datasetId) throw new ScenarioFailure(`the request's offer targets ${requestedOffer.target}, not ${datasetId}`);
     },
     offer: (error = false) => send('offers', 'ContractOfferMessage', { offer }, error),
-    agreement: (error = false) =>
+    agreement: (error = false, agreementId = `urn:uuid:${crypto.randomUUID()}`) =>
       send(
         'agreement',
         'ContractAgreementMessage',
         {
           agreement: {
-            '@id': `urn:uuid:${crypto.randomUUID()}`,
+            '@id': agreementId,
             '@type': 'Agreement',
             target: datasetId,
             permission: USE,
@@ -73,13 +73,25 @@ function asProvider(ctx: ScenarioContext, key: string) {
   };
 }
 
-type Provider = ReturnType<typeof asProvider>;
-const cnc = (run: (n: Provider) => Promise<void>) => (ctx: ScenarioContext, key: string) => run(asProvider(ctx, key));
 /** Sends `send` while expecting `expected` to come back. */
 const exchange = async (expected: Promise<unknown>, send: Promise<unknown>) => {
   await send;
   await expected;
 };
+
+type Provider = ReturnType<typeof asProvider>;
+
+/** A FINALIZED agreement the connector under test holds as consumer, negotiated as in CN_C:01-04; returns its id. */
+export async function agreeAsProvider(ctx: ScenarioContext, datasetId: string): Promise<string> {
+  const n = asProvider({ ...ctx, ids: { DATASETID: datasetId } }, 'AGREEMENT');
+  const agreementId = `urn:uuid:${crypto.randomUUID()}`;
+  await n.start();
+  await exchange(n.verified(), n.agreement(false, agreementId));
+  await n.finalize();
+  await n.state('FINALIZED');
+  return agreementId;
+}
+const cnc = (run: (n: Provider) => Promise<void>) => (ctx: ScenarioContext, key: string) => run(asProvider(ctx, key));
 
 export const CN_C_SCENARIOS = scenarios('CN_C', {
   '01-01': [

@@ -8,6 +8,9 @@ import { CN_C_SCENARIOS } from './negotiation-consumer.ts';
 import { TP_SCENARIOS } from './transfer-provider.ts';
 import { TP_C_SCENARIOS } from './transfer-consumer.ts';
 
+/** What the TCK's TransferStartMessage carries (README §6.4, TP consumer). */
+const TCK_DATA_ADDRESS = { '@type': 'DataAddress', endpoint: 'http://example.com', endpointType: 'https://w3id.org/idsa/v4.1/HTTP' };
+
 /** The 65 runnable scenarios of the DSP TCK (README §6.4), in the TCK's order. */
 export const ALL_SCENARIOS: Scenario[] = [...MET_SCENARIOS, ...CAT_SCENARIOS, ...CN_SCENARIOS, ...CN_C_SCENARIOS, ...TP_SCENARIOS, ...TP_C_SCENARIOS];
 
@@ -29,6 +32,8 @@ export interface ReplayOptions {
   forward?: Forward;
   /** The replay's participant id in offers and agreements (default TCK_PARTICIPANT). */
   participantId?: string;
+  /** The data address of the replay's TransferStartMessages (default: the TCK's placeholder http://example.com). */
+  dataAddress?: Record<string, unknown>;
   /** Runs before the scenarios, with the callback server up (e.g. to negotiate the agreements TP tests name). */
   prepare?: (ctx: ScenarioContext) => Promise<void>;
 }
@@ -57,6 +62,7 @@ export async function runReplay(settings: TckSettings, options: ReplayOptions = 
     waitMs: settings.waitSeconds * 1000,
     trigger,
     participantId: options.participantId ?? TCK_PARTICIPANT,
+    dataAddress: options.dataAddress ?? TCK_DATA_ADDRESS,
   });
   print('Running DSP TCK v2025.1 (replay)');
   try {

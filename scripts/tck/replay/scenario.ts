@@ -15,6 +15,8 @@ export interface ScenarioContext {
   ids: TestIds;
   /** Per step, like dataspacetck.dsp.default.wait. */
   waitMs: number;
+  /** The data address the TCK's TransferStartMessage carries (a placeholder, unless a test serves data). */
+  dataAddress: Record<string, unknown>;
   /** The TCK's own participant id (TCK_PARTICIPANT; a standard peer's DID). */
   participantId: string;
   /** Asks the connector under test to start a negotiation or a transfer (the TCK POSTs to its trigger URLs). */

@@ -3,7 +3,6 @@ import { idOf, message, readDsp, literalOf } from './jsonld.ts';
 import { becomes, need, pause, scenarios, type ScenarioContext } from './scenario.ts';
 
 const TRANSFER_REQUEST = /\/transfers\/request$/;
-const DATA_ADDRESS = { '@type': 'DataAddress', endpoint: 'http://example.com', endpointType: 'https://w3id.org/idsa/v4.1/HTTP' };
 
 /** The TCK as provider of a transfer the connector under test requests from its trigger (TP_C tests). */
 function asProvider(ctx: ScenarioContext, key: string) {
@@ -29,7 +28,7 @@ function asProvider(ctx: ScenarioContext, key: string) {
       consumerPid = idOf(node, 'consumerPid');
       callback = literalOf(node, 'callbackAddress').replace(/\/$/, '');
     },
-    start: (error = false) => send('start', 'TransferStartMessage', { dataAddress: DATA_ADDRESS }, error),
+    start: (error = false) => send('start', 'TransferStartMessage', { dataAddress: ctx.dataAddress }, error),
     complete: (error = false) => send('completion', 'TransferCompletionMessage', {}, error),
     suspend: (error = false) => send('suspension', 'TransferSuspensionMessage', { code: '1' }, error),
     terminate: (error = false) => send('termination', 'TransferTerminationMessage', { code: '1' }, error),
