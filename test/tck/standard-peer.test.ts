@@ -142,6 +142,7 @@ describe('TCK scenarios with a standard peer against normally configured connect
     const result = await runReplay(settings, {
       only: HOSPITAL_SCENARIOS,
       print: () => undefined,
+      strict: true,
       authorize: peerAuthorization(peer, [hospital]),
       forward: peerIdentityForward(peer),
       participantId: peer.did,
@@ -161,6 +162,7 @@ describe('TCK scenarios with a standard peer against normally configured connect
     const result = await runReplay(settings, {
       only: INSTITUTE_SCENARIOS,
       print: () => undefined,
+      strict: true,
       authorize: peerAuthorization(peer, [institute]),
       forward: peerIdentityForward(peer),
       participantId: peer.did,
@@ -184,6 +186,7 @@ describe('TCK scenarios with a standard peer against normally configured connect
     const result = await runReplay(settings, {
       only: INSTITUTE_TRANSFERS,
       print: () => undefined,
+      strict: true,
       authorize: peerAuthorization(peer, [institute]),
       forward: withData(peerIdentityForward(peer)),
       participantId: peer.did,
@@ -236,6 +239,7 @@ describe('TCK scenarios with a standard peer against normally configured connect
     const hospitalResult = await runReplay(settings, {
       only: OPERATED_HOSPITAL,
       print: () => undefined,
+      strict: true,
       authorize: peerAuthorization(peer, [hospital]),
       forward: peerIdentityForward(peer),
       participantId: peer.did,
@@ -256,6 +260,7 @@ describe('TCK scenarios with a standard peer against normally configured connect
     const instituteResult = await runReplay(settingsFor(reviewing, port, consumerTests), {
       only: OPERATED_INSTITUTE,
       print: () => undefined,
+      strict: true,
       authorize: peerAuthorization(peer, [reviewing]),
       forward: peerIdentityForward(peer),
       participantId: peer.did,

@@ -11,6 +11,26 @@ import { tempDir } from '../support/connectors.ts';
 import { createLogger } from '../../connector/logger.ts';
 
 const SAMPLE = readFileSync(join(SPECS_DIR, 'dsp-tck/sample.tck.properties'), 'utf8');
+const SENT_BY_US = [
+  'Catalog',
+  'CatalogError',
+  'ContractAgreementMessage',
+  'ContractAgreementVerificationMessage',
+  'ContractNegotiation',
+  'ContractNegotiationError',
+  'ContractNegotiationEventMessage',
+  'ContractNegotiationTerminationMessage',
+  'ContractOfferMessage',
+  'ContractRequestMessage',
+  'Dataset',
+  'TransferCompletionMessage',
+  'TransferError',
+  'TransferProcess',
+  'TransferRequestMessage',
+  'TransferStartMessage',
+  'TransferSuspensionMessage',
+  'TransferTerminationMessage',
+];
 const EDC_TOKEN = '"{"region": "any", "audience": "any", "clientId":"any"}"';
 
 async function freePort(): Promise<number> {
@@ -76,8 +96,11 @@ describe('DSP TCK fixture (npm run tck) driven by the TCK replay', () => {
 
   it('passes all 65 runnable scenarios, each group counted', { timeout: 180_000 }, async () => {
     const lines: string[] = [];
-    const result = await runReplay(settings, { print: (line) => lines.push(line) });
+    // Strict: also the error answers and the transfer messages the TCK leaves unvalidated.
+    const result = await runReplay(settings, { print: (line) => lines.push(line), strict: true });
     expect(result.failed, lines.join('\n')).toEqual([]);
+    // Every kind of DSP message and answer the connector sends was read: schema-valid, expanded with the DSP contexts alone.
+    expect(Object.keys(result.read).sort()).toEqual(SENT_BY_US);
     const count = (group: string) => result.passed.filter((id) => id.startsWith(`${group}:`)).length;
     expect({ MET: count('MET'), CAT: count('CAT'), CN: count('CN'), CN_C: count('CN_C'), TP: count('TP'), TP_C: count('TP_C') }).toEqual({
       MET: 1,

@@ -1,4 +1,4 @@
-import { ScenarioFailure } from './jsonld.ts';
+import { readDsp, reading, ScenarioFailure } from './jsonld.ts';
 
 /** The TCK's HTTP client rules (README §6.1): what each answer means for the test. */
 export interface TckHttp {
@@ -51,6 +51,8 @@ export function tckHttp(authorization: Authorize): TckHttp {
       if (response.status === 404) throw new ScenarioFailure(`Unexpected 404 from ${url} (an error was expected, but not 404)`);
       if (response.ok) throw new ScenarioFailure(`Expected to throw an error: ${url} answered ${response.status}`);
       if (response.status >= 500) throw new ScenarioFailure(`Unexpected response code ${response.status} from ${url}`);
+      // The TCK reads no error body; a strict run checks it is the spec's error object.
+      if (reading.strict) await readDsp(answer);
       return answer;
     },
     async getJson(url, anyStatus = false) {

@@ -1,6 +1,7 @@
 import { TCK_PARTICIPANT, type TckSettings } from '../settings.ts';
 import { createCallbackServer, type Forward } from './callbacks.ts';
 import { tckHttp, type Authorize } from './http.ts';
+import { reading } from './jsonld.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 import { CAT_SCENARIOS, MET_SCENARIOS } from './catalog.ts';
 import { CN_SCENARIOS } from './negotiation-provider.ts';
@@ -17,6 +18,8 @@ export const ALL_SCENARIOS: Scenario[] = [...MET_SCENARIOS, ...CAT_SCENARIOS, ..
 export interface ReplayResult {
   passed: string[];
   failed: { id: string; message: string }[];
+  /** How many bodies of each @type were read (schema-validated and expanded with the DSP contexts only). */
+  read: Record<string, number>;
 }
 
 export interface ReplayOptions {
@@ -34,6 +37,8 @@ export interface ReplayOptions {
   participantId?: string;
   /** The data address of the replay's TransferStartMessages (default: the TCK's placeholder http://example.com). */
   dataAddress?: Record<string, unknown>;
+  /** Also validate what the TCK does not: error answers, transfer completion, suspension and termination messages. */
+  strict?: boolean;
   /** Runs before the scenarios, with the callback server up (e.g. to negotiate the agreements TP tests name). */
   prepare?: (ctx: ScenarioContext) => Promise<void>;
 }
@@ -50,7 +55,9 @@ export async function runReplay(settings: TckSettings, options: ReplayOptions = 
   const http = tckHttp(options.authorize ?? settings.authorization);
   const trigger: ScenarioContext['trigger'] =
     options.trigger ?? ((kind, body) => http.postJson((kind === 'negotiation' ? settings.negotiationTrigger : settings.transferTrigger).href, body));
-  const result: ReplayResult = { passed: [], failed: [] };
+  const result: ReplayResult = { passed: [], failed: [], read: {} };
+  reading.strict = options.strict ?? false;
+  reading.seen.clear();
   const selected = ALL_SCENARIOS.filter((s) => !options.only?.length || options.only.some((prefix) => s.id.startsWith(prefix)));
   const contextFor = (ids: ScenarioContext['ids']): ScenarioContext => ({
     settings,
@@ -82,6 +89,7 @@ export async function runReplay(settings: TckSettings, options: ReplayOptions = 
     }
   } finally {
     await callbacks.close();
+    result.read = Object.fromEntries(reading.seen);
   }
   print(`Passed tests: ${result.passed.length}`);
   print(`Failed tests: ${result.failed.length}`);

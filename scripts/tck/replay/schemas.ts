@@ -54,3 +54,13 @@ export const SCHEMA_OF: Record<string, string> = {
   TransferStartMessage: 'transfer/transfer-start-message-schema.json',
   TransferProcess: 'transfer/transfer-process-schema.json',
 };
+
+/** What the TCK leaves unvalidated, checked too in a strict replay (the project's conformance run). */
+export const STRICT_SCHEMA_OF: Record<string, string> = {
+  ...SCHEMA_OF,
+  CatalogError: 'catalog/catalog-error-schema.json',
+  TransferError: 'transfer/transfer-error-schema.json',
+  TransferCompletionMessage: 'transfer/transfer-completion-message-schema.json',
+  TransferSuspensionMessage: 'transfer/transfer-suspension-message-schema.json',
+  TransferTerminationMessage: 'transfer/transfer-termination-message-schema.json',
+};
