@@ -71,12 +71,19 @@ function frontHandler(settings: TckSettings, connector: RunningConnector, reacto
       return trigger(kind, body, connector, reactor);
     }
     let target = url.pathname;
-    if (path === `${basePrefix}/.well-known/dspace-version`) target = '/.well-known/dspace-version';
-    else if (dspPrefix !== DSP_PATH && (url.pathname === dspPrefix || url.pathname.startsWith(`${dspPrefix}/`))) target = DSP_PATH + url.pathname.slice(dspPrefix.length);
+    if (path === `${basePrefix}/.well-known/dspace-version`)
+      return versionMetadata(connector, dspPrefix.startsWith(`${basePrefix}/`) ? dspPrefix.slice(basePrefix.length) : dspPrefix);
+    if (dspPrefix !== DSP_PATH && (url.pathname === dspPrefix || url.pathname.startsWith(`${dspPrefix}/`))) target = DSP_PATH + url.pathname.slice(dspPrefix.length);
     const init: RequestInit & { duplex?: string } = { method: request.method, headers: request.headers };
     if (request.method !== 'GET' && request.method !== 'HEAD') Object.assign(init, { body: await request.arrayBuffer() });
     return connector.app.fetch(new Request(new URL(target + url.search, url.origin), init));
   };
+}
+
+/** The connector's version metadata, its 2025-1 path where the fixture serves DSP (relative to the base URL, as EDC's). */
+async function versionMetadata(connector: RunningConnector, path: string): Promise<Response> {
+  const metadata = (await (await connector.app.fetch(new Request(`${connector.url}/.well-known/dspace-version`))).json()) as { protocolVersions: { path: string }[] };
+  return Response.json({ ...metadata, protocolVersions: metadata.protocolVersions.map((v) => ({ ...v, path })) });
 }
 
 function listenOn(server: Server, url: URL): Promise<void> {
