@@ -88,7 +88,7 @@ describe('DSP TCK fixture (npm run tck) driven by the TCK replay', () => {
 
   it('is ready, and takes the TCK Authorization value only as it is', async () => {
     expect((await fetch(`${settings.baseUrl.origin}/health`)).status).toBe(200);
-    const metadata = await (await fetch(`${settings.baseUrl.href}/.well-known/dspace-version`)).json();
+    const metadata = (await (await fetch(`${settings.baseUrl.href}/.well-known/dspace-version`)).json()) as { protocolVersions: unknown[] };
     expect(metadata.protocolVersions[0]).toMatchObject({ version: '2025-1', path: '/api/v1/dsp/2025-1', binding: 'HTTPS' });
     const dsp = settings.httpUrl.href;
     expect((await fetch(`${dsp}/catalog/datasets/CAT0101`, { headers: { authorization: EDC_TOKEN } })).status).toBe(200);
