@@ -68,7 +68,7 @@ function frontHandler(settings: TckSettings, connector: RunningConnector, reacto
     if (kind && request.method === 'POST') {
       const body = (await request.json().catch(() => undefined)) as Record<string, string> | undefined;
       if (!body || typeof body !== 'object') return Response.json({ error: 'a JSON object is required' }, { status: 400 });
-      return trigger(kind, body, connector, reactor);
+      return trigger(kind, body, connector, reactor).catch((error: Error) => Response.json({ error: error.message }, { status: 400 }));
     }
     let target = url.pathname;
     if (path === `${basePrefix}/.well-known/dspace-version`)
@@ -86,11 +86,29 @@ async function versionMetadata(connector: RunningConnector, path: string): Promi
   return Response.json({ ...metadata, protocolVersions: metadata.protocolVersions.map((v) => ({ ...v, path })) });
 }
 
-function listenOn(server: Server, url: URL): Promise<void> {
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(url.port || 80), url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, () => resolve());
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+}
+
+/**
+ * Listens at the URL's host and port; a host name that is not this machine's (host.docker.internal, a
+ * container name the TCK uses to reach us) means every interface on that port.
+ */
+async function listenOn(server: Server, url: URL): Promise<void> {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
+  try {
+    await listen(server, port, host);
+  } catch (error) {
+    if (!['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await listen(server, port, '0.0.0.0');
+  }
 }
 
 /**
