@@ -217,6 +217,45 @@ describe('TCK scenarios with a standard peer against normally configured connect
     expect(received[0].size).toBe(DATA.length);
   });
 
+  it("the hospital takes an EDC-shaped request: EDC's and Tractus-X's contexts after DSP's", async () => {
+    const { hospital } = trio;
+    const d = exampleDataset(hospital, { offers: [{ '@type': 'Offer', '@id': 'urn:tck:edc:offer', permission: [{ action: 'use' }] }] });
+    await registerDataset(hospital, d);
+    const identity = await serveIdentity(peerIdentityForward(peer), port);
+    try {
+      const url = `${hospital.url}/dsp/2025-1/negotiations/request`;
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: peerAuthorization(peer, [hospital])(url)! },
+        body: JSON.stringify({
+          '@context': [
+            'https://w3id.org/dspace/2025/1/context.jsonld',
+            'https://w3id.org/edc/dspace/v0.0.1',
+            'https://w3id.org/tractusx/auth/v1.0.0',
+            { 'fx-policy': 'https://w3id.org/factoryx/policy/v1.0/' },
+          ],
+          '@type': 'ContractRequestMessage',
+          '@id': `urn:uuid:${crypto.randomUUID()}`,
+          consumerPid: `urn:uuid:${crypto.randomUUID()}`,
+          callbackAddress: `http://127.0.0.1:${port}/`,
+          offer: {
+            '@type': 'odrl:Offer',
+            '@id': 'urn:tck:edc:offer',
+            'odrl:target': { '@id': d.id },
+            'odrl:assigner': { '@id': hospital.did },
+            'odrl:permission': { 'odrl:action': { '@id': 'odrl:use' } },
+          },
+        }),
+      });
+      const body = await jsonOf(response);
+      expect(response.status, JSON.stringify(body)).toBe(201);
+      expect(body).toMatchObject({ '@type': 'ContractNegotiation', state: 'REQUESTED' });
+    } finally {
+      identity.closeAllConnections();
+      await new Promise((resolve) => identity.close(resolve));
+    }
+  });
+
   it('both, with an operator doing what each scenario expects', { timeout: 150_000 }, async () => {
     const { hospital } = trio;
     const trustedIssuers = [{ did: trio.authority.did, credentialTypes: ['ParticipantCredential', 'DataPermitCredential'] }];
