@@ -46,7 +46,11 @@ export class DatasetRejected extends Error {
 }
 
 /** Validates with zod, then against the SHACL shapes of its tier; throws DatasetRejected naming each field. */
-export async function prepareDataset(raw: unknown, host: CatalogHost, options: { previous?: Dataset; sourceBytes?: number; now?: Date } = {}): Promise<PublishedDataset> {
+export async function prepareDataset(
+  raw: unknown,
+  host: CatalogHost,
+  options: { previous?: Dataset; sourceBytes?: number; now?: Date /** An id taken as given, IRI or not (a conformance fixture's). */; id?: string } = {},
+): Promise<PublishedDataset> {
   const { previous, sourceBytes, now = new Date() } = options;
   const parsed = DatasetInput.safeParse(raw);
   if (!parsed.success) throw new DatasetRejected(parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`));
@@ -56,7 +60,7 @@ export async function prepareDataset(raw: unknown, host: CatalogHost, options: {
   // Offers are published so that any DSP peer reads them alike (terms as IRIs under the DSP context, one permission).
   const offerProblems = input.offers.flatMap((offer, i) => publicationProblems(offer as Record<string, unknown>).map((problem) => `offers.${i}: ${problem}`));
   if (offerProblems.length > 0) throw new DatasetRejected(offerProblems);
-  const id = previous?.id ?? input.id ?? `urn:uuid:${crypto.randomUUID()}`;
+  const id = previous?.id ?? options.id ?? input.id ?? `urn:uuid:${crypto.randomUUID()}`;
   const dataset: Dataset = {
     ...input,
     distributions: input.distributions.map((d) => (d.byteSize === undefined && sourceBytes !== undefined ? { ...d, byteSize: sourceBytes } : d)),

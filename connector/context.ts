@@ -16,6 +16,8 @@ import type { DashboardRegistry } from './dashboard/sections.ts';
 import type { TrustServices } from './trust/trust-services.ts';
 import type { WalletStore } from './storage/trust-store.ts';
 import type { SecretSealer } from './storage/sealed-secrets.ts';
+import type { PeerIdentityAdapter } from './trust/peer-identity.ts';
+import type { ActionHook } from './processing/processor.ts';
 
 /** Answers the request and returns true, or returns false (synchronously) to leave it to the next handler. */
 export type RawRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -59,4 +61,8 @@ export interface ConnectorContext {
   rawRoutes: RawRoute[];
   /** Work to stop before the database closes (background workers, timers), run in reverse order. */
   onShutdown(hook: () => Promise<void> | void): void;
+  /** Participants known without DIDs; only a conformance fixture installs this (never `hdc start`). */
+  peerIdentity?: PeerIdentityAdapter;
+  /** Wraps every control-plane action; only a conformance fixture installs this. */
+  aroundAction?: ActionHook;
 }

@@ -15,7 +15,7 @@ import { openDatabase, type ConnectorDatabase } from './storage/database.ts';
 import { metaStore } from './storage/meta-store.ts';
 import { createDocumentLoader } from '../vocab/document-loader.ts';
 import { createApp } from './app.ts';
-import { createServices } from './services.ts';
+import { createServices, type Services } from './services.ts';
 import { dspFetchWith } from './http/dsp-client.ts';
 import { egressFor } from './egress/connector-egress.ts';
 import { MetricsRegistry } from './http/metrics.ts';
@@ -29,10 +29,14 @@ import { createTrustServices } from './trust/trust-services.ts';
 import { seenTokenIdStore, walletStore } from './storage/trust-store.ts';
 import { createSecretSealer } from './storage/sealed-secrets.ts';
 import { listenerUrl, managementUrlOf, notServedHere, servesPath, type Surface } from './http/listeners.ts';
+import { withKnownCallers, withKnownParticipants, type PeerIdentityAdapter } from './trust/peer-identity.ts';
+import type { ActionHook } from './processing/processor.ts';
 
 export interface RunningConnector {
   ctx: ConnectorContext;
   app: Hono;
+  /** The capabilities behind the routes (catalog, negotiations, transfers…), for in-process drivers such as fixtures. */
+  services: Services;
   /** The connector's public base URL, e.g. http://127.0.0.1:8701 */
   url: string;
   /** Where the management API and the dashboard answer: `url`, or the separate management listener. */
@@ -49,6 +53,10 @@ export interface StartOptions {
   shutdownTimeoutMs?: number;
   /** Outbox sender tuning (poll interval, back-off), mostly for tests. */
   outbox?: OutboxOptions;
+  /** Participants known without DIDs (a conformance fixture's counter-party; see trust/peer-identity.ts). */
+  peerIdentity?: PeerIdentityAdapter;
+  /** Wraps every control-plane action (a conformance fixture scripts its reactions here; see processing/processor.ts). */
+  aroundAction?: ActionHook;
 }
 
 export const API_KEY_FILE = 'management-api-key';
@@ -77,23 +85,27 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 async function assembleContext(
   config: ConnectorConfig,
   publicUrl: string,
-  parts: { logger: Logger; key: IdentityKey; apiKey: string; database: ConnectorDatabase; outboxOptions?: OutboxOptions },
+  parts: { logger: Logger; key: IdentityKey; apiKey: string; database: ConnectorDatabase; options: StartOptions },
   shutdownHooks: (() => Promise<void> | void)[],
 ): Promise<ConnectorContext> {
   const { logger, key, apiKey, database } = parts;
-  const did = didWebFromUrl(publicUrl);
+  const { peerIdentity } = parts.options;
+  const did = peerIdentity?.participantId ?? didWebFromUrl(publicUrl);
   const meta = metaStore(database.db);
   const previousDid = await meta.get('did');
   if (previousDid && previousDid !== did) logger.warn('the DID changed because the public URL changed', { previousDid, did });
   await meta.set('did', did);
   if (!(await meta.get('first_started_at'))) await meta.set('first_started_at', new Date().toISOString());
 
-  const didResolver = createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000, fetch: egressFor(config) });
+  const didResolver = withKnownParticipants(
+    createDidResolver({ allowInsecureHttp: config.allowInsecureHttpDids, ttlMs: config.didCacheTtlSeconds * 1000, fetch: egressFor(config) }),
+    peerIdentity,
+  );
   const metrics = new MetricsRegistry();
   const keyId = `${did}#${IDENTITY_KEY_FRAGMENT}`;
   const documentLoader = createDocumentLoader({ dids: (url) => didResolver.dereference(url) });
   const seenTokenIds = seenTokenIdStore(database.db);
-  const trust = await createTrustServices({ config, did, keyId, key, didResolver, documentLoader, rememberTokenId: seenTokenIds.remember });
+  const trust = withKnownCallers(await createTrustServices({ config, did, keyId, key, didResolver, documentLoader, rememberTokenId: seenTokenIds.remember }), peerIdentity);
   // Every peer request carries a self-issued ID token for its audience.
   const dspFetch = dspFetchWith(async (request) => trust.authorizationFor(request), egressFor(config));
   const sender = `sender-${createHash('sha256')
@@ -102,7 +114,7 @@ async function assembleContext(
     .slice(0, 16)}`;
   const outbox = createOutbox(
     { store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics },
-    { owner: sender, leaseMs: config.workLeaseSeconds * 1000, ...parts.outboxOptions },
+    { owner: sender, leaseMs: config.workLeaseSeconds * 1000, ...parts.options.outbox },
   );
   return {
     config: { ...config, publicUrl },
@@ -128,6 +140,8 @@ async function assembleContext(
     openapi: new OpenApiRegistry(),
     dashboard: new DashboardRegistry(),
     onShutdown: (hook) => void shutdownHooks.push(hook),
+    ...(peerIdentity ? { peerIdentity } : {}),
+    ...(parts.options.aroundAction ? { aroundAction: parts.options.aroundAction } : {}),
   };
 }
 
@@ -189,12 +203,14 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
   let port: number;
   let listening = config; // with the ports the OS picked
   let ctx: ConnectorContext;
+  let services: Services;
   try {
     port = await listen(server, config.port, config.host);
     if (managementServer && config.management)
       listening = { ...config, management: { ...config.management, port: await listen(managementServer, config.management.port, config.management.host) } };
-    ctx = await assembleContext(listening, config.publicUrl ?? listenerUrl(config.host, port), { logger, key, apiKey, database, outboxOptions: options.outbox }, shutdownHooks);
-    handler = createApp(ctx, createServices(ctx));
+    ctx = await assembleContext(listening, config.publicUrl ?? listenerUrl(config.host, port), { logger, key, apiKey, database, options }, shutdownHooks);
+    services = createServices(ctx);
+    handler = createApp(ctx, services);
     rawRoutes = ctx.rawRoutes;
     ctx.outbox.start();
     ctx.onShutdown(() => ctx.outbox.stop());
@@ -212,5 +228,5 @@ export async function startConnector(config: ConnectorConfig, options: StartOpti
     identityKey: created ? 'generated' : 'loaded',
     managementKeyFrom: config.apiKey ? 'config' : join(config.dataDir, API_KEY_FILE),
   });
-  return { ctx, app: handler, url: ctx.config.publicUrl, managementUrl: managementUrlOf(ctx.config), did: ctx.did, port, close };
+  return { ctx, app: handler, services, url: ctx.config.publicUrl, managementUrl: managementUrlOf(ctx.config), did: ctx.did, port, close };
 }

@@ -29,6 +29,7 @@ export function createServices(ctx: ConnectorContext) {
   const audit = connectorAuditTrail(ctx);
   const authority = ctx.config.role === 'governance-authority' ? createAuthority(ctx) : undefined;
   const catalog = createCatalogService(ctx);
+  const around = ctx.aroundAction ? { around: ctx.aroundAction } : {};
   // Peers may only make this connector call back to (or pull from, or push to) servers they publish themselves.
   const peerOwns = async (did: string, address: string) => !ctx.config.bindPeerAddresses || callbackBelongsTo(address, await ctx.didResolver.resolve(did).catch(() => ({})));
   const negotiations = createNegotiationService({
@@ -55,7 +56,7 @@ export function createServices(ctx: ConnectorContext) {
     metrics: ctx.metrics,
     timeoutMs: 10 * 60_000,
     followUpDelayMs: 100,
-    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 32 },
+    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 32, ...around },
   });
   negotiations.processor.start();
   ctx.onShutdown(() => negotiations.processor.stop());
@@ -80,7 +81,7 @@ export function createServices(ctx: ConnectorContext) {
     agreementRefusals: (agreement, healthCategories, transfersDone) => agreementRefusals(ctx, agreement, healthCategories, transfersDone),
     policyRefusals: agreementPolicyRefusals,
     egress: egressFor(ctx.config),
-    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 16 },
+    processor: { owner: ctx.workerId, leaseMs: ctx.config.workLeaseSeconds * 1000, concurrency: 16, ...around },
     releaseKey: loadOrCreateReleaseKey(ctx.config.dataDir),
   });
   transfers.processor.start();

@@ -17,6 +17,7 @@ const CONTEXT_FILES: Record<string, string> = {
   [CONTEXT.odrl]: 'odrl.jsonld',
   [CONTEXT.connectorV1]: 'connector-v1.jsonld',
   [CONTEXT.odrlProfileV1]: 'odrl-profile-v1.jsonld',
+  [CONTEXT.edcDspaceV0]: 'edc-dspace-v0.0.1.jsonld',
 };
 
 const loaded = new Map<string, { doc: unknown; imports: boolean }>();

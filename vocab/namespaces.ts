@@ -72,4 +72,6 @@ export const CONTEXT = {
   connectorV1: 'https://w3id.org/health-dataspace-connector/v1',
   /** The ODRL profile's context and term descriptions, served at the profile's IRI. */
   odrlProfileV1: ODRL_PROFILE,
+  /** Eclipse EDC's context after DSP's on its DSP messages (EDC's published file, as data). */
+  edcDspaceV0: 'https://w3id.org/edc/dspace/v0.0.1',
 } as const;

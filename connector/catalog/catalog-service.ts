@@ -41,11 +41,16 @@ export function createCatalogService(ctx: ConnectorContext) {
   const host: CatalogHost = catalogHost(ctx.config.publicUrl, ctx.did, ctx.config.name);
   const memberships = new Map<string, { member: boolean; until: number }>();
 
-  async function register(raw: unknown, previous?: Dataset): Promise<PublishedDataset> {
+  /** Validates and stores a dataset; `id` is taken as given (a conformance fixture's plain ids), else the input's or a new one. */
+  async function register(raw: unknown, previous?: Dataset, id?: string): Promise<PublishedDataset> {
     const source = DataSource.safeParse((raw as { source?: unknown } | null)?.source);
     const resolved = source.success ? resolveDataSource(ctx.config.dataRoot, source.data) : undefined;
     if (resolved?.kind === 'http') refuseUnreachable(resolved.url);
-    const published = await prepareDataset(raw, host, { ...(previous ? { previous } : {}), ...(resolved?.kind === 'file' ? { sourceBytes: sizeOf(resolved.path) } : {}) });
+    const published = await prepareDataset(raw, host, {
+      ...(previous ? { previous } : {}),
+      ...(id ? { id } : {}),
+      ...(resolved?.kind === 'file' ? { sourceBytes: sizeOf(resolved.path) } : {}),
+    });
     await store.put(published);
     pages.clear();
     membersOnly = undefined;

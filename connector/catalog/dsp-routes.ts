@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { dspContextList } from '../../contracts/dsp-context.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
@@ -20,7 +21,7 @@ class CatalogProblem extends DspProblem {
 }
 
 const CatalogRequestMessage = z.object({
-  '@context': z.array(z.string()).refine((c) => c.includes(CONTEXT.dspace), `@context must include ${CONTEXT.dspace}`),
+  '@context': dspContextList,
   '@type': z.literal('CatalogRequestMessage'),
   filter: z.array(z.strictObject({ text: z.string().min(1).max(200) }, { error: 'filter entries are objects with "text" (full-text search)' })).optional(),
 });

@@ -3,6 +3,7 @@ import type { Database } from '../storage/schema.ts';
 import type { Negotiation, NegotiationChange } from '../../contracts/negotiation/negotiation.ts';
 import { negotiationMachine, type NegotiationMessage } from '../../contracts/negotiation/state-machine.ts';
 import type { Incoming } from '../../contracts/negotiation/messages.ts';
+import { peerActor } from '../../contracts/audit/events.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
 import { sameTerms } from '../../contracts/policy/canonical.ts';
 import type { Caller } from '../trust/trust-services.ts';
@@ -201,7 +202,7 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
       msg,
       () => ({ reasons: why, pending: null, next: null, callerToken: null }),
       (trx, n) =>
-        deps.audit.record(trx, { type: 'negotiation.terminated', actor: caller.did as `did:${string}`, subjects: { negotiationId: n.id }, details: { by: 'peer', reasons: why } }),
+        deps.audit.record(trx, { type: 'negotiation.terminated', actor: peerActor(caller.did), subjects: { negotiationId: n.id }, details: { by: 'peer', reasons: why } }),
     );
     return OK;
   }

@@ -50,7 +50,8 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
       assignee: n.counterpartyDid,
       timestamp: new Date().toISOString(),
     } as Agreement;
-    const credential = await issueAgreementCredential(agreement as never, deps.signer, deps.documentLoader);
+    // Signed (a ContractAgreementCredential) when this connector has a DID to sign with; a plain agreement otherwise.
+    const credential = deps.did.startsWith('did:') ? await issueAgreementCredential(agreement as never, deps.signer, deps.documentLoader) : null;
     await steps.commit(n.id, async (trx) => {
       const out = { path: toConsumer(n, 'agreement'), messageType: 'ContractAgreementMessage', body: contractAgreementMessage({ ...pidsOf(n), agreement }) };
       if (!(await steps.advance(trx, n, 'ContractAgreementMessage', 'provider', { agreementId: agreement['@id'], pending: null, next: null, callerToken: null }, out))) return;

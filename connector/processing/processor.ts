@@ -9,6 +9,12 @@ import type { ClaimedWork, WorkQueueStore } from '../storage/work-queue-store.ts
  */
 export type ProcessAction = (id: string, work: { attempts: number; renewLease: () => Promise<boolean>; leaseMs: number; signal: AbortSignal }) => Promise<void>;
 
+/**
+ * Runs around every action of a processor: `run` does the action as usual. A conformance fixture scripts
+ * its reactions here (act after, or instead); production connectors install none.
+ */
+export type ActionHook = (processor: string, action: string, id: string, run: () => Promise<void>) => Promise<void>;
+
 export interface ProcessorOptions {
   /** Names this sender in leases; stable per installation, so a restarted process takes its leases back at once. */
   owner: string;
@@ -18,6 +24,7 @@ export interface ProcessorOptions {
   concurrency?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  around?: ActionHook;
 }
 
 export interface Processor {
@@ -67,7 +74,8 @@ export function createProcessor(
       return;
     }
     try {
-      await action(work.id, { attempts: work.attempts, renewLease, leaseMs, signal: stopping.signal });
+      const runAction = () => action(work.id, { attempts: work.attempts, renewLease, leaseMs, signal: stopping.signal });
+      await (options.around ? options.around(name, work.action, work.id, runAction) : runAction());
       await queue.finish(work.id, options.owner, work.action);
       done.inc({ action: work.action, outcome: 'done' });
     } catch (error) {

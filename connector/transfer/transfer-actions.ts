@@ -17,7 +17,8 @@ import { dspAddressOf } from '../http/dsp-path.ts';
 export function transferActions(deps: TransferDeps, steps: TransferSteps) {
   const { store } = deps;
 
-  async function start(input: { agreementId: string; format: TransferFormat }): Promise<Transfer> {
+  /** Requests a transfer under a FINALIZED agreement, from the provider's address in the negotiation (or `providerAddress`). */
+  async function start(input: { agreementId: string; format: TransferFormat; providerAddress?: string }): Promise<Transfer> {
     const agreement = await deps.agreements.agreement(input.agreementId);
     if (!agreement || agreement.role !== 'consumer') throw new TransferProblem(404, [`No agreement ${input.agreementId} held by this connector as consumer`]);
     const negotiation = await deps.agreements.get(agreement.negotiationId);
@@ -36,7 +37,7 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
       datasetId: agreement.datasetId,
       format: input.format,
       counterpartyDid: agreement.providerDid,
-      counterpartyAddress: negotiation.counterpartyAddress,
+      counterpartyAddress: input.providerAddress ?? negotiation.counterpartyAddress,
       dataAddress,
       lastMessage: 'TransferRequestMessage',
     };

@@ -1,4 +1,5 @@
 import type { Transfer, TransferChange } from '../../contracts/transfer/transfer.ts';
+import { peerActor } from '../../contracts/audit/events.ts';
 import { transferMachine, type TransferMessage } from '../../contracts/transfer/state-machine.ts';
 import { tokenOf, TRANSFER_FORMATS, type TransferFormat, type TransferIncoming } from '../../contracts/transfer/messages.ts';
 import { credentialDigest } from '../../contracts/credentials/verifier.ts';
@@ -41,7 +42,7 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
         const changed = change(t);
         if (!(await store.move(trx, t.id, t.state, { ...ended, ...changed, state: step.to, lastMessage: message }))) return false;
         await deps.received.record(trx, t.id, digest, message);
-        await steps.recordMove(trx, t, step.to, 'peer', changed.reasons ?? [], caller.did as `did:${string}`);
+        await steps.recordMove(trx, t, step.to, 'peer', changed.reasons ?? [], peerActor(caller.did));
         return true;
       }, t.id);
       if (moved) return (await store.get(t.id))!;

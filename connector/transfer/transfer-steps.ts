@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { AuditActor } from '../../contracts/audit/events.ts';
 import type { Database } from '../storage/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Outbox } from '../outbox/outbox-worker.ts';
@@ -124,7 +125,7 @@ export function transferSteps(deps: TransferDeps) {
     to: TransferState,
     by: 'us' | 'peer' | 'enforcement',
     reasons: string[],
-    actor: `did:${string}` | 'connector' = 'connector',
+    actor: AuditActor = 'connector',
   ): Promise<void> {
     const subjects = { transferId: t.id, agreementId: t.agreementId };
     if (to === 'STARTED' && t.state === 'REQUESTED') {

@@ -7,6 +7,7 @@ import type { Caller } from './trust-services.ts';
 import { egressFor } from '../egress/connector-egress.ts';
 import { discardBody, readBoundedJson } from '../egress/bounded-body.ts';
 import { EgressError } from '../egress/egress-error.ts';
+import { noCredentials } from './peer-identity.ts';
 
 /** A presentation of a few credentials; status lists are fetched separately. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -26,7 +27,7 @@ export const PRESENTATION_REFUSAL = {
  * goes through the connector's egress guard; our log keeps a short note (status, length), no answer text.
  */
 export async function fetchCallerCredentials(
-  ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger' | 'config'>,
+  ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger' | 'config' | 'peerIdentity'>,
   caller: Caller,
   scopes: string[],
 ): Promise<PresentationCheck> {
@@ -34,6 +35,7 @@ export async function fetchCallerCredentials(
     if (note) ctx.logger.warn('credential request failed', { caller: caller.did, ...note });
     return { verified: false, code: 'status_unavailable', message };
   };
+  if (ctx.peerIdentity?.knows(caller.did)) return noCredentials(caller.did);
   if (!caller.accessToken) return { verified: false, code: 'wrong_holder', message: 'the caller gave no access token to its credential service' };
   let endpoint: string | undefined;
   try {

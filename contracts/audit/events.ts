@@ -4,8 +4,14 @@
  * `checkAuditEvent` refuses members whose names say they are secrets, and values too large to be metadata.
  */
 
-/** Who caused the event: this connector on its own, its operator (management API or CLI), or a peer (its DID). */
-export type AuditActor = 'connector' | 'operator' | `did:${string}`;
+/**
+ * Who caused the event: this connector on its own, its operator (management API or CLI), or a peer: its
+ * DID, or `participant:<id>` for a peer known by another participant id (a conformance fixture's).
+ */
+export type AuditActor = 'connector' | 'operator' | `did:${string}` | `participant:${string}`;
+
+/** The audit actor for a peer's participant id. */
+export const peerActor = (participantId: string): AuditActor => (participantId.startsWith('did:') ? (participantId as `did:${string}`) : `participant:${participantId}`);
 
 /** The ids an event concerns; the management API and the CLI filter on them. */
 export interface AuditSubjects {
@@ -113,7 +119,7 @@ const MAX_DEPTH = 4;
  */
 export function checkAuditEvent(event: { type: string; actor: string; subjects: object; details: object }): void {
   if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(event.type)) throw new UnauditableEventError(`Unknown audit event type "${event.type}"`);
-  if (!/^(connector|operator|did:.+)$/.test(event.actor)) throw new UnauditableEventError(`"${event.actor}" is not an audit actor`);
+  if (!/^(connector|operator|did:.+|participant:\S+)$/.test(event.actor)) throw new UnauditableEventError(`"${event.actor}" is not an audit actor`);
   for (const [name, id] of Object.entries(event.subjects)) {
     if (typeof id !== 'string' || id === '' || id.length > 500) throw new UnauditableEventError(`Subject ${name} must be a non-empty id`);
   }

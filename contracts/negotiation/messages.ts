@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dspContextList } from '../dsp-context.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import type { NegotiationState } from './state-machine.ts';
 import { toWireForm } from '../policy/wire-form.ts';
@@ -59,8 +60,7 @@ export const Agreement = z
   .refine((o) => o.permission || o.prohibition, 'an agreement needs at least one permission or prohibition');
 export type Agreement = z.infer<typeof Agreement>;
 
-const dspContext = z.array(z.string()).refine((c) => c.includes(CONTEXT.dspace), `@context must include ${CONTEXT.dspace}`);
-const envelope = <T extends string>(type: T) => ({ '@context': dspContext, '@type': z.literal(type) });
+const envelope = <T extends string>(type: T) => ({ '@context': dspContextList, '@type': z.literal(type) });
 
 export const INCOMING = {
   ContractRequestMessage: z.looseObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dspContextList } from '../dsp-context.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import type { TransferState } from './state-machine.ts';
 
@@ -19,8 +20,7 @@ export const DataAddress = z.looseObject({
 });
 export type DataAddress = z.infer<typeof DataAddress>;
 
-const dspContext = z.array(z.string()).refine((c) => c.includes(CONTEXT.dspace), `@context must include ${CONTEXT.dspace}`);
-const envelope = <T extends string>(type: T) => ({ '@context': dspContext, '@type': z.literal(type) });
+const envelope = <T extends string>(type: T) => ({ '@context': dspContextList, '@type': z.literal(type) });
 const reasons = { code: z.string().optional(), reason: z.array(z.unknown()).optional() };
 
 export const TRANSFER_INCOMING = {

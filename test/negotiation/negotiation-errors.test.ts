@@ -58,7 +58,7 @@ describe('ContractNegotiationError paths (nothing changes)', () => {
         '@context': ['https://example.org/other'],
       }),
       400,
-      /@context must include/,
+      /@context must start with/,
     );
     const noCallback = contractRequestMessage({ consumerPid: 'urn:uuid:c3', offer: { ...researchOffer(), target: DATASET } }) as Record<string, unknown>;
     delete noCallback.callbackAddress;
