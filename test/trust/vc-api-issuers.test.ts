@@ -123,6 +123,13 @@ describe("VC-API issuer: the did:key of the authority's identity key", () => {
     expect((await verify(vc)).verified).toBe(true);
   });
 
+  it('envelopes a did:key credential (VC-JOSE) with the did:key as kid, and verifies it', async () => {
+    const vc = await issued({ ...v20(), issuer: didKey }, { envelope: 'application/vc+jwt' });
+    const jws = vc.id.slice('data:application/vc+jwt,'.length);
+    expect(JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid).toBe(`${didKey}#${didKey.slice('did:key:'.length)}`);
+    expect((await verify(vc)).verified).toBe(true);
+  });
+
   it('revokes a did:key credential in its own status list', async () => {
     const vc = await issued({ ...v20(), issuer: didKey });
     expect((await revoke(vc.id)).status).toBe(200);
