@@ -47,7 +47,7 @@ const IssuedView = z.object({
   validUntil: z.string().nullable(),
   revokedAt: z.string().nullable(),
   revocationReason: z.string().nullable(),
-  status: z.object({ list: z.string(), index: z.number() }),
+  status: z.object({ list: z.string(), index: z.number() }).nullable(),
 });
 
 const memberView = (m: Member) => ({ did: m.did, name: m.name, role: m.role, dspAddress: m.dspAddress, status: m.status, admittedAt: m.admittedAt });
@@ -59,7 +59,7 @@ const issuedView = (r: IssuedCredentialRecord) => ({
   validUntil: r.validUntil,
   revokedAt: r.revokedAt,
   revocationReason: r.revocationReason,
-  status: { list: r.statusListId, index: r.statusIndex },
+  status: r.statusListId === null || r.statusIndex === null ? null : { list: r.statusListId, index: r.statusIndex },
 });
 
 /** Public face of the authority: the member registry, and each member's own credentials (authenticated). */

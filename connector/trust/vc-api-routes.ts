@@ -68,15 +68,16 @@ function refuse(code: ErrorCode, problems: DataModelProblem[]): never {
 const heldResourceDigests = (url: string) => publishedContextDigests(url);
 
 /**
- * The W3C VC-API over VCDM 2.0: every connector verifies credentials and presentations for its operator's
- * tools; a governance authority also issues (behind the management API key) and publishes its status lists.
+ * The W3C VC-API over VCDM 2.0 (and 1.1): every connector verifies credentials and presentations for its
+ * operator's tools; a governance authority also issues (behind the management API key), securing the data
+ * model version it is given under its did:web or its did:key, and publishes its status lists.
  * The standard checks come first (data model, JSON-LD, related resources, proofs); the dataspace's issuing
  * rules are the authority's (connector/trust/authority.ts), applied after them.
  */
 export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono {
   const app = new Hono();
-  // An authority trusts what it issued itself.
-  const alsoTrusted: TrustedIssuer[] = authority ? [{ did: ctx.did, credentialTypes: ['*'] }] : [];
+  // An authority trusts what it issued itself, under either of its DIDs.
+  const alsoTrusted: TrustedIssuer[] = (authority?.identities ?? []).map((i) => ({ did: i.did, credentialTypes: ['*'] }));
 
   /** Data model (2.0 or 1.1), JSON-LD soundness and related resource digests of a credential to verify. */
   async function soundnessOf(credential: Record<string, unknown>): Promise<Verification | undefined> {
@@ -121,13 +122,16 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
   app.use('/credentials/issue', apiKeyAuth(ctx.apiKey));
   app.post('/credentials/issue', async (c) => {
     const { credential, options } = await parseJsonBody(c, IssueRequest);
-    if (credential.issuer !== undefined && idOf(credential.issuer) !== ctx.did) {
-      throw new HttpProblem(400, 'invalid_issuer', `issuer must be this authority's DID ${ctx.did}, as a URL or as an object's id (or left out)`);
+    const issuerDids = authority.identities.map((i) => i.did);
+    if (credential.issuer !== undefined && !issuerDids.includes(idOf(credential.issuer) ?? '')) {
+      throw new HttpProblem(400, 'invalid_issuer', `issuer must be one of this authority's DIDs (${issuerDids.join(', ')}), as a URL or as an object's id (or left out)`);
     }
-    if (dataModelVersion(credential) === '1.1')
-      throw new HttpProblem(400, 'malformed_credential', `@context[0]: this issuer issues VCDM 2.0 credentials only (https://www.w3.org/ns/credentials/v2)`);
-    const candidate = { ...credential, issuer: credential.issuer ?? ctx.did };
-    const problems = checkCredentialDataModel(candidate);
+    if (dataModelVersion(credential) === '1.1' && options?.envelope === VC_JWT_MEDIA_TYPE)
+      throw new HttpProblem(400, 'malformed_credential', `@context[0]: VC-JOSE (${VC_JWT_MEDIA_TYPE}) secures VCDM 2.0 credentials only`);
+    // VCDM 1.1 requires an issuance date: the issuer's own date when the caller gives none.
+    const dated = dataModelVersion(credential) === '1.1' && credential.issuanceDate === undefined ? { issuanceDate: new Date().toISOString() } : {};
+    const candidate = { ...credential, ...dated, issuer: credential.issuer ?? ctx.did };
+    const problems = checkCredentialDataModel(candidate, { versions: ['2.0', '1.1'] });
     if (credential.proof !== undefined) problems.push({ path: 'proof', message: 'must be absent: the issuer adds the proof' });
     if (problems.length > 0) refuse('malformed_credential', problems);
     const integrity = [...(await checkJsonLd(candidate, ctx.documentLoader)), ...checkRelatedResourceDigests(candidate, heldResourceDigests)];
@@ -141,7 +145,8 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
       if (options?.envelope !== VC_JWT_MEDIA_TYPE) return c.json({ verifiableCredential: record.credential }, 201);
       // VC-JOSE: the same credential, its claims and status entry, secured as a JWS instead of a proof.
       const { proof: _proof, ...unsecured } = record.credential;
-      return c.json({ verifiableCredential: envelopedCredential(signCredentialJwt(unsecured as VerifiableCredential, ctx.keyId, ctx.key.privateKey)) }, 201);
+      const keyId = authority.identities.find((i) => i.did === idOf(unsecured.issuer))?.keyId ?? ctx.keyId;
+      return c.json({ verifiableCredential: envelopedCredential(signCredentialJwt(unsecured as VerifiableCredential, keyId, ctx.key.privateKey)) }, 201);
     } catch (error) {
       if (error instanceof CredentialDataModelError)
         throw new HttpProblem(

@@ -68,7 +68,8 @@ export interface AuditEventShapes {
   'credential.issued': {
     /** memberDid: the subject's DID, when the credential names one (VCDM 2.0 allows subjects without an id). */
     subjects: { credentialId: string; memberDid?: string };
-    details: { types: string[]; validUntil: string | null; statusList: string; statusIndex: number };
+    /** statusList and statusIndex: the authority's status entry, absent for a credential without one (VCDM 1.1). */
+    details: { types: string[]; validUntil: string | null; statusList?: string; statusIndex?: number };
   };
   /** The authority revoked a credential (its status list bit is set). */
   'credential.revoked': { subjects: { credentialId: string; memberDid?: string }; details: { reason: string } };

@@ -3,7 +3,7 @@ import { asArray } from './model.ts';
 
 /**
  * The Verifiable Credentials Data Model rules JSON-LD processing does not enforce (it checks no literal
- * values): VCDM 2.0 for everything, VCDM 1.1 for credentials that are verified but never issued here.
+ * values): VCDM 2.0, and VCDM 1.1 where the caller allows it (verifying; the VC-API issuer secures 1.1 too).
  * Each problem names the property. What this dataspace asks of its own credential types is elsewhere
  * (dataspace-claims.ts), above these rules.
  */
@@ -213,7 +213,7 @@ function checkEnvelope(doc: Record<string, unknown>, p: Problems, required: stri
 
 /**
  * Problems with a credential against the data model's MUSTs; empty when it conforms. VCDM 1.1 is accepted
- * only when `versions` includes it (verification), never for issuing.
+ * only when `versions` includes it.
  */
 export function checkCredentialDataModel(credential: unknown, options: { versions?: DataModelVersion[] } = {}): DataModelProblem[] {
   if (!isObject(credential)) return [{ path: '', message: 'a credential must be a JSON object' }];

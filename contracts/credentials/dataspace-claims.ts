@@ -1,4 +1,4 @@
-import { type DataModelProblem, isObject, isUrl } from './data-model.ts';
+import { type DataModelProblem, dataModelVersion, isObject, isUrl } from './data-model.ts';
 import { asArray, CREDENTIAL_TYPE, DATASPACE_ROLES, REGISTRATION_KINDS } from './model.ts';
 
 /**
@@ -46,8 +46,20 @@ function checkDataPermit(credential: Record<string, unknown>, subject: Record<st
   if (credential.validUntil === undefined) problems.push({ path: 'validUntil', message: 'is required: a data permit has an end' });
 }
 
-/** The claims this dataspace's own credential types must make; empty for any other credential. */
+const OWN_TYPES: string[] = Object.values(CREDENTIAL_TYPE);
+
+/** Whether a credential is of one of this dataspace's own types (participant, permit, agreement, status list). */
+export function isDataspaceCredential(credential: Record<string, unknown>): boolean {
+  return asArray(credential.type as unknown).some((t) => OWN_TYPES.includes(t as string));
+}
+
+/**
+ * The claims this dataspace's own credential types must make; empty for any other credential. They are
+ * VCDM 2.0 credentials only: their terms, and their status entries', are defined over the 2.0 context.
+ */
 export function checkDataspaceClaims(credential: Record<string, unknown>): DataModelProblem[] {
+  if (isDataspaceCredential(credential) && dataModelVersion(credential) === '1.1')
+    return [{ path: '@context[0]', message: "this dataspace's own credential types are VCDM 2.0 credentials only (https://www.w3.org/ns/credentials/v2)" }];
   const types = asArray(credential.type as unknown);
   const isParticipant = types.includes(CREDENTIAL_TYPE.participant);
   const isPermit = types.includes(CREDENTIAL_TYPE.dataPermit);

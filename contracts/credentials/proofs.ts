@@ -95,14 +95,17 @@ function isJsonLdFailure(error: unknown): boolean {
   return name.startsWith('jsonld.') || name === 'DocumentLoaderError';
 }
 
-/** Checks the VCDM 2.0 data model, then signs. Throws CredentialDataModelError or JsonLdError when the document is at fault. */
+/**
+ * Checks the data model the credential claims (VCDM 2.0, or 1.1 when its first context is the 1.1 one), then
+ * signs. Throws CredentialDataModelError or JsonLdError when the document is at fault.
+ */
 export async function issueCredential(
   credential: VerifiableCredential,
   signer: ProofSigner,
   documentLoader: DocumentLoader,
   options: { cryptosuite?: Cryptosuite } = {},
 ): Promise<VerifiableCredential> {
-  const problems = checkCredentialDataModel(credential);
+  const problems = checkCredentialDataModel(credential, { versions: ['2.0', '1.1'] });
   if (credential.proof !== undefined) problems.push({ path: 'proof', message: 'must be absent: the issuer adds the proof' });
   if (problems.length > 0) throw new CredentialDataModelError(problems);
   try {
