@@ -26,7 +26,7 @@ export const PRESENTATION_REFUSAL = {
  * goes through the connector's egress guard; our log keeps a short note (status, length), no answer text.
  */
 export async function fetchCallerCredentials(
-  ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger' | 'config'>,
+  ctx: Pick<ConnectorContext, 'did' | 'didResolver' | 'trust' | 'logger' | 'config'>,
   caller: Caller,
   scopes: string[],
 ): Promise<PresentationCheck> {
@@ -45,9 +45,10 @@ export async function fetchCallerCredentials(
   }
   if (!endpoint) return refuse(PRESENTATION_REFUSAL.noService);
 
-  const token = createIdToken({ issuer: ctx.did, keyId: ctx.keyId, privateKey: ctx.key.privateKey, audience: caller.did, accessToken: caller.accessToken });
+  const { keyId, privateKey } = ctx.trust.jwtKey;
+  const token = await createIdToken({ issuer: ctx.did, keyId, privateKey, audience: caller.did, accessToken: caller.accessToken });
   const challenge = decodeJwt(token).claims.jti as string;
-  let body: { type?: string; presentation?: VerifiablePresentation[] };
+  let body: { type?: string; presentation?: (VerifiablePresentation | string)[] };
   try {
     const response = await egressFor(ctx.config)(`${endpoint.replace(/\/+$/, '')}/presentations/query`, {
       method: 'POST',
@@ -66,7 +67,15 @@ export async function fetchCallerCredentials(
     return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: error instanceof EgressError ? error.message : (error as Error).name });
   }
   const presentations = Array.isArray(body?.presentation) ? body.presentation : [];
-  if (body?.type !== 'PresentationResponseMessage' || presentations.length !== 1)
-    return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: 'not a PresentationResponseMessage with one presentation' });
-  return ctx.trust.verifier.verifyPresentation(presentations[0]!, { challenge, domain: ctx.did, expectedHolder: caller.did });
+  if (body?.type !== 'PresentationResponseMessage' || presentations.length === 0 || presentations.length > 8)
+    return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: 'not a PresentationResponseMessage with 1 to 8 presentations' });
+  // Data Integrity presentations or JWT presentations (EDC answers with one vp+jwt per credential format); all must verify.
+  const merged: PresentationCheck & { verified: true } = { verified: true, holder: caller.did, credentials: [], presented: [] };
+  for (const presentation of presentations) {
+    const result = await ctx.trust.verifier.verifyPresentation(presentation, { challenge, domain: ctx.did, expectedHolder: caller.did });
+    if (!result.verified) return result;
+    merged.credentials.push(...result.credentials);
+    merged.presented.push(...result.presented);
+  }
+  return merged;
 }

@@ -132,7 +132,7 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
       if (options?.envelope !== VC_JWT_MEDIA_TYPE) return c.json({ verifiableCredential: record.credential }, 201);
       // VC-JOSE: the same credential, its claims and status entry, secured as a JWS instead of a proof.
       const { proof: _proof, ...unsecured } = record.credential;
-      return c.json({ verifiableCredential: envelopedCredential(signCredentialJwt(unsecured as VerifiableCredential, ctx.keyId, ctx.key.privateKey)) }, 201);
+      return c.json({ verifiableCredential: envelopedCredential(await signCredentialJwt(unsecured as VerifiableCredential, ctx.keyId, ctx.key.privateKey)) }, 201);
     } catch (error) {
       if (error instanceof CredentialDataModelError)
         throw new HttpProblem(

@@ -4,6 +4,7 @@ import { checkCredentialDataModel, dataModelVersion, describeProblems, type Data
 import { verifyCredentialProof } from './proofs.ts';
 import { proofFailure, verifyPresentationEnvelope } from './presentation-check.ts';
 import { isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
+import { isCompactJwt, openJwtCredential, openJwtPresentation } from './jwt-credentials.ts';
 import { asArray, issuerId, subjectsOf, toVerified, type CredentialStatusEntry, type VerifiableCredential, type VerifiablePresentation, type VerifiedCredential } from './model.ts';
 
 /** Why a credential or presentation was refused; each failure has its own code. */
@@ -28,7 +29,10 @@ export interface Rejection {
 }
 
 export type CredentialCheck = { verified: true; credential: VerifiedCredential } | ({ verified: false } & Rejection);
-/** A verified presentation: the credentials' claims, and the credentials as presented (to re-check their status later). */
+/**
+ * A verified presentation: the credentials' claims, and the credentials as presented (to re-check their
+ * status later; a JWT credential is kept as its compact JWT string).
+ */
 export type PresentationCheck = { verified: true; holder: string; credentials: VerifiedCredential[]; presented: VerifiableCredential[] } | ({ verified: false } & Rejection);
 
 export interface TrustedIssuer {
@@ -128,9 +132,16 @@ function isTrusted(trustedIssuers: TrustedIssuer[], issuer: string, types: strin
 export function createCredentialVerifier(options: CredentialVerifierOptions) {
   const skew = options.clockSkewMs ?? 60_000;
 
-  async function verifyCredential(credential: VerifiableCredential, check: CredentialCheckOptions = {}): Promise<CredentialCheck> {
+  async function verifyCredential(credential: VerifiableCredential | string, check: CredentialCheckOptions = {}): Promise<CredentialCheck> {
     const now = (check.now ?? new Date()).getTime();
     const checks = new Set(check.checks ?? ALL_CREDENTIAL_CHECKS);
+    if (typeof credential === 'string') {
+      // A JWT credential (VC-JWT 1.1 or VC-JOSE): its signature is the proof; what it holds is checked like any other.
+      if (!isCompactJwt(credential)) return { verified: false, code: 'malformed', message: 'a credential given as a string must be a compact JWT' };
+      const opened = await openJwtCredential(credential, options.documentLoader);
+      if (!opened.verified) return opened;
+      return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof') });
+    }
     const reject = (code: RejectionCode, message: string): CredentialCheck => ({
       verified: false,
       code,
@@ -198,9 +209,10 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
    * This is the dataspace's rule for presentations between connectors.
    */
   async function verifyPresentation(
-    presentation: VerifiablePresentation,
+    presentation: VerifiablePresentation | string,
     check: { challenge: string; domain: string; expectedHolder?: string; now?: Date },
   ): Promise<PresentationCheck> {
+    if (typeof presentation === 'string') return verifyJwtPresentation(presentation, check);
     const envelope = await verifyPresentationEnvelope(presentation, {
       challenge: check.challenge,
       domain: check.domain,
@@ -219,6 +231,29 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       credentials.push(result.credential);
     }
     return { verified: true, holder, credentials, presented: asArray(presentation.verifiableCredential) };
+  }
+
+  /** A JWT presentation (`vp` claim, as EDC and the DCP TCK make them), held to the same rule. */
+  async function verifyJwtPresentation(jwt: string, check: { challenge: string; domain: string; expectedHolder?: string; now?: Date }): Promise<PresentationCheck> {
+    if (!isCompactJwt(jwt)) return { verified: false, code: 'malformed', message: 'a presentation given as a string must be a compact JWT' };
+    const opened = await openJwtPresentation(jwt, {
+      audience: check.domain,
+      challenge: check.challenge,
+      documentLoader: options.documentLoader,
+      ...(check.now ? { now: check.now.getTime() } : {}),
+    });
+    if (!opened.verified) return opened;
+    const { holder } = opened;
+    if (check.expectedHolder !== undefined && holder !== check.expectedHolder) {
+      return { verified: false, code: 'wrong_holder', message: `the presentation's holder ${holder} is not the caller ${check.expectedHolder}` };
+    }
+    const credentials: VerifiedCredential[] = [];
+    for (const credential of opened.credentials) {
+      const result = await verifyCredential(credential, { holder, ...(check.now ? { now: check.now } : {}) });
+      if (!result.verified) return result;
+      credentials.push(result.credential);
+    }
+    return { verified: true, holder, credentials, presented: opened.credentials as VerifiableCredential[] };
   }
 
   /**

@@ -79,7 +79,7 @@ describe('credentials issued, presented and verified across live connectors', ()
   });
 
   it('refuses a replayed ID token', async () => {
-    const authorization = trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.hospital.did });
+    const authorization = await trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.hospital.did });
     const first = await fetch(`${trio.hospital.url}/probe/claims?scopes=${encodeURIComponent(PARTICIPANT)}`, { headers: { authorization } });
     expect(first.status).toBe(200);
     const again = await fetch(`${trio.hospital.url}/probe/claims?scopes=${encodeURIComponent(PARTICIPANT)}`, { headers: { authorization } });
@@ -88,7 +88,7 @@ describe('credentials issued, presented and verified across live connectors', ()
   });
 
   it('refuses a token made for another audience', async () => {
-    const authorization = trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.authority.did });
+    const authorization = await trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.authority.did });
     const response = await fetch(`${trio.hospital.url}/probe/claims`, { headers: { authorization } });
     expect(response.status).toBe(401);
     expect((await jsonOf(response)).reason).toMatch(/^wrong_audience:/);
