@@ -4,6 +4,7 @@ import type { PresentationCheck } from '../../contracts/credentials/verifier.ts'
 import type { VerifiablePresentation } from '../../contracts/credentials/model.ts';
 import { DCP_CONTEXT } from './credential-service.ts';
 import type { Caller } from './trust-services.ts';
+import { typeOfScope } from './scopes.ts';
 import { egressFor } from '../egress/connector-egress.ts';
 import { discardBody, readBoundedJson } from '../egress/bounded-body.ts';
 import { EgressError } from '../egress/egress-error.ts';
@@ -16,6 +17,7 @@ export const PRESENTATION_REFUSAL = {
   unresolved: "the caller's DID document could not be resolved",
   noService: "the caller's DID document announces no CredentialService",
   noAnswer: 'the credential service did not answer with a valid presentation',
+  missing: 'the presentation lacks a requested credential',
 } as const;
 
 /**
@@ -29,6 +31,7 @@ export async function fetchCallerCredentials(
   ctx: Pick<ConnectorContext, 'did' | 'didResolver' | 'trust' | 'logger' | 'config'>,
   caller: Caller,
   scopes: string[],
+  options: { requireAll?: boolean } = {},
 ): Promise<PresentationCheck> {
   const refuse = (message: string, note?: Record<string, unknown>): PresentationCheck => {
     if (note) ctx.logger.warn('credential request failed', { caller: caller.did, ...note });
@@ -77,5 +80,9 @@ export async function fetchCallerCredentials(
     merged.credentials.push(...result.credentials);
     merged.presented.push(...result.presented);
   }
+  // DCP 1.0 §5.4.2 (requireAll): every requested credential type must be there (more is fine, fewer a refusal).
+  // Without it the caller's policy judges what is missing and says so in its own terms.
+  const missing = scopes.map(typeOfScope).filter((type) => type !== undefined && !merged.credentials.some((c) => c.type.includes(type)));
+  if (options.requireAll && missing.length > 0) return { verified: false, code: 'missing_credential', message: `${PRESENTATION_REFUSAL.missing}: ${missing.join(', ')}` };
   return merged;
 }

@@ -6,10 +6,19 @@ import { parseJsonBody } from '../http/openapi.ts';
 import { MEMBER_REGISTRY_SERVICE } from '../identity/did-web.ts';
 import type { StoredCredential } from '../storage/trust-store.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+import { verifyAndStore } from './wallet-hygiene.ts';
 
 const ImportCredential = z.strictObject({ verifiableCredential: z.record(z.string(), z.unknown()) });
 const RequestCredentials = z.strictObject({ authorityDid: z.string().regex(/^did:/, 'must be a DID').optional() });
-const CredentialView = z.object({ id: z.string(), types: z.array(z.string()), issuer: z.string(), validUntil: z.string().nullable(), storedAt: z.string() });
+const CredentialView = z.object({
+  id: z.string(),
+  types: z.array(z.string()),
+  issuer: z.string(),
+  validUntil: z.string().nullable(),
+  storedAt: z.string(),
+  status: z.enum(['valid', 'revoked', 'suspended', 'expired', 'superseded']),
+  statusCheckedAt: z.string().nullable(),
+});
 const credentialView = ({ credential: _full, ...summary }: StoredCredential) => summary;
 
 /** Where a governance authority hands its members their credentials (its DID document names the registry). */
@@ -64,12 +73,6 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
     },
   );
 
-  async function verifyAndStore(credential: VerifiableCredential) {
-    const result = await ctx.trust.verifier.verifyCredential(credential, { holder: ctx.did });
-    if (!result.verified) return { stored: undefined, refusal: { id: credential?.id, code: result.code, message: result.message } };
-    return { stored: await ctx.wallet.put(credential), refusal: undefined };
-  }
-
   app.get('/wallet/credentials', async (c) => c.json({ credentials: (await ctx.wallet.list()).map(credentialView) }));
   app.get('/wallet/credentials/:id', async (c) => {
     const held = await ctx.wallet.get(c.req.param('id'));
@@ -78,7 +81,7 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
   });
   app.post('/wallet/credentials', async (c) => {
     const { verifiableCredential } = await parseJsonBody(c, ImportCredential);
-    const { stored, refusal } = await verifyAndStore(verifiableCredential as VerifiableCredential);
+    const { stored, refusal } = await verifyAndStore(ctx, verifiableCredential as VerifiableCredential);
     if (!stored) throw new HttpProblem(422, `credential_${refusal!.code}`, `The credential was not stored: ${refusal!.message}`);
     return c.json(credentialView(stored), 201);
   });
@@ -94,7 +97,7 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
     if (!response.ok) throw new HttpProblem(502, 'authority_refused', `${authorityDid} answered HTTP ${response.status}`);
     const body = (await response.json().catch(() => ({}))) as { credentials?: unknown };
     if (!Array.isArray(body.credentials)) throw new HttpProblem(502, 'authority_garbage', `${authorityDid} did not answer with a list of credentials`);
-    const results = await Promise.all(body.credentials.map((vc) => verifyAndStore(vc as VerifiableCredential)));
+    const results = await Promise.all(body.credentials.map((vc) => verifyAndStore(ctx, vc as VerifiableCredential)));
     return c.json({
       stored: results.flatMap((r) => (r.stored ? [credentialView(r.stored)] : [])),
       refused: results.flatMap((r) => (r.refusal ? [r.refusal] : [])),

@@ -90,6 +90,16 @@ function credentialOfVcClaim(payload: Record<string, unknown>): VerifiableCreden
   return vc as unknown as VerifiableCredential;
 }
 
+/** What a JWT credential says, read without checking its signature (to index or match what the wallet already verified). */
+export function decodeJwtCredential(jwt: string): VerifiableCredential | undefined {
+  try {
+    const { claims } = decodeJwt(jwt);
+    return isObject(claims.vc) ? credentialOfVcClaim(claims) : (claims as unknown as VerifiableCredential);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A JWT credential, signed by a key under its issuer's assertionMethod: either a VC-JWT 1.1 (`vc` claim) or
  * a VC-JOSE payload. Returns the credential (its data model, trust, validity and status are the verifier's).

@@ -20,7 +20,8 @@ export type RejectionCode =
   | 'suspended'
   | 'status_unavailable'
   | 'wrong_holder'
-  | 'missing_challenge';
+  | 'missing_challenge'
+  | 'missing_credential';
 
 export interface Rejection {
   code: RejectionCode;
