@@ -72,7 +72,8 @@ function typeOf(value: unknown): string {
 }
 
 function matches(value: unknown, filter: Filter | undefined): boolean {
-  if (!filter) return value !== undefined;
+  if (value === undefined) return false;
+  if (!filter) return true;
   // A string filter on an array of strings (`$.type` with `pattern: X`) asks whether one element matches, as peers use it.
   if (filter.type === 'string' && Array.isArray(value)) return value.some((v) => matches(v, filter));
   if (filter.type && typeOf(value) !== filter.type) return false;
@@ -107,6 +108,7 @@ export function parsePresentationDefinition(value: unknown): PresentationDefinit
   for (const descriptor of parsed.data.input_descriptors) {
     for (const field of descriptor.constraints?.fields ?? []) {
       for (const path of field.path) if (!parseJsonPath(path)) throw new PresentationDefinitionError(`the JSONPath ${JSON.stringify(path)} is not supported`);
+      for (let filter: Filter | undefined = field.filter; filter; filter = filter.contains as Filter | undefined) if (filter.pattern !== undefined) safeRegExp(filter.pattern);
     }
   }
   return parsed.data;
