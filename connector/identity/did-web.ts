@@ -76,6 +76,8 @@ export const IDENTITY_KEY_FRAGMENT = 'key-1';
 /** The P-256 key (JsonWebKey2020), for JWTs signed ES256. */
 export const P256_KEY_FRAGMENT = 'key-2';
 export const MEMBER_REGISTRY_SERVICE = 'MemberRegistry';
+/** DCP 1.0 §6.2: where the authority's issuer service (metadata, credential requests) lives. */
+export const ISSUER_SERVICE = 'IssuerService';
 
 /**
  * The connector's DID document: its Ed25519 Multikey and, when given, its P-256 key as JsonWebKey2020 (for
@@ -102,7 +104,12 @@ export function buildDidDocument(did: string, publicKeyMultibase: string, public
       // Signed agreements are exchanged here, beside the plain DSP messages (connector/negotiation/agreement-credential-routes.ts).
       { id: `${did}#agreements`, type: AGREEMENT_CREDENTIAL_SERVICE, serviceEndpoint: `${publicUrl}/agreements` },
       // A governance authority also publishes its member registry and hands members their credentials there.
-      ...(role === 'governance-authority' ? [{ id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` }] : []),
+      ...(role === 'governance-authority'
+        ? [
+            { id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` },
+            { id: `${did}#issuer-service`, type: ISSUER_SERVICE, serviceEndpoint: `${publicUrl}/issuer` },
+          ]
+        : []),
     ],
   };
 }

@@ -67,6 +67,21 @@ export interface TrustTables {
   status_lists: StatusListsTable;
   issued_credentials: IssuedCredentialsTable;
   members: MembersTable;
+  credential_requests: CredentialRequestsTable;
+}
+
+export type CredentialRequestStatus = 'RECEIVED' | 'ISSUED' | 'REJECTED';
+
+export interface CredentialRequestsTable {
+  issuer_pid: string;
+  holder_pid: string;
+  holder_did: string;
+  /** JSON array of the requested credential object ids. */
+  requested: string;
+  status: CredentialRequestStatus;
+  rejection_reason: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /** Token ids already accepted, kept until the token expires: a replay is refused even by another replica. */

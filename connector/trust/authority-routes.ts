@@ -5,6 +5,7 @@ import { HttpProblem, problemResponse } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
 import { requireCaller } from './caller-auth.ts';
 import type { Authority } from './authority.ts';
+import { issuerServiceRoutes } from './issuer-service-routes.ts';
 import type { IssuedCredentialRecord, Member } from '../storage/authority-store.ts';
 import { CREDENTIAL_TYPE, DATASPACE_ROLES, REGISTRATION_KINDS, unsignedCredential } from '../../contracts/credentials/model.ts';
 
@@ -74,6 +75,7 @@ export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hon
     const issued = await authority.store.issued({ subjectDid: c.get('caller').did });
     return c.json({ credentials: issued.map((r) => r.credential) });
   });
+  app.route('/', issuerServiceRoutes(ctx, authority));
   return app;
 }
 
