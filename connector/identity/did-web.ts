@@ -76,6 +76,8 @@ export const IDENTITY_KEY_FRAGMENT = 'key-1';
 /** The P-256 key (JsonWebKey2020), for JWTs signed ES256. */
 export const P256_KEY_FRAGMENT = 'key-2';
 export const MEMBER_REGISTRY_SERVICE = 'MemberRegistry';
+/** The signed form of the member registry (`<registry>/members`): a JWS by the authority. */
+export const MEMBER_REGISTRY_MEDIA_TYPE = 'application/jwt';
 /** DCP 1.0 §6.2: where the authority's issuer service (metadata, credential requests) lives. */
 export const ISSUER_SERVICE = 'IssuerService';
 

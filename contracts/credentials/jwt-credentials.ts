@@ -117,6 +117,18 @@ export async function openJwtCredential(jwt: string, documentLoader: DocumentLoa
   return { verified: true, credential: payload as unknown as VerifiableCredential };
 }
 
+/**
+ * A signed document (a JWT whose claims are the document, e.g. the member registry) from `issuer`: signed by
+ * a key under its assertionMethod, `iss` the issuer, `exp` not past. Returns the claims.
+ */
+export async function openSignedDocument(jwt: string, issuer: string, documentLoader: DocumentLoader, now = Date.now()): Promise<JwtOutcome<{ claims: Record<string, unknown> }>> {
+  const opened = await openSigned(jwt, (p) => (typeof p.iss === 'string' ? p.iss : undefined), RELATIONSHIPS.credential, documentLoader);
+  if (!opened.verified) return opened;
+  if (opened.signer !== issuer) return refuse('untrusted_issuer', `the document is signed by ${opened.signer}, not by ${issuer}`);
+  if (typeof opened.payload.exp !== 'number' || opened.payload.exp < Math.floor(now / 1000) - 30) return refuse('expired', 'the signed document has expired (or has no exp)');
+  return { verified: true, claims: opened.payload };
+}
+
 export interface OpenedPresentation {
   holder: string;
   /** The credentials as presented: compact JWTs or embedded credential objects. */

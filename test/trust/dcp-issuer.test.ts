@@ -6,6 +6,7 @@ import { startJoseParty, type JoseParty } from '../support/jose-party.ts';
 import { until } from '../support/wait.ts';
 import { admit, startTrio, type Trio } from '../support/dataspace.ts';
 import type { RunningConnector } from '../../connector/server.ts';
+import { openSignedDocument } from '../../contracts/credentials/jwt-credentials.ts';
 
 /**
  * The governance authority as a DCP Issuer Service (DCP 1.0 §6): endpoint discovery, issuer metadata, a
@@ -95,6 +96,24 @@ describe('DCP issuer service on the governance authority', () => {
     const mine = (await request(member, { holderPid: 'holder-2' })).headers.get('location')!;
     expect((await status(stranger, mine)).status).toBe(404);
     expect((await status(member, `${authority.url}/issuer/requests/urn%3Auuid%3Anone`)).status).toBe(404);
+  });
+});
+
+describe('the member registry, signed', () => {
+  it('is a JWS by the authority for whoever asks for application/jwt; a copy signed by anyone else is refused', async () => {
+    const authority = await startTestConnector({ role: 'governance-authority', name: 'signed-registry' });
+    const institute = await startTestConnector({ role: 'research-institute', name: 'registry-reader' });
+    await admit(authority, institute, 'research-institute');
+    const response = await fetch(`${authority.url}/registry/members`, { headers: { accept: 'application/jwt' } });
+    expect(response.headers.get('content-type')).toBe('application/jwt');
+    const jws = await response.text();
+    const opened = await openSignedDocument(jws, authority.did, institute.ctx.documentLoader);
+    expect(opened.verified, JSON.stringify(opened)).toBe(true);
+    expect(opened.verified && (opened.claims.members as { did: string }[]).map((m) => m.did)).toEqual([institute.did]);
+    const forger = await startJoseParty();
+    const forged = await forger.idToken(authority.did, { iss: authority.did, members: [{ did: forger.did }] });
+    expect(await openSignedDocument(forged, authority.did, institute.ctx.documentLoader)).toMatchObject({ verified: false, code: 'unresolvable_key' });
+    expect(await openSignedDocument(jws, institute.did, institute.ctx.documentLoader)).toMatchObject({ verified: false, code: 'untrusted_issuer' });
   });
 });
 
