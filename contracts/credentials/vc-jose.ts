@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { DocumentLoader } from '../../vocab/document-loader.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { isObject } from './data-model.ts';
-import { signJws } from './id-token.ts';
+import { decodeJwt, signJws } from './id-token.ts';
 import { openJwtCredential } from './jwt-credentials.ts';
 import { asArray, type VerifiableCredential } from './model.ts';
 import type { Rejection } from './verifier.ts';
@@ -45,18 +45,13 @@ export async function openEnvelopedCredential(envelope: Record<string, unknown>,
   if (typeof envelope.id !== 'string' || !envelope.id.startsWith(DATA_URL_PREFIX))
     return refuse('malformed', `id: must be a data: URL of type ${VC_JWT_MEDIA_TYPE} (data:${VC_JWT_MEDIA_TYPE},<jws>)`);
   const jws = envelope.id.slice(DATA_URL_PREFIX.length);
-  const [h, p, s, ...rest] = jws.split('.');
-  const header = decodePart(h);
-  if (!header || !decodePart(p) || !s || rest.length > 0) return refuse('malformed', 'id: the data URL does not hold a compact JWS with a JSON header and payload');
+  let header: Record<string, unknown>;
+  try {
+    ({ header } = decodeJwt(jws));
+  } catch {
+    return refuse('malformed', 'id: the data URL does not hold a compact JWS with a JSON header and payload');
+  }
+  if (!jws.split('.')[2]) return refuse('malformed', 'id: the data URL holds an unsigned JWS');
   if (header.typ !== undefined && header.typ !== 'vc+jwt') return refuse('malformed', `the JWS typ must be "vc+jwt" (found ${JSON.stringify(header.typ)})`);
   return openJwtCredential(jws, documentLoader);
-}
-
-function decodePart(part: string | undefined): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8'));
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
