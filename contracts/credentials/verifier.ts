@@ -4,7 +4,7 @@ import { checkCredentialDataModel, dataModelVersion, describeProblems, type Data
 import { verifyCredentialProof } from './proofs.ts';
 import { proofFailure, verifyPresentationEnvelope } from './presentation-check.ts';
 import { isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
-import { isCompactJwt, openJwtCredential, openJwtPresentation } from './jwt-credentials.ts';
+import { decodeJwtCredential, isCompactJwt, openJwtCredential, openJwtPresentation } from './jwt-credentials.ts';
 import { asArray, issuerId, subjectsOf, toVerified, type CredentialStatusEntry, type VerifiableCredential, type VerifiablePresentation, type VerifiedCredential } from './model.ts';
 
 /** Why a credential or presentation was refused; each failure has its own code. */
@@ -139,7 +139,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     if (typeof credential === 'string') {
       // A JWT credential (VC-JWT 1.1 or VC-JOSE): its signature is the proof; what it holds is checked like any other.
       if (!isCompactJwt(credential)) return { verified: false, code: 'malformed', message: 'a credential given as a string must be a compact JWT' };
-      const opened = await openJwtCredential(credential, options.documentLoader);
+      const opened = await openJwtOnce(credential, now, () => openJwtCredential(credential, options.documentLoader));
       if (!opened.verified) return opened;
       return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof') });
     }
@@ -151,7 +151,8 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     });
     if (isEnvelopedCredential(credential)) {
       // VC-JOSE: opening the envelope is the proof check; the credential inside is checked like any other.
-      const opened = await openEnvelopedCredential(credential, options.documentLoader);
+      const jws = typeof credential.id === 'string' ? credential.id : '';
+      const opened = await openJwtOnce(jws, now, () => openEnvelopedCredential(credential, options.documentLoader));
       if (!opened.verified) return { ...opened, ...(typeof credential.id === 'string' && !credential.id.startsWith('data:') ? { credentialId: credential.id } : {}) };
       return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof'), versions: ['2.0'] });
     }
@@ -177,6 +178,23 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       return reject('wrong_holder', `its subject is not the holder ${check.holder}`);
     }
     return { verified: true, credential: toVerified(credential) };
+  }
+
+  /**
+   * A JWT credential's signature, checked once per proof cache lifetime: a JWT whose digest verified before
+   * is read without checking its signature again (validity, trust and status are still checked every time).
+   */
+  async function openJwtOnce(
+    jwt: string,
+    now: number,
+    open: () => Promise<{ verified: true; credential: VerifiableCredential } | ({ verified: false } & Rejection)>,
+  ): Promise<{ verified: true; credential: VerifiableCredential } | ({ verified: false } & Rejection)> {
+    const digest = createHash('sha256').update(jwt).digest('base64url');
+    const known = options.proofCache?.has(digest, now) ? decodeJwtCredential(jwt.replace(/^data:[^,]*,/, '')) : undefined;
+    if (known) return { verified: true, credential: known };
+    const opened = await open();
+    if (opened.verified) options.proofCache?.add(digest, now);
+    return opened;
   }
 
   async function checkProof(credential: VerifiableCredential, now: number): Promise<Rejection | undefined> {
