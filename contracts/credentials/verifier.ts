@@ -209,7 +209,8 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
 
   async function checkStatusEntries(credential: VerifiableCredential, issuer: string): Promise<Rejection | undefined> {
     for (const entry of asArray(credential.credentialStatus)) {
-      if (entry.type !== 'BitstringStatusListEntry') return { code: 'status_unavailable', message: `status type "${entry.type}" is not supported` };
+      if (entry.type !== 'BitstringStatusListEntry' && entry.type !== 'StatusList2021Entry')
+        return { code: 'status_unavailable', message: `status type "${entry.type}" is not supported` };
       try {
         if ((await options.checkStatus(entry, issuer)) === 'set') {
           const purpose = entry.statusPurpose === 'suspension' ? 'suspended' : 'revoked';

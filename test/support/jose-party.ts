@@ -18,7 +18,9 @@ export interface JoseParty {
   /** A self-issued ID token (iss = sub = this party) for `audience`, optionally with extra claims and a 600 s life. */
   idToken(audience: string, claims?: Record<string, unknown>, options?: { lifetimeS?: number; kid?: string | null }): Promise<string>;
   /** A VC-JWT 1.1 credential from this party about `subject`. */
-  issue(subject: string, type: string, claims?: Record<string, unknown>, options?: { expiresInS?: number }): Promise<string>;
+  issue(subject: string, type: string, claims?: Record<string, unknown>, options?: { expiresInS?: number; credentialStatus?: Record<string, unknown> }): Promise<string>;
+  /** Any claims, signed ES256 with this party's key. */
+  sign(claims: Record<string, unknown>): Promise<string>;
   /** A JWT presentation of `credentials` by this party for `audience`. */
   present(audience: string, credentials: string[], claims?: Record<string, unknown>): Promise<string>;
 }
@@ -69,8 +71,10 @@ export async function startJoseParty(routes?: PartyRoutes): Promise<JoseParty> {
           issuer: did,
           issuanceDate: new Date((now() - 5) * 1000).toISOString(),
           credentialSubject: { id: subject, ...claims },
+          ...(options.credentialStatus ? { credentialStatus: options.credentialStatus } : {}),
         },
       }),
+    sign: (claims) => sign(claims),
     present: (audience, credentials, claims = {}) =>
       sign({
         iss: did,
