@@ -124,13 +124,16 @@ describe('a connector of this project requesting its credential from the authori
     await admit(trio.authority, trio.institute, 'research-institute');
   });
 
-  it('receives it in its wallet through its storage API, verified', async () => {
-    const response = await trio.institute.ctx.dspFetch({
-      url: `${trio.authority.url}/issuer/credentials`,
-      audienceDid: trio.authority.did,
-      body: { '@context': [DCP], type: 'CredentialRequestMessage', holderPid: 'institute-1', credentials: [{ id: 'participant-credential' }] },
+  it('asks through its management API and receives it in its wallet through its storage API, verified', async () => {
+    // The operator asks (POST /api/wallet/credential-requests): every credential the issuer's metadata offers.
+    const response = await managementFetch(trio.institute, '/wallet/credential-requests', { method: 'POST', body: JSON.stringify({ issuerDid: trio.authority.did }) });
+    expect(response.status, await response.clone().text()).toBe(202);
+    const requested = await jsonOf(response);
+    expect(requested).toMatchObject({
+      issuerDid: trio.authority.did,
+      requested: ['participant-credential', 'data-permit-credential'],
+      location: expect.stringContaining('/issuer/requests/'),
     });
-    expect(response.status).toBe(201);
     const held = await until(
       'the participant credential in the wallet',
       async () => (await jsonOf(await managementFetch(trio.institute, '/wallet/credentials'))).credentials,
