@@ -87,6 +87,10 @@ const ConfigSchema = z
     reviewAgreements: z.boolean().default(false),
     /** The Data Integrity cryptosuite of this connector's own agreements and presentations (verification accepts both). */
     proofCryptosuite: z.enum(['eddsa-jcs-2022', 'eddsa-rdfc-2022']).default('eddsa-jcs-2022'),
+    /** The JOSE algorithm of this connector's JWTs (ID tokens, access tokens, JWT presentations): EdDSA (key-1) or ES256 (key-2, P-256). */
+    jwtAlgorithm: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+    /** DCP: the format of the presentations the credential service answers with. */
+    presentationFormat: z.enum(['jwt', 'data-integrity']).default('data-integrity'),
     /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */
     requireSignedAgreements: z.boolean().default(false),
   })

@@ -122,7 +122,7 @@ async function assembleContext(
     did,
     keyId,
     key,
-    didDocument: buildDidDocument(did, key.publicKeyMultibase, publicUrl, config.role),
+    didDocument: buildDidDocument(did, key.publicKeyMultibase, publicUrl, config.role, key.p256.publicJwk),
     database,
     meta,
     didResolver,

@@ -31,6 +31,7 @@ export const ERROR_CATALOG = {
   malformed_credential: { status: 400, meaning: 'the credential is not a well-formed verifiable credential' },
   invalid_issuer: { status: 400, meaning: 'the issuer is not this authority or not trusted' },
   invalid_scope: { status: 400, meaning: 'a DCP scope is malformed or unknown' },
+  invalid_presentation_definition: { status: 400, meaning: 'a DCP presentation definition is malformed or uses what is not supported' },
   not_a_member: { status: 400, meaning: 'the DID is not a member of the dataspace' },
   not_an_authority: { status: 400, meaning: 'this connector is not a governance authority' },
   authority_refused: { status: 502, meaning: 'the authority refused the request' },

@@ -13,7 +13,6 @@ import { egressFor } from '../egress/connector-egress.ts';
 import { EgressError } from '../egress/egress-error.ts';
 import { DataSourceError, resolveDataSource, sizeOf } from './data-source.ts';
 
-const MEMBERSHIP_TTL_MS = 60_000;
 const PAGE_CACHE_MS = 2000;
 const PAGE_CACHE_ENTRIES = 200;
 
@@ -39,7 +38,6 @@ export interface CatalogPage {
 export function createCatalogService(ctx: ConnectorContext) {
   const store = catalogStore(ctx.database.db);
   const host: CatalogHost = catalogHost(ctx.config.publicUrl, ctx.did, ctx.config.name);
-  const memberships = new Map<string, { member: boolean; until: number }>();
 
   /** Validates and stores a dataset; `id` is taken as given (a conformance fixture's plain ids), else the input's or a new one. */
   async function register(raw: unknown, previous?: Dataset, id?: string): Promise<PublishedDataset> {
@@ -74,15 +72,18 @@ export function createCatalogService(ctx: ConnectorContext) {
     return removed;
   }
 
-  /** Whether an authenticated caller is an active member: a verified ParticipantCredential says so. */
-  async function isMember(caller: Caller | undefined): Promise<boolean> {
-    if (!caller) return false;
-    const cached = memberships.get(caller.did);
-    if (cached && cached.until > Date.now()) return cached.member;
+  /**
+   * Whether an authenticated caller is an active member: a verified ParticipantCredential, presented for
+   * this very request, says so. A caller that gave no access token, or whose verified presentation holds
+   * no such credential, is not a member (the public view); one whose presentation does not verify (bad
+   * proof, revoked or untrusted credential, wrong holder, no answer) is refused (`refused`), never quietly
+   * served as a non-member. Nothing is cached per DID: a revoked membership counts from the next request.
+   */
+  async function membership(caller: Caller | undefined): Promise<{ member: boolean; refused?: undefined } | { refused: string }> {
+    if (!caller?.accessToken) return { member: false };
     const presented = await fetchCallerCredentials(ctx, caller, [scopeForType(CREDENTIAL_TYPE.participant)]);
-    const member = presented.verified && presented.credentials.some((c) => c.type.includes(CREDENTIAL_TYPE.participant) && c.credentialSubject.membershipStatus === 'active');
-    memberships.set(caller.did, { member, until: Date.now() + MEMBERSHIP_TTL_MS });
-    return member;
+    if (!presented.verified) return { refused: presented.message };
+    return { member: presented.credentials.some((c) => c.type.includes(CREDENTIAL_TYPE.participant) && c.credentialSubject.membershipStatus === 'active') };
   }
 
   /** Members-only datasets exist at all? Only then is a caller's membership worth a presentation query. */
@@ -129,7 +130,7 @@ export function createCatalogService(ctx: ConnectorContext) {
     },
   };
 
-  return { store, host, register, remove, page, isMember, hasMembersOnly, offers };
+  return { store, host, register, remove, page, membership, hasMembersOnly, offers };
 }
 
 export type CatalogService = ReturnType<typeof createCatalogService>;

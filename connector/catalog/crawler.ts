@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { ConnectorContext } from '../context.ts';
-import { MEMBER_REGISTRY_SERVICE } from '../identity/did-web.ts';
+import { MEMBER_REGISTRY_MEDIA_TYPE, MEMBER_REGISTRY_SERVICE } from '../identity/did-web.ts';
+import { openSignedDocument } from '../../contracts/credentials/jwt-credentials.ts';
+import { readBoundedText } from '../egress/bounded-body.ts';
 import { federatedStore, type CrawledEntry, type CrawlStats, type PageRecord, type PeerRef } from '../storage/federated-store.ts';
 import { facetValues, searchTextOf, summarizeDataset } from '../../catalog/federated.ts';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { egressFor } from '../egress/connector-egress.ts';
 import { describeError, fetchCatalogPage } from './catalog-page-client.ts';
+
+/** A registry of a few thousand members, signed. */
+const MAX_REGISTRY_BYTES = 4 * 1024 * 1024;
 
 export type Peer = PeerRef;
 
@@ -73,9 +78,16 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
         const doc = await ctx.didResolver.resolve(authority);
         const registry = (doc.service ?? []).find((s) => s.type === MEMBER_REGISTRY_SERVICE)?.serviceEndpoint;
         if (typeof registry !== 'string') continue;
-        const response = await egressFor(ctx.config)(`${registry}/members`, { signal: AbortSignal.timeout(5000), redirect: 'error' });
-        const { members } = (await response.json()) as { members?: { did: string; name: string; dspAddress: string }[] };
-        for (const m of members ?? []) if (m.did !== ctx.did && !peers.has(m.did)) peers.set(m.did, { did: m.did, name: m.name, dspAddress: m.dspAddress });
+        const response = await egressFor(ctx.config)(`${registry}/members`, {
+          headers: { accept: MEMBER_REGISTRY_MEDIA_TYPE },
+          signal: AbortSignal.timeout(5000),
+          redirect: 'error',
+        });
+        // Only the registry the authority signed counts: a plain JSON list could come from anyone on the path.
+        const opened = await openSignedDocument((await readBoundedText(response, MAX_REGISTRY_BYTES)).trim(), authority, ctx.documentLoader);
+        if (!opened.verified) throw new Error(`the member registry is not signed by its authority: ${opened.message}`);
+        const members = opened.claims.members as { did: string; name: string; dspAddress: string }[] | undefined;
+        for (const m of Array.isArray(members) ? members : []) if (m.did !== ctx.did && !peers.has(m.did)) peers.set(m.did, { did: m.did, name: m.name, dspAddress: m.dspAddress });
       } catch (error) {
         ctx.logger.warn('member registry unavailable', { authority, error: describeError(error).message });
       }

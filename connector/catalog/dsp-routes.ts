@@ -81,7 +81,14 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
     ctx.logger.error('catalog endpoint failed', { path: c.req.path, error });
     return c.json(catalogError('500', ['internal error; the request id identifies it in the provider log']), 500);
   });
-  const membersView = async (c: Context) => (await catalog.hasMembersOnly()) && (await catalog.isMember(c.get('caller')));
+  /** A member of the dataspace, by a presentation for this request; a presentation that fails refuses the request (403). */
+  const isMember = async (c: Context) => {
+    const result = await catalog.membership(c.get('caller'));
+    if (result.refused !== undefined) throw new CatalogProblem(403, `the caller's credentials were refused: ${result.refused}`);
+    return result.member;
+  };
+  // Only a catalog with members-only datasets asks callers for a presentation.
+  const membersView = async (c: Context) => (await catalog.hasMembersOnly()) && (await isMember(c));
 
   app.post('/catalog/request', async (c) => {
     let body: unknown;
@@ -109,7 +116,7 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
   app.get('/catalog/datasets/:id', async (c) => {
     const id = c.req.param('id');
     const row = await catalog.store.visibility(id);
-    if (!row || (row.visibility === 'members' && !(await catalog.isMember(c.get('caller'))))) throw new CatalogProblem(404, `No dataset ${id}`);
+    if (!row || (row.visibility === 'members' && !(await isMember(c)))) throw new CatalogProblem(404, `No dataset ${id}`);
     return c.body(`{"@context":["${CONTEXT.dspace}"],${row.dsp.slice(1)}`, 200, { 'content-type': 'application/json' });
   });
   return app;

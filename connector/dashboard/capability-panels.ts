@@ -73,8 +73,8 @@ export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: Cat
     async render() {
       const held = await ctx.wallet.list();
       return listTable(
-        ['credential', 'issuer', 'valid until'],
-        held.slice(0, RECENT).map((c) => [c.types.at(-1), short(c.issuer), c.validUntil?.slice(0, 10)]),
+        ['credential', 'issuer', 'valid until', 'status'],
+        held.slice(0, RECENT).map((c) => [c.types.at(-1), short(c.issuer), c.validUntil?.slice(0, 10), c.status]),
         'No credentials held (hdc wallet request).',
       );
     },

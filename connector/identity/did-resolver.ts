@@ -14,6 +14,8 @@ import { isKeyDid, keyDidDocument } from './did-key.ts';
  * peers are told only that resolution failed (see trust/caller-auth.ts).
  */
 
+export type VerificationRelationship = 'authentication' | 'assertionMethod' | 'capabilityInvocation';
+
 export type DidErrorCode = 'invalidDid' | 'notFound' | 'unreachable' | 'invalidDidDocument' | 'methodNotSupported';
 
 export class DidResolutionError extends Error {
@@ -43,7 +45,7 @@ export interface DidResolverService {
   /** A DID (its document) or a DID URL with a fragment (that verification method, with its JSON-LD context). */
   dereference(didUrl: string): Promise<Record<string, unknown>>;
   /** The verification method `didUrl` names, checked to be listed under `relationship` (e.g. assertionMethod). */
-  verificationMethod(didUrl: string, relationship?: 'authentication' | 'assertionMethod'): Promise<VerificationMethod>;
+  verificationMethod(didUrl: string, relationship?: VerificationRelationship | VerificationRelationship[]): Promise<VerificationMethod>;
   /** The underlying did-resolver instance, for libraries that take a Resolvable. */
   readonly resolver: Resolver;
   clearCache(): void;
@@ -127,8 +129,10 @@ export function checkDidDocument(did: string, doc: unknown): string | undefined 
       return `verificationMethod[${i}] needs id, type and controller strings`;
     }
     if (m.type === 'Multikey' && typeof m.publicKeyMultibase !== 'string') return `verificationMethod[${i}] has no publicKeyMultibase`;
+    if ((m.type === 'JsonWebKey2020' || m.type === 'JsonWebKey') && (typeof m.publicKeyJwk !== 'object' || m.publicKeyJwk === null || 'd' in m.publicKeyJwk))
+      return `verificationMethod[${i}] needs a public publicKeyJwk`;
   }
-  for (const relationship of ['authentication', 'assertionMethod'] as const) {
+  for (const relationship of ['authentication', 'assertionMethod', 'capabilityInvocation'] as const) {
     if (d[relationship] !== undefined && !Array.isArray(d[relationship])) return `${relationship} is not an array`;
   }
   return undefined;
@@ -172,15 +176,16 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     return result.didDocument;
   }
 
-  async function verificationMethod(didUrl: string, relationship?: 'authentication' | 'assertionMethod') {
+  async function verificationMethod(didUrl: string, relationship?: VerificationRelationship | VerificationRelationship[]) {
     const [did, fragment] = didUrl.split('#', 2) as [string, string | undefined];
     if (!fragment) throw new DidResolutionError(didUrl, 'invalidDid', `"${didUrl}" names no verification method (no #fragment)`);
     const doc = await resolve(did);
     const vm = (doc.verificationMethod ?? []).find((m) => absoluteId(did, m.id) === didUrl);
     if (!vm) throw new DidResolutionError(didUrl, 'notFound', `The DID document of ${did} has no verification method ${didUrl}`);
     if (relationship) {
-      const listed = (doc[relationship] ?? []).some((entry) => absoluteId(did, typeof entry === 'string' ? entry : entry.id) === didUrl);
-      if (!listed) throw new DidResolutionError(didUrl, 'notFound', `${didUrl} is not listed under ${relationship} in the DID document of ${did}`);
+      const relationships = Array.isArray(relationship) ? relationship : [relationship];
+      const listed = relationships.some((r) => (doc[r] ?? []).some((entry) => absoluteId(did, typeof entry === 'string' ? entry : entry.id) === didUrl));
+      if (!listed) throw new DidResolutionError(didUrl, 'notFound', `${didUrl} is not listed under ${relationships.join(' or ')} in the DID document of ${did}`);
     }
     return { ...vm, id: didUrl, controller: absoluteId(did, vm.controller) };
   }

@@ -57,27 +57,48 @@ export interface ServiceEndpoint {
   serviceEndpoint: string;
 }
 
+export type DidVerificationMethod =
+  | { id: string; type: 'Multikey'; controller: string; publicKeyMultibase: string }
+  | { id: string; type: 'JsonWebKey2020'; controller: string; publicKeyJwk: Record<string, string> };
+
 export interface DidDocument {
   '@context': string[];
   id: string;
-  verificationMethod: { id: string; type: 'Multikey'; controller: string; publicKeyMultibase: string }[];
+  verificationMethod: DidVerificationMethod[];
   authentication: string[];
   assertionMethod: string[];
+  /** DCP 1.0 §4.3.3: the keys that sign self-issued ID tokens. */
+  capabilityInvocation: string[];
   service: ServiceEndpoint[];
 }
 
 export const IDENTITY_KEY_FRAGMENT = 'key-1';
+/** The P-256 key (JsonWebKey2020), for JWTs signed ES256. */
+export const P256_KEY_FRAGMENT = 'key-2';
 export const MEMBER_REGISTRY_SERVICE = 'MemberRegistry';
+/** The signed form of the member registry (`<registry>/members`): a JWS by the authority. */
+export const MEMBER_REGISTRY_MEDIA_TYPE = 'application/jwt';
+/** DCP 1.0 §6.2: where the authority's issuer service (metadata, credential requests) lives. */
+export const ISSUER_SERVICE = 'IssuerService';
 
-/** The connector's DID document: one Multikey for authentication and assertions, and its service endpoints. */
-export function buildDidDocument(did: string, publicKeyMultibase: string, publicUrl: string, role?: string): DidDocument {
+/**
+ * The connector's DID document: its Ed25519 Multikey and, when given, its P-256 key as JsonWebKey2020 (for
+ * peers that take ES256 only), both for authentication, assertions and ID tokens; and its service endpoints.
+ */
+export function buildDidDocument(did: string, publicKeyMultibase: string, publicUrl: string, role?: string, p256Jwk?: Record<string, string>): DidDocument {
   const keyId = `${did}#${IDENTITY_KEY_FRAGMENT}`;
+  const p256Id = `${did}#${P256_KEY_FRAGMENT}`;
+  const keys = p256Jwk ? [keyId, p256Id] : [keyId];
   return {
     '@context': [CONTEXT.didV1, CONTEXT.multikeyV1],
     id: did,
-    verificationMethod: [{ id: keyId, type: 'Multikey', controller: did, publicKeyMultibase }],
-    authentication: [keyId],
-    assertionMethod: [keyId],
+    verificationMethod: [
+      { id: keyId, type: 'Multikey', controller: did, publicKeyMultibase },
+      ...(p256Jwk ? [{ id: p256Id, type: 'JsonWebKey2020' as const, controller: did, publicKeyJwk: p256Jwk }] : []),
+    ],
+    authentication: keys,
+    assertionMethod: keys,
+    capabilityInvocation: keys,
     service: [
       { id: `${did}#dsp`, type: 'DataService', serviceEndpoint: `${publicUrl}/.well-known/dspace-version` },
       { id: `${did}#catalog`, type: 'CatalogService', serviceEndpoint: `${dspAddressOf(publicUrl)}/catalog` },
@@ -85,7 +106,12 @@ export function buildDidDocument(did: string, publicKeyMultibase: string, public
       // Signed agreements are exchanged here, beside the plain DSP messages (connector/negotiation/agreement-credential-routes.ts).
       { id: `${did}#agreements`, type: AGREEMENT_CREDENTIAL_SERVICE, serviceEndpoint: `${publicUrl}/agreements` },
       // A governance authority also publishes its member registry and hands members their credentials there.
-      ...(role === 'governance-authority' ? [{ id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` }] : []),
+      ...(role === 'governance-authority'
+        ? [
+            { id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` },
+            { id: `${did}#issuer-service`, type: ISSUER_SERVICE, serviceEndpoint: `${publicUrl}/issuer` },
+          ]
+        : []),
     ],
   };
 }

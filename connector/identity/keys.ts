@@ -14,6 +14,8 @@ export interface IdentityKey {
   publicKey: KeyObject;
   /** The secret key as a Multikey value, for the Data Integrity libraries. */
   secretKeyMultibase(): string;
+  /** A P-256 key beside it, for JWTs (ES256) with peers that do not take EdDSA; published as JsonWebKey2020. */
+  p256: { privateKey: KeyObject; publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string } };
 }
 
 interface StoredKey {
@@ -24,8 +26,22 @@ interface StoredKey {
 }
 
 export const IDENTITY_KEY_FILE = join('keys', 'identity-key.json');
+export const P256_KEY_FILE = join('keys', 'identity-key-p256.json');
 
-function fromStored(stored: StoredKey): IdentityKey {
+/** The P-256 key (a private JWK, mode 0600), created on first start, also for data directories made before it existed. */
+function loadOrCreateP256Key(dataDir: string): IdentityKey['p256'] {
+  const path = join(dataDir, P256_KEY_FILE);
+  if (!existsSync(path)) {
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    writeFileSync(path, `${JSON.stringify({ type: 'P-256', jwk, created: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  } else if (statSync(path).mode & 0o077) chmodSync(path, 0o600);
+  const { jwk } = JSON.parse(readFileSync(path, 'utf8')) as { jwk: Record<string, string> };
+  const privateKey = createPrivateKey({ key: jwk as never, format: 'jwk' });
+  const { x, y } = createPublicKey(privateKey).export({ format: 'jwk' });
+  return { privateKey, publicJwk: { kty: 'EC', crv: 'P-256', x: x!, y: y! } };
+}
+
+function fromStored(stored: StoredKey, p256: IdentityKey['p256']): IdentityKey {
   const publicRaw = decodeMultikey(stored.publicKeyMultibase, ED25519_PUBLIC_HEADER);
   const secretRaw = decodeMultikey(stored.secretKeyMultibase, ED25519_SECRET_HEADER);
   const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicRaw).toString('base64url') };
@@ -39,8 +55,9 @@ function fromStored(stored: StoredKey): IdentityKey {
     privateKey,
     publicKey,
     secretKeyMultibase: () => stored.secretKeyMultibase,
+    p256,
   };
-  Object.defineProperty(key, 'toJSON', { value: () => ({ publicKeyMultibase: stored.publicKeyMultibase }) });
+  Object.defineProperty(key, 'toJSON', { value: () => ({ publicKeyMultibase: stored.publicKeyMultibase, p256: p256.publicJwk }) });
   return key;
 }
 
@@ -62,10 +79,10 @@ export function loadOrCreateIdentityKey(dataDir: string): { key: IdentityKey; cr
   if (existsSync(path)) {
     const mode = statSync(path).mode & 0o777;
     if (mode & 0o077) chmodSync(path, 0o600);
-    return { key: fromStored(JSON.parse(readFileSync(path, 'utf8')) as StoredKey), created: false };
+    return { key: fromStored(JSON.parse(readFileSync(path, 'utf8')) as StoredKey, loadOrCreateP256Key(dataDir)), created: false };
   }
   mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
   const stored = generateIdentityKey();
   writeFileSync(path, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  return { key: fromStored(stored), created: true };
+  return { key: fromStored(stored, loadOrCreateP256Key(dataDir)), created: true };
 }

@@ -14,9 +14,15 @@ export interface WalletCredentialsTable {
   types: string;
   issuer: string;
   valid_until: string | null;
+  /** The credential as JSON: an object (Data Integrity) or a string (a compact JWT credential, kept as issued). */
   credential: string;
   stored_at: string;
+  status: WalletCredentialStatus;
+  status_checked_at: string | null;
 }
+
+/** What the wallet knows of a held credential; only `valid` ones are presented. */
+export type WalletCredentialStatus = 'valid' | 'revoked' | 'suspended' | 'expired' | 'superseded';
 
 export interface StatusListsTable {
   id: string;
@@ -61,6 +67,21 @@ export interface TrustTables {
   status_lists: StatusListsTable;
   issued_credentials: IssuedCredentialsTable;
   members: MembersTable;
+  credential_requests: CredentialRequestsTable;
+}
+
+export type CredentialRequestStatus = 'RECEIVED' | 'ISSUED' | 'REJECTED';
+
+export interface CredentialRequestsTable {
+  issuer_pid: string;
+  holder_pid: string;
+  holder_did: string;
+  /** JSON array of the requested credential object ids. */
+  requested: string;
+  status: CredentialRequestStatus;
+  rejection_reason: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /** Token ids already accepted, kept until the token expires: a replay is refused even by another replica. */
@@ -93,7 +114,10 @@ export interface StoredCredential {
   issuer: string;
   validUntil: string | null;
   storedAt: string;
-  credential: VerifiableCredential;
+  status: WalletCredentialStatus;
+  statusCheckedAt: string | null;
+  /** As issued: a Data Integrity credential object, or a compact JWT credential. */
+  credential: VerifiableCredential | string;
 }
 
 const toStored = (row: WalletCredentialsTable): StoredCredential => ({
@@ -102,20 +126,26 @@ const toStored = (row: WalletCredentialsTable): StoredCredential => ({
   issuer: row.issuer,
   validUntil: row.valid_until,
   storedAt: row.stored_at,
+  status: row.status,
+  statusCheckedAt: row.status_checked_at,
   credential: JSON.parse(row.credential),
 });
 
 /** The credentials this connector holds (its wallet). */
 export function walletStore(db: Kysely<Database>) {
   return {
-    async put(credential: VerifiableCredential): Promise<StoredCredential> {
+    /** Stores (or replaces) a verified credential, valid as of now; `asIssued` keeps a JWT credential's compact form. */
+    async put(credential: VerifiableCredential, asIssued?: string): Promise<StoredCredential> {
+      const now = new Date().toISOString();
       const row: WalletCredentialsTable = {
         id: String(credential.id),
         types: JSON.stringify(asArray(credential.type)),
         issuer: issuerId(credential),
-        valid_until: credential.validUntil ?? null,
-        credential: JSON.stringify(credential),
-        stored_at: new Date().toISOString(),
+        valid_until: credential.validUntil ?? (typeof credential.expirationDate === 'string' ? credential.expirationDate : null),
+        credential: JSON.stringify(asIssued ?? credential),
+        stored_at: now,
+        status: 'valid',
+        status_checked_at: now,
       };
       await db
         .insertInto('wallet_credentials')
@@ -136,10 +166,15 @@ export function walletStore(db: Kysely<Database>) {
       const result = await db.deleteFrom('wallet_credentials').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
-    /** Credentials having at least one of `types` (all when types is empty). */
-    async ofTypes(types: string[]): Promise<VerifiableCredential[]> {
+    /** Records what a check found (revoked, suspended, expired, superseded); such a credential is no longer presented. */
+    async mark(ids: string[], status: WalletCredentialStatus): Promise<void> {
+      if (ids.length === 0) return;
+      await db.updateTable('wallet_credentials').set({ status, status_checked_at: new Date().toISOString() }).where('id', 'in', ids).execute();
+    },
+    /** Valid credentials having at least one of `types` (all valid ones when types is empty). */
+    async ofTypes(types: string[]): Promise<StoredCredential[]> {
       const all = await this.list();
-      return all.filter((c) => types.length === 0 || c.types.some((t) => types.includes(t))).map((c) => c.credential);
+      return all.filter((c) => c.status === 'valid' && (types.length === 0 || c.types.some((t) => types.includes(t))));
     },
   };
 }

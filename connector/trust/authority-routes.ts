@@ -5,6 +5,11 @@ import { HttpProblem, problemResponse } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
 import { requireCaller } from './caller-auth.ts';
 import type { Authority } from './authority.ts';
+import { issuerServiceRoutes } from './issuer-service-routes.ts';
+import { signJws } from '../../contracts/credentials/id-token.ts';
+import { MEMBER_REGISTRY_MEDIA_TYPE } from '../identity/did-web.ts';
+
+const REGISTRY_LIFETIME_S = 300;
 import type { IssuedCredentialRecord, Member } from '../storage/authority-store.ts';
 import { CREDENTIAL_TYPE, DATASPACE_ROLES, REGISTRATION_KINDS, unsignedCredential } from '../../contracts/credentials/model.ts';
 
@@ -65,7 +70,15 @@ const issuedView = (r: IssuedCredentialRecord) => ({
 /** Public face of the authority: the member registry, and each member's own credentials (authenticated). */
 export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hono {
   const app = new Hono();
-  app.get('/registry/members', async (c) => c.json({ members: (await authority.store.members()).filter((m) => m.status === 'active').map(memberView) }));
+  // The registry is signed (a JWS by the authority's JWT key, five minutes of life) for machines that ask
+  // for application/jwt, as crawlers do; plain JSON stays for people and tools that want to read it.
+  app.get('/registry/members', async (c) => {
+    const members = (await authority.store.members()).filter((m) => m.status === 'active').map(memberView);
+    if (!(c.req.header('accept') ?? '').includes(MEMBER_REGISTRY_MEDIA_TYPE)) return c.json({ members });
+    const iat = Math.floor(Date.now() / 1000);
+    const jws = await signJws({ iss: ctx.did, iat, exp: iat + REGISTRY_LIFETIME_S, members }, { ...ctx.trust.jwtKey, typ: 'member-registry+jwt' });
+    return c.body(jws, 200, { 'content-type': MEMBER_REGISTRY_MEDIA_TYPE });
+  });
   app.use(
     '/registry/credentials',
     requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
@@ -74,6 +87,7 @@ export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hon
     const issued = await authority.store.issued({ subjectDid: c.get('caller').did });
     return c.json({ credentials: issued.map((r) => r.credential) });
   });
+  app.route('/', issuerServiceRoutes(ctx, authority));
   return app;
 }
 

@@ -4,6 +4,7 @@ import type { PresentationCheck } from '../../contracts/credentials/verifier.ts'
 import type { VerifiablePresentation } from '../../contracts/credentials/model.ts';
 import { DCP_CONTEXT } from './credential-service.ts';
 import type { Caller } from './trust-services.ts';
+import { typeOfScope } from './scopes.ts';
 import { egressFor } from '../egress/connector-egress.ts';
 import { discardBody, readBoundedJson } from '../egress/bounded-body.ts';
 import { EgressError } from '../egress/egress-error.ts';
@@ -17,6 +18,7 @@ export const PRESENTATION_REFUSAL = {
   unresolved: "the caller's DID document could not be resolved",
   noService: "the caller's DID document announces no CredentialService",
   noAnswer: 'the credential service did not answer with a valid presentation',
+  missing: 'the presentation lacks a requested credential',
 } as const;
 
 /**
@@ -27,9 +29,10 @@ export const PRESENTATION_REFUSAL = {
  * goes through the connector's egress guard; our log keeps a short note (status, length), no answer text.
  */
 export async function fetchCallerCredentials(
-  ctx: Pick<ConnectorContext, 'did' | 'keyId' | 'key' | 'didResolver' | 'trust' | 'logger' | 'config' | 'peerIdentity'>,
+  ctx: Pick<ConnectorContext, 'did' | 'didResolver' | 'trust' | 'logger' | 'config' | 'peerIdentity'>,
   caller: Caller,
   scopes: string[],
+  options: { requireAll?: boolean } = {},
 ): Promise<PresentationCheck> {
   const refuse = (message: string, note?: Record<string, unknown>): PresentationCheck => {
     if (note) ctx.logger.warn('credential request failed', { caller: caller.did, ...note });
@@ -47,9 +50,10 @@ export async function fetchCallerCredentials(
   }
   if (!endpoint) return refuse(PRESENTATION_REFUSAL.noService);
 
-  const token = createIdToken({ issuer: ctx.did, keyId: ctx.keyId, privateKey: ctx.key.privateKey, audience: caller.did, accessToken: caller.accessToken });
+  const { keyId, privateKey } = ctx.trust.jwtKey;
+  const token = await createIdToken({ issuer: ctx.did, keyId, privateKey, audience: caller.did, accessToken: caller.accessToken });
   const challenge = decodeJwt(token).claims.jti as string;
-  let body: { type?: string; presentation?: VerifiablePresentation[] };
+  let body: { type?: string; presentation?: (VerifiablePresentation | string)[] };
   try {
     const response = await egressFor(ctx.config)(`${endpoint.replace(/\/+$/, '')}/presentations/query`, {
       method: 'POST',
@@ -68,7 +72,19 @@ export async function fetchCallerCredentials(
     return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: error instanceof EgressError ? error.message : (error as Error).name });
   }
   const presentations = Array.isArray(body?.presentation) ? body.presentation : [];
-  if (body?.type !== 'PresentationResponseMessage' || presentations.length !== 1)
-    return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: 'not a PresentationResponseMessage with one presentation' });
-  return ctx.trust.verifier.verifyPresentation(presentations[0]!, { challenge, domain: ctx.did, expectedHolder: caller.did });
+  if (body?.type !== 'PresentationResponseMessage' || presentations.length === 0 || presentations.length > 8)
+    return refuse(PRESENTATION_REFUSAL.noAnswer, { problem: 'not a PresentationResponseMessage with 1 to 8 presentations' });
+  // Data Integrity presentations or JWT presentations (EDC answers with one vp+jwt per credential format); all must verify.
+  const merged: PresentationCheck & { verified: true } = { verified: true, holder: caller.did, credentials: [], presented: [] };
+  for (const presentation of presentations) {
+    const result = await ctx.trust.verifier.verifyPresentation(presentation, { challenge, domain: ctx.did, expectedHolder: caller.did });
+    if (!result.verified) return result;
+    merged.credentials.push(...result.credentials);
+    merged.presented.push(...result.presented);
+  }
+  // DCP 1.0 §5.4.2 (requireAll): every requested credential type must be there (more is fine, fewer a refusal).
+  // Without it the caller's policy judges what is missing and says so in its own terms.
+  const missing = scopes.map(typeOfScope).filter((type) => type !== undefined && !merged.credentials.some((c) => c.type.includes(type)));
+  if (options.requireAll && missing.length > 0) return { verified: false, code: 'missing_credential', message: `${PRESENTATION_REFUSAL.missing}: ${missing.join(', ')}` };
+  return merged;
 }

@@ -1,7 +1,8 @@
 import type { CredentialStatusEntry, VerifiableCredential } from '../../contracts/credentials/model.ts';
-import { CREDENTIAL_TYPE, issuerId } from '../../contracts/credentials/model.ts';
+import { asArray, CREDENTIAL_TYPE, issuerId } from '../../contracts/credentials/model.ts';
 import { isStatusSet } from '../../contracts/credentials/status-list.ts';
 import { verifyCredentialProof } from '../../contracts/credentials/proofs.ts';
+import { isCompactJwt, openJwtCredential } from '../../contracts/credentials/jwt-credentials.ts';
 import { StatusUnavailableError, type StatusCheck } from '../../contracts/credentials/verifier.ts';
 import { checkCredentialDataModel, describeProblems } from '../../contracts/credentials/data-model.ts';
 import type { DocumentLoader } from '../../vocab/document-loader.ts';
@@ -47,7 +48,7 @@ export function createStatusChecker(options: StatusListFetcherOptions): StatusCh
     let response: Response;
     try {
       response = await fetchFn(url, {
-        headers: { accept: 'application/vc+ld+json, application/json' },
+        headers: { accept: 'application/vc+ld+json, application/json, application/vc+jwt, application/jwt' },
         signal: AbortSignal.timeout(5000),
         redirect: 'error',
         maxResponseBytes: MAX_LIST_BYTES,
@@ -70,19 +71,31 @@ export function createStatusChecker(options: StatusListFetcherOptions): StatusCh
     } catch (error) {
       throw new StatusUnavailableError(error instanceof EgressError && error.code === 'tooLarge' ? `status list ${url} is too large` : `status list ${url} could not be read`);
     }
+    // A Data Integrity list credential (JSON), or a JWT one (VC-JWT / VC-JOSE, as EDC and the DCP TCK publish them).
+    const jwt = text.trim();
     let list: VerifiableCredential;
-    try {
-      list = JSON.parse(text);
-    } catch {
-      throw new StatusUnavailableError(`status list ${url} is not JSON`);
+    if (isCompactJwt(jwt)) {
+      const opened = await openJwtCredential(jwt, options.documentLoader);
+      if (!opened.verified) throw new StatusUnavailableError(`status list ${url} has an invalid signature`);
+      list = opened.credential;
+    } else {
+      try {
+        list = JSON.parse(text);
+      } catch {
+        throw new StatusUnavailableError(`status list ${url} is not JSON`);
+      }
     }
-    const problems = checkCredentialDataModel(list);
+    const problems = checkCredentialDataModel(list, { versions: ['2.0', '1.1'] });
     if (problems.length > 0) throw new StatusUnavailableError(`status list ${url} is malformed: ${describeProblems(problems)}`);
-    if (!list.type.includes(CREDENTIAL_TYPE.statusList)) throw new StatusUnavailableError(`${url} is not a BitstringStatusListCredential`);
+    if (!asArray(list.type).includes(CREDENTIAL_TYPE.statusList) && !asArray(list.type).includes(CREDENTIAL_TYPE.statusList2021))
+      throw new StatusUnavailableError(`${url} is not a BitstringStatusListCredential or StatusList2021Credential`);
     if (issuerId(list) !== issuer) throw new StatusUnavailableError(`status list ${url} is issued by ${issuerId(list)}, not by the credential's issuer ${issuer}`);
-    if (list.validUntil && Date.parse(list.validUntil) < Date.now()) throw new StatusUnavailableError(`status list ${url} has expired`);
-    const proof = await verifyCredentialProof(list, options.documentLoader);
-    if (!proof.verified) throw new StatusUnavailableError(`status list ${url} has an invalid proof`);
+    const until = list.validUntil ?? list.expirationDate;
+    if (typeof until === 'string' && Date.parse(until) < Date.now()) throw new StatusUnavailableError(`status list ${url} has expired`);
+    if (!isCompactJwt(jwt)) {
+      const proof = await verifyCredentialProof(list, options.documentLoader);
+      if (!proof.verified) throw new StatusUnavailableError(`status list ${url} has an invalid proof`);
+    }
     if (options.ttlMs > 0) cache.set(url, { list, until: Date.now() + options.ttlMs });
     return list;
   }

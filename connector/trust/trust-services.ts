@@ -1,10 +1,11 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { ConnectorConfig } from '../config.ts';
 import type { DidResolverService } from '../identity/did-resolver.ts';
 import type { IdentityKey } from '../identity/keys.ts';
 import type { DocumentLoader } from '../../vocab/document-loader.ts';
 import type { DspRequest } from '../http/dsp-client.ts';
-import { decodeMultikey, ED25519_PUBLIC_HEADER } from '../../vocab/multikey.ts';
+import { publicKeyOfMethod } from '../../contracts/credentials/jose-keys.ts';
+import { P256_KEY_FRAGMENT } from '../identity/did-web.ts';
 import { createProofSigner, type ProofSigner } from '../../contracts/credentials/proofs.ts';
 import { createCredentialVerifier, ProofCache, type CredentialVerifier } from '../../contracts/credentials/verifier.ts';
 import { createIdToken, signJwt, TokenError, verifyIdToken, type IdTokenClaims } from '../../contracts/credentials/id-token.ts';
@@ -26,18 +27,28 @@ export interface Caller {
 export const DEFAULT_SCOPES = [scopeForType(CREDENTIAL_TYPE.participant)];
 const ACCESS_TOKEN_LIFETIME_S = 300;
 
+/** The key this connector signs its JWTs with (ID tokens, access tokens, JWT presentations), as configured. */
+export interface JwtSigningKey {
+  keyId: string;
+  privateKey: KeyObject;
+}
+
 export interface TrustServices {
   signer: ProofSigner;
   verifier: CredentialVerifier;
   proofCache: ProofCache;
   statusChecker: ReturnType<typeof createStatusChecker>;
+  /** The key of this connector's JWTs (`jwtAlgorithm`: EdDSA with key-1, ES256 with key-2). */
+  jwtKey: JwtSigningKey;
   /** The Authorization header for an outgoing peer request: a self-issued ID token for its audience. */
-  authorizationFor(request: Pick<DspRequest, 'audienceDid' | 'scopes'>): string;
+  authorizationFor(request: Pick<DspRequest, 'audienceDid' | 'scopes'>): Promise<string>;
+  /** A self-issued ID token for `audience`, carrying an access token for `scopes` when any are asked (the STS). */
+  selfIssuedToken(audience: string, scopes: string[]): Promise<string>;
   /** Verifies an incoming Authorization header (replays refused); throws TokenError. */
   authenticate(authorization: string): Promise<Caller>;
   /** Verifies an access token this connector minted for `verifierDid`; returns its scopes. Throws TokenError. */
   checkAccessToken(accessToken: string, verifierDid: string): Promise<string[]>;
-  /** The public key of a verification method, resolved through the DID document (authentication). */
+  /** The public key of a verification method listed for authentication or capabilityInvocation; a bare DID: its only one. */
   resolveAuthenticationKey(keyId: string): Promise<KeyObject>;
 }
 
@@ -70,23 +81,44 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
 
   const keys = new Map<string, KeyObject>();
   async function resolveAuthenticationKey(keyId: string): Promise<KeyObject> {
-    const method = await deps.didResolver.verificationMethod(keyId, 'authentication');
-    const multibase = (method as { publicKeyMultibase?: string }).publicKeyMultibase;
-    if (method.type !== 'Multikey' || !multibase) throw new Error(`${keyId} is not an Ed25519 Multikey`);
-    let key = keys.get(multibase);
+    let id = keyId;
+    if (!keyId.includes('#')) {
+      // DCP 1.0 §4.3.3: a token without kid names its issuer's only verification method.
+      const methods = (await deps.didResolver.resolve(keyId)).verificationMethod ?? [];
+      if (methods.length !== 1) throw new Error(`the token names no kid and ${keyId} has ${methods.length} verification methods`);
+      id = methods[0]!.id.startsWith('#') ? `${keyId}${methods[0]!.id}` : methods[0]!.id;
+    }
+    const method = await deps.didResolver.verificationMethod(id, ['capabilityInvocation', 'authentication']);
+    const material = JSON.stringify([method.publicKeyMultibase, method.publicKeyJwk]);
+    let key = keys.get(material);
     if (!key) {
-      const x = Buffer.from(decodeMultikey(multibase, ED25519_PUBLIC_HEADER)).toString('base64url');
-      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-      keys.set(multibase, key);
+      key = publicKeyOfMethod(method).key;
+      if (keys.size >= 1000) keys.delete(keys.keys().next().value!);
+      keys.set(material, key);
     }
     return key;
   }
 
+  const jwtKey: JwtSigningKey =
+    deps.config.jwtAlgorithm === 'ES256'
+      ? { keyId: `${deps.did}#${P256_KEY_FRAGMENT}`, privateKey: deps.key.p256.privateKey }
+      : { keyId: deps.keyId, privateKey: deps.key.privateKey };
+
   /** An access token for our own credential service, usable by `verifierDid` for `scopes` only. */
-  function accessTokenFor(verifierDid: string, scopes: string[]): string {
+  function accessTokenFor(verifierDid: string, scopes: string[]): Promise<string> {
     const iat = Math.floor(Date.now() / 1000);
     const claims: IdTokenClaims = { iss: deps.did, sub: verifierDid, aud: deps.did, iat, exp: iat + ACCESS_TOKEN_LIFETIME_S, jti: crypto.randomUUID(), scope: scopes.join(' ') };
-    return signJwt(claims, deps.keyId, deps.key.privateKey);
+    return signJwt(claims, jwtKey.keyId, jwtKey.privateKey);
+  }
+
+  async function selfIssuedToken(audience: string, scopes: string[]): Promise<string> {
+    return createIdToken({
+      issuer: deps.did,
+      keyId: jwtKey.keyId,
+      privateKey: jwtKey.privateKey,
+      audience,
+      ...(scopes.length > 0 ? { accessToken: await accessTokenFor(audience, scopes) } : {}),
+    });
   }
 
   return {
@@ -95,19 +127,17 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
     proofCache,
     statusChecker,
     resolveAuthenticationKey,
-    authorizationFor(request) {
+    jwtKey,
+    selfIssuedToken,
+    async authorizationFor(request) {
       const scopes = request.scopes && request.scopes.length > 0 ? request.scopes : DEFAULT_SCOPES;
-      const token = createIdToken({
-        issuer: deps.did,
-        keyId: deps.keyId,
-        privateKey: deps.key.privateKey,
-        audience: request.audienceDid,
-        accessToken: accessTokenFor(request.audienceDid, scopes),
-      });
-      return `Bearer ${token}`;
+      return `Bearer ${await selfIssuedToken(request.audienceDid, scopes)}`;
     },
     async authenticate(authorization) {
-      const token = authorization.replace(/^Bearer\s+/i, '').trim();
+      // RFC 6750 §2.1: the credentials are "Bearer" and the token; a bare token is not accepted (DCP TCK 5.3.1).
+      const match = /^Bearer +([\w.~+/-]+=*)$/i.exec(authorization.trim());
+      if (!match) throw new TokenError('malformed', 'the Authorization header must be "Bearer <self-issued ID token>"');
+      const token = match[1]!;
       const claims = await verifyIdToken(token, { audience: deps.did, resolveKey: resolveAuthenticationKey, rememberTokenId: deps.rememberTokenId });
       return { did: claims.iss, tokenId: claims.jti, ...(claims.token ? { accessToken: claims.token } : {}) };
     },

@@ -146,7 +146,7 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
       // VC-JOSE: the same credential, its claims and status entry, secured as a JWS instead of a proof.
       const { proof: _proof, ...unsecured } = record.credential;
       const keyId = authority.identities.find((i) => i.did === idOf(unsecured.issuer))?.keyId ?? ctx.keyId;
-      return c.json({ verifiableCredential: envelopedCredential(signCredentialJwt(unsecured as VerifiableCredential, keyId, ctx.key.privateKey)) }, 201);
+      return c.json({ verifiableCredential: envelopedCredential(await signCredentialJwt(unsecured as VerifiableCredential, keyId, ctx.key.privateKey)) }, 201);
     } catch (error) {
       if (error instanceof CredentialDataModelError)
         throw new HttpProblem(

@@ -3,13 +3,28 @@ import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
 import { HttpProblem } from '../http/errors.ts';
 import { parseJsonBody } from '../http/openapi.ts';
-import { MEMBER_REGISTRY_SERVICE } from '../identity/did-web.ts';
+import { ISSUER_SERVICE, MEMBER_REGISTRY_SERVICE, serviceEndpointOf } from '../identity/did-web.ts';
+import { DCP_CONTEXT } from './credential-service.ts';
 import type { StoredCredential } from '../storage/trust-store.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+import { verifyAndStore } from './wallet-hygiene.ts';
 
 const ImportCredential = z.strictObject({ verifiableCredential: z.record(z.string(), z.unknown()) });
 const RequestCredentials = z.strictObject({ authorityDid: z.string().regex(/^did:/, 'must be a DID').optional() });
-const CredentialView = z.object({ id: z.string(), types: z.array(z.string()), issuer: z.string(), validUntil: z.string().nullable(), storedAt: z.string() });
+const RequestOverDcp = z.strictObject({
+  issuerDid: z.string().regex(/^did:/, 'must be a DID').optional(),
+  /** Credential object ids from the issuer's metadata; default: every credential it offers. */
+  credentials: z.array(z.string().min(1).max(300)).min(1).max(10).optional(),
+});
+const CredentialView = z.object({
+  id: z.string(),
+  types: z.array(z.string()),
+  issuer: z.string(),
+  validUntil: z.string().nullable(),
+  storedAt: z.string(),
+  status: z.enum(['valid', 'revoked', 'suspended', 'expired', 'superseded']),
+  statusCheckedAt: z.string().nullable(),
+});
 const credentialView = ({ credential: _full, ...summary }: StoredCredential) => summary;
 
 /** Where a governance authority hands its members their credentials (its DID document names the registry). */
@@ -56,6 +71,14 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
     },
     {
       method: 'post',
+      path: '/wallet/credential-requests',
+      tag,
+      summary: 'Ask an issuer service for credentials over DCP (CredentialRequestMessage); they arrive at the Storage API',
+      body: RequestOverDcp,
+      responses: { 202: { description: 'Requested: the holderPid and where the issuer keeps the request' }, 502: { description: 'The issuer refused or failed' } },
+    },
+    {
+      method: 'post',
       path: '/wallet/request',
       tag,
       summary: 'Collect the credentials a governance authority issued to this connector',
@@ -63,12 +86,6 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
       responses: { 200: { description: 'What was stored and what was refused' } },
     },
   );
-
-  async function verifyAndStore(credential: VerifiableCredential) {
-    const result = await ctx.trust.verifier.verifyCredential(credential, { holder: ctx.did });
-    if (!result.verified) return { stored: undefined, refusal: { id: credential?.id, code: result.code, message: result.message } };
-    return { stored: await ctx.wallet.put(credential), refusal: undefined };
-  }
 
   app.get('/wallet/credentials', async (c) => c.json({ credentials: (await ctx.wallet.list()).map(credentialView) }));
   app.get('/wallet/credentials/:id', async (c) => {
@@ -78,7 +95,7 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
   });
   app.post('/wallet/credentials', async (c) => {
     const { verifiableCredential } = await parseJsonBody(c, ImportCredential);
-    const { stored, refusal } = await verifyAndStore(verifiableCredential as VerifiableCredential);
+    const { stored, refusal } = await verifyAndStore(ctx, verifiableCredential as VerifiableCredential);
     if (!stored) throw new HttpProblem(422, `credential_${refusal!.code}`, `The credential was not stored: ${refusal!.message}`);
     return c.json(credentialView(stored), 201);
   });
@@ -86,6 +103,30 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
     if (!(await ctx.wallet.remove(c.req.param('id')))) throw new HttpProblem(404, 'not_found', `No credential ${c.req.param('id')} in the wallet`);
     return c.body(null, 204);
   });
+  app.post('/wallet/credential-requests', async (c) => {
+    const { issuerDid = ctx.config.trustedIssuers[0]?.did, credentials } = await parseJsonBody(c, RequestOverDcp);
+    if (!issuerDid) throw new HttpProblem(400, 'invalid_request', 'Name the issuerDid (no trusted issuer is configured)');
+    const endpoint = serviceEndpointOf(await ctx.didResolver.resolve(issuerDid), ISSUER_SERVICE);
+    if (!endpoint) throw new HttpProblem(400, 'not_an_authority', `${issuerDid} publishes no ${ISSUER_SERVICE}`);
+    let ids = credentials;
+    if (!ids) {
+      const metadata = await ctx.dspFetch({ url: `${endpoint}/metadata`, audienceDid: issuerDid, method: 'GET' });
+      const offered = ((await metadata.json().catch(() => ({}))) as { credentialsSupported?: { id?: unknown }[] }).credentialsSupported;
+      if (!metadata.ok || !Array.isArray(offered)) throw new HttpProblem(502, 'authority_garbage', `${issuerDid} answered no issuer metadata`);
+      ids = offered.map((o) => o.id).filter((id): id is string => typeof id === 'string');
+    }
+    const holderPid = `urn:uuid:${crypto.randomUUID()}`;
+    const response = await ctx.dspFetch({
+      url: `${endpoint}/credentials`,
+      audienceDid: issuerDid,
+      body: { '@context': [DCP_CONTEXT], type: 'CredentialRequestMessage', holderPid, credentials: ids.map((id) => ({ id })) },
+    });
+    await response.body?.cancel();
+    if (response.status !== 201) throw new HttpProblem(502, 'authority_refused', `${issuerDid} answered HTTP ${response.status}`);
+    ctx.logger.info('credentials requested over DCP', { issuer: issuerDid, holderPid, credentials: ids });
+    return c.json({ holderPid, issuerDid, requested: ids, location: response.headers.get('location') }, 202);
+  });
+
   app.post('/wallet/request', async (c) => {
     const { authorityDid = ctx.config.trustedIssuers[0]?.did } = await parseJsonBody(c, RequestCredentials);
     if (!authorityDid) throw new HttpProblem(400, 'invalid_request', 'Name the authorityDid (no trusted issuer is configured)');
@@ -94,7 +135,7 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
     if (!response.ok) throw new HttpProblem(502, 'authority_refused', `${authorityDid} answered HTTP ${response.status}`);
     const body = (await response.json().catch(() => ({}))) as { credentials?: unknown };
     if (!Array.isArray(body.credentials)) throw new HttpProblem(502, 'authority_garbage', `${authorityDid} did not answer with a list of credentials`);
-    const results = await Promise.all(body.credentials.map((vc) => verifyAndStore(vc as VerifiableCredential)));
+    const results = await Promise.all(body.credentials.map((vc) => verifyAndStore(ctx, vc as VerifiableCredential)));
     return c.json({
       stored: results.flatMap((r) => (r.stored ? [credentialView(r.stored)] : [])),
       refused: results.flatMap((r) => (r.refusal ? [r.refusal] : [])),

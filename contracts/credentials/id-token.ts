@@ -1,9 +1,12 @@
-import { sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { CompactSign, compactVerify } from 'jose';
+import { algorithmOfKey, JOSE_ALGORITHMS, type JoseAlgorithm } from './jose-keys.ts';
 
 /**
- * DCP self-issued ID tokens: compact JWS signed EdDSA (Ed25519) with the caller's DID key. The caller is
- * both iss and sub; aud is the callee's DID; `token` carries the access token the callee may present to
- * the caller's credential service. Tokens live a few minutes and are used once (jti).
+ * DCP self-issued ID tokens (DCP 1.0 §4.3): compact JWS (jose) signed with the caller's DID key, EdDSA
+ * (Ed25519), ES256 (P-256) or ES384 (P-384). The caller is both iss and sub; aud is the callee's DID;
+ * `token` carries the access token the callee may present to the caller's credential service. Tokens live
+ * at most ten minutes (the DCP TCK's tokens live 600 s), honour nbf, and are used once (jti).
  */
 export interface IdTokenClaims {
   iss: string;
@@ -47,14 +50,35 @@ export class TokenError extends Error {
 /** Why a key could not be resolved stays in our log: the reason would tell a caller which internal ports answer. */
 export const UNRESOLVED_KEY_REASON = "the caller's signing key could not be resolved from its DID document";
 
-export const MAX_TOKEN_LIFETIME_S = 300;
+export const MAX_TOKEN_LIFETIME_S = 600;
 const CLOCK_SKEW_S = 30;
 
-const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** The JOSE algorithm of a private (or public) key: EdDSA for Ed25519, ES256 for P-256, ES384 for P-384. */
+export function algorithmFor(key: KeyObject): JoseAlgorithm {
+  const algorithm = algorithmOfKey(key);
+  if (!algorithm) throw new Error(`cannot sign JWTs with a ${key.asymmetricKeyType} key`);
+  return algorithm;
+}
 
-export function signJwt(claims: IdTokenClaims, keyId: string, privateKey: KeyObject): string {
-  const input = `${b64({ alg: 'EdDSA', typ: 'JWT', kid: keyId })}.${b64(claims)}`;
-  return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+/** A compact JWS of `payload`, its protected header `alg` (from the key), `kid` and `typ`, plus `extraHeader`. */
+export async function signJws(payload: object, options: { keyId: string; privateKey: KeyObject; typ?: string; extraHeader?: Record<string, string> }): Promise<string> {
+  return new CompactSign(Buffer.from(JSON.stringify(payload)))
+    .setProtectedHeader({ ...options.extraHeader, alg: algorithmFor(options.privateKey), kid: options.keyId, typ: options.typ ?? 'JWT' })
+    .sign(options.privateKey);
+}
+
+export function signJwt(claims: IdTokenClaims, keyId: string, privateKey: KeyObject): Promise<string> {
+  return signJws(claims, { keyId, privateKey });
+}
+
+/** Whether a compact JWS verifies with `key` under `algorithm` (jose checks the header's alg is that one). */
+export async function jwsVerifies(jws: string, key: KeyObject, algorithm: JoseAlgorithm): Promise<boolean> {
+  try {
+    await compactVerify(jws, key, { algorithms: [algorithm] });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A fresh token from `issuer` to `audience`, valid for `lifetimeS` seconds. */
@@ -67,7 +91,7 @@ export function createIdToken(options: {
   scope?: string;
   lifetimeS?: number;
   now?: number;
-}): string {
+}): Promise<string> {
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
   return signJwt(
     {
@@ -105,7 +129,10 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; cla
 export interface VerifyIdTokenOptions {
   /** This connector's DID: the only audience accepted. */
   audience: string;
-  /** The public key of a verification method (`did#key`), resolved from the issuer's DID document. */
+  /**
+   * The public key of a verification method (`did#key`), resolved from the issuer's DID document; for a
+   * token without `kid`, the bare DID: its document's only verification method (DCP 1.0 §4.3.3).
+   */
   resolveKey(keyId: string): Promise<KeyObject>;
   /** Records the jti until the token expires; returns false if it was already recorded (a replay). */
   rememberTokenId?(jti: string, expiresAt: number): Promise<boolean>;
@@ -117,7 +144,8 @@ export interface VerifyIdTokenOptions {
 /** Verifies signature, audience, times and single use; returns the claims or throws TokenError with its reason. */
 export async function verifyIdToken(token: string, options: VerifyIdTokenOptions): Promise<IdTokenClaims> {
   const { header, claims } = decodeJwt(token);
-  if (header.alg !== 'EdDSA') throw new TokenError('wrong_algorithm', `alg must be EdDSA, not ${JSON.stringify(header.alg)}`);
+  if (!JOSE_ALGORITHMS.includes(header.alg as JoseAlgorithm))
+    throw new TokenError('wrong_algorithm', `alg must be one of ${JOSE_ALGORITHMS.join(', ')}, not ${JSON.stringify(header.alg)}`);
   for (const key of ['iss', 'sub', 'aud', 'jti'] as const) {
     if (typeof claims[key] !== 'string' || claims[key] === '') throw new TokenError('malformed', `the token has no "${key}" claim`);
   }
@@ -127,7 +155,7 @@ export async function verifyIdToken(token: string, options: VerifyIdTokenOptions
   if (claims.nbf !== undefined && typeof claims.nbf !== 'number') throw new TokenError('malformed', 'the token\'s "nbf" claim is not a number');
   const c = claims as unknown as IdTokenClaims;
   if ((options.selfIssued ?? true) && c.iss !== c.sub) throw new TokenError('subject_mismatch', 'a self-issued token must have iss = sub');
-  const kid = header.kid;
+  const kid = header.kid ?? c.iss;
   if (typeof kid !== 'string' || kid.split('#')[0] !== c.iss) throw new TokenError('unknown_key', `kid must be a verification method of the issuer ${c.iss}`);
   let publicKey: KeyObject;
   try {
@@ -135,8 +163,9 @@ export async function verifyIdToken(token: string, options: VerifyIdTokenOptions
   } catch (error) {
     throw new TokenError('unknown_key', UNRESOLVED_KEY_REASON, `cannot resolve the signing key ${kid}: ${(error as Error).message}`);
   }
-  const [h, p, s] = token.split('.');
-  if (!verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s!, 'base64url'))) throw new TokenError('bad_signature', 'the token signature does not verify');
+  const algorithm = algorithmOfKey(publicKey);
+  if (!algorithm || algorithm !== header.alg) throw new TokenError('wrong_algorithm', `the key ${kid} signs ${algorithm ?? 'nothing JOSE knows'}, not ${String(header.alg)}`);
+  if (!(await jwsVerifies(token, publicKey, algorithm))) throw new TokenError('bad_signature', 'the token signature does not verify');
   if (c.aud !== options.audience) throw new TokenError('wrong_audience', `the token is for ${c.aud}, not for ${options.audience}`);
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   if (c.exp < now - CLOCK_SKEW_S) throw new TokenError('expired', 'the token has expired');

@@ -6,6 +6,8 @@ export const CREDENTIAL_TYPE = {
   dataPermit: 'DataPermitCredential',
   agreement: 'ContractAgreementCredential',
   statusList: 'BitstringStatusListCredential',
+  /** The W3C CCG StatusList2021 list, as the DCP profile vc11-sl2021 (EDC, the DCP TCK) uses it. */
+  statusList2021: 'StatusList2021Credential',
 } as const;
 
 export const DATASPACE_ROLES = ['hospital', 'research-institute', 'governance-authority'] as const;
@@ -17,7 +19,8 @@ export type RegistrationKind = (typeof REGISTRATION_KINDS)[number];
 
 export interface CredentialStatusEntry {
   id: string;
-  type: 'BitstringStatusListEntry';
+  /** StatusList2021Entry carries the same fields (W3C CCG StatusList2021, the predecessor of Bitstring Status List). */
+  type: 'BitstringStatusListEntry' | 'StatusList2021Entry';
   statusPurpose: 'revocation' | 'suspension';
   statusListIndex: string;
   statusListCredential: string;

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CredentialStatusEntry, VerifiableCredential } from './model.ts';
-import { CREDENTIAL_CONTEXTS, CREDENTIAL_TYPE } from './model.ts';
+import { asArray, CREDENTIAL_CONTEXTS, CREDENTIAL_TYPE } from './model.ts';
 
 /**
  * W3C Bitstring Status List v1.0: a bitstring of at least 131,072 entries (16 KiB, for herd privacy),
@@ -32,10 +32,12 @@ export function encodeBitstring(bits: Uint8Array): string {
   return `u${gzipSync(bits).toString('base64url')}`;
 }
 
-export function decodeBitstring(encodedList: string): Uint8Array {
-  if (typeof encodedList !== 'string' || !encodedList.startsWith('u')) throw new StatusListError('encodedList must be multibase base64url (prefix "u")');
+/** A Bitstring Status List's `encodedList` (multibase base64url, "u…"); StatusList2021's is plain base64 (`multibase: false`). */
+export function decodeBitstring(encodedList: string, options: { multibase?: boolean } = {}): Uint8Array {
+  const multibase = options.multibase ?? true;
+  if (typeof encodedList !== 'string' || (multibase && !encodedList.startsWith('u'))) throw new StatusListError('encodedList must be multibase base64url (prefix "u")');
   try {
-    return new Uint8Array(gunzipSync(Buffer.from(encodedList.slice(1), 'base64url')));
+    return new Uint8Array(gunzipSync(Buffer.from(multibase ? encodedList.slice(1) : encodedList, multibase ? 'base64url' : 'base64')));
   } catch {
     throw new StatusListError('encodedList is not a GZIP-compressed bitstring');
   }
@@ -68,5 +70,6 @@ export function isStatusSet(list: VerifiableCredential, entry: CredentialStatusE
     throw new StatusListError(`Status list ${entry.statusListCredential} is for "${String(subject.statusPurpose)}", not "${entry.statusPurpose}"`);
   const index = Number(entry.statusListIndex);
   if (!/^\d+$/.test(entry.statusListIndex)) throw new StatusListError(`statusListIndex "${entry.statusListIndex}" is not a non-negative integer`);
-  return getBit(decodeBitstring(subject.encodedList as string), index);
+  const multibase = !asArray(list.type).includes(CREDENTIAL_TYPE.statusList2021);
+  return getBit(decodeBitstring(subject.encodedList as string, { multibase }), index);
 }

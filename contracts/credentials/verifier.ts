@@ -4,6 +4,7 @@ import { checkCredentialDataModel, dataModelVersion, describeProblems, type Data
 import { verifyCredentialProof } from './proofs.ts';
 import { proofFailure, verifyPresentationEnvelope } from './presentation-check.ts';
 import { isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
+import { decodeJwtCredential, isCompactJwt, openJwtCredential, openJwtPresentation } from './jwt-credentials.ts';
 import { asArray, issuerId, subjectsOf, toVerified, type CredentialStatusEntry, type VerifiableCredential, type VerifiablePresentation, type VerifiedCredential } from './model.ts';
 
 /** Why a credential or presentation was refused; each failure has its own code. */
@@ -19,7 +20,8 @@ export type RejectionCode =
   | 'suspended'
   | 'status_unavailable'
   | 'wrong_holder'
-  | 'missing_challenge';
+  | 'missing_challenge'
+  | 'missing_credential';
 
 export interface Rejection {
   code: RejectionCode;
@@ -28,7 +30,10 @@ export interface Rejection {
 }
 
 export type CredentialCheck = { verified: true; credential: VerifiedCredential } | ({ verified: false } & Rejection);
-/** A verified presentation: the credentials' claims, and the credentials as presented (to re-check their status later). */
+/**
+ * A verified presentation: the credentials' claims, and the credentials as presented (to re-check their
+ * status later; a JWT credential is kept as its compact JWT string).
+ */
 export type PresentationCheck = { verified: true; holder: string; credentials: VerifiedCredential[]; presented: VerifiableCredential[] } | ({ verified: false } & Rejection);
 
 export interface TrustedIssuer {
@@ -128,9 +133,16 @@ function isTrusted(trustedIssuers: TrustedIssuer[], issuer: string, types: strin
 export function createCredentialVerifier(options: CredentialVerifierOptions) {
   const skew = options.clockSkewMs ?? 60_000;
 
-  async function verifyCredential(credential: VerifiableCredential, check: CredentialCheckOptions = {}): Promise<CredentialCheck> {
+  async function verifyCredential(credential: VerifiableCredential | string, check: CredentialCheckOptions = {}): Promise<CredentialCheck> {
     const now = (check.now ?? new Date()).getTime();
     const checks = new Set(check.checks ?? ALL_CREDENTIAL_CHECKS);
+    if (typeof credential === 'string') {
+      // A JWT credential (VC-JWT 1.1 or VC-JOSE): its signature is the proof; what it holds is checked like any other.
+      if (!isCompactJwt(credential)) return { verified: false, code: 'malformed', message: 'a credential given as a string must be a compact JWT' };
+      const opened = await openJwtOnce(credential, now, () => openJwtCredential(credential, options.documentLoader));
+      if (!opened.verified) return opened;
+      return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof') });
+    }
     const reject = (code: RejectionCode, message: string): CredentialCheck => ({
       verified: false,
       code,
@@ -139,7 +151,8 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     });
     if (isEnvelopedCredential(credential)) {
       // VC-JOSE: opening the envelope is the proof check; the credential inside is checked like any other.
-      const opened = await openEnvelopedCredential(credential, options.documentLoader);
+      const jws = typeof credential.id === 'string' ? credential.id : '';
+      const opened = await openJwtOnce(jws, now, () => openEnvelopedCredential(credential, options.documentLoader));
       if (!opened.verified) return { ...opened, ...(typeof credential.id === 'string' && !credential.id.startsWith('data:') ? { credentialId: credential.id } : {}) };
       return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof'), versions: ['2.0'] });
     }
@@ -167,6 +180,23 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     return { verified: true, credential: toVerified(credential) };
   }
 
+  /**
+   * A JWT credential's signature, checked once per proof cache lifetime: a JWT whose digest verified before
+   * is read without checking its signature again (validity, trust and status are still checked every time).
+   */
+  async function openJwtOnce(
+    jwt: string,
+    now: number,
+    open: () => Promise<{ verified: true; credential: VerifiableCredential } | ({ verified: false } & Rejection)>,
+  ): Promise<{ verified: true; credential: VerifiableCredential } | ({ verified: false } & Rejection)> {
+    const digest = createHash('sha256').update(jwt).digest('base64url');
+    const known = options.proofCache?.has(digest, now) ? decodeJwtCredential(jwt.replace(/^data:[^,]*,/, '')) : undefined;
+    if (known) return { verified: true, credential: known };
+    const opened = await open();
+    if (opened.verified) options.proofCache?.add(digest, now);
+    return opened;
+  }
+
   async function checkProof(credential: VerifiableCredential, now: number): Promise<Rejection | undefined> {
     if (!credential.proof) return { code: 'invalid_proof', message: 'the credential has no proof' };
     const digest = credentialDigest(credential);
@@ -179,7 +209,8 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
 
   async function checkStatusEntries(credential: VerifiableCredential, issuer: string): Promise<Rejection | undefined> {
     for (const entry of asArray(credential.credentialStatus)) {
-      if (entry.type !== 'BitstringStatusListEntry') return { code: 'status_unavailable', message: `status type "${entry.type}" is not supported` };
+      if (entry.type !== 'BitstringStatusListEntry' && entry.type !== 'StatusList2021Entry')
+        return { code: 'status_unavailable', message: `status type "${entry.type}" is not supported` };
       try {
         if ((await options.checkStatus(entry, issuer)) === 'set') {
           const purpose = entry.statusPurpose === 'suspension' ? 'suspended' : 'revoked';
@@ -198,9 +229,10 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
    * This is the dataspace's rule for presentations between connectors.
    */
   async function verifyPresentation(
-    presentation: VerifiablePresentation,
+    presentation: VerifiablePresentation | string,
     check: { challenge: string; domain: string; expectedHolder?: string; now?: Date },
   ): Promise<PresentationCheck> {
+    if (typeof presentation === 'string') return verifyJwtPresentation(presentation, check);
     const envelope = await verifyPresentationEnvelope(presentation, {
       challenge: check.challenge,
       domain: check.domain,
@@ -219,6 +251,29 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       credentials.push(result.credential);
     }
     return { verified: true, holder, credentials, presented: asArray(presentation.verifiableCredential) };
+  }
+
+  /** A JWT presentation (`vp` claim, as EDC and the DCP TCK make them), held to the same rule. */
+  async function verifyJwtPresentation(jwt: string, check: { challenge: string; domain: string; expectedHolder?: string; now?: Date }): Promise<PresentationCheck> {
+    if (!isCompactJwt(jwt)) return { verified: false, code: 'malformed', message: 'a presentation given as a string must be a compact JWT' };
+    const opened = await openJwtPresentation(jwt, {
+      audience: check.domain,
+      challenge: check.challenge,
+      documentLoader: options.documentLoader,
+      ...(check.now ? { now: check.now.getTime() } : {}),
+    });
+    if (!opened.verified) return opened;
+    const { holder } = opened;
+    if (check.expectedHolder !== undefined && holder !== check.expectedHolder) {
+      return { verified: false, code: 'wrong_holder', message: `the presentation's holder ${holder} is not the caller ${check.expectedHolder}` };
+    }
+    const credentials: VerifiedCredential[] = [];
+    for (const credential of opened.credentials) {
+      const result = await verifyCredential(credential, { holder, ...(check.now ? { now: check.now } : {}) });
+      if (!result.verified) return result;
+      credentials.push(result.credential);
+    }
+    return { verified: true, holder, credentials, presented: opened.credentials as VerifiableCredential[] };
   }
 
   /**

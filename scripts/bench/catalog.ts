@@ -86,7 +86,7 @@ const client = await startConnector(
 const authorization = () => client.ctx.trust.authorizationFor({ audienceDid: hospital.did });
 const body = JSON.stringify({ '@context': [DSP], '@type': 'CatalogRequestMessage' });
 const pageUrl = `${dspAddressOf(hospital.url)}/catalog/request?limit=${PAGE}`;
-const catalogPage = () => fetch(pageUrl, { method: 'POST', headers: { authorization: authorization(), 'content-type': 'application/json' }, body });
+const catalogPage = async () => fetch(pageUrl, { method: 'POST', headers: { authorization: await authorization(), 'content-type': 'application/json' }, body });
 
 try {
   const sample = await (await catalogPage()).text();
@@ -105,7 +105,7 @@ try {
 
   console.log(`Measuring (${SECONDS} s each, ${CONCURRENCY} concurrent requests)…`);
   const base = await runLoad(
-    () => fetch(`http://127.0.0.1:${basePort}/`, { method: 'POST', headers: { authorization: authorization(), 'content-type': 'application/json' }, body }),
+    async () => fetch(`http://127.0.0.1:${basePort}/`, { method: 'POST', headers: { authorization: await authorization(), 'content-type': 'application/json' }, body }),
     { seconds: SECONDS, concurrency: CONCURRENCY },
   );
   const dsp = await runLoad(catalogPage, { seconds: SECONDS, concurrency: CONCURRENCY });
@@ -113,10 +113,10 @@ try {
   let next = 0;
   const idAt = (i: number) => `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
   const cold = await runLoad(
-    () =>
+    async () =>
       fetch(`${pageUrl}&after=${encodeURIComponent(idAt((next++ * 7919) % (DATASETS - PAGE)))}`, {
         method: 'POST',
-        headers: { authorization: authorization(), 'content-type': 'application/json' },
+        headers: { authorization: await authorization(), 'content-type': 'application/json' },
         body,
       }),
     { seconds: SECONDS, concurrency: CONCURRENCY },

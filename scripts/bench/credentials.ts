@@ -1,7 +1,8 @@
 /**
- * npm run bench:credentials: credentials issued and verified per second (eddsa-rdfc-2022 beside eddsa-jcs-2022), presentations verified per
- * second (cold, and repeated with unchanged credentials through the proof cache), each beside raw Ed25519
- * sign/verify with node:crypto measured in the same run. Everything runs in this process with the real
+ * npm run bench:credentials: credentials issued and verified per second (eddsa-rdfc-2022 beside eddsa-jcs-2022, and VC-JOSE JWTs
+ * signed EdDSA and ES256 through jose), presentations verified per second (Data Integrity cold, and repeated with unchanged
+ * credentials through the proof cache; JWT presentations of JWT credentials), each beside raw Ed25519 sign/verify with
+ * node:crypto measured in the same run. Everything runs in this process with the real
  * libraries: keys, DID documents through the offline loader, a signed status list checked on every verify.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
@@ -10,6 +11,8 @@ import { createCredentialVerifier, ProofCache } from '../../contracts/credential
 import { CREDENTIAL_TYPE, unsignedCredential, type VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { emptyBitstring, statusEntry, statusListCredential } from '../../contracts/credentials/status-list.ts';
 import { createStatusChecker } from '../../connector/trust/status-lists.ts';
+import { envelopedCredential, signCredentialJwt } from '../../contracts/credentials/vc-jose.ts';
+import { signJwtPresentation } from '../../contracts/credentials/jwt-credentials.ts';
 import { loaderFor, makeParty } from '../../test/support/parties.ts';
 import { measureRate, printTable } from './measure.ts';
 
@@ -130,9 +133,47 @@ async function measureCryptosuite(cryptosuite: Cryptosuite) {
   ];
 }
 
-const rows = [...(await measureCryptosuite('eddsa-rdfc-2022')), ...(await measureCryptosuite('eddsa-jcs-2022'))];
+/** VC-JOSE credentials and JWT presentations (vp claim) of them, signed with jose; the same checks as above. */
+async function measureJwt(algorithm: 'EdDSA' | 'ES256') {
+  const tag = (label: string) => `${label} [jwt ${algorithm}]`;
+  const keyOf = (party: typeof authority) =>
+    algorithm === 'EdDSA' ? { keyId: `${party.did}#key-1`, privateKey: party.key.privateKey } : { keyId: `${party.did}#key-2`, privateKey: party.key.p256.privateKey };
+  const issuerKey = keyOf(authority);
+  const holderKey = keyOf(institute);
+  const jws: string[] = [];
+  const issue = await measureRate(tag('credential issue'), async (i) => jws.push(await signCredentialJwt(permit(i), issuerKey.keyId, issuerKey.privateKey)), { seconds });
+  const verifier = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus });
+  const verifyOne = await measureRate(
+    tag('credential verify'),
+    async (i) => {
+      if (!(await verifier.verifyCredential(envelopedCredential(jws[i % jws.length]!), { holder: institute.did })).verified) failures++;
+    },
+    { seconds },
+  );
+  const held = [jws[0]!, jws[1]!];
+  const sign = (i: number) => signJwtPresentation({ holder: institute.did, ...holderKey, audience: domain, credentials: held, nonce: `c-${i}` });
+  const presentations = await Promise.all(Array.from({ length: 20 }, (_, i) => sign(i)));
+  const vpSign = await measureRate(tag('presentation sign (2 credentials)'), sign, { seconds });
+  const verifyVp = (using: typeof verifier) => async (i: number) => {
+    const n = i % presentations.length;
+    if (!(await using.verifyPresentation(presentations[n]!, { challenge: `c-${n}`, domain, expectedHolder: institute.did })).verified) failures++;
+  };
+  const vpVerify = await measureRate(tag('presentation verify (2 credentials)'), verifyVp(verifier), { seconds });
+  const cachedVerifier = createCredentialVerifier({ documentLoader, trustedIssuers, checkStatus, proofCache: new ProofCache() });
+  const vpCached = await measureRate(tag('presentation verify, credentials cached'), verifyVp(cachedVerifier), { seconds });
+  const ratio = (rate: Rate, base: Rate, of: string) => `${(rate.perSecond / base.perSecond).toPrecision(2)} of raw ${of}`;
+  return [
+    [issue.label, issue.perSecond, issue.msPerOp, ratio(issue, rawSign, 'sign')],
+    [verifyOne.label, verifyOne.perSecond, verifyOne.msPerOp, ratio(verifyOne, rawVerify, 'verify')],
+    [vpSign.label, vpSign.perSecond, vpSign.msPerOp, ratio(vpSign, rawSign, 'sign')],
+    [vpVerify.label, vpVerify.perSecond, vpVerify.msPerOp, ratio(vpVerify, rawVerify, 'verify')],
+    [vpCached.label, vpCached.perSecond, vpCached.msPerOp, ratio(vpCached, rawVerify, 'verify')],
+  ];
+}
+
+const rows = [...(await measureCryptosuite('eddsa-rdfc-2022')), ...(await measureCryptosuite('eddsa-jcs-2022')), ...(await measureJwt('EdDSA')), ...(await measureJwt('ES256'))];
 printTable(
-  `Credentials (eddsa-rdfc-2022 and eddsa-jcs-2022, ${seconds} s per figure; ratios against raw Ed25519 measured in this run)`,
+  `Credentials (eddsa-rdfc-2022, eddsa-jcs-2022, VC-JOSE EdDSA and ES256, ${seconds} s per figure; ratios against raw Ed25519 measured in this run)`,
   [[rawSign.label, rawSign.perSecond, rawSign.msPerOp, '1 (baseline)'], [rawVerify.label, rawVerify.perSecond, rawVerify.msPerOp, '1 (baseline)'], ...rows],
   ['operation', 'per second', 'ms each', 'ratio'],
 );

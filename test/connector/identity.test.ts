@@ -49,9 +49,14 @@ describe('a connector identity', () => {
     expect(connector.did).toBe(`did:web:127.0.0.1%3A${connector.port}`);
     expect(doc.id).toBe(connector.did);
     expect(doc['@context']).toEqual(['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1']);
-    expect(doc.verificationMethod).toEqual([{ id: keyId, type: 'Multikey', controller: connector.did, publicKeyMultibase: expect.stringMatching(/^z6Mk/) }]);
-    expect(doc.authentication).toEqual([keyId]);
-    expect(doc.assertionMethod).toEqual([keyId]);
+    const p256Id = `${connector.did}#key-2`;
+    expect(doc.verificationMethod).toEqual([
+      { id: keyId, type: 'Multikey', controller: connector.did, publicKeyMultibase: expect.stringMatching(/^z6Mk/) },
+      { id: p256Id, type: 'JsonWebKey2020', controller: connector.did, publicKeyJwk: { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) } },
+    ]);
+    expect(doc.authentication).toEqual([keyId, p256Id]);
+    expect(doc.assertionMethod).toEqual([keyId, p256Id]);
+    expect(doc.capabilityInvocation).toEqual([keyId, p256Id]);
     expect(doc.service).toEqual(
       expect.arrayContaining([
         { id: `${connector.did}#dsp`, type: 'DataService', serviceEndpoint: `${connector.url}/.well-known/dspace-version` },
@@ -68,7 +73,7 @@ describe('a connector identity', () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const message = Buffer.from('proof of possession');
     const signature = sign(null, message, connector.ctx.key.privateKey);
-    const published = decodeMultikey(connector.ctx.didDocument.verificationMethod[0]!.publicKeyMultibase, ED25519_PUBLIC_HEADER);
+    const published = decodeMultikey((connector.ctx.didDocument.verificationMethod[0] as { publicKeyMultibase: string }).publicKeyMultibase, ED25519_PUBLIC_HEADER);
     const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(published).toString('base64url') }, format: 'jwk' });
     expect(verify(null, message, publicKey, signature)).toBe(true);
     expect(JSON.stringify(connector.ctx.key)).not.toContain(JSON.parse(readFileSync(path, 'utf8')).secretKeyMultibase);

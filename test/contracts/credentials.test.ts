@@ -59,7 +59,7 @@ describe('self-issued ID tokens', () => {
   };
   const seen = new Set<string>();
   const rememberTokenId = async (jti: string) => (seen.has(jti) ? false : (seen.add(jti), true));
-  const verify = (token: string, extra: object = {}) => verifyIdToken(token, { audience: callee, resolveKey, rememberTokenId, ...extra });
+  const verify = async (token: string | Promise<string>, extra: object = {}) => verifyIdToken(await token, { audience: callee, resolveKey, rememberTokenId, ...extra });
   const code = async (promise: Promise<unknown>) => {
     try {
       await promise;
@@ -71,7 +71,7 @@ describe('self-issued ID tokens', () => {
   };
 
   it('accepts a fresh token for this audience once, with its access token', async () => {
-    const token = createIdToken({ issuer: caller, keyId, privateKey, audience: callee, accessToken: 'at' });
+    const token = await createIdToken({ issuer: caller, keyId, privateKey, audience: callee, accessToken: 'at' });
     const claims = await verify(token);
     expect(claims).toMatchObject({ iss: caller, sub: caller, aud: callee, token: 'at' });
     expect(await code(verify(token))).toBe('replayed');

@@ -66,7 +66,7 @@ export interface Attacker extends HostileServer {
   did: string;
   didDocument: DidDocument;
   /** A self-issued ID token for `audience`, signed with the attacker's real key. */
-  authorization(audience: string, options?: { accessToken?: string }): string;
+  authorization(audience: string, options?: { accessToken?: string }): Promise<string>;
 }
 
 /**
@@ -92,15 +92,15 @@ export async function startAttacker(options: { credentialService?: string; route
     ...server,
     did,
     didDocument,
-    authorization: (audience, token = {}) =>
-      `Bearer ${createIdToken({ issuer: did, keyId, privateKey, audience, ...(token.accessToken ? { accessToken: token.accessToken } : {}) })}`,
+    authorization: async (audience, token = {}) =>
+      `Bearer ${await createIdToken({ issuer: did, keyId, privateKey, audience, ...(token.accessToken ? { accessToken: token.accessToken } : {}) })}`,
   };
 }
 
 /** A token claiming to be `did` (whose document the test serves, or not), signed with a throw-away key. */
-export function tokenClaiming(did: string, audience: string): string {
+export async function tokenClaiming(did: string, audience: string): Promise<string> {
   const { privateKey } = generateKeyPairSync('ed25519');
-  return `Bearer ${createIdToken({ issuer: did, keyId: `${did}#${IDENTITY_KEY_FRAGMENT}`, privateKey, audience })}`;
+  return `Bearer ${await createIdToken({ issuer: did, keyId: `${did}#${IDENTITY_KEY_FRAGMENT}`, privateKey, audience })}`;
 }
 
 /** The peak and current resident set of a process, in bytes (Linux /proc). */

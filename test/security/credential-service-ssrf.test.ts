@@ -42,7 +42,7 @@ async function requestWithCredentialServiceAt(hospital: ConnectorProcess, offer:
   const consumerPid = `urn:uuid:${crypto.randomUUID()}`;
   const response = await fetch(`${hospital.url}/dsp/2025-1/negotiations/request`, {
     method: 'POST',
-    headers: { authorization: attacker.authorization(hospital.did, { accessToken: 'attacker-access-token' }), 'content-type': 'application/json' },
+    headers: { authorization: await attacker.authorization(hospital.did, { accessToken: 'attacker-access-token' }), 'content-type': 'application/json' },
     body: JSON.stringify(contractRequestMessage({ consumerPid, offer, callbackAddress: `${attacker.url}/dsp/2025-1` })),
   });
   expect(response.status, await response.clone().text()).toBe(201);

@@ -22,7 +22,7 @@ describe('did:web names pointing at internal ports', () => {
     for (const port of ports) {
       const response = await fetch(`${hospital.url}/dsp/2025-1/catalog/request`, {
         method: 'POST',
-        headers: { authorization: tokenClaiming(`did:web:127.0.0.1%3A${port}`, hospital.did), 'content-type': 'application/json' },
+        headers: { authorization: await tokenClaiming(`did:web:127.0.0.1%3A${port}`, hospital.did), 'content-type': 'application/json' },
         body: JSON.stringify({ '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'CatalogRequestMessage' }),
       });
       expect(response.status).toBe(401);

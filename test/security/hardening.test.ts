@@ -31,7 +31,7 @@ describe('ID tokens: nbf (issue 15, item 7)', () => {
     const iat = Math.floor(Date.now() / 1000);
     return signJwt({ iss: did, sub: did, aud: 'did:web:hospital.example', iat, exp: iat + 120, jti: crypto.randomUUID(), ...claims }, `${did}#key-1`, privateKey);
   };
-  const verify = (jwt: string) => verifyIdToken(jwt, { audience: 'did:web:hospital.example', resolveKey: async () => publicKey });
+  const verify = async (jwt: Promise<string>) => verifyIdToken(await jwt, { audience: 'did:web:hospital.example', resolveKey: async () => publicKey });
 
   it('a token not valid before a time beyond the clock skew is refused as not_yet_valid', async () => {
     const error = await verify(token({ nbf: Math.floor(Date.now() / 1000) + 600 })).catch((e: unknown) => e);
@@ -63,10 +63,10 @@ describe('back-off after failed authentication (issue 15, item 7)', () => {
 
   it('peer authentication answers 429 with Retry-After and the DSP error object after twenty failed tokens', async () => {
     const connector = await startTestConnector();
-    const attempt = () =>
+    const attempt = async () =>
       fetch(`${connector.url}/dsp/2025-1/catalog/request`, {
         method: 'POST',
-        headers: { authorization: tokenClaiming('did:web:127.0.0.1%3A9', connector.did), 'content-type': 'application/json' },
+        headers: { authorization: await tokenClaiming('did:web:127.0.0.1%3A9', connector.did), 'content-type': 'application/json' },
         body: JSON.stringify({ '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'CatalogRequestMessage' }),
       });
     for (let i = 0; i < 20; i++) expect((await attempt()).status).toBe(401);

@@ -56,7 +56,7 @@ describe('a DID document far larger than any DID document', () => {
 
     const response = await fetch(`${hospital.url}/dsp/2025-1/catalog/request`, {
       method: 'POST',
-      headers: { authorization: tokenClaiming(did, hospital.did), 'content-type': 'application/json' },
+      headers: { authorization: await tokenClaiming(did, hospital.did), 'content-type': 'application/json' },
       body: JSON.stringify({ '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'CatalogRequestMessage' }),
     });
     await response.body?.cancel();

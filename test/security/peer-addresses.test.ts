@@ -12,7 +12,7 @@ import { startAttacker, startHostileServer, type Attacker } from './attacker.ts'
 async function send(hospital: RunningConnector, attacker: Attacker, path: string, message: unknown) {
   const response = await fetch(`${hospital.url}/dsp/2025-1${path}`, {
     method: 'POST',
-    headers: { authorization: attacker.authorization(hospital.did), 'content-type': 'application/json' },
+    headers: { authorization: await attacker.authorization(hospital.did), 'content-type': 'application/json' },
     body: JSON.stringify(message),
   });
   return { status: response.status, body: await jsonOf(response) };

@@ -226,7 +226,7 @@ describe('TCK scenarios with a standard peer against normally configured connect
       const url = `${hospital.url}/dsp/2025-1/negotiations/request`;
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: peerAuthorization(peer, [hospital])(url)! },
+        headers: { 'content-type': 'application/json', authorization: (await peerAuthorization(peer, [hospital])(url))! },
         body: JSON.stringify({
           '@context': [
             'https://w3id.org/dspace/2025/1/context.jsonld',

@@ -20,7 +20,7 @@ function addClaimsProbe(hospital: RunningConnector): void {
     requireCaller(hospital.ctx.trust, (c, reason) => c.json({ reason }, 401)),
     async (c) => {
       const scopes = (c.req.query('scopes') ?? `${PARTICIPANT} ${PERMIT}`).split(' ');
-      return c.json(await fetchCallerCredentials(hospital.ctx, c.get('caller'), scopes));
+      return c.json(await fetchCallerCredentials(hospital.ctx, c.get('caller'), scopes, { requireAll: c.req.query('all') === '1' }));
     },
   );
 }
@@ -68,19 +68,26 @@ describe('credentials issued, presented and verified across live connectors', ()
   });
 
   it('the credential service gives only what the access token grants', async () => {
-    const response = await trio.institute.ctx.dspFetch({
-      url: `${trio.hospital.url}/probe/claims?scopes=${encodeURIComponent(`${PARTICIPANT} ${PERMIT}`)}`,
-      audienceDid: trio.hospital.did,
-      scopes: [PARTICIPANT],
+    const ask = (all: string) =>
+      trio.institute.ctx.dspFetch({
+        url: `${trio.hospital.url}/probe/claims?all=${all}&scopes=${encodeURIComponent(`${PARTICIPANT} ${PERMIT}`)}`,
+        audienceDid: trio.hospital.did,
+        scopes: [PARTICIPANT],
+      });
+    // DCP 1.0 §5.4.1.2: the credential service presents the granted part (the DCP TCK's scope escalation case).
+    const granted = await jsonOf(await ask('0'));
+    expect(granted.verified, JSON.stringify(granted)).toBe(true);
+    expect(granted.credentials.map((c: any) => c.type[1])).toEqual(['ParticipantCredential']);
+    // A verifier that needs every requested credential (DCP 1.0 §5.4.2) refuses a presentation that lacks one.
+    expect(await jsonOf(await ask('1'))).toMatchObject({
+      verified: false,
+      code: 'missing_credential',
+      message: 'the presentation lacks a requested credential: DataPermitCredential',
     });
-    const result = await jsonOf(response);
-    expect(result).toMatchObject({ verified: false });
-    // The institute's answer (a 403 naming DataPermitCredential) stays in the hospital's log, never in the reason.
-    expect(result.message).toBe('the credential service did not answer with a valid presentation');
   });
 
   it('refuses a replayed ID token', async () => {
-    const authorization = trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.hospital.did });
+    const authorization = await trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.hospital.did });
     const first = await fetch(`${trio.hospital.url}/probe/claims?scopes=${encodeURIComponent(PARTICIPANT)}`, { headers: { authorization } });
     expect(first.status).toBe(200);
     const again = await fetch(`${trio.hospital.url}/probe/claims?scopes=${encodeURIComponent(PARTICIPANT)}`, { headers: { authorization } });
@@ -89,7 +96,7 @@ describe('credentials issued, presented and verified across live connectors', ()
   });
 
   it('refuses a token made for another audience', async () => {
-    const authorization = trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.authority.did });
+    const authorization = await trio.institute.ctx.trust.authorizationFor({ audienceDid: trio.authority.did });
     const response = await fetch(`${trio.hospital.url}/probe/claims`, { headers: { authorization } });
     expect(response.status).toBe(401);
     expect((await jsonOf(response)).reason).toMatch(/^wrong_audience:/);
@@ -156,8 +163,26 @@ describe('credentials issued, presented and verified across live connectors', ()
     const { status, body } = await verifyAt(trio.hospital, held);
     expect(status).toBe(400);
     expect(body.errors[0]).toMatchObject({ code: 'revoked' });
+    // The institute's wallet no longer presents it, and marks it revoked.
     const presented = await jsonOf(await trio.institute.ctx.dspFetch({ url: `${trio.hospital.url}/probe/claims`, audienceDid: trio.hospital.did, scopes: [PARTICIPANT, PERMIT] }));
-    expect(presented).toMatchObject({ verified: false, code: 'revoked', credentialId: permit.id });
+    expect(presented.verified, JSON.stringify(presented)).toBe(true);
+    expect(presented.presented.map((c: any) => c.id)).not.toContain(permit.id);
+    const { credentials } = await jsonOf(await managementFetch(trio.institute, '/wallet/credentials'));
+    expect(credentials.find((c: any) => c.id === permit.id)).toMatchObject({ status: 'revoked' });
+    // A presentation that still carries it, as a careless wallet would make, is refused by the verifier.
+    const { signPresentation } = await import('../../contracts/credentials/proofs.ts');
+    const careless = await signPresentation({
+      credentials: [held],
+      signer: trio.institute.ctx.trust.signer,
+      challenge: 'c-1',
+      domain: trio.hospital.did,
+      documentLoader: trio.institute.ctx.documentLoader,
+    });
+    expect(await trio.hospital.ctx.trust.verifier.verifyPresentation(careless, { challenge: 'c-1', domain: trio.hospital.did })).toMatchObject({
+      verified: false,
+      code: 'revoked',
+      credentialId: permit.id,
+    });
     await trio.institute.ctx.wallet.remove(permit.id);
   });
 

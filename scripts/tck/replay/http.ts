@@ -23,14 +23,14 @@ async function parse(response: Response): Promise<unknown> {
 }
 
 /** The Authorization header: the TCK's constant value, or (a standard peer) one made for each request's URL. */
-export type Authorize = string | ((url: string) => string | undefined) | undefined;
+export type Authorize = string | ((url: string) => string | undefined | Promise<string | undefined>) | undefined;
 
 export function tckHttp(authorization: Authorize): TckHttp {
-  const headers = (url: string, json: boolean) => {
-    const value = typeof authorization === 'function' ? authorization(url) : authorization;
+  const headers = async (url: string, json: boolean) => {
+    const value = typeof authorization === 'function' ? await authorization(url) : authorization;
     return { ...(json ? { 'content-type': 'application/json' } : {}), ...(value ? { authorization: value } : {}) };
   };
-  const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: headers(url, true), body: JSON.stringify(body) });
+  const post = async (url: string, body: unknown) => fetch(url, { method: 'POST', headers: await headers(url, true), body: JSON.stringify(body) });
   return {
     async postJson(url, body) {
       for (let attempt = 0; ; attempt++) {
@@ -56,7 +56,7 @@ export function tckHttp(authorization: Authorize): TckHttp {
       return answer;
     },
     async getJson(url, anyStatus = false) {
-      const response = await fetch(url, { headers: headers(url, false) });
+      const response = await fetch(url, { headers: await headers(url, false) });
       const answer = await parse(response);
       if (!anyStatus && !response.ok) throw new ScenarioFailure(`Unexpected response code ${response.status} from GET ${url}: ${JSON.stringify(answer)?.slice(0, 300)}`);
       return answer;

@@ -1,0 +1,101 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { ConnectorContext } from '../context.ts';
+import { HttpProblem } from '../http/errors.ts';
+import { parseJsonBody } from '../http/openapi.ts';
+import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
+import { requireCaller, type UnauthenticatedResponse } from './caller-auth.ts';
+import { checkForWallet, storeChecked } from './wallet-hygiene.ts';
+
+const Context = z.array(z.string()).optional();
+
+/** DCP 1.0 §6.5.1 CredentialMessage: what an issuer service sends to the holder's Storage API. */
+const CredentialMessage = z.object({
+  '@context': Context,
+  type: z.literal('CredentialMessage'),
+  issuerPid: z.string().min(1).max(200),
+  holderPid: z.string().min(1).max(200),
+  status: z.enum(['ISSUED', 'REJECTED']),
+  rejectionReason: z.string().max(2000).optional(),
+  credentials: z
+    .array(
+      z.object({
+        credentialType: z.string().min(1).max(200),
+        format: z.string().min(1).max(100),
+        payload: z.union([
+          z
+            .string()
+            .min(1)
+            .max(64 * 1024),
+          z.record(z.string(), z.unknown()),
+        ]),
+      }),
+    )
+    .max(20),
+});
+
+/** DCP 1.0 §6.6.1 CredentialOfferMessage: an issuer tells the holder which credentials it may request. */
+const CredentialOfferMessage = z.object({
+  '@context': Context,
+  type: z.literal('CredentialOfferMessage'),
+  issuer: z.string().regex(/^did:/, 'must be a DID'),
+  credentials: z
+    .array(
+      z
+        .object({
+          id: z.string().min(1).max(300),
+          type: z.literal('CredentialObject').optional(),
+          credentialType: z.string().max(200).optional(),
+          offerReason: z.string().max(200).optional(),
+        })
+        .passthrough(),
+    )
+    .min(1)
+    .max(50),
+});
+
+/**
+ * The credential service's issuance side (DCP 1.0 §6.5, §6.6): the Storage API (`<cs>/credentials`), where
+ * an issuer service delivers issued credentials, and the Offer API (`<cs>/offers`). Both are called with
+ * the issuer's self-issued ID token (iss = sub = the issuer's DID, aud = this connector). A delivered
+ * credential is stored only when it verifies, is about this connector and was issued by the caller; a
+ * message with one bad credential stores none of them.
+ */
+export function credentialStorageRoutes(ctx: ConnectorContext, unauthenticated: UnauthenticatedResponse): Hono {
+  const app = new Hono();
+  const auth = requireCaller(ctx.trust, unauthenticated, { trustProxy: ctx.config.trustProxy, logger: ctx.logger });
+  app.use('/dcp/credentials', auth);
+  app.use('/dcp/offers', auth);
+
+  app.post('/dcp/credentials', async (c) => {
+    const issuer = c.get('caller').did;
+    const message = await parseJsonBody(c, CredentialMessage);
+    if (message.status === 'REJECTED') {
+      ctx.logger.info('credential request rejected by its issuer', { issuer, holderPid: message.holderPid, reason: message.rejectionReason?.slice(0, 200) });
+      return c.body(null, 204);
+    }
+    if (message.credentials.length === 0) throw new HttpProblem(400, 'invalid_request', 'an ISSUED CredentialMessage carries at least one credential');
+    // Every credential is checked before any is stored.
+    const checked = [];
+    for (const [i, entry] of message.credentials.entries()) {
+      const check = await checkForWallet(ctx, entry.payload as VerifiableCredential | string, issuer);
+      if (check.refusal)
+        throw new HttpProblem(400, 'invalid_credential', `credentials[${i}] (${entry.credentialType}) was not stored: ${check.refusal.code}: ${check.refusal.message}`);
+      checked.push(check);
+    }
+    const stored = [];
+    for (const check of checked) stored.push((await storeChecked(ctx, check)).id);
+    ctx.logger.info('credentials stored', { issuer, issuerPid: message.issuerPid, holderPid: message.holderPid, ids: stored });
+    return c.body(null, 200);
+  });
+
+  app.post('/dcp/offers', async (c) => {
+    const caller = c.get('caller').did;
+    const offer = await parseJsonBody(c, CredentialOfferMessage);
+    if (offer.issuer !== caller) throw new HttpProblem(403, 'forbidden', `the offer names ${offer.issuer} as issuer, but was sent by ${caller}`);
+    // Offers are noted for the operator; requesting an offered credential is the operator's decision (POST /api/wallet/request).
+    ctx.logger.info('credential offer received', { issuer: caller, credentials: offer.credentials.map((o) => o.credentialType ?? o.id).slice(0, 20) });
+    return c.body(null, 200);
+  });
+  return app;
+}
