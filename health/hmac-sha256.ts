@@ -3,7 +3,7 @@
  * precomputed keyed state: the key's inner and outer pad blocks are compressed once, so a message of up to 55
  * bytes costs two compressions and no call into native code. node:crypto needs two one-shot hashes (a native
  * call and a fresh digest context each) for the same work, which made pseudonyms a third of a release's time.
- * Checked against createHmac in test/unit/health/pseudonym.test.ts.
+ * Checked against createHmac in test/unit/health/deidentify.test.ts.
  */
 
 // biome-ignore format: the FIPS 180-4 round constants, eight a line
