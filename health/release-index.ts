@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { evaluateMiiConsent, evaluateOptOut, readConsent, widenToEncounters, type PatientConsent, type PatientExclusion } from './consent.ts';
+import { decisiveCodes, evaluateMiiConsent, evaluateOptOut, readConsent, widenToEncounters, type PatientConsent, type PatientExclusion } from './consent.ts';
 import { periodRange, type Interval } from './fhir-dates.ts';
 import { patientOf } from './compartment.ts';
 import { forEachLine, parseResourceLine, ReleaseInputError, resourceTypeOfFile, type Json } from './ndjson.ts';
@@ -50,14 +50,17 @@ async function filesOfType(source: ReleaseSource, names: string[], type: string,
   return count;
 }
 
-async function readConsents(source: ReleaseSource, names: string[]) {
+/** Every patient's Consents, with only the provisions the decision looks at (a broad consent has dozens). */
+async function readConsents(source: ReleaseSource, names: string[], codes: readonly string[]) {
+  const decisive = decisiveCodes(codes);
   const byPatient = new Map<string, PatientConsent[]>();
   const count = await filesOfType(source, names, 'Consent', (resource) => {
     const read = readConsent(resource);
     if (!read) return;
+    const consent = { status: read.consent.status, provisions: read.consent.provisions.filter((p) => decisive.has(p.code)) };
     const list = byPatient.get(read.patientId);
-    if (list) list.push(read.consent);
-    else byPatient.set(read.patientId, [read.consent]);
+    if (list) list.push(consent);
+    else byPatient.set(read.patientId, [consent]);
   });
   return { byPatient, count };
 }
@@ -77,11 +80,11 @@ export async function indexRelease(source: ReleaseSource, options: ReleaseOption
   const names = (await source.list()).sort();
   const { rules } = options;
   const mii = rules.consent.model === 'mii-broad-consent';
+  const codes = rules.consent.model === 'mii-broad-consent' ? rules.consent.policyCodes : [];
   const consents = mii
-    ? await readConsents(source, names)
+    ? await readConsents(source, names, codes)
     : { byPatient: new Map<string, PatientConsent[]>(), count: await filesOfType(source, names, 'Consent', () => undefined) };
   const optedOut = mii ? new Set<string>() : await readOptOutRegister(source, names);
-  const codes = rules.consent.model === 'mii-broad-consent' ? rules.consent.policyCodes : [];
   const releaseDate = options.releaseDate.getTime();
   if (Number.isNaN(releaseDate)) throw new RangeError('the release date is not a valid date');
   const patients = new Map<string, PatientEntry>();
