@@ -25,9 +25,7 @@ export interface ReleaseOptions {
   releaseDate: Date;
 }
 
-export type PatientEntry =
-  | { included: true; pseudonym: string; shiftDays: number; windows: Interval[] | 'all'; denied: Interval[] }
-  | { included: false; reason: PatientExclusion };
+export type PatientEntry = { included: true; shiftDays: number; windows: Interval[] | 'all'; denied: Interval[] } | { included: false; reason: PatientExclusion };
 
 export interface ReleaseIndex {
   options: ReleaseOptions;
@@ -95,7 +93,7 @@ export async function indexRelease(source: ReleaseSource, options: ReleaseOption
     if (patients.has(id)) throw new ReleaseInputError(file, line, 'a Patient id that appeared before');
     const decision = mii ? evaluateMiiConsent(consents.byPatient.get(id) ?? [], { codes, releaseDate }) : evaluateOptOut(id, optedOut);
     if (!decision.included) return patients.set(id, decision);
-    patients.set(id, { ...decision, pseudonym: pseudonyms.pseudonym('Patient', id), shiftDays: pseudonyms.shiftDays(id, rules.maxDateShiftDays) });
+    patients.set(id, { ...decision, shiftDays: pseudonyms.shiftDays(id, rules.maxDateShiftDays) });
     if (decision.windows !== 'all') windowsBeforeWidening.set(id, decision.windows);
   });
   consents.byPatient.clear();
