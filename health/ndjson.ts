@@ -99,8 +99,8 @@ export class LineSplitter {
   }
 }
 
-/** Calls `onLine` for each non-blank line of a stream, in order. */
-export async function forEachLine(stream: Readable, file: string, onLine: (text: string, line: number) => void): Promise<void> {
+/** Calls `onLine` for each non-blank line of a stream (or chunks, each used before the next is read), in order. */
+export async function forEachLine(stream: Readable | AsyncIterable<Buffer>, file: string, onLine: (text: string, line: number) => void): Promise<void> {
   const splitter = new LineSplitter(file);
   for await (const chunk of stream) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer), onLine);
   splitter.end(onLine);

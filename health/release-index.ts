@@ -16,6 +16,16 @@ import { checkReleaseRules, type ReleaseRules } from './release-rules.ts';
 export interface ReleaseSource {
   list(): Promise<string[]>;
   open(name: string): Readable;
+  /**
+   * The same bytes as `open`, as chunks each valid only until the next is asked for (the source may read them all
+   * into one buffer: no garbage a chunk). Optional; the release copies what it keeps of a chunk.
+   */
+  chunks?(name: string): AsyncIterable<Buffer>;
+}
+
+/** A source file's bytes: reused chunks where the source offers them, else its stream's. */
+export function chunksOf(source: ReleaseSource, name: string): AsyncIterable<Buffer> {
+  return source.chunks ? source.chunks(name) : (source.open(name) as AsyncIterable<Buffer>);
 }
 
 export interface ReleaseOptions {
@@ -40,7 +50,7 @@ export interface ReleaseIndex {
 async function filesOfType(source: ReleaseSource, names: string[], type: string, each: (resource: Json, file: string, line: number) => void): Promise<number> {
   let count = 0;
   for (const name of names.filter((n) => resourceTypeOfFile(n) === type)) {
-    await forEachLine(source.open(name), name, (text, line) => {
+    await forEachLine(chunksOf(source, name), name, (text, line) => {
       each(parseResourceLine(text, name, line, type), name, line);
       count++;
     });
@@ -67,7 +77,7 @@ async function readOptOutRegister(source: ReleaseSource, names: string[]): Promi
   if (!names.includes(OPT_OUT_REGISTER_FILE))
     throw new ReleaseInputError(OPT_OUT_REGISTER_FILE, undefined, 'the EHDS opt-out model needs the opt-out register beside the NDJSON files');
   const optedOut = new Set<string>();
-  await forEachLine(source.open(OPT_OUT_REGISTER_FILE), OPT_OUT_REGISTER_FILE, (text, line) => readOptOutLine(text, line, optedOut));
+  await forEachLine(chunksOf(source, OPT_OUT_REGISTER_FILE), OPT_OUT_REGISTER_FILE, (text, line) => readOptOutLine(text, line, optedOut));
   return optedOut;
 }
 
