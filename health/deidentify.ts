@@ -74,7 +74,7 @@ export function shiftDate(value: string, days: number): string {
   let day = shiftedDays.get(memoKey);
   if (day === undefined) {
     day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days)).toISOString().slice(0, 10);
-    if (shiftedDays.size >= 50_000) shiftedDays.clear();
+    if (shiftedDays.size >= 2048) shiftedDays.clear();
     shiftedDays.set(memoKey, day);
   }
   return day + (match[4] ?? '');

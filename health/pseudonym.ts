@@ -67,7 +67,7 @@ export interface Pseudonymiser {
   shiftDays(patientId: string, maxDays: number): number;
 }
 
-const MEMO_ENTRIES = 20_000;
+const MEMO_ENTRIES = 2048;
 const BLOCK = 64;
 
 /** Lower-case hex of each byte value. */
