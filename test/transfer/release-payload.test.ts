@@ -63,16 +63,19 @@ describe('a released payload (the tar of a planned release)', () => {
     expect(readdirSync(stagingDir)).toHaveLength(1);
     expect(readdirSync(join(stagingDir, readdirSync(stagingDir)[0]!)).sort()).toEqual(first.report.files.map((f) => f.name).sort());
     expect(await planner.released(inputs)).toBe(first); // the same staged release, not a second one
-    for (const transferId of ['t2', 't3']) await planner.released({ ...inputs, transferId });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(
+    const staged = () =>
       readdirSync(stagingDir)
         .map((d) => d.replace(/-\d+$/, ''))
-        .sort(),
-    ).toEqual(['t2', 't3']); // t1 evicted
+        .sort();
+    /** Staged folders are deleted in the background: waits until `expected` are the ones left (or 5 s). */
+    const stagedBecome = async (expected: string[]) => {
+      for (let waited = 0; waited < 5000 && staged().join() !== expected.join(); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(staged()).toEqual(expected);
+    };
+    for (const transferId of ['t2', 't3']) await planner.released({ ...inputs, transferId });
+    await stagedBecome(['t2', 't3']); // t1 evicted: at most two kept
     planner.forget('t2');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(readdirSync(stagingDir).map((d) => d.replace(/-\d+$/, ''))).toEqual(['t3']);
+    await stagedBecome(['t3']);
     rmSync(stagingDir, { recursive: true, force: true });
   });
 
