@@ -91,6 +91,11 @@ function gateFailure(code: string, active: ConsentProvision[], inactive: Consent
   return undefined;
 }
 
+/** The policy codes evaluateMiiConsent looks at for a request: provisions of any other code can be left out. */
+export function decisiveCodes(codes: readonly string[]): ReadonlySet<string> {
+  return new Set([MII_CODE.mdatCollect, MII_CODE.mdatScientificUse, ...codes]);
+}
+
 /** Model A: the MII broad consent decision of one patient from all their Consents (before encounter widening). */
 export function evaluateMiiConsent(consents: readonly PatientConsent[], request: MiiConsentRequest): ConsentDecision {
   const active = consents.filter((c) => c.status === 'active').flatMap((c) => c.provisions);

@@ -42,6 +42,7 @@ const NOT_DATES = new Set(['id', 'reference', 'system', 'url', 'code', 'version'
 
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{1,63})\/[A-Za-z0-9\-.]{1,64}$/;
 const FULL_DATE = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
@@ -54,6 +55,9 @@ export function rewriteReference(reference: string, pseudonyms: Pseudonymiser): 
     const hex = pseudonyms.pseudonym('urn:uuid', reference.slice(9));
     return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
+  // Nearly every reference is relative, `Type/id`: its pseudonym's message is the reference itself.
+  const relative = RELATIVE_REFERENCE.exec(reference);
+  if (relative) return `${relative[1]}/${pseudonyms.pseudonymOfMessage(reference)}`;
   const parts = reference.split('/');
   const history = parts.lastIndexOf('_history');
   const path = history > 0 ? parts.slice(0, history) : parts;
@@ -70,7 +74,7 @@ export function shiftDate(value: string, days: number): string {
   let day = shiftedDays.get(memoKey);
   if (day === undefined) {
     day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days)).toISOString().slice(0, 10);
-    if (shiftedDays.size >= 50_000) shiftedDays.clear();
+    if (shiftedDays.size >= 2048) shiftedDays.clear();
     shiftedDays.set(memoKey, day);
   }
   return day + (match[4] ?? '');
@@ -113,9 +117,9 @@ function rewriteInPlace(value: unknown, key: string, options: DeidentifyOptions)
   return object;
 }
 
-/** A cheap test first (most strings are no dates), then the full FHIR date/dateTime pattern. */
+/** A cheap test (most strings are no dates); shiftDate applies the full FHIR date/dateTime pattern. */
 function looksLikeDate(value: string): boolean {
-  return value.length >= 10 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && FULL_DATE.test(value);
+  return value.length >= 10 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45;
 }
 
 function reducedMeta(meta: unknown): Json | undefined {

@@ -58,6 +58,18 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer, onLine: (text: string, line: number) => void): void {
+    // The line cut by the previous chunk is completed on its own, not by copying the whole chunk behind it:
+    // a copy of every chunk is garbage that piles up outside the JavaScript heap until a full collection.
+    if (this.rest && !this.first) {
+      const nl = chunk.indexOf(10);
+      if (nl !== -1) {
+        const line = Buffer.concat([this.rest, chunk.subarray(0, nl)]);
+        this.rest = undefined;
+        this.emit(line, 0, line.length, onLine);
+        this.push(chunk.subarray(nl + 1), onLine);
+        return;
+      }
+    }
     let data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = undefined;
     if (this.first && data.length >= 3) {
@@ -87,8 +99,8 @@ export class LineSplitter {
   }
 }
 
-/** Calls `onLine` for each non-blank line of a stream, in order. */
-export async function forEachLine(stream: Readable, file: string, onLine: (text: string, line: number) => void): Promise<void> {
+/** Calls `onLine` for each non-blank line of a stream (or chunks, each used before the next is read), in order. */
+export async function forEachLine(stream: Readable | AsyncIterable<Buffer>, file: string, onLine: (text: string, line: number) => void): Promise<void> {
   const splitter = new LineSplitter(file);
   for await (const chunk of stream) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer), onLine);
   splitter.end(onLine);

@@ -1,4 +1,5 @@
 import { createHmac, hash } from 'node:crypto';
+import { keyedHmacSha256 } from './hmac-sha256.ts';
 
 /**
  * Keyed pseudonyms and date shifts, per agreement. The provider keeps one master key; each agreement gets its own
@@ -58,56 +59,57 @@ export function dateShiftDays(secret: AgreementSecret, patientId: string, maxDay
 export interface Pseudonymiser {
   /** The same as pseudonymOf(secret, resourceType, id). Remembers recent answers: for references, which repeat. */
   pseudonym(resourceType: string, id: string): string;
+  /** The same for the message "<ResourceType>/<id>" itself (a relative reference is one), remembered too. */
+  pseudonymOfMessage(message: string): string;
   /** The same, without the memo: for a resource's own id, seen once. */
   pseudonymOnce(resourceType: string, id: string): string;
   /** The same as dateShiftDays(secret, patientId, maxDays). */
   shiftDays(patientId: string, maxDays: number): number;
 }
 
-const MEMO_ENTRIES = 20_000;
+const MEMO_ENTRIES = 2048;
 const BLOCK = 64;
 
-/**
- * HMAC-SHA-256 (RFC 2104) from two one-shot hashes over precomputed pads: createHmac builds a key object per call,
- * which costs more than the hashing of a short id (a tenth of a release's time went there).
- */
-function oneShotHmac(secret: AgreementSecret): (message: string) => Buffer {
-  const key = secret.length > BLOCK ? (hash('sha256', secret, 'buffer') as Buffer) : Buffer.from(secret);
-  const inner = Buffer.alloc(BLOCK + 256, 0x36);
-  const outer = Buffer.alloc(BLOCK + 32, 0x5c);
-  for (let i = 0; i < key.length; i++) {
-    inner[i] = key[i]! ^ 0x36;
-    outer[i] = key[i]! ^ 0x5c;
-  }
-  return (message) => {
-    const length = Buffer.byteLength(message);
-    const input = length <= 256 ? inner : Buffer.concat([inner.subarray(0, BLOCK), Buffer.alloc(length)]);
-    input.write(message, BLOCK, 'utf8');
-    (hash('sha256', input.subarray(0, BLOCK + length), 'buffer') as Buffer).copy(outer, BLOCK);
-    return hash('sha256', outer, 'buffer') as Buffer;
+/** Lower-case hex of each byte value. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** HMAC-SHA-256 of the secret from a precomputed keyed state (hmac-sha256.ts): hex of its first bytes, or its bytes. */
+function keyedHmac(secret: AgreementSecret): { hex: (message: string, bytes: number) => string; bytes: (message: string) => Uint8Array } {
+  const mac = keyedHmacSha256(secret.length > BLOCK ? (hash('sha256', secret, 'buffer') as Buffer) : secret);
+  const out = new Uint8Array(32);
+  return {
+    hex(message, bytes) {
+      mac(message, out);
+      let hex = '';
+      for (let i = 0; i < bytes; i++) hex += HEX[out[i]!];
+      return hex;
+    },
+    bytes: (message) => mac(message, new Uint8Array(32)),
   };
 }
 
 export function createPseudonymiser(secret: AgreementSecret): Pseudonymiser {
   checkSecret(secret);
-  const hmac = oneShotHmac(secret);
+  const hmac = keyedHmac(secret);
   // References repeat (a patient's, an encounter's): a bounded memo spares most of their HMACs.
   const memo = new Map<string, string>();
   return {
     pseudonym(resourceType, id) {
-      const message = `${resourceType}/${id}`;
+      return this.pseudonymOfMessage(`${resourceType}/${id}`);
+    },
+    pseudonymOfMessage(message) {
       let value = memo.get(message);
       if (value === undefined) {
-        value = hmac(message).toString('hex', 0, PSEUDONYM_HEX / 2);
+        value = hmac.hex(message, PSEUDONYM_HEX / 2);
         if (memo.size >= MEMO_ENTRIES) memo.clear();
         memo.set(message, value);
       }
       return value;
     },
-    pseudonymOnce: (resourceType, id) => hmac(`${resourceType}/${id}`).toString('hex', 0, PSEUDONYM_HEX / 2),
+    pseudonymOnce: (resourceType, id) => hmac.hex(`${resourceType}/${id}`, PSEUDONYM_HEX / 2),
     shiftDays(patientId, maxDays) {
       if (!Number.isInteger(maxDays) || maxDays < 0) throw new RangeError('maxDays must be a non-negative integer');
-      return maxDays === 0 ? 0 : (hmac(`date-shift:Patient/${patientId}`).readUIntBE(0, 6) % (2 * maxDays + 1)) - maxDays;
+      return maxDays === 0 ? 0 : (Buffer.from(hmac.bytes(`date-shift:Patient/${patientId}`).buffer).readUIntBE(0, 6) % (2 * maxDays + 1)) - maxDays;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { evaluateMiiConsent, evaluateOptOut, readConsent, widenToEncounters, type PatientConsent, type PatientExclusion } from './consent.ts';
+import { decisiveCodes, evaluateMiiConsent, evaluateOptOut, readConsent, widenToEncounters, type PatientConsent, type PatientExclusion } from './consent.ts';
 import { periodRange, type Interval } from './fhir-dates.ts';
 import { patientOf } from './compartment.ts';
 import { forEachLine, parseResourceLine, ReleaseInputError, resourceTypeOfFile, type Json } from './ndjson.ts';
@@ -16,6 +16,16 @@ import { checkReleaseRules, type ReleaseRules } from './release-rules.ts';
 export interface ReleaseSource {
   list(): Promise<string[]>;
   open(name: string): Readable;
+  /**
+   * The same bytes as `open`, as chunks each valid only until the next is asked for (the source may read them all
+   * into one buffer: no garbage a chunk). Optional; the release copies what it keeps of a chunk.
+   */
+  chunks?(name: string): AsyncIterable<Buffer>;
+}
+
+/** A source file's bytes: reused chunks where the source offers them, else its stream's. */
+export function chunksOf(source: ReleaseSource, name: string): AsyncIterable<Buffer> {
+  return source.chunks ? source.chunks(name) : (source.open(name) as AsyncIterable<Buffer>);
 }
 
 export interface ReleaseOptions {
@@ -25,9 +35,7 @@ export interface ReleaseOptions {
   releaseDate: Date;
 }
 
-export type PatientEntry =
-  | { included: true; pseudonym: string; shiftDays: number; windows: Interval[] | 'all'; denied: Interval[] }
-  | { included: false; reason: PatientExclusion };
+export type PatientEntry = { included: true; shiftDays: number; windows: Interval[] | 'all'; denied: Interval[] } | { included: false; reason: PatientExclusion };
 
 export interface ReleaseIndex {
   options: ReleaseOptions;
@@ -42,7 +50,7 @@ export interface ReleaseIndex {
 async function filesOfType(source: ReleaseSource, names: string[], type: string, each: (resource: Json, file: string, line: number) => void): Promise<number> {
   let count = 0;
   for (const name of names.filter((n) => resourceTypeOfFile(n) === type)) {
-    await forEachLine(source.open(name), name, (text, line) => {
+    await forEachLine(chunksOf(source, name), name, (text, line) => {
       each(parseResourceLine(text, name, line, type), name, line);
       count++;
     });
@@ -50,14 +58,17 @@ async function filesOfType(source: ReleaseSource, names: string[], type: string,
   return count;
 }
 
-async function readConsents(source: ReleaseSource, names: string[]) {
+/** Every patient's Consents, with only the provisions the decision looks at (a broad consent has dozens). */
+async function readConsents(source: ReleaseSource, names: string[], codes: readonly string[]) {
+  const decisive = decisiveCodes(codes);
   const byPatient = new Map<string, PatientConsent[]>();
   const count = await filesOfType(source, names, 'Consent', (resource) => {
     const read = readConsent(resource);
     if (!read) return;
+    const consent = { status: read.consent.status, provisions: read.consent.provisions.filter((p) => decisive.has(p.code)) };
     const list = byPatient.get(read.patientId);
-    if (list) list.push(read.consent);
-    else byPatient.set(read.patientId, [read.consent]);
+    if (list) list.push(consent);
+    else byPatient.set(read.patientId, [consent]);
   });
   return { byPatient, count };
 }
@@ -66,7 +77,7 @@ async function readOptOutRegister(source: ReleaseSource, names: string[]): Promi
   if (!names.includes(OPT_OUT_REGISTER_FILE))
     throw new ReleaseInputError(OPT_OUT_REGISTER_FILE, undefined, 'the EHDS opt-out model needs the opt-out register beside the NDJSON files');
   const optedOut = new Set<string>();
-  await forEachLine(source.open(OPT_OUT_REGISTER_FILE), OPT_OUT_REGISTER_FILE, (text, line) => readOptOutLine(text, line, optedOut));
+  await forEachLine(chunksOf(source, OPT_OUT_REGISTER_FILE), OPT_OUT_REGISTER_FILE, (text, line) => readOptOutLine(text, line, optedOut));
   return optedOut;
 }
 
@@ -77,11 +88,11 @@ export async function indexRelease(source: ReleaseSource, options: ReleaseOption
   const names = (await source.list()).sort();
   const { rules } = options;
   const mii = rules.consent.model === 'mii-broad-consent';
+  const codes = rules.consent.model === 'mii-broad-consent' ? rules.consent.policyCodes : [];
   const consents = mii
-    ? await readConsents(source, names)
+    ? await readConsents(source, names, codes)
     : { byPatient: new Map<string, PatientConsent[]>(), count: await filesOfType(source, names, 'Consent', () => undefined) };
   const optedOut = mii ? new Set<string>() : await readOptOutRegister(source, names);
-  const codes = rules.consent.model === 'mii-broad-consent' ? rules.consent.policyCodes : [];
   const releaseDate = options.releaseDate.getTime();
   if (Number.isNaN(releaseDate)) throw new RangeError('the release date is not a valid date');
   const patients = new Map<string, PatientEntry>();
@@ -92,7 +103,7 @@ export async function indexRelease(source: ReleaseSource, options: ReleaseOption
     if (patients.has(id)) throw new ReleaseInputError(file, line, 'a Patient id that appeared before');
     const decision = mii ? evaluateMiiConsent(consents.byPatient.get(id) ?? [], { codes, releaseDate }) : evaluateOptOut(id, optedOut);
     if (!decision.included) return patients.set(id, decision);
-    patients.set(id, { ...decision, pseudonym: pseudonyms.pseudonym('Patient', id), shiftDays: pseudonyms.shiftDays(id, rules.maxDateShiftDays) });
+    patients.set(id, { ...decision, shiftDays: pseudonyms.shiftDays(id, rules.maxDateShiftDays) });
     if (decision.windows !== 'all') windowsBeforeWidening.set(id, decision.windows);
   });
   consents.byPatient.clear();

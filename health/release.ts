@@ -31,21 +31,44 @@ function releaseResource(index: ReleaseIndex, resource: Json): string | { reason
 }
 
 /**
- * A Transform from one source file's bytes to its released bytes. Each chunk in gives at most one chunk out, so
- * memory stays at a chunk and a partial line whatever the file size. `tally`, when given, counts every resource.
+ * One source file's release, chunk by chunk: `push` splits a chunk into lines (copying only a line the chunk cuts,
+ * so the chunk may be reused afterwards) and hands each released line, with its newline, to `emit`. `tally`, when
+ * given, counts every resource.
  */
-export function releaseTransform(index: ReleaseIndex, fileName: string, tally?: ReleaseTally): Transform {
+export function fileReleaser(index: ReleaseIndex, fileName: string, tally?: ReleaseTally) {
   const file = index.files.find((f) => f.name === fileName);
   if (!file) throw new ReleaseInputError(fileName, undefined, 'not a FHIR NDJSON file of the source');
   const splitter = new LineSplitter(fileName);
-  const released: string[] = [];
+  let emit: (line: string) => void = () => undefined;
   const onLine = (text: string, line: number) => {
     const resource = parseResourceLine(text, fileName, line, file.resourceType);
     const out = releaseResource(index, resource);
     if (typeof out === 'string') {
-      released.push(out);
+      emit(out);
       tally?.released(file.resourceType);
     } else tally?.dropped(file.resourceType, out.reason);
+  };
+  return {
+    push(chunk: Buffer, to: (line: string) => void) {
+      emit = to;
+      splitter.push(chunk, onLine);
+    },
+    end(to: (line: string) => void) {
+      emit = to;
+      splitter.end(onLine);
+    },
+  };
+}
+
+/**
+ * A Transform from one source file's bytes to its released bytes. Each chunk in gives at most one chunk out, so
+ * memory stays at a chunk and a partial line whatever the file size. `tally`, when given, counts every resource.
+ */
+export function releaseTransform(index: ReleaseIndex, fileName: string, tally?: ReleaseTally): Transform {
+  const releaser = fileReleaser(index, fileName, tally);
+  const released: string[] = [];
+  const collect = (line: string) => {
+    released.push(line);
   };
   const flushOut = (stream: Transform) => {
     if (released.length > 0) stream.push(Buffer.from(released.join('')));
@@ -54,7 +77,7 @@ export function releaseTransform(index: ReleaseIndex, fileName: string, tally?: 
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       try {
-        splitter.push(chunk, onLine);
+        releaser.push(chunk, collect);
         flushOut(this);
         done();
       } catch (error) {
@@ -63,7 +86,7 @@ export function releaseTransform(index: ReleaseIndex, fileName: string, tally?: 
     },
     flush(done: TransformCallback) {
       try {
-        splitter.end(onLine);
+        releaser.end(collect);
         flushOut(this);
         done();
       } catch (error) {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=512
 import { ConfigError } from '../config.ts';
 import { startCommand, START_USAGE } from './start.ts';
 import { initCommand, INIT_USAGE } from './init.ts';

@@ -6,7 +6,6 @@ import { knownDigest, rememberDigest } from './digest-cache.ts';
 import type { EgressFetch } from '../egress/egress-guard.ts';
 import { httpStream } from './http-source.ts';
 import { reclaimAfter } from './reclaim.ts';
-import type { ReleasePlan } from '../../health/release.ts';
 import { segmentLength, tarSegments } from './tar.ts';
 
 /**
@@ -14,12 +13,7 @@ import { segmentLength, tarSegments } from './tar.ts';
  * regular files in name order (so its length and digest are known before a byte is sent, and any byte range
  * can be produced without building the archive).
  */
-export type Segment =
-  | { kind: 'bytes'; data: Uint8Array }
-  | { kind: 'file'; path: string; size: number }
-  | { kind: 'http'; url: string; size: number; egress: EgressFetch }
-  /** One file of a planned health release, streamed through the pipeline again on demand (health/release.ts). */
-  | { kind: 'released'; plan: ReleasePlan; file: string; size: number };
+export type Segment = { kind: 'bytes'; data: Uint8Array } | { kind: 'file'; path: string; size: number } | { kind: 'http'; url: string; size: number; egress: EgressFetch };
 
 export interface Payload {
   /** File name the consumer stores it under. */
@@ -79,7 +73,6 @@ async function* segmentsFrom(payload: Payload, start: number, end: number): Asyn
     if (to <= from) continue;
     if (segment.kind === 'bytes') yield segment.data.subarray(from, to);
     else if (segment.kind === 'file') yield* fileRange(segment, from, to);
-    else if (segment.kind === 'released') yield* segment.plan.open(segment.file, { start: from, end: to });
     else throw new Error('an HTTP source is streamed on its own');
   }
 }
@@ -119,12 +112,7 @@ export async function payloadDigest(payload: Payload): Promise<string> {
   for (const segment of payload.segments) {
     if (segment.kind === 'bytes') hash.update(segment.data);
     else if (segment.kind === 'file') await hashFile(segment.path, hash);
-    else if (segment.kind === 'released') {
-      for await (const chunk of segment.plan.open(segment.file)) {
-        hash.update(chunk as Buffer);
-        reclaimAfter((chunk as Buffer).length);
-      }
-    } else throw new Error('an HTTP source is hashed when it is measured');
+    else throw new Error('an HTTP source is hashed when it is measured');
   }
   const digest = hash.digest('base64');
   rememberDigest(payload.fingerprint, digest);

@@ -1,13 +1,13 @@
 import { stat } from 'node:fs/promises';
-import type { ReleasePlan } from '../../health/release.ts';
+import { join } from 'node:path';
 import type { ReleaseReport } from '../../health/report.ts';
 import type { Payload, Segment } from './payload.ts';
 import { filesUnder, segmentLength, TAR_END, tarEntry } from './tar.ts';
 
 /**
- * A planned health release served as a ustar archive: the released NDJSON files in the plan's order, each header
- * carrying the release date as its mtime, so the archive is a pure function of the plan and a resumed transfer
- * (or one re-planned after a restart) gets the very same bytes.
+ * A health release served as a ustar archive: the released NDJSON files, staged once when the transfer started,
+ * in the report's order, each header carrying the release date as its mtime, so the archive is a pure function of
+ * the release and a resumed transfer (or one released again after a restart) gets the very same bytes.
  */
 
 /** The header that carries a released payload's report to the consumer (outside any DSP message). */
@@ -39,16 +39,17 @@ export async function sourcePrint(dir: string): Promise<string> {
 /** The report as a header value: base64url of its JSON. */
 export const encodeReleaseReport = (report: ReleaseReport) => Buffer.from(JSON.stringify(report)).toString('base64url');
 
-export function releasedPayload(plan: ReleasePlan, options: { name: string; releaseDate: Date; sourcePrint: string }): Payload {
+/** The archive of the released files staged in `dir` (named and measured in `report.files`). */
+export function releasedPayload(report: ReleaseReport, dir: string, options: { name: string; releaseDate: Date; sourcePrint: string }): Payload {
   const mtime = options.releaseDate.getTime();
-  const segments: Segment[] = plan.files.flatMap((f) => tarEntry(f.name, mtime, { kind: 'released', plan, file: f.name, size: f.bytes }));
+  const segments: Segment[] = report.files.flatMap((f) => tarEntry(f.name, mtime, { kind: 'file', path: join(dir, f.name), size: f.bytes }));
   segments.push(TAR_END);
   return {
     name: `${options.name}.tar`,
     mediaType: 'application/x-tar',
     size: segments.reduce((sum, s) => sum + segmentLength(s), 0),
     segments,
-    fingerprint: `release:${options.releaseDate.toISOString()}:${plan.files.map((f) => `${f.name}:${f.sha256}`).join(',')}:${options.sourcePrint}`,
-    headers: { [RELEASE_REPORT_HEADER]: encodeReleaseReport(plan.report) },
+    fingerprint: `release:${options.releaseDate.toISOString()}:${report.files.map((f) => `${f.name}:${f.sha256}`).join(',')}:${options.sourcePrint}`,
+    headers: { [RELEASE_REPORT_HEADER]: encodeReleaseReport(report) },
   };
 }

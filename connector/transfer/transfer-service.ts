@@ -34,10 +34,11 @@ export interface TransferServiceParts extends Omit<TransferDeps, 'wake'> {
  */
 export function createTransferService(parts: TransferServiceParts) {
   let wake = () => {};
-  const deps: TransferDeps = { ...parts, wake: () => wake() };
+  // Released transfers are staged under the data directory, deleted when the transfer leaves STARTED.
+  const releases = releasePlanner({ releaseKey: parts.releaseKey, stagingDir: join(parts.dataDir, 'release-staging') });
+  const deps: TransferDeps = { ...parts, wake: () => wake(), leftStarted: releases.forget };
   const steps = transferSteps(deps);
   const { store } = deps;
-  const releases = releasePlanner({ releaseKey: parts.releaseKey });
 
   const receivedPathOf = (t: Transfer, name: string) => join(deps.dataDir, 'received', t.id.replace(/[^\w-]/g, '_'), name.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_') || 'data');
 

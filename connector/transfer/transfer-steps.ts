@@ -51,6 +51,8 @@ export interface TransferDeps {
   audit: AuditRecorder<Transaction<Database>>;
   /** Tells the processor that work was scheduled. */
   wake(): void;
+  /** A transfer left STARTED (completed, suspended, terminated): what was kept for serving it can go. */
+  leftStarted?(transferId: string): void;
 }
 
 export const TRANSFER_KIND = 'transfer';
@@ -159,7 +161,10 @@ export function transferSteps(deps: TransferDeps) {
     deps.wake();
     if (affected) {
       const t = await deps.store.get(affected);
-      if (t && t.state !== 'STARTED') deps.jobs.cancel(t.id);
+      if (t && t.state !== 'STARTED') {
+        deps.jobs.cancel(t.id);
+        deps.leftStarted?.(t.id);
+      }
     }
     return result;
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,32 @@ describe('a released payload (the tar of a planned release)', () => {
     const again = await releasePlanner({ releaseKey }).released({ ...inputs, expected: (await releasePlanner({ releaseKey }).released(inputs)).report.files });
     expect((await read(again.payload)).equals(whole)).toBe(true);
     expect(again.payload.fingerprint).toBe(payload.fingerprint);
+  });
+
+  it('is staged once in a folder of its own, served from there, and deleted when its transfer is forgotten or evicted', async () => {
+    const stagingDir = join(dir, '..', `${dir.split('/').pop()}-staging`);
+    mkdirSync(join(stagingDir, 'left-from-a-previous-process'), { recursive: true });
+    const planner = releasePlanner({ releaseKey, stagingDir, maxPlans: 2 });
+    expect(existsSync(stagingDir)).toBe(false); // emptied: a staged release does not outlive its process
+    const first = await planner.released(inputs);
+    expect((await read(first.payload)).equals(whole)).toBe(true);
+    expect(readdirSync(stagingDir)).toHaveLength(1);
+    expect(readdirSync(join(stagingDir, readdirSync(stagingDir)[0]!)).sort()).toEqual(first.report.files.map((f) => f.name).sort());
+    expect(await planner.released(inputs)).toBe(first); // the same staged release, not a second one
+    const staged = () =>
+      readdirSync(stagingDir)
+        .map((d) => d.replace(/-\d+$/, ''))
+        .sort();
+    /** Staged folders are deleted in the background: waits until `expected` are the ones left (or 5 s). */
+    const stagedBecome = async (expected: string[]) => {
+      for (let waited = 0; waited < 5000 && staged().join() !== expected.join(); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(staged()).toEqual(expected);
+    };
+    for (const transferId of ['t2', 't3']) await planner.released({ ...inputs, transferId });
+    await stagedBecome(['t2', 't3']); // t1 evicted: at most two kept
+    planner.forget('t2');
+    await stagedBecome(['t3']);
+    rmSync(stagingDir, { recursive: true, force: true });
   });
 
   it('carries its report in the Hdc-Release-Report header, which the consumer reads back checked', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac, randomBytes } from 'node:crypto';
 import { deidentifyResource, rewriteReference, shiftDate } from '../../../health/deidentify.ts';
+import { keyedHmacSha256 } from '../../../health/hmac-sha256.ts';
 import { agreementSecret, createPseudonymiser, dateShiftDays, pseudonymOf, PseudonymKeyError } from '../../../health/pseudonym.ts';
 
 const secret = Buffer.alloc(32, 1);
@@ -38,6 +39,14 @@ describe('pseudonyms: HMAC-SHA-256(secret per agreement, id)', () => {
     expect(createPseudonymiser(longSecret).pseudonym('Observation', 'o-1')).toBe(hmacHex(longSecret, 'Observation/o-1'));
     expect(pseudonyms.pseudonymOnce('Observation', longId)).toBe(hmacHex(secret, `Observation/${longId}`));
     expect(pseudonyms.pseudonymOnce('Observation', 'ü-1')).toBe(hmacHex(secret, 'Observation/ü-1'));
+  });
+
+  it('the keyed state equals createHmac for keys of every length up to a block and messages across block boundaries', () => {
+    for (let n = 0; n < 200; n++) {
+      const key = randomBytes(1 + (n % 64));
+      const message = n % 5 === 0 ? 'ü€😀'.repeat(n % 30) : 'x'.repeat(n);
+      expect(Buffer.from(keyedHmacSha256(key)(message, new Uint8Array(32))).toString('hex')).toBe(createHmac('sha256', key).update(message).digest('hex'));
+    }
   });
 
   it('are stable within an agreement and unlinkable across agreements', () => {
