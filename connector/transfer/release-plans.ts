@@ -7,7 +7,9 @@ import { ReleaseInputError } from '../../health/ndjson.ts';
 import { agreementSecret } from '../../health/pseudonym.ts';
 import { parseReleaseRules, ReleaseRulesError, type ReleaseRules } from '../../health/release-rules.ts';
 import type { ReleaseReport } from '../../health/report.ts';
+import type { Logger } from '../logger.ts';
 import type { Payload } from '../data-plane/payload.ts';
+import { releaseInChildProcess } from '../data-plane/release-process.ts';
 import { PayloadUnavailableError, releasedPayload, SourceChangedError, sourcePrint } from '../data-plane/release-payload.ts';
 
 /**
@@ -67,6 +69,10 @@ export interface ReleasePlannerOptions {
   /** Staged releases kept at most, by count and by bytes (the oldest go first; the latest is always kept). */
   maxPlans?: number;
   maxStagedBytes?: number;
+  /** Release in this process instead of a child process of its own (release-process.ts). */
+  inProcess?: boolean;
+  /** Notes each release's time and the child process's peak memory (counts only). */
+  logger?: Pick<Logger, 'info'>;
 }
 
 export function releasePlanner(options: ReleasePlannerOptions) {
@@ -90,7 +96,18 @@ export function releasePlanner(options: ReleasePlannerOptions) {
     try {
       let report: ReleaseReport;
       try {
-        report = await releaseToFolder(folderSource(inputs.folder), dir, { rules: inputs.rules, secret, releaseDate: inputs.releaseDate });
+        const request = { folder: inputs.folder, target: dir, rules: inputs.rules, secret, releaseDate: inputs.releaseDate.toISOString() };
+        if (options.inProcess) report = await releaseToFolder(folderSource(inputs.folder), dir, { rules: inputs.rules, secret, releaseDate: inputs.releaseDate });
+        else {
+          const started = performance.now();
+          const released = await releaseInChildProcess(request);
+          report = released.report;
+          options.logger?.info('release process finished', {
+            transferId: inputs.transferId,
+            seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+            peakRssMb: Math.round(released.peakRssBytes / 1024 ** 2),
+          });
+        }
       } catch (error) {
         if (!(error instanceof ReleaseInputError)) throw error;
         // Input that released at start and fails now has changed; at the start itself it is the source's fault.

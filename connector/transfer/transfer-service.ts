@@ -35,7 +35,7 @@ export interface TransferServiceParts extends Omit<TransferDeps, 'wake'> {
 export function createTransferService(parts: TransferServiceParts) {
   let wake = () => {};
   // Released transfers are staged under the data directory, deleted when the transfer leaves STARTED.
-  const releases = releasePlanner({ releaseKey: parts.releaseKey, stagingDir: join(parts.dataDir, 'release-staging') });
+  const releases = releasePlanner({ releaseKey: parts.releaseKey, stagingDir: join(parts.dataDir, 'release-staging'), logger: parts.logger });
   const deps: TransferDeps = { ...parts, wake: () => wake(), leftStarted: releases.forget };
   const steps = transferSteps(deps);
   const { store } = deps;

@@ -71,7 +71,7 @@ const trustedIssuers = [{ did: authority.did, credentialTypes: ['ParticipantCred
 const participant = async (key: string, role: 'hospital' | 'research-institute') =>
   startConnectorProcess(
     join(dir, key),
-    { name: key, role, port: await freePort(), dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0, trustedIssuers },
+    { name: key, role, port: await freePort(), dataDir: 'data', logLevel: 'info', catalogCrawlIntervalSeconds: 0, trustedIssuers },
     { ...process.env, DATABASE_URL: '' },
   );
 const hospital = await participant('hospital', 'hospital');
@@ -196,7 +196,15 @@ try {
   for (const member of [hospital, institute]) writeFileSync(`/proc/${member.child.pid}/clear_refs`, '5');
   console.log('Released transfer…');
   const released = await transfer(releasedAgreement);
-  const releasedRss = { hospital: peakRssMb(hospital.child.pid!), institute: peakRssMb(institute.child.pid!) };
+  // The release itself runs in a child process of the hospital's, which logs its peak when it ends.
+  const releaseProcessMb = Math.max(
+    0,
+    ...readFileSync(hospital.logPath, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"release process finished"'))
+      .map((line) => Number(JSON.parse(line).peakRssMb)),
+  );
+  const releasedRss = { hospital: peakRssMb(hospital.child.pid!), institute: peakRssMb(institute.child.pid!), releaseProcess: releaseProcessMb };
   const releasedRatio = rate(sourceBytes, released.seconds) / rate(measured.size, measured.seconds);
   const sourceMbPerSecond = sourceBytes / 1e6 / released.seconds;
   printTable(
@@ -208,7 +216,7 @@ try {
         released.seconds,
         `${(sourceBytes / 1024 ** 2).toFixed(0)} MiB`,
         releasedRatio.toFixed(3),
-        `${releasedRss.hospital.toFixed(0)} / ${releasedRss.institute.toFixed(0)}`,
+        `${releasedRss.hospital.toFixed(0)} / ${releasedRss.institute.toFixed(0)} (release process ${releasedRss.releaseProcess.toFixed(0)})`,
       ],
       ['released pull, by released bytes', rate(released.size, released.seconds), released.seconds, `${(released.size / 1024 ** 2).toFixed(0)} MiB`, '', ''],
     ],
@@ -229,12 +237,12 @@ try {
   );
 
   const pass = ratio >= 0.7 && hospitalLife < 200 && instituteLife < 200;
-  const releasedPass = sourceMbPerSecond >= 50 && releasedRss.hospital < 200 && releasedRss.institute < 200;
+  const releasedPass = sourceMbPerSecond >= 50 && releasedRss.hospital < 200 && releasedRss.institute < 200 && releasedRss.releaseProcess < 200;
   console.log(
     `\nTargets: ratio ≥ 0.7 (${ratio.toFixed(2)}), peak RSS < 200 MB for both connectors over their whole life (${hospitalLife.toFixed(0)}, ${instituteLife.toFixed(0)}): ${pass ? 'met' : 'NOT met'}`,
   );
   console.log(
-    `Released: ≥ 50 MB/s of source NDJSON (${sourceMbPerSecond.toFixed(1)}), peak RSS < 200 MB for both connectors (${releasedRss.hospital.toFixed(0)}, ${releasedRss.institute.toFixed(0)}): ${releasedPass ? 'met' : 'NOT met'}`,
+    `Released: ≥ 50 MB/s of source NDJSON (${sourceMbPerSecond.toFixed(1)}), peak RSS < 200 MB for both connectors and the release process (${releasedRss.hospital.toFixed(0)}, ${releasedRss.institute.toFixed(0)}, ${releasedRss.releaseProcess.toFixed(0)}): ${releasedPass ? 'met' : 'NOT met'}`,
   );
   process.exitCode = pass && releasedPass ? 0 : 1;
 } catch (error) {
