@@ -85,6 +85,15 @@ const ConfigSchema = z
     catalogCrawlPeerDeadlineSeconds: z.number().int().min(1).default(600),
     /** Consumer: agreements wait in AGREED until an operator verifies them (POST /api/negotiations/:id/verify). */
     reviewAgreements: z.boolean().default(false),
+    /**
+     * Provider: datasets that require approval wait for the operator at every decision, not only on the request:
+     * after the consumer accepts a counter-offer (agree or terminate) and after it verifies the agreement (finalize or terminate).
+     */
+    reviewNegotiationSteps: z.boolean().default(false),
+    /** Provider: every transfer request waits in REQUESTED until the operator starts it (POST /api/transfers/:id/approve) or terminates it. */
+    reviewTransfers: z.boolean().default(false),
+    /** Consumer: pull the data as soon as the provider starts a transfer; off, it stays STARTED until POST /api/transfers/:id/pull. */
+    pullOnStart: z.boolean().default(true),
     /** The Data Integrity cryptosuite of this connector's own agreements and presentations (verification accepts both). */
     proofCryptosuite: z.enum(['eddsa-jcs-2022', 'eddsa-rdfc-2022']).default('eddsa-jcs-2022'),
     /** The JOSE algorithm of this connector's JWTs (ID tokens, access tokens, JWT presentations): EdDSA (key-1) or ES256 (key-2, P-256). */

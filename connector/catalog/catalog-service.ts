@@ -128,6 +128,9 @@ export function createCatalogService(ctx: ConnectorContext) {
       if (!dataset || !offer) return undefined;
       return { datasetId: dataset.id, offer: { ...offer, target: dataset.id }, requiresApproval: dataset.requiresApproval, healthCategories: dataset.healthCategories };
     },
+    async requiresApproval(datasetId) {
+      return (await store.get(datasetId))?.requiresApproval ?? false;
+    },
   };
 
   return { store, host, register, remove, page, membership, hasMembersOnly, offers };

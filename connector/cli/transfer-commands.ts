@@ -12,13 +12,16 @@ import { describeReport, type ReleaseReport } from '../../health/report.ts';
 
 type Out = (line: string) => void;
 
-export const TRANSFERS_USAGE = `Usage: hdc transfers <start|list|show|suspend|resume|terminate|download> [options]
+export const TRANSFERS_USAGE = `Usage: hdc transfers <start|list|show|approve|pull|suspend|resume|complete|terminate|download> [options]
   start <agreementId> [--push] [--no-wait]   start a transfer (HttpData-PULL, or PUSH) and follow it
                                              with a progress bar until it is COMPLETED or TERMINATED
   list [--role provider|consumer] [--state <STATE>]
   show <id>                                  state, reasons, size, digest, progress, where the data is
+  approve <id>                               provider: release a request held for review (reviewTransfers)
+  pull <id>                                  consumer: pull a started transfer that waits (pullOnStart off)
   suspend <id> --reason <text>
   resume <id>
+  complete <id>
   terminate <id> --reason <text>
   download <id> --out <file>                 save received data (complete and digest-checked only),
                                              checking its SHA-256 again on the way`;
@@ -33,6 +36,10 @@ export interface TransferView {
   counterpartyDid: string;
   size: number | null;
   digest: string | null;
+  /** Consumer: false when the provider sent no Repr-Digest and the digest was only computed here. */
+  digestVerified?: boolean | null;
+  /** Provider: "approval" while a request is held for review. */
+  pending?: string | null;
   progress: { bytes: number; total: number | null; bytesPerSecond: number };
   receivedPath: string | null;
   deletedAt: string | null;
@@ -54,7 +61,9 @@ export function progressLine(progress: TransferView['progress'], width = 30): st
 
 export function describeTransfer(t: TransferView): string {
   const lines = [`${t.state.padEnd(10)} ${t.role.padEnd(8)} ${t.format}  ${t.datasetId}`, `  ${t.id}  with ${t.counterpartyDid}`, `  agreement ${t.agreementId}`];
-  if (t.size !== null) lines.push(`  ${formatBytes(t.size)}${t.digest ? `, sha-256 ${t.digest}` : ''}`);
+  if (t.pending === 'approval') lines.push('  awaits approval: hdc transfers approve (or terminate)');
+  const unverified = t.digestVerified === false ? ' (computed here; the provider sent no digest to check it against)' : '';
+  if (t.size !== null) lines.push(`  ${formatBytes(t.size)}${t.digest ? `, sha-256 ${t.digest}${unverified}` : ''}`);
   if (!FINAL.has(t.state) && t.progress.bytes > 0) lines.push(`  ${progressLine(t.progress)}`);
   if (t.receivedPath) lines.push(`  ${t.deletedAt ? `deleted at ${t.deletedAt} (duty of the agreement)` : `stored at ${t.receivedPath}`}`);
   if (t.reasons.length) lines.push(`  reasons: ${t.reasons.join('; ')}`);
@@ -117,7 +126,7 @@ export async function transfersCommand(args: string[], out: Out): Promise<number
     out: { type: 'string' },
   } as const;
   const { values, positionals, client } = parseManagementArgs(args, options, TRANSFERS_USAGE);
-  const action = subcommand(positionals, ['start', 'list', 'show', 'suspend', 'resume', 'terminate', 'download'], TRANSFERS_USAGE);
+  const action = subcommand(positionals, ['start', 'list', 'show', 'approve', 'pull', 'suspend', 'resume', 'complete', 'terminate', 'download'], TRANSFERS_USAGE);
   if (action === 'list') {
     const query = new URLSearchParams({ ...(values.role ? { role: values.role } : {}), ...(values.state ? { state: values.state } : {}) });
     const { transfers } = await client.get<{ transfers: TransferView[] }>(`/transfers${query.size ? `?${query}` : ''}`);
@@ -150,9 +159,9 @@ export async function transfersCommand(args: string[], out: Out): Promise<number
   const result =
     action === 'show'
       ? await client.get<TransferView>(path)
-      : action === 'resume'
-        ? await client.post<TransferView>(`${path}/resume`)
-        : await client.post<TransferView>(`${path}/${action}`, reason());
+      : action === 'suspend' || action === 'terminate'
+        ? await client.post<TransferView>(`${path}/${action}`, reason())
+        : await client.post<TransferView>(`${path}/${action}`);
   out(describeTransfer(result));
   return 0;
 }

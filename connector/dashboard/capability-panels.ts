@@ -3,6 +3,8 @@ import type { ConnectorContext } from '../context.ts';
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import type { NegotiationService } from '../negotiation/negotiation-service.ts';
 import type { TransferService } from '../transfer/transfer-service.ts';
+import { awaitsApproval } from '../transfer/transfer-actions.ts';
+import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import { listTable } from './layout.ts';
 import { tierOf } from '../../catalog/dataset.ts';
 import { formatBytes } from '../data-plane/format-bytes.ts';
@@ -23,6 +25,15 @@ const released = (report: ReleaseReport | null) =>
   report
     ? `${report.patients.released} of ${report.patients.source} patients, ${report.resources.released} of ${report.resources.source} resources (${report.consentModel})`
     : 'as published (no release rules)';
+
+/** A transfer's state, with what it waits for: the steward's release (reviewTransfers), the operator's pull (pullOnStart off). */
+function transferState(t: Transfer): string {
+  if (t.deletedAt) return `${t.state} (data deleted)`;
+  if (awaitsApproval(t)) return `${t.state} (awaits approval)`;
+  if (t.role === 'consumer' && t.state === 'STARTED' && t.format === 'HttpData-PULL' && !t.nextAction && !t.receivedPath) return `${t.state} (awaits pull)`;
+  if (t.digestVerified === false) return `${t.state} (digest not sent by the provider)`;
+  return t.state;
+}
 
 /** The dashboard panels of the capabilities: datasets, negotiations, transfers, the wallet. */
 export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: CatalogService; negotiations: NegotiationService; transfers: TransferService }): void {
@@ -61,7 +72,7 @@ export function addCapabilityPanels(ctx: ConnectorContext, parts: { catalog: Cat
         (t) => {
           const progress = parts.transfers.jobs.progress(t.id);
           const moved = t.state === 'STARTED' && progress ? `${bytes(progress.bytes)} of ${bytes(progress.total) ?? '?'}` : bytes(t.size);
-          return [t.deletedAt ? `${t.state} (data deleted)` : t.state, t.role, short(t.counterpartyDid), moved, released(t.release as ReleaseReport | null)];
+          return [transferState(t), t.role, short(t.counterpartyDid), moved, released(t.release as ReleaseReport | null)];
         },
         'No transfers yet.',
       );

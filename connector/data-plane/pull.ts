@@ -24,7 +24,9 @@ class PermanentError extends Error {}
 /**
  * Downloads `url` into `destination`: bytes go to `destination.partial`, a cut connection resumes with a Range
  * request (after a back-off), and only a download whose SHA-256 matches the Repr-Digest the provider announced
- * is renamed into place. A mismatch deletes the partial file and throws IntegrityError. A released payload's
+ * is renamed into place. A mismatch deletes the partial file and throws IntegrityError. A provider that
+ * announces no digest (a standard data plane need not) is accepted: the SHA-256 is computed here and
+ * `digestVerified` is false. A released payload's
  * report header (Hdc-Release-Report) is passed back as it came, for the caller to check.
  */
 export async function pullToFile(options: {
@@ -36,7 +38,7 @@ export async function pullToFile(options: {
   onProgress?: (progress: Progress) => void;
   /** The egress guard every pull goes through (the provider's endpoint is a peer's address). */
   egress?: NodeEgress;
-}): Promise<{ size: number; digest: string; filename: string | undefined; releaseReport: string | undefined }> {
+}): Promise<{ size: number; digest: string; digestVerified: boolean; filename: string | undefined; releaseReport: string | undefined }> {
   const partial = `${options.destination}.partial`;
   let filename: string | undefined;
   let releaseReport: string | undefined;
@@ -65,9 +67,9 @@ export async function pullToFile(options: {
         const announced = parseDigest(res.headers['repr-digest'] as string | undefined);
         releaseReport = headerOf(res.headers[RELEASE_REPORT_HEADER]) ?? releaseReport;
         res.resume();
-        if (received > 0 && whole === received && announced && (!expected || expected === announced)) {
+        if (received > 0 && whole === received && (!announced || !expected || expected === announced)) {
           total = whole;
-          expected = announced;
+          expected = announced ?? expected;
           break;
         }
         throw new PermanentError(`the provider answered HTTP 416 for bytes ${received}- of ${Number.isNaN(whole) ? 'unknown' : whole}`);
@@ -78,10 +80,10 @@ export async function pullToFile(options: {
         if (res.statusCode! >= 400 && res.statusCode! < 500 && res.statusCode !== 409) throw new PermanentError(message);
         throw new Error(message);
       }
+      // A standard provider's data plane may send no Repr-Digest: the bytes are then hashed here, unverified.
       const digest = parseDigest(res.headers['repr-digest'] as string | undefined);
-      if (!digest) throw new PermanentError('the provider sent no Repr-Digest (sha-256)');
-      if (expected && digest !== expected) throw new IntegrityError('the provider changed the data during the transfer');
-      expected = digest;
+      if (expected && digest && digest !== expected) throw new IntegrityError('the provider changed the data during the transfer');
+      expected = digest ?? expected;
       filename = /filename="([^"]+)"/.exec(res.headers['content-disposition'] ?? '')?.[1] ?? filename;
       releaseReport = headerOf(res.headers[RELEASE_REPORT_HEADER]) ?? releaseReport;
       if (res.statusCode === 200 && received > 0) {
@@ -107,12 +109,12 @@ export async function pullToFile(options: {
   }
   if (total === null || received !== total) throw lastError instanceof Error ? lastError : new Error('the download did not complete');
   const actual = hash.digest('base64');
-  if (actual !== expected) {
+  if (expected !== undefined && actual !== expected) {
     await rm(partial, { force: true });
     throw new IntegrityError(`the data does not match its digest (expected sha-256 ${expected}, got ${actual}); the partial download was deleted`);
   }
   await rename(partial, options.destination);
-  return { size: received, digest: actual, filename, releaseReport };
+  return { size: received, digest: actual, digestVerified: expected !== undefined, filename, releaseReport };
 }
 
 const headerOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

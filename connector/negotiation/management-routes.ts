@@ -137,14 +137,15 @@ export function negotiationManagementRoutes(ctx: ConnectorContext, service: Nego
       method: 'post',
       path: '/negotiations/{id}/approve',
       tag,
-      summary: 'Provider: approve a request that awaits approval (the policy already permitted it)',
-      responses: { 200: { description: 'AGREED', schema: NegotiationView }, 409: { description: 'Does not await approval' } },
+      summary:
+        'Provider: approve a negotiation that awaits approval: a request the policy permitted (agree), or with reviewNegotiationSteps an ACCEPTED counter-offer (agree) or a VERIFIED agreement (finalize)',
+      responses: { 200: { description: 'AGREED, or FINALIZED from VERIFIED', schema: NegotiationView }, 409: { description: 'Does not await approval' } },
     },
     {
       method: 'post',
       path: '/negotiations/{id}/reject',
       tag,
-      summary: 'Provider: reject a request that awaits approval',
+      summary: 'Provider: reject a negotiation that awaits approval (request, accepted counter-offer or verified agreement): it is terminated',
       body: Reason,
       responses: { 200: { description: 'TERMINATED', schema: NegotiationView }, 409: { description: 'Does not await approval' } },
     },

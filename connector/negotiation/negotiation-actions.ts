@@ -5,6 +5,9 @@ import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
 import { scopeForType } from '../trust/scopes.ts';
 import { newNegotiation, NegotiationProblem, newPid, pidsOf, toConsumer, toProvider, type NegotiationDeps, type NegotiationSteps } from './negotiation-steps.ts';
 
+/** Where a provider's negotiation waits for approval, and the processor step approving it schedules. */
+const HELD_STEPS: Partial<Record<Negotiation['state'], 'agree' | 'finalize'>> = { REQUESTED: 'agree', ACCEPTED: 'agree', VERIFIED: 'finalize' };
+
 /**
  * What this side starts: a consumer's request, an operator's accept, counter, approval, rejection or
  * termination, and the timer that ends negotiations past their deadline. Each is a row of the transition
@@ -104,30 +107,31 @@ export function negotiationActions(deps: NegotiationDeps, steps: NegotiationStep
     return store.get(id);
   }
 
-  /** An operator's decision on a request the policy permitted and that awaits approval; the processor signs. */
+  /**
+   * An operator's decision on a negotiation held for approval: a request the policy permitted (REQUESTED), and
+   * with reviewNegotiationSteps an accepted counter-offer (ACCEPTED: agree) or a verified agreement (VERIFIED:
+   * finalize). Approving schedules the processor's step (it signs); rejecting terminates.
+   */
   async function approve(id: string, approved: boolean, reason = 'rejected by the provider'): Promise<Negotiation | undefined> {
     const n = await existing(id);
     if (!n) return undefined;
-    if (n.role !== 'provider' || n.state !== 'REQUESTED' || n.pending !== 'approval') throw new NegotiationProblem(409, ['the negotiation does not await approval'], n);
+    const next = HELD_STEPS[n.state];
+    if (n.role !== 'provider' || !next || n.pending !== 'approval') throw new NegotiationProblem(409, ['the negotiation does not await approval'], n);
     const subjects = { negotiationId: n.id };
+    const details = { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid, ...(n.state === 'REQUESTED' ? {} : { step: next }) };
     if (!approved) {
       await steps.commit(n.id, async (trx) => {
-        await deps.audit.record(trx, {
-          type: 'negotiation.rejected',
-          actor: 'operator',
-          subjects,
-          details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid, reason },
-        });
+        await deps.audit.record(trx, { type: 'negotiation.rejected', actor: 'operator', subjects, details: { ...details, reason } });
         await steps.terminate(trx, n, [reason], true);
       });
       return store.get(id);
     }
     await steps.commit(n.id, async (trx) => {
-      if (await store.move(trx, n.id, 'REQUESTED', { state: 'REQUESTED', pending: 'approved', next: 'agree' })) {
-        await deps.audit.record(trx, { type: 'negotiation.approved', actor: 'operator', subjects, details: { datasetId: n.datasetId, counterpartyDid: n.counterpartyDid } });
+      if (await store.move(trx, n.id, n.state, { state: n.state, pending: 'approved', next })) {
+        await deps.audit.record(trx, { type: 'negotiation.approved', actor: 'operator', subjects, details });
       }
     });
-    return store.waitFor(id, (current) => current.state !== 'REQUESTED', 10_000);
+    return store.waitFor(id, (current) => current.state !== n.state, 10_000);
   }
 
   /** Terminates negotiations that ran out of time. */

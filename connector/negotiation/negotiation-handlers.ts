@@ -97,14 +97,23 @@ export function negotiationHandlers(deps: NegotiationDeps, steps: NegotiationSte
     return { status: 201, body: answerOf(n) };
   }
 
+  /** With reviewNegotiationSteps, a dataset that requires approval waits for the operator here too; otherwise `next` runs at once. */
+  async function heldOr(pid: string, next: 'agree' | 'finalize'): Promise<Omit<NegotiationChange, 'state'>> {
+    const n = await store.get(pid);
+    const held = deps.reviewNegotiationSteps && n?.role === 'provider' && (await deps.offers.requiresApproval(n.datasetId));
+    return held ? { pending: 'approval', next: null } : { pending: null, next };
+  }
+
   async function onAccepted(pid: string, msg: Incoming<'ContractNegotiationEventMessage'>, caller: Caller): Promise<Answer> {
-    await receive(pid, caller, 'ContractNegotiationEventMessage:ACCEPTED', msg, () => ({ next: 'agree' }));
+    const change = await heldOr(pid, 'agree');
+    await receive(pid, caller, 'ContractNegotiationEventMessage:ACCEPTED', msg, () => change);
     return OK;
   }
 
   async function onVerification(pid: string, msg: Incoming<'ContractAgreementVerificationMessage'>, caller: Caller): Promise<Answer> {
     // A counter-signed agreement credential, if the consumer signs agreements, came beforehand (PUT /agreements/:id/credential).
-    await receive(pid, caller, 'ContractAgreementVerificationMessage', msg, () => ({ next: 'finalize' }));
+    const change = await heldOr(pid, 'finalize');
+    await receive(pid, caller, 'ContractAgreementVerificationMessage', msg, () => change);
     return OK;
   }
 

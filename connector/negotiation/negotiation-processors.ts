@@ -177,7 +177,7 @@ export function negotiationProcessors(deps: NegotiationDeps, steps: NegotiationS
     }
     await steps.commit(n.id, async (trx) => {
       const out = { path: toConsumer(n, 'events'), messageType: 'ContractNegotiationEventMessage', body: negotiationEventMessage({ ...pidsOf(n), eventType: 'FINALIZED' }) };
-      if (!(await steps.advance(trx, n, 'ContractNegotiationEventMessage:FINALIZED', 'provider', { next: null }, out))) return;
+      if (!(await steps.advance(trx, n, 'ContractNegotiationEventMessage:FINALIZED', 'provider', { next: null, pending: null }, out))) return;
       if (signed) await store.counterSigned(trx, n.agreementId!, signed);
       await steps.recordAgreement(trx, n, !!signed);
     });

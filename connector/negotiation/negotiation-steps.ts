@@ -48,6 +48,8 @@ export interface NegotiationDeps {
   audit: AuditRecorder<Transaction<Database>>;
   /** Consumer: agreements wait in AGREED for an operator's review (POST /api/negotiations/:id/verify) instead of being verified at once. */
   reviewAgreements: boolean;
+  /** Provider: on datasets that require approval, the operator also agrees after ACCEPTED and finalizes after VERIFIED. */
+  reviewNegotiationSteps: boolean;
   /** Both sides must sign each agreement (ContractAgreementCredential); a peer that cannot is refused. */
   requireSignedAgreements: boolean;
   /** The peer's agreement credential endpoint, if its DID document announces one (AgreementCredentialService). */

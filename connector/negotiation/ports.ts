@@ -15,6 +15,8 @@ export interface PublishedOffer {
 /** Finds published offers (the catalog implements it). */
 export interface OfferCatalog {
   findOffer(offerId: string): Promise<PublishedOffer | undefined>;
+  /** Whether an operator must approve negotiations for this dataset (false for an unknown one). */
+  requiresApproval(datasetId: string): Promise<boolean>;
 }
 
 export interface PolicyInput {

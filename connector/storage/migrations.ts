@@ -10,6 +10,7 @@ import { credentialRequests } from './migrations/0203-credential-requests.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
 import { transfer } from './migrations/0401-transfer.ts';
 import { transferRelease } from './migrations/0402-transfer-release.ts';
+import { transferDigestSource } from './migrations/0403-transfer-digest-source.ts';
 import { processing } from './migrations/0501-processing.ts';
 import { audit } from './migrations/0601-audit.ts';
 
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0301_negotiation': negotiation,
   '0401_transfer': transfer,
   '0402_transfer_release': transferRelease,
+  '0403_transfer_digest_source': transferDigestSource,
   '0501_processing': processing,
   '0601_audit': audit,
 };

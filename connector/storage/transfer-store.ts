@@ -36,6 +36,8 @@ export interface TransfersTable extends WorkColumns {
   release_date: string | null;
   /** JSON of the release report (counts only). */
   release_report: string | null;
+  /** Consumer: 1 when the provider's Repr-Digest matched, 0 when it sent none and the digest was computed here. */
+  digest_verified: number | null;
 }
 
 export interface TransferTables {
@@ -70,6 +72,7 @@ const toTransfer = (r: TransfersTable): Transfer => ({
   nextAction: r.next_action,
   releaseDate: r.release_date ?? null,
   release: r.release_report ? JSON.parse(r.release_report) : null,
+  digestVerified: r.digest_verified == null ? null : Number(r.digest_verified) === 1,
 });
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -92,6 +95,7 @@ function columns(change: TransferChange): Partial<TransfersTable> {
   if (change.deletedAt !== undefined) c.deleted_at = change.deletedAt;
   if (change.releaseDate !== undefined) c.release_date = change.releaseDate;
   if (change.release !== undefined) c.release_report = change.release ? JSON.stringify(change.release) : null;
+  if (change.digestVerified !== undefined) c.digest_verified = change.digestVerified === null ? null : change.digestVerified ? 1 : 0;
   if (change.next !== undefined) Object.assign(c, nextActionColumns(change.next));
   return c;
 }
@@ -131,6 +135,7 @@ export function transferStore(db: Kysely<Database>): DomainTransferStore<Transac
           deleted_at: null,
           release_date: null,
           release_report: null,
+          digest_verified: null,
           ...nextActionColumns(t.next ?? null),
         })
         .execute();

@@ -11,6 +11,7 @@ import type { Transfer } from '../../contracts/transfer/transfer.ts';
 import { fileSize } from '../data-plane/push.ts';
 import { TransferProblem, type TransferService } from './transfer-service.ts';
 import { ReleaseReportSchema } from './release-report.ts';
+import { awaitsApproval } from './transfer-actions.ts';
 
 const StartTransfer = z.strictObject({ agreementId: z.string().min(1), format: z.enum(TRANSFER_FORMATS).default('HttpData-PULL') });
 const Reason = z.strictObject({ reason: z.string().min(1).max(500) });
@@ -19,12 +20,19 @@ const TransferView = z.object({
   id: z.string(),
   role: z.string(),
   state: z.string(),
+  consumerPid: z.string().nullable(),
+  providerPid: z.string().nullable().describe("The provider's pid (null on a consumer until the provider answered the request)"),
   agreementId: z.string(),
   datasetId: z.string(),
   format: z.string(),
   counterpartyDid: z.string(),
   size: z.number().nullable(),
   digest: z.string().nullable(),
+  digestVerified: z
+    .boolean()
+    .nullable()
+    .describe("Consumer: true when the data matched the provider's Repr-Digest; false when the provider sent none and the digest was only computed here"),
+  pending: z.enum(['approval']).nullable().describe('Provider: approval, a request held for the operator (reviewTransfers) until approved or terminated'),
   progress: z.unknown(),
   receivedPath: z.string().nullable(),
   deletedAt: z.string().nullable(),
@@ -34,7 +42,7 @@ const TransferView = z.object({
   ),
 });
 
-/** Management API: start, list, inspect, suspend, resume, complete and terminate transfers; download what was received. */
+/** Management API: start, list, inspect, approve, pull, suspend, resume, complete and terminate transfers; download what was received. */
 export function transferManagementRoutes(ctx: ConnectorContext, service: TransferService): Hono {
   const app = new Hono();
   const tag = 'transfers';
@@ -42,12 +50,16 @@ export function transferManagementRoutes(ctx: ConnectorContext, service: Transfe
     id: t.id,
     role: t.role,
     state: t.state,
+    consumerPid: t.consumerPid,
+    providerPid: t.providerPid,
     agreementId: t.agreementId,
     datasetId: t.datasetId,
     format: t.format,
     counterpartyDid: t.counterpartyDid,
     size: t.size,
     digest: t.digest,
+    digestVerified: t.digestVerified,
+    pending: awaitsApproval(t) ? ('approval' as const) : null,
     progress: service.jobs.progress(t.id) ?? { bytes: t.bytesDone, total: t.size, bytesPerSecond: 0 },
     receivedPath: t.receivedPath,
     completedAt: t.completedAt,
@@ -78,6 +90,20 @@ export function transferManagementRoutes(ctx: ConnectorContext, service: Transfe
       tag,
       summary: 'One transfer with its progress (bytes, rate)',
       responses: { 200: { description: 'The transfer', schema: TransferView }, 404: { description: 'Unknown' } },
+    },
+    {
+      method: 'post',
+      path: '/transfers/{id}/approve',
+      tag,
+      summary: 'Provider: release a request held for review (reviewTransfers); it starts (agreement checked, data measured, consumer told)',
+      responses: { 200: { description: 'Approved; STARTED shortly', schema: TransferView }, 409: { description: 'Not held for review' } },
+    },
+    {
+      method: 'post',
+      path: '/transfers/{id}/pull',
+      tag,
+      summary: 'Consumer: pull the data of a started transfer that waits for it (pullOnStart off)',
+      responses: { 200: { description: 'Pulling; COMPLETED once the data arrived', schema: TransferView }, 409: { description: 'Not a waiting pull' } },
     },
     {
       method: 'post',
@@ -139,6 +165,8 @@ export function transferManagementRoutes(ctx: ConnectorContext, service: Transfe
     const { reason } = await parseJsonBody(c, Reason);
     return c.json(found(await guarded(() => service.suspend(c.req.param('id'), reason)), c.req.param('id')));
   });
+  app.post('/transfers/:id/approve', async (c) => c.json(found(await guarded(() => service.approve(c.req.param('id'))), c.req.param('id'))));
+  app.post('/transfers/:id/pull', async (c) => c.json(found(await guarded(() => service.pull(c.req.param('id'))), c.req.param('id'))));
   app.post('/transfers/:id/resume', async (c) => c.json(found(await guarded(() => service.resume(c.req.param('id'))), c.req.param('id'))));
   app.post('/transfers/:id/complete', async (c) => c.json(found(await guarded(() => service.complete(c.req.param('id'))), c.req.param('id'))));
   app.post('/transfers/:id/terminate', async (c) => {

@@ -9,9 +9,12 @@ import { agreementDuties } from './enforcement.ts';
 import { newPid, pidsOf, TOKEN_LIFETIME_MS, TransferProblem, type TransferDeps, type TransferSteps } from './transfer-steps.ts';
 import { dspAddressOf } from '../http/dsp-path.ts';
 
+/** Provider: a request held for the operator's release review (reviewTransfers). */
+export const awaitsApproval = (t: Transfer) => t.role === 'provider' && t.state === 'REQUESTED' && t.nextAction === null;
+
 /**
- * What this side starts: a consumer's transfer request; an operator's suspend, resume, complete or
- * terminate; and the periodic enforcement that ends transfers whose agreement lapsed and honours delete
+ * What this side starts: a consumer's transfer request; an operator's approval of a held request, pull, suspend,
+ * resume, complete or terminate; and the periodic enforcement that ends transfers whose agreement lapsed and honours delete
  * duties. Each state change is a row of the transition table, applied with the message it sends.
  */
 export function transferActions(deps: TransferDeps, steps: TransferSteps) {
@@ -91,8 +94,40 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
       await steps.commit((trx) => steps.advance(trx, t, 'TransferStartMessage', 'provider', { ...grant, next: pull ? null : 'push' }, body));
     } else {
       // The pull resumes at once; until the provider has recorded the start, its data plane answers 409 and the pull retries.
-      await steps.commit((trx) => steps.advance(trx, t, 'TransferStartMessage', 'consumer', { next: pull ? 'pull' : null }, transferStartMessage(pidsOf(t))));
+      await steps.commit((trx) => steps.advance(trx, t, 'TransferStartMessage', 'consumer', { next: pull && deps.pullOnStart ? 'pull' : null }, transferStartMessage(pidsOf(t))));
     }
+    return store.get(id);
+  }
+
+  /** Provider: the operator releases a request held for review (reviewTransfers); the processor starts it (checks, measures, tells the consumer). */
+  async function approve(id: string) {
+    const t = await existing(
+      id,
+      (t) => awaitsApproval(t),
+      (t) => `only a REQUESTED transfer held for review can be approved (it is ${t.state}${t.nextAction ? `, ${t.nextAction} owed` : ''})`,
+    );
+    if (!t) return undefined;
+    await steps.commit(async (trx) => {
+      if (!(await store.move(trx, t.id, 'REQUESTED', { state: 'REQUESTED', next: 'start' }))) throw new TransferProblem(409, ['the transfer changed meanwhile'], t);
+      await deps.audit.record(trx, {
+        type: 'transfer.approved',
+        actor: 'operator',
+        subjects: { transferId: t.id, agreementId: t.agreementId },
+        details: { datasetId: t.datasetId, counterpartyDid: t.counterpartyDid },
+      });
+    });
+    return store.get(id);
+  }
+
+  /** Consumer: the operator asks for the data of a started pull transfer that waits (pullOnStart off, or a failed-over pull). */
+  async function pullNow(id: string) {
+    const t = await existing(
+      id,
+      (t) => t.role === 'consumer' && t.state === 'STARTED' && t.format === 'HttpData-PULL' && !!t.dataAddress && t.nextAction === null,
+      (t) => `only a STARTED pull transfer of this consumer that is not already pulling can be pulled (it is ${t.state})`,
+    );
+    if (!t) return undefined;
+    await steps.commit((trx) => store.move(trx, t.id, 'STARTED', { state: 'STARTED', next: 'pull' }));
     return store.get(id);
   }
 
@@ -139,5 +174,5 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
     }
   }
 
-  return { start, suspend, resume, complete, terminate, enforce };
+  return { start, approve, pull: pullNow, suspend, resume, complete, terminate, enforce };
 }

@@ -78,7 +78,8 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
       lastMessage: 'TransferRequestMessage',
     };
     await steps.commit(async (trx) => {
-      await store.insert(trx, { ...t, next: 'start' });
+      // Held for the operator's release review (reviewTransfers): REQUESTED with nothing owed until approved.
+      await store.insert(trx, { ...t, next: deps.reviewTransfers ? null : 'start' });
       await deps.received.record(trx, id, credentialDigest(msg), 'TransferRequestMessage');
     });
     return { status: 201, body: answerOf((await store.get(id))!) };
@@ -89,7 +90,12 @@ export function transferHandlers(deps: TransferDeps, steps: TransferSteps) {
       throw new TransferProblem(400, ["the pull endpoint is not at an origin of the provider's own services (its DID document)"], msg);
     await receive(pid, caller, 'TransferStartMessage', msg, (t) => {
       if (t.role === 'consumer')
-        return { providerPid: msg.providerPid, ...(msg.dataAddress ? { dataAddress: msg.dataAddress } : {}), next: t.format === 'HttpData-PULL' ? 'pull' : null };
+        return {
+          providerPid: msg.providerPid,
+          ...(msg.dataAddress ? { dataAddress: msg.dataAddress } : {}),
+          // pullOnStart off: the data waits for the operator's pull (POST /api/transfers/:id/pull).
+          next: t.format === 'HttpData-PULL' && deps.pullOnStart ? 'pull' : null,
+        };
       // The consumer resumed: its pull token lives on; a push starts again.
       return { tokenExpiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString(), next: t.format === 'HttpData-PUSH' ? 'push' : null };
     });

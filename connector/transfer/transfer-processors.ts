@@ -197,12 +197,14 @@ export function transferProcessors(deps: TransferDeps, steps: TransferSteps, dat
         receivedPath: named,
         size: received.size,
         digest: received.digest,
+        digestVerified: received.digestVerified,
         bytesDone: received.size,
         ...(release ? { release: release as unknown as Record<string, unknown> } : {}),
       });
       const current = (await store.get(id))!;
       if (current.state === 'STARTED')
         await steps.commit((trx) => steps.advance(trx, current, 'TransferCompletionMessage', 'consumer', { next: null }, transferCompletionMessage(pidsOf(current))), id);
+      if (!received.digestVerified) deps.logger.warn('the provider sent no Repr-Digest: the digest was computed here, unverified by the provider', { transfer: id });
       deps.logger.info('transfer received', { transfer: id, bytes: received.size });
     });
   };

@@ -41,6 +41,10 @@ export interface TransferDeps {
   jobs: JobBoard;
   /** Whether `address` is at an origin the peer `did` publishes (its DID document's services). */
   peerOwns(did: string, address: string): Promise<boolean>;
+  /** Provider: every request waits in REQUESTED for the operator (approve or terminate) instead of starting at once. */
+  reviewTransfers: boolean;
+  /** Consumer: pull as soon as the provider starts; false waits for the operator (pull). */
+  pullOnStart: boolean;
   /** The egress guard pulls, pushes and http(s) sources go through (a peer names the first two addresses). */
   egress: EgressFetch;
   /** The agreement's ODRL terms alone, with `transfersDone` transfers before this one (pure, no I/O). */

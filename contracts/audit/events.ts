@@ -37,10 +37,10 @@ export interface AuditEventShapes {
     subjects: { negotiationId: string };
     details: { outcome: 'agreed' | 'refused' | 'awaits-approval'; reasons: string[]; counterpartyDid: string; datasetId: string; offerId: string };
   };
-  /** The operator approved a request that awaited approval. */
-  'negotiation.approved': { subjects: { negotiationId: string }; details: { datasetId: string; counterpartyDid: string } };
-  /** The operator rejected a request that awaited approval. */
-  'negotiation.rejected': { subjects: { negotiationId: string }; details: { datasetId: string; counterpartyDid: string; reason: string } };
+  /** The operator approved a request that awaited approval (step: a later decision held by reviewNegotiationSteps, agree or finalize). */
+  'negotiation.approved': { subjects: { negotiationId: string }; details: { datasetId: string; counterpartyDid: string; step?: 'agree' | 'finalize' } };
+  /** The operator rejected a request (or a later step) that awaited approval. */
+  'negotiation.rejected': { subjects: { negotiationId: string }; details: { datasetId: string; counterpartyDid: string; reason: string; step?: 'agree' | 'finalize' } };
   /** A negotiation ended without an agreement (by this side, the peer, or a timeout). */
   'negotiation.terminated': { subjects: { negotiationId: string }; details: { by: 'us' | 'peer' | 'timeout'; reasons: string[] } };
   /** An agreement was concluded (FINALIZED); doublySigned: the consumer's counter-signature is on it. */
@@ -48,6 +48,8 @@ export interface AuditEventShapes {
     subjects: { agreementId: string; negotiationId: string };
     details: { role: 'provider' | 'consumer'; providerDid: string; consumerDid: string; datasetId: string; doublySigned: boolean };
   };
+  /** The provider's operator released a transfer request held for review (reviewTransfers): the start follows. */
+  'transfer.approved': { subjects: { transferId: string; agreementId: string }; details: { datasetId: string; counterpartyDid: string } };
   /** A transfer was started: from now on data may move under the agreement. */
   'transfer.started': {
     subjects: { transferId: string; agreementId: string };
@@ -85,6 +87,7 @@ export const AUDIT_EVENT_TYPES = [
   'negotiation.rejected',
   'negotiation.terminated',
   'agreement.concluded',
+  'transfer.approved',
   'transfer.started',
   'transfer.completed',
   'transfer.terminated',

@@ -36,6 +36,11 @@ export interface Transfer {
    * and released file digests only, never an id. Provider: stored at start; consumer: as the provider sent it.
    */
   release: Record<string, unknown> | null;
+  /**
+   * Consumer: true when the bytes matched the provider's Repr-Digest, false when the provider sent none (a
+   * standard data plane may not) and `digest` was only computed here; null before data arrived (and on the provider).
+   */
+  digestVerified: boolean | null;
 }
 
 export type TransferChange = Partial<
@@ -56,6 +61,7 @@ export type TransferChange = Partial<
     | 'deletedAt'
     | 'releaseDate'
     | 'release'
+    | 'digestVerified'
   >
 > & { state?: TransferState; next?: string | null };
 

@@ -1,6 +1,6 @@
 import type { RunningConnector } from '../../connector/server.ts';
 import { managementFetch } from '../support/connectors.ts';
-import type { ConsumerNegotiationScript, ProviderNegotiationScript, ProviderTransferScript } from '../../scripts/tck/script.ts';
+import type { ConsumerNegotiationScript, ConsumerTransferScript, ProviderNegotiationScript, ProviderTransferScript } from '../../scripts/tck/script.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const STEP_DELAY_MS = 300;
@@ -10,8 +10,10 @@ export interface OperatorScripts {
   provider?: Map<string, ProviderNegotiationScript>;
   /** By dataset id. */
   consumer?: Map<string, ConsumerNegotiationScript>;
-  /** By agreement id: only the steps once STARTED (a normal provider starts every request itself). */
+  /** By agreement id: the decision on a request held for review (reviewTransfers), then the steps once STARTED. */
   transfers?: Map<string, ProviderTransferScript>;
+  /** By agreement id, at a consumer that waits for the operator's pull (pullOnStart off); `complete` there means: pull (the consumer completes once the data is in). */
+  consumerTransfers?: Map<string, ConsumerTransferScript>;
   /** The offer a provider counter-offers, or a consumer counter-requests, for a dataset. */
   offerFor(datasetId: string, offerId: string): unknown;
 }
@@ -19,8 +21,10 @@ export interface OperatorScripts {
 /**
  * An operator at a normally configured connector, doing through its management API what a TCK scenario
  * expects of it (the fixture does the same in-process): decide requests held for approval (offer, agree,
- * terminate), accept, counter or terminate offers, verify or terminate agreements held for review, and
- * complete, suspend, resume or terminate started transfers. Polls; stop() ends it.
+ * terminate) and, with reviewNegotiationSteps, accepted offers (agree, terminate) and verified agreements
+ * (finalize, terminate); accept, counter or terminate offers, verify or terminate agreements held for
+ * review; approve or terminate transfer requests held for review (reviewTransfers); pull, complete,
+ * suspend, resume or terminate started transfers. Polls; stop() ends it.
  */
 export function startOperator(connector: RunningConnector, scripts: OperatorScripts) {
   let stopped = false;
@@ -44,6 +48,15 @@ export function startOperator(connector: RunningConnector, scripts: OperatorScri
       if (reaction === 'terminate' || reaction === 'offer-then-terminate') await terminate('negotiations', n.id);
       return;
     }
+    if (n.role === 'provider' && (n.state === 'ACCEPTED' || n.state === 'VERIFIED') && n.pending === 'approval') {
+      const script = scripts.provider?.get(n.datasetId);
+      const reaction = n.state === 'ACCEPTED' ? (script?.accepted ?? 'agree') : (script?.verified ?? 'finalize');
+      if (reaction === 'nothing') return;
+      await sleep(STEP_DELAY_MS);
+      if (reaction === 'terminate') await terminate('negotiations', n.id);
+      else await post(`/negotiations/${id}/approve`);
+      return;
+    }
     const script = n.role === 'consumer' ? scripts.consumer?.get(n.datasetId) : undefined;
     const reaction =
       n.state === 'REQUESTED' && n.providerPid
@@ -62,13 +75,29 @@ export function startOperator(connector: RunningConnector, scripts: OperatorScri
   }
 
   async function transfer(t: any) {
-    const steps = t.role === 'provider' && t.state === 'STARTED' ? scripts.transfers?.get(t.agreementId)?.started : undefined;
-    if (!steps || seen.has(`steps:${t.id}`)) return;
-    seen.add(`steps:${t.id}`);
+    const once = (what: string) => !seen.has(`${what}:${t.id}`) && !!seen.add(`${what}:${t.id}`);
+    const path = `/transfers/${encodeURIComponent(t.id)}`;
+    if (t.role === 'provider' && t.pending === 'approval' && once('requested')) {
+      const decision = scripts.transfers?.get(t.agreementId)?.requested ?? 'start';
+      if (decision === 'nothing') return;
+      await sleep(STEP_DELAY_MS);
+      if (decision === 'terminate') await terminate('transfers', t.id);
+      else await post(`${path}/approve`);
+      return;
+    }
+    const consumer = t.role === 'consumer' ? scripts.consumerTransfers?.get(t.agreementId) : undefined;
+    if (consumer?.requested && t.state === 'REQUESTED' && t.providerPid && once('requested')) {
+      await sleep(STEP_DELAY_MS);
+      await terminate('transfers', t.id);
+      return;
+    }
+    const steps = t.state !== 'STARTED' ? undefined : t.role === 'provider' ? scripts.transfers?.get(t.agreementId)?.started : consumer?.started;
+    if (!steps || !once('steps')) return;
     for (const step of steps) {
       await sleep(STEP_DELAY_MS);
       if (step === 'terminate') await terminate('transfers', t.id);
-      else await post(`/transfers/${encodeURIComponent(t.id)}/${step}`, step === 'suspend' ? { reason: 'scripted by the operator' } : {});
+      else if (step === 'complete' && t.role === 'consumer') await post(`${path}/pull`);
+      else await post(`${path}/${step}`, step === 'suspend' ? { reason: 'scripted by the operator' } : {});
     }
   }
 

@@ -27,7 +27,7 @@ afterAll(() => {
 });
 
 /** Serves `bytes` like the data plane does; `fault(request number)` may cut the body after some bytes or lie about the digest. */
-async function serve(bytes: Buffer, fault: (n: number) => { cutAfter?: number; digest?: string } = () => ({})): Promise<{ url: string; ranges: (string | undefined)[] }> {
+async function serve(bytes: Buffer, fault: (n: number) => { cutAfter?: number; digest?: string | null } = () => ({})): Promise<{ url: string; ranges: (string | undefined)[] }> {
   const dir = tempDir();
   writeFileSync(join(dir, 'data.bin'), bytes);
   const payload = await payloadOf(join(dir, 'data.bin'), 'data.bin');
@@ -38,7 +38,9 @@ async function serve(bytes: Buffer, fault: (n: number) => { cutAfter?: number; d
     ranges.push(req.headers.range);
     const plan = fault(ranges.length);
     const answer = planServe(payload, plan.digest ?? digest, req.headers.range);
-    res.writeHead(answer.status, answer.headers);
+    // digest null: a standard provider's data plane, which sends no Repr-Digest.
+    const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => plan.digest !== null || name.toLowerCase() !== 'repr-digest'));
+    res.writeHead(answer.status, headers);
     let sent = 0;
     for await (const chunk of answer.end > answer.start ? payloadReadable(payload, answer.start, answer.end) : []) {
       if (plan.cutAfter !== undefined && sent + chunk.length > plan.cutAfter) {
@@ -109,6 +111,20 @@ describe('pulling with resume and digest checking', () => {
     await expect(pullToFile({ url, token: 'secret', destination })).rejects.toBeInstanceOf(IntegrityError);
     expect(existsSync(destination)).toBe(false);
     expect(existsSync(`${destination}.partial`)).toBe(false);
+  });
+
+  it('takes data without a Repr-Digest (a standard provider): hashed here, resumed, marked unverified', async () => {
+    const { url, ranges } = await serve(bytes, (n) => ({ digest: null, ...(n === 1 ? { cutAfter: 2 * 1024 * 1024 } : {}) }));
+    const destination = join(tempDir(), 'out.bin');
+    const result = await pullToFile({ url, token: 'secret', destination });
+    expect(ranges).toHaveLength(2);
+    expect(result).toMatchObject({ size: bytes.length, digest: createHash('sha256').update(bytes).digest('base64'), digestVerified: false });
+    expect(readFileSync(destination).equals(bytes)).toBe(true);
+  });
+
+  it("marks the provider's matching Repr-Digest verified", async () => {
+    const { url } = await serve(bytes);
+    expect((await pullToFile({ url, token: 'secret', destination: join(tempDir(), 'out.bin') })).digestVerified).toBe(true);
   });
 
   it('gives up on a refused token without retrying', async () => {
