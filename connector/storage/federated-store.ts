@@ -3,14 +3,21 @@ import type { Database } from './schema.ts';
 import { textSearchFor } from './federated-text-search.ts';
 import type { FederatedPeersTable } from './federated-tables.ts';
 import { facetKey, type DatasetSummary, type Facet } from '../../catalog/federated.ts';
+import { facetIndex, type FacetCounts } from './federated-facet-index.ts';
 import { chunks, entryOf, FACET_LISTS, HIT_COLUMNS, visibleEntries, type Row } from './federated-rows.ts';
 import type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
 
 export type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
 
 const BATCH = 200;
-const FACET_VALUES_SHOWN = 20;
 const COUNTS_CACHED = 200;
+/** Full datasets kept of those users opened (the oldest fetched go first): each may be large, and a provider has it anyway. */
+const DOCUMENTS_KEPT = 1000;
+
+export interface FederatedStoreOptions {
+  /** Opened datasets cached (default 1000). */
+  documentsKept?: number;
+}
 /** A filter matching more than this share of all entries is checked per entry, not used to find them. */
 const COMMON_SHARE = 0.02;
 /**
@@ -18,7 +25,8 @@ const COMMON_SHARE = 0.02;
  * writes generation current+1 beside the visible one, page by page in short transactions; finishing it
  * makes it current in one row update, aborting it drops it. Unchanged datasets are never rewritten.
  */
-export function federatedStore(db: Kysely<Database>) {
+export function federatedStore(db: Kysely<Database>, options: FederatedStoreOptions = {}) {
+  const documentsKept = options.documentsKept ?? DOCUMENTS_KEPT;
   const text = textSearchFor(db);
 
   /** Deletes a provider's entries of some generations, BATCH rows per statement. */
@@ -82,57 +90,33 @@ export function federatedStore(db: Kysely<Database>) {
   }
 
   /**
-   * Counts cost a visit per hit and facet value, so they are kept per query until a peer's generation
-   * changes: what is visible changes only then, so a kept count is exact.
+   * Counts are kept per query until a peer's generation changes: what is visible changes only then, so a
+   * kept count is exact. They come from the in-memory facet index, in step with the visible generations.
    */
-  const countsCache = new Map<string, { version: string; total: number; facetCounts: NonNullable<SearchResult['facetCounts']> }>();
-  const matchCounts = new Map<string, { version: string; entries: number }>();
+  const counts = facetIndex(db);
+  const countsCache = new Map<string, { version: string } & FacetCounts>();
+  const textCounts = new Map<string, { version: string; entries: number }>();
   /** Which generations are visible (a version that changes whenever what search sees does), and about how many entries. */
-  async function catalogState(): Promise<{ version: string; entries: number }> {
+  async function catalogState() {
     const peers = await db.selectFrom('federated_peers').select(['did', 'current_gen', 'dataset_count']).orderBy('did').execute();
-    return { version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '), entries: peers.reduce((n, p) => n + Number(p.dataset_count), 0) };
+    return {
+      version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '),
+      entries: peers.reduce((n, p) => n + Number(p.dataset_count), 0),
+      generations: peers.filter((p) => Number(p.current_gen) >= 0).map((p) => ({ did: p.did, generation: Number(p.current_gen) })),
+    };
   }
-  /** How many entries (in any generation) a filter matches, from `count`, kept per catalog version. */
-  async function matching(filter: string, version: string, count: () => Promise<number>): Promise<number> {
-    const cached = matchCounts.get(filter);
+  /** How many entries (in any generation) the words match, kept per catalog version. */
+  async function textMatches(words: string[], version: string): Promise<number> {
+    const key = words.join(' ');
+    const cached = textCounts.get(key);
     if (cached?.version === version) return cached.entries;
-    const entries = await count();
-    if (matchCounts.size >= COUNTS_CACHED) matchCounts.delete(matchCounts.keys().next().value!);
-    matchCounts.set(filter, { version, entries });
+    const entries = await text.countMatches(db, words);
+    remember(textCounts, key, { version, entries });
     return entries;
   }
-  const holdersOf = async (facet: string, key: string) =>
-    Number(
-      (
-        (await db
-          .selectFrom('federated_facets')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('facet', '=', facet)
-          .where('match_key', '=', key)
-          .execute()) as [{ n: number | string }]
-      )[0].n,
-    );
-
-  async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
-    const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
-    const counts = facets.length
-      ? // From the hits to their facet rows (a cross join keeps SQLite to that order): a rare filter costs little.
-        await db
-          .selectFrom(filtered.select('federated_entries.entry_id as hit').as('hits'))
-          .crossJoin('federated_facets')
-          .select(['federated_facets.facet', 'federated_facets.value', (eb) => eb.fn.countAll().as('count')])
-          .whereRef('federated_facets.entry_id', '=', 'hits.hit')
-          .where('federated_facets.facet', 'in', facets)
-          .groupBy(['federated_facets.facet', 'federated_facets.value'])
-          .execute()
-      : [];
-    const facetCounts: NonNullable<SearchResult['facetCounts']> = {};
-    for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
-      facetCounts[c.facet] ??= [];
-      const values = facetCounts[c.facet]!;
-      if (values.length < FACET_VALUES_SHOWN) values.push({ value: c.value, count: c.count });
-    }
-    return { total: Number(total), facetCounts };
+  function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+    if (cache.size >= COUNTS_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
   }
 
   /** A crawl attempt on `peer` at `now`: a first attempt inserts its row, a later one applies `update`. */
@@ -268,6 +252,11 @@ export function federatedStore(db: Kysely<Database>) {
       }));
     },
 
+    /** Brings the in-memory facet counts in step with the visible generations (else the next search does). */
+    async refreshCounts(): Promise<void> {
+      await counts.sync((await catalogState()).generations);
+    },
+
     /** The visible entries of one dataset (one per provider offering it). */
     async find(datasetId: string, providerDid?: string): Promise<FederatedEntry[]> {
       let query = visibleEntries(db).select(HIT_COLUMNS).where('federated_entries.dataset_id', '=', datasetId);
@@ -278,17 +267,15 @@ export function federatedStore(db: Kysely<Database>) {
     /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
     async search(request: SearchRequest): Promise<SearchResult> {
       const catalog = await catalogState();
+      const segments = await counts.sync(catalog.generations);
       const { words } = request;
-      const filters = await Promise.all(
-        Object.entries(request.facets)
-          .flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }]))
-          .map(async (f) => ({ ...f, entries: await matching(`facet ${f.facet} ${f.key}`, catalog.version, () => holdersOf(f.facet, f.key)) })),
-      );
-      const textEntries = words.length ? await matching(`text ${words.join(' ')}`, catalog.version, () => text.countMatches(db, words)) : Infinity;
+      const filters = Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }]));
+      const holders = filters.map((f) => counts.holders(segments, f.facet, f.key));
+      const textEntries = words.length ? await textMatches(words, catalog.version) : Infinity;
       // Drive from the rarest filter, text or facet value; when every filter is common, walk the titles in order
       // and check each entry instead (a page then costs about limit / share rows, not one per hit).
-      const rarest = Math.min(textEntries, ...filters.map((f) => f.entries));
-      const driver = rarest > catalog.entries * COMMON_SHARE ? undefined : rarest === textEntries ? 'text' : filters.find((f) => f.entries === rarest);
+      const rarest = Math.min(textEntries, ...holders);
+      const driver = rarest > catalog.entries * COMMON_SHARE ? undefined : rarest === textEntries ? 'text' : filters[holders.indexOf(rarest)];
       let filtered = visibleEntries(db);
       for (const filter of filters) {
         filtered = filtered.where((eb) => {
@@ -320,9 +307,9 @@ export function federatedStore(db: Kysely<Database>) {
       const { version } = catalog;
       let counted = countsCache.get(key);
       if (counted?.version !== version) {
-        counted = { version, ...(await countHits(filtered, request.counts)) };
-        if (countsCache.size >= COUNTS_CACHED) countsCache.delete(countsCache.keys().next().value!);
-        countsCache.set(key, counted);
+        const constraints = { facets: filters, ...(words.length ? { textIds: await text.matchingIds(db, words) } : {}) };
+        counted = { version, ...counts.count(segments, constraints, request.counts) };
+        remember(countsCache, key, counted);
       }
       return { ...result, total: counted.total, facetCounts: counted.facetCounts };
     },
@@ -346,6 +333,28 @@ export function federatedStore(db: Kysely<Database>) {
         .values({ provider_did: providerDid, dataset_id: datasetId, ...row })
         .onConflict((oc) => oc.columns(['provider_did', 'dataset_id']).doUpdateSet(row))
         .execute();
+      const oldestKept = await db
+        .selectFrom('federated_documents')
+        .select('fetched_at')
+        .orderBy('fetched_at', 'desc')
+        .offset(documentsKept - 1)
+        .limit(1)
+        .executeTakeFirst();
+      if (oldestKept) await db.deleteFrom('federated_documents').where('fetched_at', '<', oldestKept.fetched_at).execute();
+    },
+
+    /** The peers the catalog holds entries or a crawl record of. */
+    async peerDids(): Promise<string[]> {
+      return (await db.selectFrom('federated_peers').select('did').execute()).map((r) => r.did);
+    },
+
+    /** Forgets a peer that left the dataspace: its entries (BATCH rows per statement), pages, opened datasets and status. */
+    async removePeer(did: string): Promise<void> {
+      await db.updateTable('federated_peers').set({ current_gen: -1 }).where('did', '=', did).execute();
+      await deleteEntries(did, 'from_gen', '>=', 0);
+      await db.deleteFrom('federated_pages').where('provider_did', '=', did).execute();
+      await db.deleteFrom('federated_documents').where('provider_did', '=', did).execute();
+      await db.deleteFrom('federated_peers').where('did', '=', did).execute();
     },
   };
 }

@@ -19,7 +19,11 @@ export interface TextSearch {
   matches(words: string[], drive: boolean): Expression<SqlBool>;
   /** How many entries (of any generation) the words match. */
   countMatches(db: Kysely<any>, words: string[]): Promise<number>;
+  /** The ids of the entries (of any generation) the words match. */
+  matchingIds(db: Kysely<any>, words: string[]): Promise<Int32Array>;
 }
+
+const idsOf = (rows: { id: number | string }[]) => Int32Array.from(rows, (r) => Number(r.id));
 
 const ftsQuery = (words: string[]) => words.map((w) => `"${w}"*`).join(' ');
 const tsQuery = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
@@ -45,6 +49,7 @@ const sqlite: TextSearch = {
   matches: (words, drive) => sql<SqlBool>`${sql.raw(drive ? '' : '+')}federated_entries.entry_id in (select rowid from federated_fts where federated_fts match ${ftsQuery(words)})`,
   countMatches: async (db, words) =>
     Number((await sql<{ n: number }>`select count(*) as n from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows[0]?.n ?? 0),
+  matchingIds: async (db, words) => idsOf((await sql<{ id: number }>`select rowid as id from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows),
 };
 
 const postgres: TextSearch = {
@@ -58,6 +63,8 @@ const postgres: TextSearch = {
   matches: (words) => sql<SqlBool>`federated_entries.search_vector @@ to_tsquery('simple', ${tsQuery(words)})`,
   countMatches: async (db, words) =>
     Number((await sql<{ n: string }>`select count(*) as n from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows[0]?.n ?? 0),
+  matchingIds: async (db, words) =>
+    idsOf((await sql<{ id: number }>`select entry_id as id from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows),
 };
 
 /** The text search of the database `db` talks to. */
