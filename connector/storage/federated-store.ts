@@ -38,6 +38,15 @@ export function federatedStore(db: Kysely<Database>, options: FederatedStoreOpti
     }
   }
 
+  /** Makes a provider's entries that generations from `generation` on superseded current again, BATCH rows per statement. */
+  async function restoreEntries(providerDid: string, generation: number): Promise<void> {
+    for (;;) {
+      const superseded = db.selectFrom('federated_entries').select('entry_id').where('provider_did', '=', providerDid).where('to_gen', '>=', generation).limit(BATCH);
+      const result = await db.updateTable('federated_entries').set({ to_gen: null }).where('entry_id', 'in', superseded).executeTakeFirst();
+      if (Number(result.numUpdatedRows) < BATCH) return;
+    }
+  }
+
   async function latest(providerDid: string, datasetIds: string[]) {
     const rows = datasetIds.length
       ? await db
@@ -140,7 +149,7 @@ export function federatedStore(db: Kysely<Database>, options: FederatedStoreOpti
       await recordAttempt(peer, now, { name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now });
       const { current_gen: current } = await db.selectFrom('federated_peers').select('current_gen').where('did', '=', peer.did).executeTakeFirstOrThrow();
       await deleteEntries(peer.did, 'from_gen', '>', current);
-      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>', current).execute();
+      await restoreEntries(peer.did, Number(current) + 1);
       const pages = await db.selectFrom('federated_pages').select(['url', 'etag', 'next_url', 'dataset_ids']).where('provider_did', '=', peer.did).execute();
       return { generation: Number(current) + 1, pages: new Map(pages.map((p) => [p.url, { url: p.url, etag: p.etag, next: p.next_url, datasetIds: JSON.parse(p.dataset_ids) }])) };
     },
@@ -222,7 +231,7 @@ export function federatedStore(db: Kysely<Database>, options: FederatedStoreOpti
     /** Drops what a failed crawl wrote: the peer's previous entries stay as they were. */
     async abortCrawl(peer: PeerRef, generation: number, error: string, cause: string | undefined, stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<void> {
       await deleteEntries(peer.did, 'from_gen', '>=', generation);
-      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>=', generation).execute();
+      await restoreEntries(peer.did, generation);
       await db
         .updateTable('federated_peers')
         .set({ last_error: error, last_error_cause: cause ?? null, last_crawl: JSON.stringify({ ...stats, retired: 0, datasets: 0 }) })

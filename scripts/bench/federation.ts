@@ -1,5 +1,5 @@
 /**
- * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --keep]: N hospital connectors and one
+ * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --seed-copy --keep]: N hospital connectors and one
  * research institute, each its own process (SQLite). Every hospital's catalog of D HealthDCAT-AP datasets is
  * seeded straight into its database (registering 10,000 datasets through the API, SHACL-validated one by one,
  * would dominate the run). The institute crawls them all, then again with nothing changed, while a management
@@ -8,10 +8,11 @@
  * until a catalog changes), and a walk through a result with cursors.
  * Prints the figures and ends with `RESULT <json>`.
  */
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import { openDatabase } from '../../connector/storage/database.ts';
 import { startConnectorProcess, type ConnectorProcess } from '../dataspace/connector-process.ts';
 import { freePort } from './load.ts';
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     database: { type: 'string' },
     rounds: { type: 'string', default: '40' },
+    'seed-copy': { type: 'boolean', default: false },
   },
 });
 const HOSPITALS = Number(args.hospitals);
@@ -55,6 +57,38 @@ async function seedHospital(h: number, port: number): Promise<void> {
       themes: rare ? [HEAL, RARE_THEME] : [HEAL],
       healthCategories: [category],
     };
+  });
+  await db.close();
+}
+
+/**
+ * --seed-copy: hospital h's database as a copy of hospital 0's, its ids, address, DID and name rewritten in
+ * SQL (publishing 10,000 datasets costs ~1 ms each: 100 hospitals would take 17 minutes). Each hospital
+ * still has its own database and serves its own catalog from its own process.
+ */
+async function copyHospital(h: number, ports: number[]): Promise<void> {
+  const dataDir = join(dir, `hospital-${h}`, 'data');
+  mkdirSync(join(dataDir, 'datasets', 'diabetes-cohort'), { recursive: true });
+  copyFileSync(join(dir, 'hospital-0', 'data', 'connector.db'), join(dataDir, 'connector.db'));
+  const db = await openDatabase('sqlite', dataDir);
+  const swaps: [string, string][] = [
+    ['4000-8000-', `4000-8${String(h).padStart(3, '0')}-`],
+    [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[h]}`],
+    [`127.0.0.1%3A${ports[0]}`, `127.0.0.1%3A${ports[h]}`],
+    ['Hospital 0', `Hospital ${h}`],
+    ['hospital 0', `hospital ${h}`],
+    ['cohort 0-', `cohort ${h}-`],
+  ];
+  const swapped = (column: string) => swaps.reduce((expr, [from, to]) => sql<string>`replace(${expr}, ${from}, ${to})`, sql<string>`${sql.ref(column)}`);
+  await db.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('datasets')
+      .set(Object.fromEntries(['id', 'dataset', 'dsp', 'turtle', 'jsonld', 'search_text'].map((c) => [c, swapped(c)])))
+      .execute();
+    await trx
+      .updateTable('dataset_offers')
+      .set({ offer_id: swapped('offer_id'), dataset_id: swapped('dataset_id') })
+      .execute();
   });
   await db.close();
 }
@@ -132,7 +166,7 @@ try {
   console.log(`Seeding ${HOSPITALS} hospitals × ${DATASETS} datasets…`);
   const seedStarted = performance.now();
   const ports = await Promise.all(Array.from({ length: HOSPITALS }, () => freePort()));
-  for (let h = 0; h < HOSPITALS; h++) await seedHospital(h, ports[h]!);
+  for (let h = 0; h < HOSPITALS; h++) await (args['seed-copy'] && h > 0 ? copyHospital(h, ports) : seedHospital(h, ports[h]!));
   console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
   const env = { ...process.env, DATABASE_URL: '' };
   for (let h = 0; h < HOSPITALS; h++)
