@@ -3,7 +3,7 @@ import type { Database } from './schema.ts';
 import { textSearchFor } from './federated-text-search.ts';
 import type { FederatedPeersTable } from './federated-tables.ts';
 import { facetKey, type DatasetSummary, type Facet } from '../../catalog/federated.ts';
-import { facetIndex, type FacetCounts } from './federated-facet-index.ts';
+import { searchIndex, type FacetCounts } from './federated-search-index.ts';
 import { chunks, entryOf, FACET_LISTS, HIT_COLUMNS, visibleEntries, type Row } from './federated-rows.ts';
 import type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
 
@@ -18,8 +18,6 @@ export interface FederatedStoreOptions {
   /** Opened datasets cached (default 1000). */
   documentsKept?: number;
 }
-/** A filter matching more than this share of all entries is checked per entry, not used to find them. */
-const COMMON_SHARE = 0.02;
 /**
  * The federated catalog: peers' datasets as last crawled, and how each peer's last crawl went. A crawl
  * writes generation current+1 beside the visible one, page by page in short transactions; finishing it
@@ -102,26 +100,15 @@ export function federatedStore(db: Kysely<Database>, options: FederatedStoreOpti
    * Counts are kept per query until a peer's generation changes: what is visible changes only then, so a
    * kept count is exact. They come from the in-memory facet index, in step with the visible generations.
    */
-  const counts = facetIndex(db);
+  const index = searchIndex(db);
   const countsCache = new Map<string, { version: string } & FacetCounts>();
-  const textCounts = new Map<string, { version: string; entries: number }>();
-  /** Which generations are visible (a version that changes whenever what search sees does), and about how many entries. */
+  /** Which generations are visible: a version that changes whenever what search sees does. */
   async function catalogState() {
     const peers = await db.selectFrom('federated_peers').select(['did', 'current_gen', 'dataset_count']).orderBy('did').execute();
     return {
       version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '),
-      entries: peers.reduce((n, p) => n + Number(p.dataset_count), 0),
       generations: peers.filter((p) => Number(p.current_gen) >= 0).map((p) => ({ did: p.did, generation: Number(p.current_gen) })),
     };
-  }
-  /** How many entries (in any generation) the words match, kept per catalog version. */
-  async function textMatches(words: string[], version: string): Promise<number> {
-    const key = words.join(' ');
-    const cached = textCounts.get(key);
-    if (cached?.version === version) return cached.entries;
-    const entries = await text.countMatches(db, words);
-    remember(textCounts, key, { version, entries });
-    return entries;
   }
   function remember<T>(cache: Map<string, T>, key: string, value: T): void {
     if (cache.size >= COUNTS_CACHED) cache.delete(cache.keys().next().value!);
@@ -263,7 +250,7 @@ export function federatedStore(db: Kysely<Database>, options: FederatedStoreOpti
 
     /** Brings the in-memory facet counts in step with the visible generations (else the next search does). */
     async refreshCounts(): Promise<void> {
-      await counts.sync((await catalogState()).generations);
+      await index.sync((await catalogState()).generations);
     },
 
     /** The visible entries of one dataset (one per provider offering it). */
@@ -276,48 +263,28 @@ export function federatedStore(db: Kysely<Database>, options: FederatedStoreOpti
     /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
     async search(request: SearchRequest): Promise<SearchResult> {
       const catalog = await catalogState();
-      const segments = await counts.sync(catalog.generations);
+      const segments = await index.sync(catalog.generations);
       const { words } = request;
       const filters = Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }]));
-      const holders = filters.map((f) => counts.holders(segments, f.facet, f.key));
-      const textEntries = words.length ? await textMatches(words, catalog.version) : Infinity;
-      // Drive from the rarest filter, text or facet value; when every filter is common, walk the titles in order
-      // and check each entry instead (a page then costs about limit / share rows, not one per hit).
-      const rarest = Math.min(textEntries, ...holders);
-      const driver = rarest > catalog.entries * COMMON_SHARE ? undefined : rarest === textEntries ? 'text' : filters[holders.indexOf(rarest)];
-      let filtered = visibleEntries(db);
-      for (const filter of filters) {
-        filtered = filtered.where((eb) => {
-          const holders = eb
-            .selectFrom('federated_facets')
-            .select('federated_facets.entry_id')
-            .where('federated_facets.facet', '=', filter.facet)
-            .where('federated_facets.match_key', '=', filter.key);
-          return filter === driver ? eb('federated_entries.entry_id', 'in', holders) : eb.exists(holders.whereRef('federated_facets.entry_id', '=', 'federated_entries.entry_id'));
-        });
-      }
-      if (words.length) filtered = filtered.where(text.matches(words, driver === 'text'));
-      let page = filtered
-        .select(HIT_COLUMNS)
-        .orderBy('federated_entries.title')
-        .orderBy('federated_entries.entry_id')
-        .limit(request.limit + 1);
-      const { after } = request;
-      if (after) page = page.where((eb) => eb(eb.refTuple('federated_entries.title', 'federated_entries.entry_id'), '>', eb.tuple(after.title, after.entryId)));
-      const rows = await page.execute();
+      const key = JSON.stringify([request.words, request.facets, request.counts]);
+      const cached = request.counts && countsCache.get(key);
+      const counting = request.counts && cached?.version !== catalog.version ? request.counts : undefined;
+      const constraints = { facets: filters, ...(words.length ? { textIds: await text.matchingIds(db, words) } : {}) };
+      const found = index.hits(segments, constraints, { limit: request.limit, ...(request.after ? { after: request.after } : {}) }, counting);
+      const byId = new Map(
+        (found.ids.length ? await visibleEntries(db).select(HIT_COLUMNS).where('federated_entries.entry_id', 'in', found.ids).execute() : []).map((r) => [Number(r.entry_id), r]),
+      );
+      const rows = found.ids.flatMap((id) => byId.get(id) ?? []);
       const shown = rows.slice(0, request.limit);
       const last = shown.at(-1);
       const result: SearchResult = {
         hits: await entriesOf(shown),
-        ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}),
+        ...(found.ids.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}),
       };
       if (!request.counts) return result;
-      const key = JSON.stringify([request.words, request.facets, request.counts]);
-      const { version } = catalog;
-      let counted = countsCache.get(key);
-      if (counted?.version !== version) {
-        const constraints = { facets: filters, ...(words.length ? { textIds: await text.matchingIds(db, words) } : {}) };
-        counted = { version, ...counts.count(segments, constraints, request.counts) };
+      let counted = cached && cached.version === catalog.version ? cached : undefined;
+      if (!counted) {
+        counted = { version: catalog.version, total: found.total ?? 0, facetCounts: found.facetCounts ?? {} };
         remember(countsCache, key, counted);
       }
       return { ...result, total: counted.total, facetCounts: counted.facetCounts };

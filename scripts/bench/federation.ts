@@ -239,6 +239,7 @@ try {
     expected((s) => s.rare),
   );
   const rss = peakRssMb(inst.child.pid!);
+  const hospitalRss = Math.max(...hospitals.map((h) => peakRssMb(h.child.pid!)));
   const dbMb = args.database
     ? NaN
     : ['connector.db', 'connector.db-wal'].reduce((n, f) => n + (existsSync(join(inst.dataDir, f)) ? statSync(join(inst.dataDir, f)).size : 0), 0) / 1048576;
@@ -252,7 +253,7 @@ try {
         `${again.seconds.toFixed(2)} s`,
         `institute CPU ${recrawlCpu.toFixed(2)} s; longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`,
       ],
-      ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling`],
+      ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling; largest hospital ${hospitalRss.toFixed(0)} MiB`],
       ...(args.database ? [] : [['institute database', `${dbMb.toFixed(0)} MiB`, `${((dbMb * 1048576) / (HOSPITALS * DATASETS) / 1024).toFixed(1)} KiB per entry`]]),
       ...Object.entries(searches).map(([name, s]) => [`search: ${name}`, `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} ms`, s.exact ? 'count exact' : 'COUNT WRONG']),
       ['cursor walk through the rare theme', cursorWalkExact ? 'every hit once' : 'HITS MISSING OR REPEATED', ''],
@@ -272,6 +273,7 @@ try {
     recrawlCpuSeconds: +recrawlCpu.toFixed(2),
     recrawlRewritten: rewritten,
     peakRssMb: Math.round(rss),
+    hospitalPeakRssMb: Math.round(hospitalRss),
     ...(args.database ? { database: 'postgres' } : { databaseMb: Math.round(dbMb) }),
     searchP95Ms: { facet: +facetP95.toFixed(1), text: +textP95.toFixed(1) },
     searchP50Ms: { facet: +Math.max(searches.rareTheme.p50, searches.category.p50).toFixed(1), text: +Math.max(searches.text.p50, searches.textAndFacet.p50).toFixed(1) },
