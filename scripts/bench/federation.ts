@@ -1,5 +1,5 @@
 /**
- * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --seed-copy --keep]: N hospital connectors and one
+ * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --seed-copy --hospital-heap MiB --keep]: N hospital connectors and one
  * research institute, each its own process (SQLite). Every hospital's catalog of D HealthDCAT-AP datasets is
  * seeded straight into its database (registering 10,000 datasets through the API, SHACL-validated one by one,
  * would dominate the run). The institute crawls them all, then again with nothing changed, while a management
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     database: { type: 'string' },
     rounds: { type: 'string', default: '40' },
     'seed-copy': { type: 'boolean', default: false },
+    'hospital-heap': { type: 'string' },
   },
 });
 const HOSPITALS = Number(args.hospitals);
@@ -174,7 +175,8 @@ try {
       await startConnectorProcess(
         join(dir, `hospital-${h}`),
         { name: `Hospital ${h}`, role: 'hospital', port: ports[h]!, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 },
-        env,
+        // --hospital-heap MiB: smaller V8 heaps, so that 100 hospital processes fit beside the institute.
+        args['hospital-heap'] ? { ...env, NODE_OPTIONS: `--max-old-space-size=${args['hospital-heap']} --max-semi-space-size=1` } : env,
       ),
     );
   const peers = hospitals.map((h) => ({ did: h.did, name: h.name, dspAddress: `${h.url}/dsp/2025-1` }));
