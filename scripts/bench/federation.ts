@@ -202,10 +202,44 @@ try {
   const rssBefore = peakRssMb(inst.child.pid!);
 
   type Crawl = { peers: { ok: boolean; error?: string; cause?: string; datasets?: number; stats?: { written: number; notModified: number } }[] };
+  type Status = {
+    peers: { lastSuccessAt: string | null; lastError: string | null; lastErrorCause: string | null; datasetCount: number; lastCrawl: Crawl['peers'][0]['stats'] }[];
+    crawling: boolean;
+  };
+  /**
+   * POST /catalog/crawl answers when the crawl is over, but fetch gives up waiting for response headers after
+   * 300 s: a longer crawl is followed on /catalog/peers until it ends, and its outcome read from there.
+   */
+  const crawl = async (): Promise<Crawl> => {
+    const started = new Date().toISOString();
+    const answer = inst.api.post<Crawl>('/catalog/crawl').then(
+      (value) => value,
+      () => undefined,
+    );
+    for (;;) {
+      const done = await Promise.race([answer, new Promise<'pending'>((resolve) => setTimeout(resolve, 1000, 'pending'))]);
+      if (done && done !== 'pending') return done;
+      if (done === 'pending') continue;
+      const status = await inst.api.get<Status>('/catalog/peers');
+      if (status.crawling) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      return {
+        peers: status.peers.map((p) => ({
+          ok: p.lastError === null && (p.lastSuccessAt ?? '') >= started,
+          ...(p.lastError ? { error: p.lastError } : {}),
+          ...(p.lastErrorCause ? { cause: p.lastErrorCause } : {}),
+          datasets: p.datasetCount,
+          ...(p.lastCrawl ? { stats: p.lastCrawl } : {}),
+        })),
+      };
+    }
+  };
   const cpu0 = cpuSeconds(inst.child.pid!);
-  const first = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const first = await withStallProbe(inst, crawl);
   const cpu1 = cpuSeconds(inst.child.pid!);
-  const again = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const again = await withStallProbe(inst, crawl);
   const cpu2 = cpuSeconds(inst.child.pid!);
   const crawlCpu = cpu1 - cpu0;
   const recrawlCpu = cpu2 - cpu1;
