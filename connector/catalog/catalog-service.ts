@@ -15,6 +15,8 @@ import { DataSourceError, resolveDataSource, sizeOf } from './data-source.ts';
 
 const PAGE_CACHE_MS = 2000;
 const PAGE_CACHE_ENTRIES = 200;
+/** Encoded pages kept at most (a page of 100 datasets is about 1 MB): a crawl's pages leave once expired. */
+const PAGE_CACHE_BYTES = 16 * 1024 * 1024;
 
 export interface PageQuery {
   members: boolean;
@@ -116,7 +118,14 @@ export function createCatalogService(ctx: ConnectorContext) {
       hasNext: query.before !== undefined ? shown.length > 0 : more,
       hasPrev: query.before !== undefined ? more : (query.offset ?? 0) > 0 || query.after !== undefined,
     };
-    if (pages.size >= PAGE_CACHE_ENTRIES) pages.delete(pages.keys().next().value!);
+    // Oldest first (a Map keeps insertion order): drop the expired, then as many as the bounds need.
+    let bytes = value.body.byteLength;
+    for (const cached of pages.values()) bytes += cached.value.body.byteLength;
+    for (const [k, cached] of pages) {
+      if (cached.until > Date.now() && pages.size < PAGE_CACHE_ENTRIES && bytes <= PAGE_CACHE_BYTES) break;
+      pages.delete(k);
+      bytes -= cached.value.body.byteLength;
+    }
     pages.set(key, { value, until: Date.now() + PAGE_CACHE_MS });
     return value;
   }

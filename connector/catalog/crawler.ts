@@ -70,9 +70,13 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
   const attempts = options.attempts ?? 3;
   const write = oneWriterAtATime();
 
-  /** Peers from the configuration, plus the members every trusted authority lists in its registry. */
-  async function peersToCrawl(): Promise<Peer[]> {
+  /**
+   * Peers from the configuration, plus the members every trusted authority lists in its registry;
+   * `complete` is false when a registry could not be read (its members are then missing, not gone).
+   */
+  async function peersToCrawl(): Promise<{ peers: Peer[]; complete: boolean }> {
     const peers = new Map<string, Peer>(ctx.config.peers.map((p) => [p.did, { did: p.did, dspAddress: p.dspAddress, ...(p.name ? { name: p.name } : {}) }]));
+    let complete = true;
     for (const authority of new Set(ctx.config.trustedIssuers.map((t) => t.did))) {
       try {
         const doc = await ctx.didResolver.resolve(authority);
@@ -89,10 +93,23 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
         const members = opened.claims.members as { did: string; name: string; dspAddress: string }[] | undefined;
         for (const m of Array.isArray(members) ? members : []) if (m.did !== ctx.did && !peers.has(m.did)) peers.set(m.did, { did: m.did, name: m.name, dspAddress: m.dspAddress });
       } catch (error) {
+        complete = false;
         ctx.logger.warn('member registry unavailable', { authority, error: describeError(error).message });
       }
     }
-    return [...peers.values()];
+    return { peers: [...peers.values()], complete };
+  }
+
+  /** Forgets the peers that are no longer configured nor listed by any registry: their entries leave the search. */
+  async function removeDeparted(peers: Peer[]): Promise<string[]> {
+    const listed = new Set(peers.map((p) => p.did));
+    const departed = (await store.peerDids()).filter((did) => !listed.has(did));
+    for (const did of departed) {
+      await write(() => store.removePeer(did));
+      ctx.logger.info('peer left the dataspace: its catalog entries are removed', { peer: did });
+    }
+    if (departed.length) await store.refreshCounts();
+    return departed;
   }
 
   /**
@@ -150,6 +167,8 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
         url = page.next;
       }
       const result = await write(() => store.finishCrawl(peer, crawl.generation, seen, pages, { ...stats, ms: Date.now() - started }));
+      // Read back now what the peer's new generation holds, so the first search after the crawl is not the one paying for it.
+      if (result.written + result.retired > 0) await store.refreshCounts();
       return { did: peer.did, ok: true, datasets: result.datasets, stats: result };
     } catch (error) {
       const { message, cause } = describeError(error);
@@ -180,7 +199,11 @@ export function createCrawler(ctx: ConnectorContext, options: CrawlerOptions = {
   function crawlAll(): Promise<CrawlResult[]> {
     running ??= (async () => {
       try {
-        return await crawlPeers(await peersToCrawl());
+        const { peers, complete } = await peersToCrawl();
+        const results = await crawlPeers(peers);
+        // A registry that did not answer says nothing about who left: nobody is removed then.
+        if (complete) await removeDeparted(peers);
+        return results;
       } finally {
         running = undefined;
       }

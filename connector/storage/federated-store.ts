@@ -3,22 +3,28 @@ import type { Database } from './schema.ts';
 import { textSearchFor } from './federated-text-search.ts';
 import type { FederatedPeersTable } from './federated-tables.ts';
 import { facetKey, type DatasetSummary, type Facet } from '../../catalog/federated.ts';
+import { searchIndex, type FacetCounts } from './federated-search-index.ts';
 import { chunks, entryOf, FACET_LISTS, HIT_COLUMNS, visibleEntries, type Row } from './federated-rows.ts';
 import type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
 
 export type { CrawledEntry, CrawlStats, FederatedEntry, PageRecord, PeerRef, PeerStatus, SearchRequest, SearchResult } from './federated-types.ts';
 
 const BATCH = 200;
-const FACET_VALUES_SHOWN = 20;
 const COUNTS_CACHED = 200;
-/** A filter matching more than this share of all entries is checked per entry, not used to find them. */
-const COMMON_SHARE = 0.02;
+/** Full datasets kept of those users opened (the oldest fetched go first): each may be large, and a provider has it anyway. */
+const DOCUMENTS_KEPT = 1000;
+
+export interface FederatedStoreOptions {
+  /** Opened datasets cached (default 1000). */
+  documentsKept?: number;
+}
 /**
  * The federated catalog: peers' datasets as last crawled, and how each peer's last crawl went. A crawl
  * writes generation current+1 beside the visible one, page by page in short transactions; finishing it
  * makes it current in one row update, aborting it drops it. Unchanged datasets are never rewritten.
  */
-export function federatedStore(db: Kysely<Database>) {
+export function federatedStore(db: Kysely<Database>, options: FederatedStoreOptions = {}) {
+  const documentsKept = options.documentsKept ?? DOCUMENTS_KEPT;
   const text = textSearchFor(db);
 
   /** Deletes a provider's entries of some generations, BATCH rows per statement. */
@@ -27,6 +33,15 @@ export function federatedStore(db: Kysely<Database>) {
       const doomed = db.selectFrom('federated_entries').select('entry_id').where('provider_did', '=', providerDid).where(column, op, generation).limit(BATCH);
       const result = await db.deleteFrom('federated_entries').where('entry_id', 'in', doomed).executeTakeFirst();
       if (Number(result.numDeletedRows) < BATCH) return;
+    }
+  }
+
+  /** Makes a provider's entries that generations from `generation` on superseded current again, BATCH rows per statement. */
+  async function restoreEntries(providerDid: string, generation: number): Promise<void> {
+    for (;;) {
+      const superseded = db.selectFrom('federated_entries').select('entry_id').where('provider_did', '=', providerDid).where('to_gen', '>=', generation).limit(BATCH);
+      const result = await db.updateTable('federated_entries').set({ to_gen: null }).where('entry_id', 'in', superseded).executeTakeFirst();
+      if (Number(result.numUpdatedRows) < BATCH) return;
     }
   }
 
@@ -82,57 +97,22 @@ export function federatedStore(db: Kysely<Database>) {
   }
 
   /**
-   * Counts cost a visit per hit and facet value, so they are kept per query until a peer's generation
-   * changes: what is visible changes only then, so a kept count is exact.
+   * Counts are kept per query until a peer's generation changes: what is visible changes only then, so a
+   * kept count is exact. They come from the in-memory facet index, in step with the visible generations.
    */
-  const countsCache = new Map<string, { version: string; total: number; facetCounts: NonNullable<SearchResult['facetCounts']> }>();
-  const matchCounts = new Map<string, { version: string; entries: number }>();
-  /** Which generations are visible (a version that changes whenever what search sees does), and about how many entries. */
-  async function catalogState(): Promise<{ version: string; entries: number }> {
+  const index = searchIndex(db);
+  const countsCache = new Map<string, { version: string } & FacetCounts>();
+  /** Which generations are visible: a version that changes whenever what search sees does. */
+  async function catalogState() {
     const peers = await db.selectFrom('federated_peers').select(['did', 'current_gen', 'dataset_count']).orderBy('did').execute();
-    return { version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '), entries: peers.reduce((n, p) => n + Number(p.dataset_count), 0) };
+    return {
+      version: peers.map((p) => `${p.did}@${p.current_gen}`).join(' '),
+      generations: peers.filter((p) => Number(p.current_gen) >= 0).map((p) => ({ did: p.did, generation: Number(p.current_gen) })),
+    };
   }
-  /** How many entries (in any generation) a filter matches, from `count`, kept per catalog version. */
-  async function matching(filter: string, version: string, count: () => Promise<number>): Promise<number> {
-    const cached = matchCounts.get(filter);
-    if (cached?.version === version) return cached.entries;
-    const entries = await count();
-    if (matchCounts.size >= COUNTS_CACHED) matchCounts.delete(matchCounts.keys().next().value!);
-    matchCounts.set(filter, { version, entries });
-    return entries;
-  }
-  const holdersOf = async (facet: string, key: string) =>
-    Number(
-      (
-        (await db
-          .selectFrom('federated_facets')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('facet', '=', facet)
-          .where('match_key', '=', key)
-          .execute()) as [{ n: number | string }]
-      )[0].n,
-    );
-
-  async function countHits(filtered: ReturnType<typeof visibleEntries>, facets: Facet[]) {
-    const [{ total }] = (await filtered.select((eb) => eb.fn.countAll().as('total')).execute()) as [{ total: number | string }];
-    const counts = facets.length
-      ? // From the hits to their facet rows (a cross join keeps SQLite to that order): a rare filter costs little.
-        await db
-          .selectFrom(filtered.select('federated_entries.entry_id as hit').as('hits'))
-          .crossJoin('federated_facets')
-          .select(['federated_facets.facet', 'federated_facets.value', (eb) => eb.fn.countAll().as('count')])
-          .whereRef('federated_facets.entry_id', '=', 'hits.hit')
-          .where('federated_facets.facet', 'in', facets)
-          .groupBy(['federated_facets.facet', 'federated_facets.value'])
-          .execute()
-      : [];
-    const facetCounts: NonNullable<SearchResult['facetCounts']> = {};
-    for (const c of counts.map((r) => ({ facet: r.facet as Facet, value: r.value, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))) {
-      facetCounts[c.facet] ??= [];
-      const values = facetCounts[c.facet]!;
-      if (values.length < FACET_VALUES_SHOWN) values.push({ value: c.value, count: c.count });
-    }
-    return { total: Number(total), facetCounts };
+  function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+    if (cache.size >= COUNTS_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
   }
 
   /** A crawl attempt on `peer` at `now`: a first attempt inserts its row, a later one applies `update`. */
@@ -156,7 +136,7 @@ export function federatedStore(db: Kysely<Database>) {
       await recordAttempt(peer, now, { name: peer.name ?? null, dsp_address: peer.dspAddress, last_attempt_at: now });
       const { current_gen: current } = await db.selectFrom('federated_peers').select('current_gen').where('did', '=', peer.did).executeTakeFirstOrThrow();
       await deleteEntries(peer.did, 'from_gen', '>', current);
-      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>', current).execute();
+      await restoreEntries(peer.did, Number(current) + 1);
       const pages = await db.selectFrom('federated_pages').select(['url', 'etag', 'next_url', 'dataset_ids']).where('provider_did', '=', peer.did).execute();
       return { generation: Number(current) + 1, pages: new Map(pages.map((p) => [p.url, { url: p.url, etag: p.etag, next: p.next_url, datasetIds: JSON.parse(p.dataset_ids) }])) };
     },
@@ -238,7 +218,7 @@ export function federatedStore(db: Kysely<Database>) {
     /** Drops what a failed crawl wrote: the peer's previous entries stay as they were. */
     async abortCrawl(peer: PeerRef, generation: number, error: string, cause: string | undefined, stats: Omit<CrawlStats, 'retired' | 'datasets'>): Promise<void> {
       await deleteEntries(peer.did, 'from_gen', '>=', generation);
-      await db.updateTable('federated_entries').set({ to_gen: null }).where('provider_did', '=', peer.did).where('to_gen', '>=', generation).execute();
+      await restoreEntries(peer.did, generation);
       await db
         .updateTable('federated_peers')
         .set({ last_error: error, last_error_cause: cause ?? null, last_crawl: JSON.stringify({ ...stats, retired: 0, datasets: 0 }) })
@@ -268,6 +248,11 @@ export function federatedStore(db: Kysely<Database>) {
       }));
     },
 
+    /** Brings the in-memory facet counts in step with the visible generations (else the next search does). */
+    async refreshCounts(): Promise<void> {
+      await index.sync((await catalogState()).generations);
+    },
+
     /** The visible entries of one dataset (one per provider offering it). */
     async find(datasetId: string, providerDid?: string): Promise<FederatedEntry[]> {
       let query = visibleEntries(db).select(HIT_COLUMNS).where('federated_entries.dataset_id', '=', datasetId);
@@ -278,51 +263,29 @@ export function federatedStore(db: Kysely<Database>) {
     /** Hits in (title, entry) order after the cursor; facets, text, order and limit all applied in SQL. */
     async search(request: SearchRequest): Promise<SearchResult> {
       const catalog = await catalogState();
+      const segments = await index.sync(catalog.generations);
       const { words } = request;
-      const filters = await Promise.all(
-        Object.entries(request.facets)
-          .flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }]))
-          .map(async (f) => ({ ...f, entries: await matching(`facet ${f.facet} ${f.key}`, catalog.version, () => holdersOf(f.facet, f.key)) })),
+      const filters = Object.entries(request.facets).flatMap(([facet, value]) => (value === undefined ? [] : [{ facet, key: facetKey(value) }]));
+      const key = JSON.stringify([request.words, request.facets, request.counts]);
+      const cached = request.counts && countsCache.get(key);
+      const counting = request.counts && cached?.version !== catalog.version ? request.counts : undefined;
+      const constraints = { facets: filters, ...(words.length ? { textIds: await text.matchingIds(db, words) } : {}) };
+      const found = index.hits(segments, constraints, { limit: request.limit, ...(request.after ? { after: request.after } : {}) }, counting);
+      const byId = new Map(
+        (found.ids.length ? await visibleEntries(db).select(HIT_COLUMNS).where('federated_entries.entry_id', 'in', found.ids).execute() : []).map((r) => [Number(r.entry_id), r]),
       );
-      const textEntries = words.length ? await matching(`text ${words.join(' ')}`, catalog.version, () => text.countMatches(db, words)) : Infinity;
-      // Drive from the rarest filter, text or facet value; when every filter is common, walk the titles in order
-      // and check each entry instead (a page then costs about limit / share rows, not one per hit).
-      const rarest = Math.min(textEntries, ...filters.map((f) => f.entries));
-      const driver = rarest > catalog.entries * COMMON_SHARE ? undefined : rarest === textEntries ? 'text' : filters.find((f) => f.entries === rarest);
-      let filtered = visibleEntries(db);
-      for (const filter of filters) {
-        filtered = filtered.where((eb) => {
-          const holders = eb
-            .selectFrom('federated_facets')
-            .select('federated_facets.entry_id')
-            .where('federated_facets.facet', '=', filter.facet)
-            .where('federated_facets.match_key', '=', filter.key);
-          return filter === driver ? eb('federated_entries.entry_id', 'in', holders) : eb.exists(holders.whereRef('federated_facets.entry_id', '=', 'federated_entries.entry_id'));
-        });
-      }
-      if (words.length) filtered = filtered.where(text.matches(words, driver === 'text'));
-      let page = filtered
-        .select(HIT_COLUMNS)
-        .orderBy('federated_entries.title')
-        .orderBy('federated_entries.entry_id')
-        .limit(request.limit + 1);
-      const { after } = request;
-      if (after) page = page.where((eb) => eb(eb.refTuple('federated_entries.title', 'federated_entries.entry_id'), '>', eb.tuple(after.title, after.entryId)));
-      const rows = await page.execute();
+      const rows = found.ids.flatMap((id) => byId.get(id) ?? []);
       const shown = rows.slice(0, request.limit);
       const last = shown.at(-1);
       const result: SearchResult = {
         hits: await entriesOf(shown),
-        ...(rows.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}),
+        ...(found.ids.length > request.limit && last ? { after: { title: last.title, entryId: Number(last.entry_id) } } : {}),
       };
       if (!request.counts) return result;
-      const key = JSON.stringify([request.words, request.facets, request.counts]);
-      const { version } = catalog;
-      let counted = countsCache.get(key);
-      if (counted?.version !== version) {
-        counted = { version, ...(await countHits(filtered, request.counts)) };
-        if (countsCache.size >= COUNTS_CACHED) countsCache.delete(countsCache.keys().next().value!);
-        countsCache.set(key, counted);
+      let counted = cached && cached.version === catalog.version ? cached : undefined;
+      if (!counted) {
+        counted = { version: catalog.version, total: found.total ?? 0, facetCounts: found.facetCounts ?? {} };
+        remember(countsCache, key, counted);
       }
       return { ...result, total: counted.total, facetCounts: counted.facetCounts };
     },
@@ -346,6 +309,28 @@ export function federatedStore(db: Kysely<Database>) {
         .values({ provider_did: providerDid, dataset_id: datasetId, ...row })
         .onConflict((oc) => oc.columns(['provider_did', 'dataset_id']).doUpdateSet(row))
         .execute();
+      const oldestKept = await db
+        .selectFrom('federated_documents')
+        .select('fetched_at')
+        .orderBy('fetched_at', 'desc')
+        .offset(documentsKept - 1)
+        .limit(1)
+        .executeTakeFirst();
+      if (oldestKept) await db.deleteFrom('federated_documents').where('fetched_at', '<', oldestKept.fetched_at).execute();
+    },
+
+    /** The peers the catalog holds entries or a crawl record of. */
+    async peerDids(): Promise<string[]> {
+      return (await db.selectFrom('federated_peers').select('did').execute()).map((r) => r.did);
+    },
+
+    /** Forgets a peer that left the dataspace: its entries (BATCH rows per statement), pages, opened datasets and status. */
+    async removePeer(did: string): Promise<void> {
+      await db.updateTable('federated_peers').set({ current_gen: -1 }).where('did', '=', did).execute();
+      await deleteEntries(did, 'from_gen', '>=', 0);
+      await db.deleteFrom('federated_pages').where('provider_did', '=', did).execute();
+      await db.deleteFrom('federated_documents').where('provider_did', '=', did).execute();
+      await db.deleteFrom('federated_peers').where('did', '=', did).execute();
     },
   };
 }

@@ -1,9 +1,9 @@
-import { PostgresAdapter, sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 /**
  * The only dialect-specific SQL of the federated catalog: its full-text index over
  * federated_entries.search_text (already folded to lower case without diacritics), and the condition that
- * matches it. SQLite: an FTS5 table with external content, kept in step by triggers. PostgreSQL: a stored
+ * finds the entries it matches. SQLite: an FTS5 table with external content, kept in step by triggers. PostgreSQL: a stored
  * tsvector column (configuration 'simple': no stemming, catalogs are multilingual) with a GIN index.
  * Every word of a query must prefix a word of the text.
  */
@@ -11,15 +11,11 @@ export interface TextSearch {
   /** Creates the index (migration); `down` drops it. */
   up(db: Kysely<any>): Promise<void>;
   down(db: Kysely<any>): Promise<void>;
-  /**
-   * A condition on `federated_entries`; words are letters and digits only. `drive`: the text index is the
-   * rarest filter and should find the entries; otherwise SQLite is kept from using it to (the entries are then
-   * walked in title order and checked against the matches). PostgreSQL's planner decides by its statistics.
-   */
-  matches(words: string[], drive: boolean): Expression<SqlBool>;
-  /** How many entries (of any generation) the words match. */
-  countMatches(db: Kysely<any>, words: string[]): Promise<number>;
+  /** The ids of the entries (of any generation) the words match; words are letters and digits only. */
+  matchingIds(db: Kysely<any>, words: string[]): Promise<Int32Array>;
 }
+
+const idsOf = (rows: { id: number | string }[]) => Int32Array.from(rows, (r) => Number(r.id));
 
 const ftsQuery = (words: string[]) => words.map((w) => `"${w}"*`).join(' ');
 const tsQuery = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
@@ -41,10 +37,7 @@ const sqlite: TextSearch = {
     for (const trigger of ['federated_fts_insert', 'federated_fts_delete', 'federated_fts_update']) await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
     await sql`drop table if exists federated_fts`.execute(db);
   },
-  // A unary + keeps SQLite from driving the query from the index of that column.
-  matches: (words, drive) => sql<SqlBool>`${sql.raw(drive ? '' : '+')}federated_entries.entry_id in (select rowid from federated_fts where federated_fts match ${ftsQuery(words)})`,
-  countMatches: async (db, words) =>
-    Number((await sql<{ n: number }>`select count(*) as n from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows[0]?.n ?? 0),
+  matchingIds: async (db, words) => idsOf((await sql<{ id: number }>`select rowid as id from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows),
 };
 
 const postgres: TextSearch = {
@@ -55,9 +48,8 @@ const postgres: TextSearch = {
   async down(db) {
     await sql`drop index if exists federated_entries_search`.execute(db);
   },
-  matches: (words) => sql<SqlBool>`federated_entries.search_vector @@ to_tsquery('simple', ${tsQuery(words)})`,
-  countMatches: async (db, words) =>
-    Number((await sql<{ n: string }>`select count(*) as n from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows[0]?.n ?? 0),
+  matchingIds: async (db, words) =>
+    idsOf((await sql<{ id: number }>`select entry_id as id from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows),
 };
 
 /** The text search of the database `db` talks to. */

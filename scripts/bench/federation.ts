@@ -1,5 +1,5 @@
 /**
- * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --keep]: N hospital connectors and one
+ * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --seed-copy --hospital-heap MiB --keep]: N hospital connectors and one
  * research institute, each its own process (SQLite). Every hospital's catalog of D HealthDCAT-AP datasets is
  * seeded straight into its database (registering 10,000 datasets through the API, SHACL-validated one by one,
  * would dominate the run). The institute crawls them all, then again with nothing changed, while a management
@@ -8,10 +8,11 @@
  * until a catalog changes), and a walk through a result with cursors.
  * Prints the figures and ends with `RESULT <json>`.
  */
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import { openDatabase } from '../../connector/storage/database.ts';
 import { startConnectorProcess, type ConnectorProcess } from '../dataspace/connector-process.ts';
 import { freePort } from './load.ts';
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     database: { type: 'string' },
     rounds: { type: 'string', default: '40' },
+    'seed-copy': { type: 'boolean', default: false },
+    'hospital-heap': { type: 'string' },
   },
 });
 const HOSPITALS = Number(args.hospitals);
@@ -55,6 +58,38 @@ async function seedHospital(h: number, port: number): Promise<void> {
       themes: rare ? [HEAL, RARE_THEME] : [HEAL],
       healthCategories: [category],
     };
+  });
+  await db.close();
+}
+
+/**
+ * --seed-copy: hospital h's database as a copy of hospital 0's, its ids, address, DID and name rewritten in
+ * SQL (publishing 10,000 datasets costs ~1 ms each: 100 hospitals would take 17 minutes). Each hospital
+ * still has its own database and serves its own catalog from its own process.
+ */
+async function copyHospital(h: number, ports: number[]): Promise<void> {
+  const dataDir = join(dir, `hospital-${h}`, 'data');
+  mkdirSync(join(dataDir, 'datasets', 'diabetes-cohort'), { recursive: true });
+  copyFileSync(join(dir, 'hospital-0', 'data', 'connector.db'), join(dataDir, 'connector.db'));
+  const db = await openDatabase('sqlite', dataDir);
+  const swaps: [string, string][] = [
+    ['4000-8000-', `4000-8${String(h).padStart(3, '0')}-`],
+    [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[h]}`],
+    [`127.0.0.1%3A${ports[0]}`, `127.0.0.1%3A${ports[h]}`],
+    ['Hospital 0', `Hospital ${h}`],
+    ['hospital 0', `hospital ${h}`],
+    ['cohort 0-', `cohort ${h}-`],
+  ];
+  const swapped = (column: string) => swaps.reduce((expr, [from, to]) => sql<string>`replace(${expr}, ${from}, ${to})`, sql<string>`${sql.ref(column)}`);
+  await db.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('datasets')
+      .set(Object.fromEntries(['id', 'dataset', 'dsp', 'turtle', 'jsonld', 'search_text'].map((c) => [c, swapped(c)])))
+      .execute();
+    await trx
+      .updateTable('dataset_offers')
+      .set({ offer_id: swapped('offer_id'), dataset_id: swapped('dataset_id') })
+      .execute();
   });
   await db.close();
 }
@@ -132,7 +167,7 @@ try {
   console.log(`Seeding ${HOSPITALS} hospitals × ${DATASETS} datasets…`);
   const seedStarted = performance.now();
   const ports = await Promise.all(Array.from({ length: HOSPITALS }, () => freePort()));
-  for (let h = 0; h < HOSPITALS; h++) await seedHospital(h, ports[h]!);
+  for (let h = 0; h < HOSPITALS; h++) await (args['seed-copy'] && h > 0 ? copyHospital(h, ports) : seedHospital(h, ports[h]!));
   console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
   const env = { ...process.env, DATABASE_URL: '' };
   for (let h = 0; h < HOSPITALS; h++)
@@ -140,7 +175,8 @@ try {
       await startConnectorProcess(
         join(dir, `hospital-${h}`),
         { name: `Hospital ${h}`, role: 'hospital', port: ports[h]!, dataDir: 'data', logLevel: 'warn', catalogCrawlIntervalSeconds: 0 },
-        env,
+        // --hospital-heap MiB: smaller V8 heaps, so that 100 hospital processes fit beside the institute.
+        args['hospital-heap'] ? { ...env, NODE_OPTIONS: `--max-old-space-size=${args['hospital-heap']} --max-semi-space-size=1` } : env,
       ),
     );
   const peers = hospitals.map((h) => ({ did: h.did, name: h.name, dspAddress: `${h.url}/dsp/2025-1` }));
@@ -166,10 +202,44 @@ try {
   const rssBefore = peakRssMb(inst.child.pid!);
 
   type Crawl = { peers: { ok: boolean; error?: string; cause?: string; datasets?: number; stats?: { written: number; notModified: number } }[] };
+  type Status = {
+    peers: { lastSuccessAt: string | null; lastError: string | null; lastErrorCause: string | null; datasetCount: number; lastCrawl: Crawl['peers'][0]['stats'] }[];
+    crawling: boolean;
+  };
+  /**
+   * POST /catalog/crawl answers when the crawl is over, but fetch gives up waiting for response headers after
+   * 300 s: a longer crawl is followed on /catalog/peers until it ends, and its outcome read from there.
+   */
+  const crawl = async (): Promise<Crawl> => {
+    const started = new Date().toISOString();
+    const answer = inst.api.post<Crawl>('/catalog/crawl').then(
+      (value) => value,
+      () => undefined,
+    );
+    for (;;) {
+      const done = await Promise.race([answer, new Promise<'pending'>((resolve) => setTimeout(resolve, 1000, 'pending'))]);
+      if (done && done !== 'pending') return done;
+      if (done === 'pending') continue;
+      const status = await inst.api.get<Status>('/catalog/peers');
+      if (status.crawling) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      return {
+        peers: status.peers.map((p) => ({
+          ok: p.lastError === null && (p.lastSuccessAt ?? '') >= started,
+          ...(p.lastError ? { error: p.lastError } : {}),
+          ...(p.lastErrorCause ? { cause: p.lastErrorCause } : {}),
+          datasets: p.datasetCount,
+          ...(p.lastCrawl ? { stats: p.lastCrawl } : {}),
+        })),
+      };
+    }
+  };
   const cpu0 = cpuSeconds(inst.child.pid!);
-  const first = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const first = await withStallProbe(inst, crawl);
   const cpu1 = cpuSeconds(inst.child.pid!);
-  const again = await withStallProbe(inst, () => inst.api.post<Crawl>('/catalog/crawl'));
+  const again = await withStallProbe(inst, crawl);
   const cpu2 = cpuSeconds(inst.child.pid!);
   const crawlCpu = cpu1 - cpu0;
   const recrawlCpu = cpu2 - cpu1;
@@ -205,6 +275,7 @@ try {
     expected((s) => s.rare),
   );
   const rss = peakRssMb(inst.child.pid!);
+  const hospitalRss = Math.max(...hospitals.map((h) => peakRssMb(h.child.pid!)));
   const dbMb = args.database
     ? NaN
     : ['connector.db', 'connector.db-wal'].reduce((n, f) => n + (existsSync(join(inst.dataDir, f)) ? statSync(join(inst.dataDir, f)).size : 0), 0) / 1048576;
@@ -218,7 +289,7 @@ try {
         `${again.seconds.toFixed(2)} s`,
         `institute CPU ${recrawlCpu.toFixed(2)} s; longest API stall ${again.longestStallMs.toFixed(0)} ms; ${rewritten} entries rewritten`,
       ],
-      ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling`],
+      ['institute peak RSS', `${rss.toFixed(0)} MiB`, `${rssBefore.toFixed(0)} MiB before crawling; largest hospital ${hospitalRss.toFixed(0)} MiB`],
       ...(args.database ? [] : [['institute database', `${dbMb.toFixed(0)} MiB`, `${((dbMb * 1048576) / (HOSPITALS * DATASETS) / 1024).toFixed(1)} KiB per entry`]]),
       ...Object.entries(searches).map(([name, s]) => [`search: ${name}`, `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} ms`, s.exact ? 'count exact' : 'COUNT WRONG']),
       ['cursor walk through the rare theme', cursorWalkExact ? 'every hit once' : 'HITS MISSING OR REPEATED', ''],
@@ -238,6 +309,7 @@ try {
     recrawlCpuSeconds: +recrawlCpu.toFixed(2),
     recrawlRewritten: rewritten,
     peakRssMb: Math.round(rss),
+    hospitalPeakRssMb: Math.round(hospitalRss),
     ...(args.database ? { database: 'postgres' } : { databaseMb: Math.round(dbMb) }),
     searchP95Ms: { facet: +facetP95.toFixed(1), text: +textP95.toFixed(1) },
     searchP50Ms: { facet: +Math.max(searches.rareTheme.p50, searches.category.p50).toFixed(1), text: +Math.max(searches.text.p50, searches.textAndFacet.p50).toFixed(1) },

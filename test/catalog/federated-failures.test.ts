@@ -3,7 +3,8 @@ import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { startFakePeer, type FakePeer } from '../support/peer.ts';
 import type { RunningConnector } from '../../connector/server.ts';
-import { createCrawler } from '../../connector/catalog/crawler.ts';
+import { createCrawler, type Peer } from '../../connector/catalog/crawler.ts';
+import { federatedStore } from '../../connector/storage/federated-store.ts';
 import { freePort } from '../../scripts/bench/load.ts';
 
 const DSP = 'https://w3id.org/dspace/2025/1/context.jsonld';
@@ -118,5 +119,31 @@ describe('federated catalog: peers that fail, stall or vanish', () => {
     const response = await managementFetch(institute, '/catalog/search?cursor=bm90LWEtY3Vyc29y');
     expect(response.status).toBe(400);
     expect((await jsonOf(response)).error).toMatchObject({ code: 'invalid_query', message: expect.stringMatching(/cursor/) });
+  });
+
+  it('forgets a peer that left the dataspace: its entries leave the search, the others stay', async () => {
+    const leaving = await startFakePeer(() => ({ status: 200, body: catalog([dataset('urn:leaving:1', 'Departing registry')]) }));
+    const staying = await startFakePeer(() => ({ status: 200, body: catalog([dataset('urn:staying:1', 'Remaining registry')]) }));
+    const peerOf = (p: FakePeer): Peer => ({ did: didOf(p), dspAddress: `${p.url}/dsp/2025-1` });
+    const crawlWith = (peers: Peer[]) => createCrawler({ ...institute.ctx, config: { ...institute.ctx.config, peers } }).crawlAll();
+    await crawlWith([peerOf(leaving), peerOf(staying)]);
+    expect((await search('q=registry&limit=100')).hits.map((h: any) => h.datasetId)).toEqual(expect.arrayContaining(['urn:leaving:1', 'urn:staying:1']));
+    await crawlWith([peerOf(staying)]);
+    const after = await search('q=registry&limit=100');
+    expect(after.hits.map((h: any) => h.datasetId)).toEqual(['urn:staying:1']);
+    expect(after.facetCounts.provider).toEqual([{ value: didOf(staying), count: 1 }]);
+    const peers = (await jsonOf(await managementFetch(institute, '/catalog/peers'))).peers.map((p: any) => p.did);
+    expect(peers).toEqual([didOf(staying)]);
+  });
+
+  it('keeps a bounded number of opened datasets, the oldest fetched leaving first', async () => {
+    const store = federatedStore(institute.ctx.database.db, { documentsKept: 2 });
+    for (const id of ['urn:doc:1', 'urn:doc:2', 'urn:doc:3']) {
+      await store.cacheDocument('did:web:example', id, 'digest', { '@id': id });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(await store.cachedDocument('did:web:example', 'urn:doc:1', 'digest')).toBeUndefined();
+    expect(await store.cachedDocument('did:web:example', 'urn:doc:3', 'digest')).toEqual({ '@id': 'urn:doc:3' });
+    expect(await store.cachedDocument('did:web:example', 'urn:doc:3', 'another digest')).toBeUndefined();
   });
 });
