@@ -18,6 +18,9 @@ const CONTEXT_FILES: Record<string, string> = {
   [CONTEXT.connectorV1]: 'connector-v1.jsonld',
   [CONTEXT.odrlProfileV1]: 'odrl-profile-v1.jsonld',
   [CONTEXT.edcDspaceV0]: 'edc-dspace-v0.0.1.jsonld',
+  [CONTEXT.tractusxAuthV1]: 'tractusx-auth-v1.0.0.jsonld',
+  [CONTEXT.catenaxPolicy2025]: 'catenax-2025-9-policy-context.jsonld',
+  [CONTEXT.catenaxOdrl2025]: 'catenax-2025-9-policy-odrl.jsonld',
 };
 
 const loaded = new Map<string, { doc: unknown; imports: boolean }>();

@@ -74,4 +74,8 @@ export const CONTEXT = {
   odrlProfileV1: ODRL_PROFILE,
   /** Eclipse EDC's context after DSP's on its DSP messages (EDC's published file, as data). */
   edcDspaceV0: 'https://w3id.org/edc/dspace/v0.0.1',
+  /** Tractus-X's token-refresh terms and Catena-X's policy contexts, after DSP's on Tractus-X messages (their published files, as data). */
+  tractusxAuthV1: 'https://w3id.org/tractusx/auth/v1.0.0',
+  catenaxPolicy2025: 'https://w3id.org/catenax/2025/9/policy/context.jsonld',
+  catenaxOdrl2025: 'https://w3id.org/catenax/2025/9/policy/odrl.jsonld',
 } as const;

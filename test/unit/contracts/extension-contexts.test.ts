@@ -62,4 +62,13 @@ describe('DSP messages with extension contexts after the DSP context (EDC, Tract
     expect(expanded!['https://w3id.org/dspace/2025/1/consumerPid']).toEqual([{ '@id': 'urn:uuid:6d1c3d2e-6b33-4b52-8b0a-7e3e8f0d7c11' }]);
     expect(expanded!['https://w3id.org/edc/v0.0.1/ns/isCatalog']).toEqual([{ '@value': true }]);
   });
+
+  it("bundles Tractus-X's auth and Catena-X's policy contexts, so a Tractus-X message expands offline", async () => {
+    const message = { ...edcRequest([DSP, EDC, TRACTUSX_AUTH, CATENAX_POLICY]), refreshToken: 'opaque' };
+    const [expanded] = (await jsonld.expand(message as never, { documentLoader: offlineDocumentLoader as never })) as Record<string, unknown>[];
+    expect(expanded!['https://w3id.org/dspace/2025/1/consumerPid']).toEqual([{ '@id': 'urn:uuid:6d1c3d2e-6b33-4b52-8b0a-7e3e8f0d7c11' }]);
+    expect(expanded!['https://w3id.org/tractusx/auth/refreshToken']).toEqual([{ '@value': 'opaque' }]);
+    const odrl = (await offlineDocumentLoader('https://w3id.org/catenax/2025/9/policy/odrl.jsonld')) as { document: { '@context': Record<string, unknown> } };
+    expect(odrl.document['@context'].odrl).toBe('http://www.w3.org/ns/odrl/2/');
+  });
 });
