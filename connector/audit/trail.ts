@@ -58,7 +58,7 @@ export function createAuditTrail<Trx>(options: AuditTrailOptions<Trx>): AuditTra
     const head = await store.head();
     const last = await store.lastCheckpoint(keyId);
     if (head.sequence === 0 || (last && last.sequence >= head.sequence)) return undefined;
-    const checkpoint = signCheckpoint(head, { did, keyId, privateKey });
+    const checkpoint = await signCheckpoint(head, { did, keyId, privateKey });
     sinceCheckpoint = 0;
     return (await store.addCheckpoint(checkpoint)) ? checkpoint : undefined;
   }

@@ -160,7 +160,7 @@ function entryProblem(entry: AuditEntry, previous: ChainHead): BrokenEntry | und
 
 async function firstBadSignature(sorted: readonly AuditCheckpoint[], resolveKey: ResolveCheckpointKey): Promise<BrokenEntry | undefined> {
   for (const checkpoint of sorted) {
-    const problem = checkpointSignatureProblem(checkpoint, await resolveKey(checkpoint.keyId, checkpoint.did));
+    const problem = await checkpointSignatureProblem(checkpoint, await resolveKey(checkpoint.keyId, checkpoint.did));
     if (problem)
       return {
         sequence: checkpoint.sequence,

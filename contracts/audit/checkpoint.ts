@@ -1,4 +1,5 @@
-import { sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { canonicalJson } from './canonical-json.ts';
 import type { ChainHead } from './chain.ts';
 
@@ -32,40 +33,37 @@ export interface CheckpointSigner {
 /** Resolves a checkpoint's key id to the public key it names, or undefined when it cannot be found. */
 export type ResolveCheckpointKey = (keyId: string, did: string) => KeyObject | undefined | Promise<KeyObject | undefined>;
 
-const b64url = (text: string | Uint8Array) => Buffer.from(text).toString('base64url');
-
-/** What the signature covers: the JWS signing input for this checkpoint's members and the given header. */
-function signingInput(encodedHeader: string, checkpoint: Omit<AuditCheckpoint, 'signature'>): Buffer {
+/** The JWS payload: this checkpoint's members, canonical JSON (detached: not carried in the signature). */
+function payloadOf(checkpoint: Omit<AuditCheckpoint, 'signature'>): Uint8Array {
   const { sequence, headHash, createdAt, did, keyId } = checkpoint;
-  return Buffer.from(`${encodedHeader}.${b64url(canonicalJson({ sequence, headHash, createdAt, did, keyId }))}`, 'ascii');
+  return new TextEncoder().encode(canonicalJson({ sequence, headHash, createdAt, did, keyId }));
 }
 
 /** Signs the chain head as a checkpoint. */
-export function signCheckpoint(head: ChainHead, signer: CheckpointSigner, createdAt = new Date()): AuditCheckpoint {
+export async function signCheckpoint(head: ChainHead, signer: CheckpointSigner, createdAt = new Date()): Promise<AuditCheckpoint> {
   const unsigned = { sequence: head.sequence, headHash: head.hash, createdAt: createdAt.toISOString(), did: signer.did, keyId: signer.keyId };
-  const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: signer.keyId }));
-  const signature = sign(null, signingInput(header, unsigned), signer.privateKey);
-  return { ...unsigned, signature: `${header}..${b64url(signature)}` };
+  const [header, , signature] = (await new CompactSign(payloadOf(unsigned)).setProtectedHeader({ alg: 'EdDSA', kid: signer.keyId }).sign(signer.privateKey)).split('.');
+  return { ...unsigned, signature: `${header}..${signature}` };
 }
 
 /** Why a checkpoint's signature does not hold, or undefined when it does. */
-export function checkpointSignatureProblem(checkpoint: AuditCheckpoint, publicKey: KeyObject | undefined): string | undefined {
+export async function checkpointSignatureProblem(checkpoint: AuditCheckpoint, publicKey: KeyObject | undefined): Promise<string | undefined> {
   if (!publicKey) return `its key ${checkpoint.keyId} could not be resolved`;
   const parts = /^([A-Za-z0-9_-]+)\.\.([A-Za-z0-9_-]+)$/.exec(checkpoint.signature);
   if (!parts) return 'its signature is not a detached compact JWS';
   let header: { alg?: unknown; kid?: unknown };
   try {
-    header = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    header = decodeProtectedHeader(`${parts[1]}..`);
   } catch {
     return 'its JWS header is not JSON';
   }
   if (header.alg !== 'EdDSA') return `its JWS algorithm is ${String(header.alg)}, not EdDSA`;
   if (header.kid !== checkpoint.keyId) return 'its JWS key id differs from the checkpoint key id';
-  let valid = false;
+  const attached = `${parts[1]}.${Buffer.from(payloadOf(checkpoint)).toString('base64url')}.${parts[2]}`;
   try {
-    valid = verify(null, signingInput(parts[1]!, checkpoint), publicKey, Buffer.from(parts[2]!, 'base64url'));
+    await compactVerify(attached, publicKey, { algorithms: ['EdDSA'] });
+    return undefined;
   } catch {
-    valid = false;
+    return `its signature does not verify with ${checkpoint.keyId}`;
   }
-  return valid ? undefined : `its signature does not verify with ${checkpoint.keyId}`;
 }

@@ -97,7 +97,7 @@ describe('the audit trail of a running connector', () => {
     const method = didDocument.verificationMethod.find((m: { id: string }) => m.id === checkpoint!.keyId);
     expect(checkpoint).toMatchObject({ sequence: 5, did: authority.did, keyId: `${authority.did}#key-1` });
     const x = Buffer.from(decodeMultikey(method.publicKeyMultibase, ED25519_PUBLIC_HEADER)).toString('base64url');
-    expect(checkpointSignatureProblem(checkpoint!, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' }))).toBeUndefined();
+    expect(await checkpointSignatureProblem(checkpoint!, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' }))).toBeUndefined();
   });
 
   it('hdc audit verify exits 0 online and offline, and an export verifies too', async () => {

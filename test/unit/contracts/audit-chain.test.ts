@@ -21,7 +21,7 @@ function chain(length: number): AuditEntry[] {
   return entries;
 }
 
-const checkpointAt = (entries: AuditEntry[], sequence: number): AuditCheckpoint => signCheckpoint(entries[sequence - 1]!, signer, new Date(Date.UTC(2026, 11, 1, 13)));
+const checkpointAt = (entries: AuditEntry[], sequence: number): Promise<AuditCheckpoint> => signCheckpoint(entries[sequence - 1]!, signer, new Date(Date.UTC(2026, 11, 1, 13)));
 
 describe('the hash chain', () => {
   it('starts from the genesis hash and numbers entries from 1', () => {
@@ -47,7 +47,7 @@ describe('the hash chain', () => {
 
   it('an untouched chain with signed checkpoints verifies', async () => {
     const entries = chain(5);
-    const verdict = await verifyChain(entries, [checkpointAt(entries, 2), checkpointAt(entries, 4)], resolveKey);
+    const verdict = await verifyChain(entries, [await checkpointAt(entries, 2), await checkpointAt(entries, 4)], resolveKey);
     expect(verdict).toEqual({ ok: true, entries: 5, checkpoints: 2, head: { sequence: 5, hash: entries[4]!.hash }, signedThrough: 4 });
   });
 
@@ -108,31 +108,31 @@ describe('verifyChain names the first broken entry', () => {
   it('checkpoint signature invalid: signed by another key', async () => {
     const entries = chain(4);
     const other = generateKeyPairSync('ed25519').privateKey;
-    const forged = signCheckpoint(entries[1]!, { ...signer, privateKey: other });
-    const verdict = await verifyChain(entries, [checkpointAt(entries, 3), forged], resolveKey);
+    const forged = await signCheckpoint(entries[1]!, { ...signer, privateKey: other });
+    const verdict = await verifyChain(entries, [await checkpointAt(entries, 3), forged], resolveKey);
     expect(verdict.firstBroken).toMatchObject({ sequence: 2, reason: 'checkpoint-signature-invalid' });
     expect(verdict.signedThrough).toBe(0);
   });
 
   it('checkpoint signature invalid: a signed member changed afterwards', async () => {
     const entries = chain(4);
-    const moved = { ...checkpointAt(entries, 4), createdAt: '2030-01-01T00:00:00.000Z' };
+    const moved = { ...(await checkpointAt(entries, 4)), createdAt: '2030-01-01T00:00:00.000Z' };
     expect((await verifyChain(entries, [moved], resolveKey)).firstBroken).toMatchObject({ sequence: 4, reason: 'checkpoint-signature-invalid' });
   });
 
   it('checkpoint signature invalid: an unknown key or a malformed JWS', async () => {
     const entries = chain(2);
-    const unknownKey = { ...checkpointAt(entries, 1), keyId: `${did}#key-9` };
+    const unknownKey = { ...(await checkpointAt(entries, 1)), keyId: `${did}#key-9` };
     expect((await verifyChain(entries, [unknownKey], resolveKey)).firstBroken?.message).toContain('could not be resolved');
-    const attached = { ...checkpointAt(entries, 1), signature: 'a.b.c' };
+    const attached = { ...(await checkpointAt(entries, 1)), signature: 'a.b.c' };
     expect((await verifyChain(entries, [attached], resolveKey)).firstBroken?.message).toContain('not a detached compact JWS');
-    const noneAlg = { ...checkpointAt(entries, 1), signature: `${Buffer.from('{"alg":"none"}').toString('base64url')}..AA` };
+    const noneAlg = { ...(await checkpointAt(entries, 1)), signature: `${Buffer.from('{"alg":"none"}').toString('base64url')}..AA` };
     expect((await verifyChain(entries, [noneAlg], resolveKey)).firstBroken?.message).toContain('not EdDSA');
   });
 
   it('checkpoint head not on the chain: entries rewritten with every later hash recomputed', async () => {
     const original = chain(5);
-    const checkpoint = checkpointAt(original, 4);
+    const checkpoint = await checkpointAt(original, 4);
     const rewritten = original.slice(0, 1);
     for (let n = 2; n <= 5; n++) rewritten.push(linkEntry(rewritten.at(-1)!, revoked(n === 2 ? 42 : n), new Date(original[n - 1]!.recordedAt)));
     const verdict = await verifyChain(rewritten, [checkpoint], resolveKey);
@@ -141,20 +141,20 @@ describe('verifyChain names the first broken entry', () => {
 
   it('truncated: a checkpoint covers entries that were cut off the end', async () => {
     const entries = chain(5);
-    const verdict = await verifyChain(entries.slice(0, 3), [checkpointAt(entries, 2), checkpointAt(entries, 5)], resolveKey);
+    const verdict = await verifyChain(entries.slice(0, 3), [await checkpointAt(entries, 2), await checkpointAt(entries, 5)], resolveKey);
     expect(verdict.firstBroken).toMatchObject({ sequence: 4, reason: 'truncated' });
     expect(verdict.signedThrough).toBe(2);
   });
 
   it('reports the lowest broken sequence when several things are wrong', async () => {
     const entries = chain(6);
-    const forgedLate = { ...checkpointAt(entries, 5), headHash: '0'.repeat(64) };
+    const forgedLate = { ...(await checkpointAt(entries, 5)), headHash: '0'.repeat(64) };
     entries[1] = { ...entries[1]!, actor: 'connector' };
     expect((await verifyChain(entries, [forgedLate], resolveKey)).firstBroken).toMatchObject({ sequence: 2, reason: 'hash-mismatch' });
   });
 
   it('cannot see a truncation after the last checkpoint (documented limit)', async () => {
     const entries = chain(5);
-    expect((await verifyChain(entries.slice(0, 4), [checkpointAt(entries, 3)], resolveKey)).ok).toBe(true);
+    expect((await verifyChain(entries.slice(0, 4), [await checkpointAt(entries, 3)], resolveKey)).ok).toBe(true);
   });
 });
