@@ -9,10 +9,9 @@ import { TP_C_SCENARIOS } from '../../scripts/tck/replay/transfer-consumer.ts';
 import type { ScenarioContext } from '../../scripts/tck/replay/scenario.ts';
 import { CONSUMER_NEGOTIATIONS, CONSUMER_TRANSFERS, PROVIDER_NEGOTIATIONS, PROVIDER_TRANSFERS } from '../../scripts/tck/script.ts';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
-import { exampleDataset, registerDataset } from '../catalog/support.ts';
 import { jsonOf } from '../support/http.ts';
 import { startOperator } from './operator.ts';
-import { keyOf, outcome, PEER_DATA, peerAuthorization, peerDataAddress, peerIdentityForward, settingsFor, startPeerDataspace, withData } from './standard-peer.ts';
+import { keyOf, outcome, PEER_DATA, peerAuthorization, peerDataAddress, peerIdentityForward, scenarioDataset, settingsFor, startPeerDataspace, withData } from './standard-peer.ts';
 
 /**
  * All 65 TCK scenarios, played by an authenticated standard DSP peer against normally configured connectors
@@ -60,11 +59,7 @@ describe('all 65 TCK scenarios: a standard peer against normally configured conn
 
   it('the hospital (MET, CAT, CN, TP): a data steward reviews each negotiation step and each release', { timeout: 90_000 }, async () => {
     const hospital = await startTestConnector({ role: 'hospital', name: 'test-hospital-steward', trustedIssuers, reviewNegotiationSteps: true, reviewTransfers: true });
-    const dataset = async (name: string, requiresApproval = false) => {
-      const d = exampleDataset(hospital, { offers: [{ '@type': 'Offer', '@id': `urn:tck:${name}:offer`, permission: [{ action: 'use' }] }], requiresApproval });
-      await registerDataset(hospital, d);
-      return { DATASETID: d.id as string, OFFERID: `urn:tck:${name}:offer` };
-    };
+    const dataset = (name: string, requiresApproval = false) => scenarioDataset(hospital, name, requiresApproval);
     const tests: Record<string, Record<string, string>> = {
       CAT_01_01: await dataset('CAT0101'),
       CAT_01_02: await dataset('CAT0102'),

@@ -7,7 +7,19 @@ import { managementFetch } from '../support/connectors.ts';
 import type { Trio } from '../support/dataspace.ts';
 import { exampleDataset, registerDataset } from '../catalog/support.ts';
 import { jsonOf } from '../support/http.ts';
-import { keyOf, outcome, PEER_DATA, peerAuthorization, peerDataAddress, peerIdentityForward, serveIdentity, settingsFor, startPeerDataspace, withData } from './standard-peer.ts';
+import {
+  keyOf,
+  outcome,
+  PEER_DATA,
+  peerAuthorization,
+  peerDataAddress,
+  peerIdentityForward,
+  scenarioDataset,
+  serveIdentity,
+  settingsFor,
+  startPeerDataspace,
+  withData,
+} from './standard-peer.ts';
 
 /**
  * The TCK's scenarios played by a standard DSP peer (no extension of ours: plain agreements, its own did:web
@@ -46,11 +58,7 @@ describe('TCK scenarios with a standard peer against normally configured connect
 
   it('the hospital (provider): catalog, negotiations and transfers the peer drives', { timeout: 120_000 }, async () => {
     const { hospital } = trio;
-    const dataset = async (name: string) => {
-      const d = exampleDataset(hospital, { offers: [{ '@type': 'Offer', '@id': `urn:tck:${name}:offer`, permission: [{ action: 'use' }] }] });
-      await registerDataset(hospital, d);
-      return { DATASETID: d.id as string, OFFERID: `urn:tck:${name}:offer` };
-    };
+    const dataset = (name: string) => scenarioDataset(hospital, name);
     const tests: Record<string, Record<string, string>> = {
       CAT_01_01: await dataset('CAT0101'),
       CAT_01_02: await dataset('CAT0102'),

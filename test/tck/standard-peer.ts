@@ -9,6 +9,7 @@ import type { ReplayResult } from '../../scripts/tck/replay/runner.ts';
 import { tckSettings, type TckSettings } from '../../scripts/tck/settings.ts';
 import { startTestConnector } from '../support/connectors.ts';
 import { admit, grantPermit, onboard, startTrio, type Trio } from '../support/dataspace.ts';
+import { exampleDataset, registerDataset } from '../catalog/support.ts';
 
 /**
  * A standard DSP peer's identity for the TCK replay: its did:web key, DID document and DCP credential
@@ -124,3 +125,11 @@ export const peerDataAddress = (port: number) => ({
 });
 
 export const outcome = (result: ReplayResult) => ({ passed: result.passed.length, failed: result.failed });
+
+/** Publishes a dataset with one plain `use` offer for scenario `name` on `provider`; its ids as the TCK's per-test keys. */
+export async function scenarioDataset(provider: RunningConnector, name: string, requiresApproval = false): Promise<{ DATASETID: string; OFFERID: string }> {
+  const offerId = `urn:tck:${name}:offer`;
+  const d = exampleDataset(provider, { offers: [{ '@type': 'Offer', '@id': offerId, permission: [{ action: 'use' }] }], ...(requiresApproval ? { requiresApproval } : {}) });
+  await registerDataset(provider, d);
+  return { DATASETID: d.id as string, OFFERID: offerId };
+}
