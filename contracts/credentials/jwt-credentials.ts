@@ -76,11 +76,20 @@ async function openSigned(
 
 const seconds = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000).toISOString().replace('.000Z', 'Z') : undefined);
 
+const BARE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** EDC and the DCP TCK put a bare UUID in `vc.id` and `jti`; the URI it stands for is its urn:uuid form (RFC 9562). */
+const uriOf = (id: unknown) => (typeof id === 'string' && BARE_UUID.test(id) ? `urn:uuid:${id.toLowerCase()}` : id);
+
 /** VCDM 1.1 §6.3.2: the credential a `vc` claim stands for, with the registered claims filled in. */
 function credentialOfVcClaim(payload: Record<string, unknown>): VerifiableCredential {
   const vc = { ...(payload.vc as Record<string, unknown>) };
   if (vc.issuer === undefined && typeof payload.iss === 'string') vc.issuer = payload.iss;
   if (vc.id === undefined && typeof payload.jti === 'string') vc.id = payload.jti;
+  if (vc.id !== undefined) vc.id = uriOf(vc.id);
+  if (vc.credentialStatus !== undefined)
+    vc.credentialStatus = asArray(vc.credentialStatus as Record<string, unknown>[]).map((entry) =>
+      isObject(entry) && entry.id !== undefined ? { ...entry, id: uriOf(entry.id) } : entry,
+    );
   const v1 = asArray(vc['@context'] as unknown)[0] === CONTEXT.credentialsV1;
   const [from, until] = v1 ? ['issuanceDate', 'expirationDate'] : ['validFrom', 'validUntil'];
   if (vc[from] === undefined) vc[from] = seconds(payload.nbf) ?? seconds(payload.iat);
