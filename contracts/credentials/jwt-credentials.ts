@@ -99,6 +99,36 @@ function credentialOfVcClaim(payload: Record<string, unknown>): VerifiableCreden
   return vc as unknown as VerifiableCredential;
 }
 
+const epoch = (date: unknown) => (typeof date === 'string' && !Number.isNaN(Date.parse(date)) ? Math.floor(Date.parse(date) / 1000) : undefined);
+
+/**
+ * A VCDM 2.0 credential as a VC-JWT 1.1 (VCDM 1.1 §6.3.1; the DCP profile `vc11-sl2021/jwt` that EDC and the
+ * DCP TCK ask for): the same claims under the 1.1 context (its other contexts kept), validFrom / validUntil as
+ * issuanceDate / expirationDate, no proof (the JWS is the proof), and the registered claims iss, sub, jti, nbf,
+ * iat and exp standing for issuer, subject, id and validity. Signed by `keyId`, a key of the issuer.
+ */
+export function signVcJwt11(credential: VerifiableCredential, keyId: string, privateKey: KeyObject): Promise<string> {
+  const { proof: _, validFrom, validUntil, '@context': context, ...rest } = credential;
+  const vc = {
+    '@context': [CONTEXT.credentialsV1, ...asArray(context).filter((c) => c !== CONTEXT.credentialsV2 && c !== CONTEXT.credentialsV1)],
+    ...rest,
+    ...(validFrom ? { issuanceDate: validFrom } : {}),
+    ...(validUntil ? { expirationDate: validUntil } : {}),
+  };
+  const subject = asArray(credential.credentialSubject)[0]?.id;
+  const [nbf, exp] = [epoch(validFrom) ?? Math.floor(Date.now() / 1000), epoch(validUntil)];
+  const claims = {
+    iss: idOf(credential.issuer),
+    ...(subject ? { sub: subject } : {}),
+    ...(credential.id ? { jti: credential.id } : {}),
+    nbf,
+    iat: nbf,
+    ...(exp ? { exp } : {}),
+    vc,
+  };
+  return signJws(claims, { keyId, privateKey });
+}
+
 /** What a JWT credential says, read without checking its signature (to index or match what the wallet already verified). */
 export function decodeJwtCredential(jwt: string): VerifiableCredential | undefined {
   try {
