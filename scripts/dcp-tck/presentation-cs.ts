@@ -1,5 +1,6 @@
 import { MEMBERSHIP, now, scopeOf, SENSITIVE_DATA } from './parties.ts';
 import { dcpMessage, expect2xx, expect4xx, postJson, ScenarioFailure, scenarios, type DcpContext } from './scenario.ts';
+import { dcpContext } from './tck-server.ts';
 import { serviceEndpoint, verifyEcSignature } from './tokens.ts';
 
 /**
@@ -21,7 +22,12 @@ function verifierToken(ctx: DcpContext, token: string, claims: Record<string, un
 /** AbstractPresentationFlowTest#verifyCredentials: 2xx, the response schema, JWT presentations for us, only these types. */
 async function verifyCredentials(ctx: DcpContext, response: Response, ...types: string[]): Promise<void> {
   const body = JSON.parse(await expect2xx(response));
-  if (!Array.isArray(body['@context']) || body.type !== 'PresentationResponseMessage' || !Array.isArray(body.presentation))
+  if (
+    !dcpContext(body['@context']) ||
+    body.type !== 'PresentationResponseMessage' ||
+    !Array.isArray(body.presentation) ||
+    body.presentation.some((p: unknown) => typeof p !== 'string' && (typeof p !== 'object' || p === null))
+  )
     throw new ScenarioFailure(`Schema validation failed: ${JSON.stringify(body).slice(0, 200)}`);
   const seen = new Set<string>();
   for (const vp of body.presentation) {

@@ -55,6 +55,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 const send = (res: ServerResponse, status: number, body?: unknown, type = 'application/json') =>
   void res.writeHead(status, body === undefined ? {} : { 'content-type': type }).end(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
 
+/** The DCP schemas' @context rule: an array of strings that contains the DCP context. */
+export const dcpContext = (context: unknown) =>
+  Array.isArray(context) && context.every((c) => typeof c === 'string') && context.includes('https://w3id.org/dspace-dcp/v1.0/dcp.jsonld');
+
 /** The Bearer token of a request, as the TCK's handlers read it ("Bearer " then at least two characters). */
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -84,7 +88,12 @@ export async function startTckServer(callbackAddress: URL, keys: Partial<Record<
     if (!token) return [401];
     const checked = await state.holderTokens(token);
     if ('failure' in checked) return [401, { failure: checked.failure }];
-    if (!Array.isArray(body['@context']) || (body.scope !== undefined && !Array.isArray(body.scope))) return [400, { failure: 'Schema validation failed' }];
+    if (
+      !dcpContext(body['@context']) ||
+      (body.scope !== undefined && !(Array.isArray(body.scope) && body.scope.length > 0 && body.scope.every((s: unknown) => typeof s === 'string'))) ||
+      (body.scope === undefined && body.presentationDefinition === undefined)
+    )
+      return [400, { failure: 'Schema validation failed (presentation-query-message-schema.json)' }];
     const bearerDid = checked.claims.iss as string;
     if (state.delegate) return [200, await state.delegate(bearerDid)];
     const accessToken = String(checked.claims.token ?? '');
