@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
+import pg from 'pg';
 import { parseConfig } from '../../connector/config.ts';
 import { createLogger, type Logger } from '../../connector/logger.ts';
 import { startConnector, type RunningConnector } from '../../connector/server.ts';
@@ -83,6 +84,26 @@ async function admitTckHolder(authority: RunningConnector, holderDid: string, ca
   });
 }
 
+/**
+ * The database of one of the two connectors: SQLite in its data directory, or, on a PostgreSQL server, its own
+ * schema (`dcp_tck_<name>`, emptied first) so the two never share tables.
+ */
+async function databaseFor(database: string, name: 'holder' | 'authority'): Promise<string> {
+  if (!/^postgres(ql)?:\/\//.test(database)) return database;
+  const schema = `dcp_tck_${name}`;
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.query(`create schema ${schema}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(database);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
 function listen(server: Server, url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -108,7 +129,6 @@ export async function startDcpTckFixture(settings: DcpTckSettings, options: { da
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hdc-dcp-tck-'));
   const common = {
     dataDir: '',
-    database: options.database ?? 'sqlite',
     logLevel: 'info',
     egress: { allowHttp: true, allowLoopback: true, allowPrivate: true },
     bindPeerAddresses: false,
@@ -123,6 +143,7 @@ export async function startDcpTckFixture(settings: DcpTckSettings, options: { da
     parseConfig({
       ...common,
       name: 'dcp-tck-holder',
+      database: await databaseFor(options.database ?? 'sqlite', 'holder'),
       role: 'hospital',
       host: listenHost(holderUrl),
       port: portOf(holderUrl),
@@ -141,6 +162,7 @@ export async function startDcpTckFixture(settings: DcpTckSettings, options: { da
       parseConfig({
         ...common,
         name: 'dcp-tck-authority',
+        database: await databaseFor(options.database ?? 'sqlite', 'authority'),
         role: 'governance-authority',
         host: listenHost(authorityUrl),
         port: portOf(authorityUrl),

@@ -8,6 +8,7 @@ import { DCP_SCENARIOS, runDcpReplay } from '../../scripts/dcp-tck/runner.ts';
 import { dcpTckSettings, type DcpTckSettings } from '../../scripts/dcp-tck/settings.ts';
 import { parseProperties } from '../../scripts/tck/properties.ts';
 import { tempDir } from '../support/connectors.ts';
+import { POSTGRES_URL } from '../support/database.ts';
 import { createLogger } from '../../connector/logger.ts';
 
 /** The fixture's sample properties (scripts/dcp-tck/dcp-tck.properties), moved onto free loopback ports. */
@@ -42,7 +43,7 @@ describe('DCP TCK fixture (npm run dcp-tck) driven by the DCP TCK replay', () =>
   beforeAll(async () => {
     settings = await properties();
     const logger = createLogger({ level: process.env.TEST_LOGS ? 'debug' : 'silent', base: { connector: 'dcp-tck-fixture' } });
-    fixture = await startDcpTckFixture(settings, { dataDir: tempDir('hdc-dcp-tck-'), logger });
+    fixture = await startDcpTckFixture(settings, { dataDir: tempDir('hdc-dcp-tck-'), logger, ...(POSTGRES_URL ? { database: POSTGRES_URL } : {}) });
   });
   afterAll(() => fixture?.close());
 
