@@ -55,6 +55,28 @@ function readBody(req: IncomingMessage): Promise<string> {
 const send = (res: ServerResponse, status: number, body?: unknown, type = 'application/json') =>
   void res.writeHead(status, body === undefined ? {} : { 'content-type': type }).end(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
 
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * What the TCK's Storage API cannot read (CredentialServiceImpl#createCredential maps the `vc` claim onto its
+ * VerifiableCredential: issuer a string, credentialSubject one object, credentialStatus and credentialSchema one
+ * object each, type a list of strings); its handler then fails with a 500.
+ */
+function unreadableVc(jwt: string): string | undefined {
+  let vc: Claims | undefined;
+  try {
+    vc = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')).vc;
+  } catch {
+    return 'the payload is not a JWT';
+  }
+  if (vc === undefined || vc === null) return undefined;
+  if (vc.issuer !== undefined && typeof vc.issuer !== 'string') return 'vc.issuer must be a string';
+  if (vc.credentialSubject !== undefined && !isObject(vc.credentialSubject)) return 'vc.credentialSubject must be one object';
+  for (const key of ['credentialStatus', 'credentialSchema']) if (vc[key] !== undefined && !isObject(vc[key])) return `vc.${key} must be one object`;
+  if (vc.type !== undefined && !(Array.isArray(vc.type) && vc.type.every((t: unknown) => typeof t === 'string'))) return 'vc.type must be a list of strings';
+  return undefined;
+}
+
 /** The DCP schemas' @context rule: an array of strings that contains the DCP context. */
 export const dcpContext = (context: unknown) =>
   Array.isArray(context) && context.every((c) => typeof c === 'string') && context.includes('https://w3id.org/dspace-dcp/v1.0/dcp.jsonld');
@@ -126,6 +148,8 @@ export async function startTckServer(callbackAddress: URL, keys: Partial<Record<
     if (!valid) return [400, 'Invalid message'];
     for (const c of body.credentials as { format?: string; payload?: unknown }[]) {
       if (!['vc11-sl2021/jwt', 'vc20-bssl/jwt'].includes(String(c.format)) || typeof c.payload !== 'string') return [500, `Unknown format: ${c.format}`];
+      const problem = unreadableVc(c.payload);
+      if (problem) return [500, problem];
     }
     state.received.push(body);
     return [201];
