@@ -13,7 +13,7 @@ const ImportCredential = z.strictObject({ verifiableCredential: z.record(z.strin
 const RequestCredentials = z.strictObject({ authorityDid: z.string().regex(/^did:/, 'must be a DID').optional() });
 const RequestOverDcp = z.strictObject({
   issuerDid: z.string().regex(/^did:/, 'must be a DID').optional(),
-  /** Credential object ids from the issuer's metadata; default: every credential it offers. */
+  /** Credential object ids from the issuer's metadata; default: every credential type it offers, in the first form it lists. */
   credentials: z.array(z.string().min(1).max(300)).min(1).max(10).optional(),
 });
 const CredentialView = z.object({
@@ -111,9 +111,12 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
     let ids = credentials;
     if (!ids) {
       const metadata = await ctx.dspFetch({ url: `${endpoint}/metadata`, audienceDid: issuerDid, method: 'GET' });
-      const offered = ((await metadata.json().catch(() => ({}))) as { credentialsSupported?: { id?: unknown }[] }).credentialsSupported;
+      const offered = ((await metadata.json().catch(() => ({}))) as { credentialsSupported?: { id?: unknown; credentialType?: unknown }[] }).credentialsSupported;
       if (!metadata.ok || !Array.isArray(offered)) throw new HttpProblem(502, 'authority_garbage', `${issuerDid} answered no issuer metadata`);
-      ids = offered.map((o) => o.id).filter((id): id is string => typeof id === 'string');
+      // One form of each credential type: the first the issuer lists (it may offer one type in several profiles).
+      const types = new Map<unknown, string>();
+      for (const o of offered) if (typeof o.id === 'string' && !types.has(o.credentialType ?? o.id)) types.set(o.credentialType ?? o.id, o.id);
+      ids = [...types.values()];
     }
     const holderPid = `urn:uuid:${crypto.randomUUID()}`;
     const response = await ctx.dspFetch({
