@@ -35,8 +35,9 @@ function compile(schema: Record<string, unknown>): ValidateFunction {
 /**
  * Checks a credential against the JSON Schemas its `credentialSchema` names (VCDM 2.0 §4.11, VC JSON Schema):
  * each schema fetched over https (http only for loopback hosts) through the egress guard, with a byte limit,
- * compiled once and cached for a while. A schema that cannot be fetched or compiled is a failure, like a
- * violation; a schema type other than JsonSchema and JsonSchemaValidator2018 is not checked.
+ * compiled once and cached for a while. A schema that cannot be fetched or compiled is reported as
+ * `unavailable` (the verifier decides whether that refuses); a schema type other than JsonSchema and
+ * JsonSchemaValidator2018 is not checked.
  */
 export function createSchemaChecker(options: SchemaCheckerOptions): SchemaCheck {
   const cache = new Map<string, { validate: ValidateFunction; until: number }>();
@@ -71,10 +72,14 @@ export function createSchemaChecker(options: SchemaCheckerOptions): SchemaCheck 
       try {
         validate = await load(String(entry.id));
       } catch (error) {
-        return `cannot check its schema: ${(error as Error).message}`;
+        return { unavailable: true, message: `cannot check its schema: ${(error as Error).message}` };
       }
       for (const value of target === 'credential' ? [credential] : subjectsOf(credential)) {
-        if (!validate(value)) return `it violates its schema ${String(entry.id)}: ${validate.errors?.map((e) => `${e.instancePath || '(root)'} ${e.message}`).join('; ')}`;
+        if (!validate(value))
+          return {
+            unavailable: false,
+            message: `it violates its schema ${String(entry.id)}: ${validate.errors?.map((e) => `${e.instancePath || '(root)'} ${e.message}`).join('; ')}`,
+          };
       }
     }
     return undefined;

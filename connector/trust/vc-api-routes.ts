@@ -96,7 +96,7 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
     const result = await ctx.trust.verifier.verifyCredential(credential, { checks, alsoTrusted });
     if (result.verified && !checks.includes('issuer')) {
       const trust = await ctx.trust.verifier.verifyCredential(credential, { checks: ['issuer'], alsoTrusted });
-      if (!trust.verified) return verificationResponse(c, { verified: true, warnings: [`not checked: ${trust.message}`] }, [...checks]);
+      if (!trust.verified) return verificationResponse(c, { verified: true, warnings: [...(result.warnings ?? []), `not checked: ${trust.message}`] }, [...checks]);
     }
     return verificationResponse(c, result, [...checks]);
   });

@@ -22,7 +22,8 @@ export type RejectionCode =
   | 'wrong_holder'
   | 'missing_challenge'
   | 'missing_credential'
-  | 'invalid_schema';
+  | 'invalid_schema'
+  | 'schema_unavailable';
 
 export interface Rejection {
   code: RejectionCode;
@@ -30,7 +31,8 @@ export interface Rejection {
   credentialId?: string;
 }
 
-export type CredentialCheck = { verified: true; credential: VerifiedCredential } | ({ verified: false } & Rejection);
+/** A verified credential; `warnings` says what could not be checked (a schema that cannot be fetched). */
+export type CredentialCheck = { verified: true; credential: VerifiedCredential; warnings?: string[] } | ({ verified: false } & Rejection);
 /**
  * A verified presentation: the credentials' claims, and the credentials as presented (to re-check their
  * status later; a JWT credential is kept as its compact JWT string).
@@ -46,8 +48,11 @@ export interface TrustedIssuer {
 /** Outcome of one status entry. Throw StatusUnavailableError when the list cannot be fetched or verified. */
 export type StatusCheck = (entry: CredentialStatusEntry, issuer: string) => Promise<'set' | 'unset'>;
 
-/** Checks a credential against the schemas its credentialSchema names: a problem, or undefined when it conforms. */
-export type SchemaCheck = (credential: VerifiableCredential) => Promise<string | undefined>;
+/**
+ * Checks a credential against the schemas its credentialSchema names: undefined when it conforms, else the
+ * problem: a violation, or a schema that cannot be fetched or read (`unavailable`).
+ */
+export type SchemaCheck = (credential: VerifiableCredential) => Promise<{ unavailable: boolean; message: string } | undefined>;
 
 export class StatusUnavailableError extends Error {
   override name = 'StatusUnavailableError';
@@ -57,7 +62,10 @@ export interface CredentialVerifierOptions {
   documentLoader: DocumentLoader;
   trustedIssuers: TrustedIssuer[];
   checkStatus: StatusCheck;
-  /** credentialSchema (VCDM 2.0 §4.11); without it schemas are not checked. */
+  /**
+   * credentialSchema (VCDM 2.0 §4.11); without it schemas are not checked. A violated schema refuses the
+   * credential; one that cannot be fetched only when the `schema` check is asked for, else it is a warning.
+   */
   checkSchema?: SchemaCheck;
   /** Proof results kept by credential digest; validity, trust and status are still checked on every use. */
   proofCache?: ProofCache;
@@ -102,15 +110,21 @@ export function credentialDigest(document: unknown): string {
     .digest('base64url');
 }
 
-/** What a credential check covers; the data model is always checked. */
-export type CredentialCheckName = 'proof' | 'issuer' | 'validity' | 'status';
-export const ALL_CREDENTIAL_CHECKS: readonly CredentialCheckName[] = ['proof', 'issuer', 'validity', 'status'];
+/**
+ * What a credential check covers; the data model is always checked. `schema` requires the credential's
+ * schemas to be fetched and checked: without it a schema that cannot be fetched is a warning, as VCDM 2.0
+ * leaves schema validation to the verifier's policy and a dataspace may well be offline.
+ */
+export type CredentialCheckName = 'proof' | 'issuer' | 'validity' | 'status' | 'schema';
+export const ALL_CREDENTIAL_CHECKS: readonly CredentialCheckName[] = ['proof', 'issuer', 'validity', 'status', 'schema'];
+/** The checks run when none are named. */
+export const DEFAULT_CREDENTIAL_CHECKS: readonly CredentialCheckName[] = ['proof', 'issuer', 'validity', 'status'];
 
 export interface CredentialCheckOptions {
   now?: Date;
   /** The subject every credential must be about (the presentation's holder). */
   holder?: string;
-  /** Which checks to run (default: all of them). */
+  /** Which checks to run (default: DEFAULT_CREDENTIAL_CHECKS). */
   checks?: readonly CredentialCheckName[];
   /** Issuers trusted for this call on top of the configured ones (an authority trusts itself). */
   alsoTrusted?: TrustedIssuer[];
@@ -141,7 +155,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
 
   async function verifyCredential(credential: VerifiableCredential | string, check: CredentialCheckOptions = {}): Promise<CredentialCheck> {
     const now = (check.now ?? new Date()).getTime();
-    const checks = new Set(check.checks ?? ALL_CREDENTIAL_CHECKS);
+    const checks = new Set(check.checks ?? DEFAULT_CREDENTIAL_CHECKS);
     if (typeof credential === 'string') {
       // A JWT credential (VC-JWT 1.1 or VC-JOSE): its signature is the proof; what it holds is checked like any other.
       if (!isCompactJwt(credential)) return { verified: false, code: 'malformed', message: 'a credential given as a string must be a compact JWT' };
@@ -180,12 +194,13 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       const failure = await checkStatusEntries(credential, issuer);
       if (failure) return reject(failure.code, failure.message);
     }
-    const schemaProblem = await options.checkSchema?.(credential);
-    if (schemaProblem) return reject('invalid_schema', schemaProblem);
+    const schema = await options.checkSchema?.(credential);
+    if (schema && !schema.unavailable) return reject('invalid_schema', schema.message);
+    if (schema && checks.has('schema')) return reject('schema_unavailable', schema.message);
     if (check.holder !== undefined && !subjectsOf(credential).some((s) => s.id === check.holder)) {
       return reject('wrong_holder', `its subject is not the holder ${check.holder}`);
     }
-    return { verified: true, credential: toVerified(credential) };
+    return { verified: true, credential: toVerified(credential), ...(schema ? { warnings: [`not checked: ${schema.message}`] } : {}) };
   }
 
   /**
@@ -294,11 +309,13 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
   ): Promise<{ verified: true; holder?: string; signed: boolean; warnings: string[] } | ({ verified: false } & Rejection)> {
     const envelope = await verifyPresentationEnvelope(presentation, { ...check, documentLoader: options.documentLoader });
     if (!envelope.verified) return envelope;
+    const warnings = [...envelope.warnings];
     for (const credential of asArray(presentation.verifiableCredential)) {
       const result = await verifyCredential(credential, check);
       if (!result.verified) return result;
+      warnings.push(...(result.warnings ?? []));
     }
-    return envelope;
+    return { ...envelope, warnings };
   }
 
   return { verifyCredential, verifyPresentation, verifyAnyPresentation };

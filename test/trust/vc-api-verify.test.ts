@@ -1,5 +1,6 @@
 import * as vc from '@digitalbazaar/vc';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { generateDidKey } from '../../connector/identity/did-key.ts';
@@ -131,6 +132,46 @@ describe('VC-API POST /credentials/verify', () => {
     const credential = await issued();
     const { body } = await verify({ ...credential, relatedResource: [{ id: V2, digestMultibase: `u${Buffer.alloc(32).toString('base64url')}` }] });
     expect(body.errors[0].message).toMatch(/relatedResource\[0\].digestMultibase: does not match/);
+  });
+});
+
+describe('VC-API: credentialSchema (VCDM 2.0 §4.11)', () => {
+  // A schema server on loopback: /degree.json requires a degree of the subject; anything else is missing.
+  let schemas: Server;
+  let base = '';
+  beforeAll(async () => {
+    const degree = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['degree'], properties: { degree: { enum: ['MSc'] } } };
+    schemas = createServer((req, res) =>
+      req.url === '/degree.json' ? res.writeHead(200, { 'content-type': 'application/schema+json' }).end(JSON.stringify(degree)) : res.writeHead(404).end(),
+    );
+    await new Promise<void>((resolve) => schemas.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(schemas.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise((resolve) => schemas.close(resolve)));
+  const withSchema = (path: string) => issued(undefined, { credentialSchema: { id: `${base}${path}`, type: 'JsonSchemaValidator2018' } });
+
+  it('verifies a credential whose schema cannot be fetched, with a warning; refuses it when the schema check is asked for', async () => {
+    const credential = await withSchema('/missing.json');
+    const standard = await verify(credential);
+    expect(standard.status, JSON.stringify(standard.body)).toBe(200);
+    expect(standard.body.warnings.map((w: { message: string }) => w.message)).toEqual([expect.stringMatching(/^not checked: cannot check its schema: .*answered 404/)]);
+    const asked = await verify(credential, { checks: ['proof', 'validity', 'status', 'schema'] });
+    expect(asked.status).toBe(400);
+    expect(asked.body.errors[0]).toMatchObject({ code: 'schema_unavailable', credentialId: credential.id });
+    const presented = await verifyVp({ '@context': [V2], type: ['VerifiablePresentation'], verifiableCredential: [credential] });
+    expect(presented.status, JSON.stringify(presented.body)).toBe(200);
+    expect(presented.body.warnings.map((w: { message: string }) => w.message)).toContainEqual(expect.stringMatching(/^not checked: cannot check its schema/));
+  });
+
+  it('checks a schema it can fetch, and refuses a credential that violates it whatever the checks', async () => {
+    expect((await verify(await withSchema('/degree.json'), { checks: ['proof', 'schema'] })).body).toMatchObject({ verified: true, warnings: [] });
+    const violating = await issued(undefined, {
+      credentialSubject: { id: holder.did, degree: 'PhD' },
+      credentialSchema: { id: `${base}/degree.json`, type: 'JsonSchemaValidator2018' },
+    });
+    const { status, body } = await verify(violating);
+    expect(status).toBe(400);
+    expect(body.errors[0]).toMatchObject({ code: 'invalid_schema', message: expect.stringMatching(/violates its schema/) });
   });
 });
 
