@@ -5,7 +5,7 @@ import { HttpProblem } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
 import type { Authority } from './authority.ts';
 import { issuerServiceRoutes } from './issuer-service-routes.ts';
-import { offerCredentials } from './issuer-metadata.ts';
+import { handleOfferDeliveries, offerCredentials } from './credential-offers.ts';
 import { signJws } from '../../contracts/credentials/id-token.ts';
 import { MEMBER_REGISTRY_MEDIA_TYPE } from '../identity/did-web.ts';
 
@@ -80,6 +80,7 @@ export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hon
     return c.body(jws, 200, { 'content-type': MEMBER_REGISTRY_MEDIA_TYPE });
   });
   app.route('/', issuerServiceRoutes(ctx, authority));
+  handleOfferDeliveries(ctx);
   return app;
 }
 
@@ -137,13 +138,15 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
   app.post('/members', async (c) => {
     const { did: memberDid, name, role, dspAddress, validUntil, ...legal } = await parseJsonBody(c, AdmitMember);
     const claims = { ...legal, dataspaceRole: role, membershipStatus: 'active' as const };
+    const readmitted = (await authority.store.member(memberDid)) !== undefined;
     const member = await authority.store.putMember({ did: memberDid, name, role, dspAddress, claims, status: 'active' });
     await authority.recordMembership(member, { admitted: true });
     const record = await authority.issue(
       unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: ctx.did, subjectId: memberDid, claims, ...(validUntil ? { validUntil } : {}) }),
     );
     ctx.logger.info('member admitted', { member: memberDid, role });
-    await offerCredentials(ctx, memberDid, ['participant-credential']);
+    // A member admitted again gets a new credential: DCP names that offer's reason `reissue`.
+    await offerCredentials(ctx, memberDid, ['participant-credential'], readmitted ? 'reissue' : undefined);
     return c.json({ member: memberView(member), credential: issuedView(record) }, 201);
   });
   app.get('/members', async (c) => c.json({ members: (await authority.store.members()).map(memberView) }));

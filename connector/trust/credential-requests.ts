@@ -54,10 +54,22 @@ export function trustedTypesOf(ctx: Pick<ConnectorContext, 'config'>, issuerDid:
 
 const trustedFor = (types: string[], object: CredentialObject) => types.includes('*') || (object.credentialType !== undefined && types.includes(object.credentialType));
 
+/** One object per credential type, the first listed: an issuer may offer one type in several profiles (ldp, jwt). */
+function oneFormPerType(objects: CredentialObject[]): CredentialObject[] {
+  const seen = new Set<string>();
+  return objects.filter((o) => {
+    const key = o.credentialType ?? o.id;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /**
- * Sends `issuerDid` a CredentialRequestMessage for the given credential object ids, or for every object of its
- * metadata whose type this connector trusts it for (every object, when it does not trust it at all: the
- * wallet then refuses what is delivered, with the reason). Throws HttpProblem 502 when the issuer refuses.
+ * Sends `issuerDid` a CredentialRequestMessage for the given credential object ids, or for the objects of its
+ * metadata whose type this connector trusts it for (all types, when it does not trust it at all: the wallet
+ * then refuses what is delivered, with the reason), one per type: the first form the issuer lists. Throws
+ * HttpProblem 502 when the issuer refuses.
  */
 export async function requestCredentials(
   ctx: ConnectorContext,
@@ -69,7 +81,7 @@ export async function requestCredentials(
   if (!ids) {
     const offered = await issuerCredentialObjects(ctx, issuerDid, endpoint);
     const types = trustedTypesOf(ctx, issuerDid);
-    ids = (types.length > 0 ? offered.filter((o) => trustedFor(types, o)) : offered).map((o) => o.id);
+    ids = oneFormPerType(types.length > 0 ? offered.filter((o) => trustedFor(types, o)) : offered).map((o) => o.id);
     if (ids.length === 0) throw new HttpProblem(400, 'invalid_request', `${issuerDid} offers no credential of a type this connector trusts it for`);
   }
   const store = walletIssuanceStore(ctx.database.db);
@@ -143,7 +155,7 @@ async function answerOffer(ctx: ConnectorContext, offerId: string, issuerDid: st
     const sparse = offered.some((o) => o.credentialType === undefined);
     const known = sparse ? await issuerCredentialObjects(ctx, issuerDid) : [];
     const resolved = offered.map((o) => (o.credentialType === undefined ? known.find((k) => k.id === o.id) : o)).filter((o): o is CredentialObject => o !== undefined);
-    const wanted = resolved.filter((o) => trustedFor(types, o)).map((o) => o.id);
+    const wanted = oneFormPerType(resolved.filter((o) => trustedFor(types, o))).map((o) => o.id);
     if (wanted.length === 0) return await store.setOffer(offerId, { status: 'ignored', note: 'no offered credential is of a type the issuer is trusted for here' });
     const { holderPid } = await requestCredentials(ctx, issuerDid, { credentials: wanted, offerId });
     await store.setOffer(offerId, { status: 'requested', holderPid });

@@ -5,13 +5,24 @@ import { HttpProblem, problemResponse } from '../http/errors.ts';
 import { parseJsonBody } from '../http/openapi.ts';
 import { serviceEndpointOf } from '../identity/did-web.ts';
 import { credentialRequestStore } from '../storage/credential-request-store.ts';
+import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
+import { NS } from '../../vocab/namespaces.ts';
 import type { Authority } from './authority.ts';
 import { requireCaller } from './caller-auth.ts';
 import { DCP_CONTEXT } from './credential-service.ts';
-import { CREDENTIALS_SUPPORTED as SUPPORTED, OFFER_KIND } from './issuer-metadata.ts';
 
 const ISSUANCE_KIND = 'dcp-issuance';
 const DELIVERY_DEADLINE_MS = 60 * 60_000;
+
+/**
+ * What the authority issues, as DCP credential objects. Its credentials are Data Integrity (eddsa-rdfc-2022)
+ * VCDM 2.0 credentials with a Bitstring Status List entry; DCP defines profiles for JWT credentials only, so
+ * the profile names that form (`vc20-bssl/ldp`) and each credential travels with `format: ldp_vc`.
+ */
+const SUPPORTED = [
+  { id: 'participant-credential', credentialType: CREDENTIAL_TYPE.participant, offerReason: 'membership' },
+  { id: 'data-permit-credential', credentialType: CREDENTIAL_TYPE.dataPermit, offerReason: 'data-permit' },
+].map((c) => ({ ...c, type: 'CredentialObject', credentialSchema: `${NS.hdc}${c.credentialType}`, bindingMethods: ['did:web', 'did:key'], profile: 'vc20-bssl/ldp' }));
 
 const CredentialRequestMessage = z.object({
   '@context': z.array(z.string()).min(1),
@@ -39,11 +50,6 @@ export function issuerServiceRoutes(ctx: ConnectorContext, authority: Authority)
     },
     async gaveUp(message, reason) {
       ctx.logger.warn('credential message not delivered', { issuerPid: message.processId, holder: message.audienceDid, reason });
-    },
-  });
-  ctx.outbox.handle(OFFER_KIND, {
-    async gaveUp(message, reason) {
-      ctx.logger.warn('credential offer not delivered', { holder: message.audienceDid, reason });
     },
   });
   const auth = requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger });
@@ -111,3 +117,6 @@ export function issuerServiceRoutes(ctx: ConnectorContext, authority: Authority)
   });
   return app;
 }
+
+/** The credential objects of this issuer's metadata, for its offers (credential-offers.ts). */
+export { SUPPORTED as CREDENTIALS_SUPPORTED };

@@ -31,8 +31,8 @@ describe('the authority offers what it issues (CredentialOfferMessage, §6.6)', 
     authority = await startTestConnector({ role: 'governance-authority', name: 'offering-authority' });
   });
 
-  it('sends the member an offer of its ParticipantCredential when it admits it, then of a DataPermitCredential', async () => {
-    const admitted = await api(authority, '/members', {
+  const admit = () =>
+    api(authority, '/members', {
       did: holder.did,
       name: 'TCK-like holder',
       role: 'research-institute',
@@ -41,7 +41,9 @@ describe('the authority offers what it issues (CredentialOfferMessage, §6.6)', 
       legalName: 'Holder Test',
       registrationNumber: { kind: 'leiCode', value: '222100TESTLEI0000009' },
     });
-    expect(admitted.status).toBe(201);
+
+  it('sends the member an offer of its ParticipantCredential when it admits it, then of a DataPermitCredential', async () => {
+    expect((await admit()).status).toBe(201);
     const first = (await until('the offer', () => offers[0], Boolean))!;
     expect(first.body).toMatchObject({ '@context': [DCP], type: 'CredentialOfferMessage', issuer: authority.did });
     const metadata = await jsonOf(await fetch(`${authority.url}/issuer/metadata`));
@@ -59,6 +61,12 @@ describe('the authority offers what it issues (CredentialOfferMessage, §6.6)', 
     expect(permit.status).toBe(201);
     const second = (await until('the permit offer', () => offers[1], Boolean))!;
     expect(second.body.credentials.map((c: any) => [c.id, c.credentialType])).toEqual([['data-permit-credential', 'DataPermitCredential']]);
+  });
+
+  it('offers the new ParticipantCredential of a member admitted again for reissue', async () => {
+    expect((await admit()).status).toBe(201);
+    const third = (await until('the reissue offer', () => offers[2], Boolean))!;
+    expect(third.body.credentials).toMatchObject([{ id: 'participant-credential', offerReason: 'reissue' }]);
   });
 });
 

@@ -1,25 +1,22 @@
 import type { ConnectorContext } from '../context.ts';
 import { serviceEndpointOf } from '../identity/did-web.ts';
-import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
-import { NS } from '../../vocab/namespaces.ts';
 import { DCP_CONTEXT } from './credential-service.ts';
+import { CREDENTIALS_SUPPORTED } from './issuer-service-routes.ts';
 
-/**
- * What the authority issues, as DCP credential objects (§6.7: every optional property present). Its credentials
- * are Data Integrity VCDM 2.0 credentials with a Bitstring Status List entry; DCP defines profiles for JWT
- * credentials only, so the profile names that form (`vc20-bssl/ldp`) and each credential travels with
- * `format: ldp_vc`.
- */
-export const CREDENTIALS_SUPPORTED = [
-  { id: 'participant-credential', credentialType: CREDENTIAL_TYPE.participant, offerReason: 'membership' },
-  { id: 'data-permit-credential', credentialType: CREDENTIAL_TYPE.dataPermit, offerReason: 'data-permit' },
-].map((c) => ({ ...c, type: 'CredentialObject', credentialSchema: `${NS.hdc}${c.credentialType}`, bindingMethods: ['did:web', 'did:key'], profile: 'vc20-bssl/ldp' }));
+/** Ids of the credential objects the authority offers (from its issuer metadata). */
+export type CredentialObjectId = 'participant-credential' | 'data-permit-credential';
 
-export type CredentialObjectId = (typeof CREDENTIALS_SUPPORTED)[number]['id'];
-
-/** Outbox kind of the authority's CredentialOfferMessages. */
-export const OFFER_KIND = 'dcp-offer';
+const OFFER_KIND = 'dcp-offer';
 const OFFER_DEADLINE_MS = 60 * 60_000;
+
+/** What the outbox reports of an offer that could not be delivered: a log line (an offer is a courtesy). */
+export function handleOfferDeliveries(ctx: ConnectorContext): void {
+  ctx.outbox.handle(OFFER_KIND, {
+    async gaveUp(message, reason) {
+      ctx.logger.warn('credential offer not delivered', { holder: message.audienceDid, reason });
+    },
+  });
+}
 
 /**
  * DCP 1.0 §6.6: tells a member that it may request credentials (the objects of this issuer's metadata), by a
@@ -39,7 +36,7 @@ export async function offerCredentials(ctx: ConnectorContext, holderDid: string,
     ctx.logger.info('no credential offer sent: the member announces no CredentialService', { holder: holderDid });
     return false;
   }
-  const credentials = CREDENTIALS_SUPPORTED.filter((c) => ids.includes(c.id)).map((c) => ({ ...c, ...(offerReason ? { offerReason } : {}) }));
+  const credentials = CREDENTIALS_SUPPORTED.filter((c) => (ids as string[]).includes(c.id)).map((c) => ({ ...c, ...(offerReason ? { offerReason } : {}) }));
   await ctx.outbox.enqueue(ctx.database.db, {
     kind: OFFER_KIND,
     processId: `urn:uuid:${crypto.randomUUID()}`,
