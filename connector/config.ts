@@ -100,13 +100,13 @@ const ConfigSchema = z
     jwtAlgorithm: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
     /** DCP: the format of the presentations the credential service answers with. */
     presentationFormat: z.enum(['jwt', 'data-integrity']).default('data-integrity'),
+    /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */
+    requireSignedAgreements: z.boolean().default(false),
     /**
      * DCP: when an issuer in trustedIssuers offers credentials (CredentialOfferMessage), request at once those of
      * the types it is trusted for; off, offers are only recorded for the operator (GET /api/wallet/offers).
      */
     requestOfferedCredentials: z.boolean().default(true),
-    /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */
-    requireSignedAgreements: z.boolean().default(false),
   })
   .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets'), egress: resolveEgress(c) }));
 
