@@ -6,6 +6,7 @@ import { startJoseParty, type JoseParty } from '../support/jose-party.ts';
 import { until } from '../support/wait.ts';
 import { admit, grantPermit, startTrio, type Trio } from '../support/dataspace.ts';
 import type { RunningConnector } from '../../connector/server.ts';
+import { walletIssuanceStore } from '../../connector/storage/wallet-issuance-store.ts';
 
 /**
  * DCP 1.0 issuance between live connectors: the authority's CredentialOfferMessage on admission and on a
@@ -226,6 +227,20 @@ describe('deliveries matched by holderPid, from a TCK-like issuer service', () =
     expect(offered.status).toBe(200);
     const [offer] = (await jsonOf(await api(holder, '/wallet/offers'))).offers;
     expect(offer).toMatchObject({ issuerDid: stranger.did, status: 'ignored', note: 'the issuer is not a trusted issuer' });
+  });
+
+  it('keeps the latest 500 offers (any DID may send one)', async () => {
+    const store = walletIssuanceStore(holder.ctx.database.db);
+    for (let i = 0; i < 505; i++)
+      await store.insertOffer({ id: `urn:uuid:${crypto.randomUUID()}`, issuerDid: 'did:web:flood.example', credentials: [{ id: 'x' }], status: 'ignored' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.insertOffer({ id: 'urn:uuid:newest', issuerDid: 'did:web:flood.example', credentials: [{ id: 'x' }], status: 'ignored' });
+    const count = await holder.ctx.database.db
+      .selectFrom('wallet_credential_offers')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(500);
+    expect((await store.offers(1))[0]!.id).toBe('urn:uuid:newest');
   });
 
   it('resolves a sparse offer (ids only) from a trusted issuer against its metadata and requests it', async () => {
