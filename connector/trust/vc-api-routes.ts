@@ -12,7 +12,7 @@ import { CredentialDataModelError, CRYPTOSUITES, JsonLdError } from '../../contr
 import { ALL_CREDENTIAL_CHECKS, type CredentialCheckName, type Rejection, type TrustedIssuer } from '../../contracts/credentials/verifier.ts';
 import type { VerifiableCredential, VerifiablePresentation } from '../../contracts/credentials/model.ts';
 import { envelopedCredential, isEnvelopedCredential, signCredentialJwt, VC_JWT_MEDIA_TYPE } from '../../contracts/credentials/vc-jose.ts';
-import { isEnvelopedPresentation } from '../../contracts/credentials/vp-jose.ts';
+import { isEnvelopedPresentation, mistypedEnvelope } from '../../contracts/credentials/vp-jose.ts';
 import { publishedContextDigests } from '../../vocab/contexts.ts';
 import type { Authority } from './authority.ts';
 
@@ -117,6 +117,8 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
     // A JOSE presentation (vp+jwt, enveloped or compact) is opened by the verifier, which checks the data model inside.
     const jose = typeof verifiablePresentation === 'string' || isEnvelopedPresentation(verifiablePresentation);
     const problems = jose ? [] : checkPresentationDataModel(verifiablePresentation, { versions: ['2.0', '1.1'] });
+    if (!jose && mistypedEnvelope(verifiablePresentation))
+      problems.push({ path: 'type', message: 'a presentation whose id is the data: URL of a secured presentation must be an EnvelopedVerifiablePresentation' });
     if (!jose && problems.length === 0) problems.push(...(await checkJsonLd(verifiablePresentation, ctx.documentLoader)));
     if (problems.length > 0) return verificationResponse(c, refusal(problems), checked);
     const result = await ctx.trust.verifier.verifyAnyPresentation(verifiablePresentation as unknown as VerifiablePresentation | string, {

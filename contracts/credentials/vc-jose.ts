@@ -16,6 +16,8 @@ import type { Rejection } from './verifier.ts';
 
 export const VC_JWT_MEDIA_TYPE = 'application/vc+jwt';
 const DATA_URL_PREFIX = `data:${VC_JWT_MEDIA_TYPE},`;
+/** The data URLs an enveloped credential is read from: VC-JOSE's media type, or plain `application/jwt` (as the W3C suite's fixture). */
+const DATA_URL = /^data:application\/(vc\+)?jwt,/;
 
 /** The compact JWS of a credential, signed by `keyId` (which must belong to the credential's issuer). */
 export function signCredentialJwt(credential: VerifiableCredential, keyId: string, privateKey: KeyObject): Promise<string> {
@@ -42,9 +44,9 @@ const refuse = (code: Rejection['code'], message: string): Outcome => ({ verifie
 export async function openEnvelopedCredential(envelope: Record<string, unknown>, documentLoader: DocumentLoader): Promise<Outcome> {
   if (!asArray(envelope['@context'] as unknown).includes(CONTEXT.credentialsV2))
     return refuse('malformed', `@context: an enveloped credential must include "${CONTEXT.credentialsV2}"`);
-  if (typeof envelope.id !== 'string' || !envelope.id.startsWith(DATA_URL_PREFIX))
+  if (typeof envelope.id !== 'string' || !DATA_URL.test(envelope.id))
     return refuse('malformed', `id: must be a data: URL of type ${VC_JWT_MEDIA_TYPE} (data:${VC_JWT_MEDIA_TYPE},<jws>)`);
-  const jws = envelope.id.slice(DATA_URL_PREFIX.length);
+  const jws = envelope.id.replace(DATA_URL, '');
   let header: Record<string, unknown>;
   try {
     ({ header } = decodeJwt(jws));
@@ -52,6 +54,9 @@ export async function openEnvelopedCredential(envelope: Record<string, unknown>,
     return refuse('malformed', 'id: the data URL does not hold a compact JWS with a JSON header and payload');
   }
   if (!jws.split('.')[2]) return refuse('malformed', 'id: the data URL holds an unsigned JWS');
-  if (header.typ !== undefined && header.typ !== 'vc+jwt') return refuse('malformed', `the JWS typ must be "vc+jwt" (found ${JSON.stringify(header.typ)})`);
+  // The typ must agree with the data URL's media type: vc+jwt, or for a plain application/jwt URL also JWT.
+  const typs = envelope.id.startsWith(DATA_URL_PREFIX) ? ['vc+jwt'] : ['vc+jwt', 'JWT'];
+  if (header.typ !== undefined && !typs.includes(String(header.typ)))
+    return refuse('malformed', `the JWS typ must be ${typs.map((t) => `"${t}"`).join(' or ')} (found ${JSON.stringify(header.typ)})`);
   return openJwtCredential(jws, documentLoader);
 }

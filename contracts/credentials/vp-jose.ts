@@ -4,7 +4,7 @@ import { checkPresentationDataModel, describeProblems, idOf, isObject } from './
 import { isCompactJwt, type JwtOutcome, openSigned, RELATIONSHIPS } from './jwt-credentials.ts';
 import { asArray, type VerifiableCredential } from './model.ts';
 import type { Rejection } from './verifier.ts';
-import { envelopedCredential, VC_JWT_MEDIA_TYPE } from './vc-jose.ts';
+import { envelopedCredential } from './vc-jose.ts';
 
 /**
  * JOSE-secured presentations for the VC-API (VC-JOSE-COSE 1.0 §3.1.2): an EnvelopedVerifiablePresentation
@@ -16,8 +16,9 @@ import { envelopedCredential, VC_JWT_MEDIA_TYPE } from './vc-jose.ts';
  */
 
 export const VP_JWT_MEDIA_TYPE = 'application/vp+jwt';
-const DATA_URL_PREFIX = `data:${VP_JWT_MEDIA_TYPE},`;
-const VC_DATA_URL_PREFIX = `data:${VC_JWT_MEDIA_TYPE},`;
+/** The data URLs of an enveloped presentation: VC-JOSE's media type, or plain `application/jwt` (as the W3C suite's fixture). */
+const DATA_URL = /^data:application\/(vp\+)?jwt,/;
+const VC_DATA_URL = /^data:application\/(vc\+)?jwt,/;
 const PRESENTATION_TYPS = new Set(['JWT', 'vp+jwt', 'vp-ld+jwt', VP_JWT_MEDIA_TYPE]);
 const SKEW_S = 30;
 
@@ -39,14 +40,21 @@ function jwsOf(presentation: string | Record<string, unknown>): string | ({ veri
   if (!asArray(presentation['@context'] as unknown).includes(CONTEXT.credentialsV2))
     return refuse('malformed', `@context: an enveloped presentation must include "${CONTEXT.credentialsV2}"`);
   const id = presentation.id;
-  if (typeof id !== 'string' || !id.startsWith(DATA_URL_PREFIX)) return refuse('malformed', `id: must be a data: URL of type ${VP_JWT_MEDIA_TYPE} (${DATA_URL_PREFIX}<jws>)`);
-  const jws = id.slice(DATA_URL_PREFIX.length);
+  if (typeof id !== 'string' || !DATA_URL.test(id)) return refuse('malformed', `id: must be a data: URL of type ${VP_JWT_MEDIA_TYPE} (data:${VP_JWT_MEDIA_TYPE},<jws>)`);
+  const jws = id.replace(DATA_URL, '');
   return isCompactJwt(jws) ? jws : refuse('malformed', 'id: the data URL does not hold a signed compact JWS');
 }
 
 /** A presented credential as the verifier takes it: a `data:application/vc+jwt,` string becomes its envelope. */
-const asCredential = (c: unknown) =>
-  (typeof c === 'string' && c.startsWith(VC_DATA_URL_PREFIX) ? envelopedCredential(c.slice(VC_DATA_URL_PREFIX.length)) : c) as VerifiableCredential | string;
+const asCredential = (c: unknown) => (typeof c === 'string' && VC_DATA_URL.test(c) ? envelopedCredential(c.replace(VC_DATA_URL, '')) : c) as VerifiableCredential | string;
+
+/**
+ * Whether a presentation not typed EnvelopedVerifiablePresentation has the data: URL id of one: VCDM 2.0 §4.13.2
+ * makes that type a MUST of a presentation secured by enveloping, so such a document is refused.
+ */
+export function mistypedEnvelope(presentation: Record<string, unknown>): boolean {
+  return typeof presentation.id === 'string' && DATA_URL.test(presentation.id) && !isEnvelopedPresentation(presentation);
+}
 
 /**
  * Opens a JOSE presentation: the envelope, the header, the holder's key and signature, the data model of a 2.0

@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { managementFetch, startTestConnector } from '../support/connectors.ts';
 import { jsonOf } from '../support/http.ts';
 import { startJoseParty, type JoseParty } from '../support/jose-party.ts';
 import { signJws } from '../../contracts/credentials/id-token.ts';
+import { ED25519_PUBLIC_HEADER, encodeMultikey } from '../../vocab/multikey.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 
 /**
@@ -109,5 +111,57 @@ describe('VC-API POST /credentials/verify with a compact JWT credential', () => 
     expect((await post('/credentials/verify', { verifiableCredential: jws })).body).toMatchObject({ verified: true });
     expect((await post('/credentials/verify', { verifiableCredential: await party.issue(holder.did, 'MembershipCredential') })).body).toMatchObject({ verified: true });
     expect((await post('/credentials/verify', { verifiableCredential: `${jws.slice(0, -2)}xx` })).body.errors[0].code).toBe('invalid_proof');
+  });
+});
+
+describe('VC-API POST /presentations/verify with the W3C VCDM 2.0 suite’s enveloped presentation shape', () => {
+  /** A did:key of a fresh key, as the suite's fixture uses: Ed25519 (z6Mk…) or P-256 (zDn…, the compressed point). */
+  const didKeyOf = (curve: 'Ed25519' | 'P-256') => {
+    const { privateKey, publicKey } = curve === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = publicKey.export({ format: 'jwk' });
+    const x = Buffer.from(jwk.x!, 'base64url');
+    const multibase =
+      curve === 'Ed25519'
+        ? encodeMultikey(ED25519_PUBLIC_HEADER, x)
+        : encodeMultikey(Uint8Array.of(0x80, 0x24), Buffer.concat([Uint8Array.of(Buffer.from(jwk.y!, 'base64url').at(-1)! & 1 ? 3 : 2), x]));
+    const did = `did:key:${multibase}`;
+    return { did, keyId: `${did}#${multibase}`, privateKey };
+  };
+
+  it('verifies data:application/jwt envelopes of a vp claim (EdDSA did:key) holding a vc claim (ES256 did:key), bound by nonce; refuses the suite’s negative cases', async () => {
+    const issuer = didKeyOf('P-256');
+    const holderKey = didKeyOf('Ed25519');
+    const vc = await signJws(
+      {
+        iss: issuer.did,
+        sub: 'did:example:alice',
+        vc: { '@context': [V2], type: ['VerifiableCredential'], credentialSubject: { id: 'did:example:alice', name: 'Alice' }, issuer: issuer.did },
+      },
+      { keyId: issuer.keyId, privateKey: issuer.privateKey, typ: 'JWT' },
+    );
+    const vp = await signJws(
+      {
+        iss: holderKey.did,
+        aud: 'example.com',
+        nonce: '123456789',
+        vp: {
+          '@context': [V2],
+          type: ['VerifiablePresentation'],
+          holder: holderKey.did,
+          verifiableCredential: [{ '@context': V2, type: 'EnvelopedVerifiableCredential', id: `data:application/jwt,${vc}` }],
+        },
+      },
+      { keyId: holderKey.keyId, privateKey: holderKey.privateKey, typ: 'JWT' },
+    );
+    const presentation = { '@context': V2, type: 'EnvelopedVerifiablePresentation', id: `data:application/jwt,${vp}` };
+    const accepted = await verifyVp(presentation, { challenge: '123456789' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    for (const negative of [
+      { ...presentation, '@context': [] },
+      { ...presentation, '@context': [EXAMPLES] },
+      { ...presentation, id: vp },
+      { ...presentation, type: ['VerifiablePresentation'] },
+    ])
+      expect((await verifyVp(negative, { challenge: '123456789' })).status, JSON.stringify(negative).slice(0, 80)).toBe(400);
   });
 });
