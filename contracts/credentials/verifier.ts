@@ -3,7 +3,7 @@ import type { DocumentLoader } from '../../vocab/document-loader.ts';
 import { checkCredentialDataModel, dataModelVersion, describeProblems, type DataModelVersion } from './data-model.ts';
 import { verifyCredentialProof } from './proofs.ts';
 import { proofFailure, verifyPresentationEnvelope } from './presentation-check.ts';
-import { isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
+import { envelopeRefusal, isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
 import { isEnvelopedPresentation, openJosePresentation } from './vp-jose.ts';
 import { decodeJwtCredential, isCompactJwt, openJwtCredential, openJwtPresentation } from './jwt-credentials.ts';
 import { asArray, issuerId, subjectsOf, toVerified, type CredentialStatusEntry, type VerifiableCredential, type VerifiablePresentation, type VerifiedCredential } from './model.ts';
@@ -153,6 +153,9 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     if (isEnvelopedCredential(credential)) {
       // VC-JOSE: opening the envelope is the proof check; the credential inside is checked like any other.
       const jws = typeof credential.id === 'string' ? credential.id : '';
+      // The envelope's own shape is checked every time; only the JWS signature is cached.
+      const shape = envelopeRefusal(credential);
+      if (shape) return shape;
       const opened = await openJwtOnce(jws, now, () => openEnvelopedCredential(credential, options.documentLoader));
       if (!opened.verified) return { ...opened, ...(typeof credential.id === 'string' && !credential.id.startsWith('data:') ? { credentialId: credential.id } : {}) };
       return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof'), versions: ['2.0'] });

@@ -112,6 +112,12 @@ describe('VC-API POST /credentials/verify with a compact JWT credential', () => 
     expect((await post('/credentials/verify', { verifiableCredential: await party.issue(holder.did, 'MembershipCredential') })).body).toMatchObject({ verified: true });
     expect((await post('/credentials/verify', { verifiableCredential: `${jws.slice(0, -2)}xx` })).body.errors[0].code).toBe('invalid_proof');
   });
+
+  it('checks an envelope’s own @context every time, also once its JWS verified before (the W3C suite’s negative case)', async () => {
+    const envelope = await enveloped();
+    expect((await post('/credentials/verify', { verifiableCredential: envelope })).status).toBe(200);
+    for (const context of [[], EXAMPLES]) expect((await post('/credentials/verify', { verifiableCredential: { ...envelope, '@context': context } })).status).toBe(400);
+  });
 });
 
 describe('VC-API POST /presentations/verify with the W3C VCDM 2.0 suite’s enveloped presentation shape', () => {
