@@ -91,7 +91,11 @@ export function credentialStorageRoutes(ctx: ConnectorContext, unauthenticated: 
       await answer({ issuerPid: message.issuerPid, status: 'REJECTED', reason: (message.rejectionReason ?? 'no reason given').slice(0, MAX_REASON) });
       return c.body(null, 204);
     }
-    if (message.credentials.length === 0) throw new HttpProblem(400, 'invalid_request', 'an ISSUED CredentialMessage carries at least one credential');
+    if (message.credentials.length === 0) {
+      const reason = 'an ISSUED CredentialMessage carries at least one credential';
+      await answer({ issuerPid: message.issuerPid, status: 'REFUSED', reason });
+      throw new HttpProblem(400, 'invalid_request', reason);
+    }
     // Every credential is checked before any is stored.
     const checked = [];
     for (const [i, entry] of message.credentials.entries()) {

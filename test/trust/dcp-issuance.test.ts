@@ -203,11 +203,26 @@ describe('deliveries matched by holderPid, from a TCK-like issuer service', () =
 
     // Another issuer cannot answer this holder's request to the first.
     expect((await deliver(other, sent.holderPid)).status).toBe(400);
+    expect((await jsonOf(await api(holder, `/wallet/credential-requests/${encodeURIComponent(sent.holderPid)}`))).status).toBe('RECEIVED');
     expect((await deliver(issuer, sent.holderPid)).status).toBe(200);
     const request = await jsonOf(await api(holder, `/wallet/credential-requests/${encodeURIComponent(sent.holderPid)}`));
     expect(request).toMatchObject({ status: 'ISSUED', issuerPid: expect.any(String), credentialIds: [expect.stringMatching(/^urn:uuid:/)] });
     const held = (await jsonOf(await api(holder, '/wallet/credentials'))).credentials.find((c: any) => c.id === request.credentialIds[0]);
     expect(held).toMatchObject({ types: ['VerifiableCredential', 'MembershipCredential'], issuer: issuer.did });
+  });
+
+  it('marks a request REFUSED when its ISSUED delivery carries no credential', async () => {
+    const sent = await jsonOf(await api(holder, '/wallet/credential-requests', { issuerDid: issuer.did }));
+    const empty = await fetch(`${holder.url}/dcp/credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await issuer.idToken(holder.did)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ '@context': [DCP], type: 'CredentialMessage', issuerPid: 'x', holderPid: sent.holderPid, status: 'ISSUED', credentials: [] }),
+    });
+    expect(empty.status).toBe(400);
+    expect(await jsonOf(await api(holder, `/wallet/credential-requests/${encodeURIComponent(sent.holderPid)}`))).toMatchObject({
+      status: 'REFUSED',
+      reason: expect.stringMatching(/at least one credential/),
+    });
   });
 
   it('stores a delivery whose holderPid it never sent when its credentials pass (the TCK sends its own holderPid), recording no request', async () => {
