@@ -15,6 +15,7 @@ describe('credential schemas', () => {
       properties: { id: { type: 'string' }, foo: { type: 'string' } },
       required: ['id', 'foo'],
     },
+    '/backtracking.json': { type: 'object', properties: { credentialSubject: { type: 'object', patternProperties: { '^(a+)+$': { type: 'string' } } } } },
     '/credential.json': { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['credentialSubject', 'validFrom'] },
   };
   beforeAll(async () => {
@@ -54,5 +55,11 @@ describe('credential schemas', () => {
     const check = createSchemaChecker({ ttlMs: 0 });
     await expect(check(credential({ id: 'did:web:h' }, { id: `${base}/missing.json`, type: 'JsonSchema' }))).resolves.toMatch(/cannot check its schema: .*404/);
     await expect(check(credential({ id: 'did:web:h' }, { id: 'http://schemas.example/x.json', type: 'JsonSchema' }))).resolves.toMatch(/must be an https URL/);
+  });
+
+  it('refuses a schema whose pattern could backtrack catastrophically, without compiling it', async () => {
+    const check = createSchemaChecker({ ttlMs: 0 });
+    const subject = { id: 'did:web:h', [`${'a'.repeat(40)}!`]: 'x' };
+    await expect(check(credential(subject, { id: `${base}/backtracking.json`, type: 'JsonSchema' }))).resolves.toMatch(/nests quantifiers: "\^\(a\+\)\+\$"/);
   });
 });
