@@ -100,6 +100,16 @@ const ConfigSchema = z
     jwtAlgorithm: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
     /** DCP: the format of the presentations the credential service answers with. */
     presentationFormat: z.enum(['jwt', 'data-integrity']).default('data-integrity'),
+    /**
+     * DSP catalog: credential types every caller must present, each asked for by its DCP scope; a caller without
+     * an access token, or whose presentation lacks one of them, is refused (403), as DCP 1.0 §5.4.2 has a verifier
+     * refuse a presentation that does not hold what was asked. Empty: only members-only datasets ask for a
+     * ParticipantCredential, and a caller without one sees the public view.
+     */
+    catalogRequiredCredentials: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a credential type name'))
+      .max(10)
+      .default([]),
     /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */
     requireSignedAgreements: z.boolean().default(false),
     /**

@@ -80,10 +80,13 @@ export function createCatalogService(ctx: ConnectorContext) {
    * no such credential, is not a member (the public view); one whose presentation does not verify (bad
    * proof, revoked or untrusted credential, wrong holder, no answer) is refused (`refused`), never quietly
    * served as a non-member. Nothing is cached per DID: a revoked membership counts from the next request.
+   * With `catalogRequiredCredentials`, those types are asked for instead, and all of them must be presented.
    */
   async function membership(caller: Caller | undefined): Promise<{ member: boolean; refused?: undefined } | { refused: string }> {
-    if (!caller?.accessToken) return { member: false };
-    const presented = await fetchCallerCredentials(ctx, caller, [scopeForType(CREDENTIAL_TYPE.participant)]);
+    const required = ctx.config.catalogRequiredCredentials;
+    if (!caller?.accessToken) return required.length > 0 ? { refused: 'the caller gave no access token to its credential service' } : { member: false };
+    const types = required.length > 0 ? required : [CREDENTIAL_TYPE.participant];
+    const presented = await fetchCallerCredentials(ctx, caller, types.map(scopeForType), { requireAll: required.length > 0 });
     if (!presented.verified) return { refused: presented.message };
     return { member: presented.credentials.some((c) => c.type.includes(CREDENTIAL_TYPE.participant) && c.credentialSubject.membershipStatus === 'active') };
   }

@@ -87,8 +87,9 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
     if (result.refused !== undefined) throw new CatalogProblem(403, `the caller's credentials were refused: ${result.refused}`);
     return result.member;
   };
-  // Only a catalog with members-only datasets asks callers for a presentation.
-  const membersView = async (c: Context) => (await catalog.hasMembersOnly()) && (await isMember(c));
+  // Only a catalog with members-only datasets, or one that requires credentials of every caller, asks for a presentation.
+  const required = ctx.config.catalogRequiredCredentials.length > 0;
+  const membersView = async (c: Context) => (required || (await catalog.hasMembersOnly())) && (await isMember(c));
 
   app.post('/catalog/request', async (c) => {
     let body: unknown;
@@ -116,7 +117,8 @@ export function catalogDspRoutes(ctx: ConnectorContext, catalog: CatalogService)
   app.get('/catalog/datasets/:id', async (c) => {
     const id = c.req.param('id');
     const row = await catalog.store.visibility(id);
-    if (!row || (row.visibility === 'members' && !(await isMember(c)))) throw new CatalogProblem(404, `No dataset ${id}`);
+    const member = required || row?.visibility === 'members' ? await isMember(c) : false;
+    if (!row || (row.visibility === 'members' && !member)) throw new CatalogProblem(404, `No dataset ${id}`);
     return c.body(`{"@context":["${CONTEXT.dspace}"],${row.dsp.slice(1)}`, 200, { 'content-type': 'application/json' });
   });
   return app;

@@ -1,4 +1,5 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { parseIdList } from './federated-rows.ts';
 
 /**
  * The only dialect-specific SQL of the federated catalog: its full-text index over
@@ -15,7 +16,7 @@ export interface TextSearch {
   matchingIds(db: Kysely<any>, words: string[]): Promise<Int32Array>;
 }
 
-const idsOf = (rows: { id: number | string }[]) => Int32Array.from(rows, (r) => Number(r.id));
+const idsOf = (rows: { ids: string | null }[]) => parseIdList(rows[0]?.ids ?? null);
 
 const ftsQuery = (words: string[]) => words.map((w) => `"${w}"*`).join(' ');
 const tsQuery = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
@@ -37,7 +38,8 @@ const sqlite: TextSearch = {
     for (const trigger of ['federated_fts_insert', 'federated_fts_delete', 'federated_fts_update']) await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
     await sql`drop table if exists federated_fts`.execute(db);
   },
-  matchingIds: async (db, words) => idsOf((await sql<{ id: number }>`select rowid as id from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows),
+  matchingIds: async (db, words) =>
+    idsOf((await sql<{ ids: string | null }>`select group_concat(rowid) as ids from federated_fts where federated_fts match ${ftsQuery(words)}`.execute(db)).rows),
 };
 
 const postgres: TextSearch = {
@@ -49,7 +51,13 @@ const postgres: TextSearch = {
     await sql`drop index if exists federated_entries_search`.execute(db);
   },
   matchingIds: async (db, words) =>
-    idsOf((await sql<{ id: number }>`select entry_id as id from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)).rows),
+    idsOf(
+      (
+        await sql<{
+          ids: string | null;
+        }>`select string_agg(entry_id::text, ',') as ids from federated_entries where search_vector @@ to_tsquery('simple', ${tsQuery(words)})`.execute(db)
+      ).rows,
+    ),
 };
 
 /** The text search of the database `db` talks to. */

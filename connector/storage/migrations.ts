@@ -4,6 +4,7 @@ import { connectorMeta } from './migrations/0001-connector-meta.ts';
 import { outbox } from './migrations/0002-outbox.ts';
 import { catalog } from './migrations/0101-catalog.ts';
 import { federatedSearch } from './migrations/0102-federated-search.ts';
+import { federatedSearchInMemory } from './migrations/0103-federated-search-in-memory.ts';
 import { trust } from './migrations/0201-trust.ts';
 import { walletStatus } from './migrations/0202-wallet-status.ts';
 import { credentialRequests } from './migrations/0203-credential-requests.ts';
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0002_outbox': outbox,
   '0101_catalog': catalog,
   '0102_federated_search': federatedSearch,
+  '0103_federated_search_in_memory': federatedSearchInMemory,
   '0201_trust': trust,
   '0202_wallet_status': walletStatus,
   '0203_credential_requests': credentialRequests,

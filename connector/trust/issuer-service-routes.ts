@@ -10,6 +10,7 @@ import { NS } from '../../vocab/namespaces.ts';
 import type { Authority } from './authority.ts';
 import { requireCaller } from './caller-auth.ts';
 import { DCP_CONTEXT } from './credential-service.ts';
+import { signVcJwt11 } from '../../contracts/credentials/jwt-credentials.ts';
 
 const ISSUANCE_KIND = 'dcp-issuance';
 const DELIVERY_DEADLINE_MS = 60 * 60_000;
@@ -17,12 +18,20 @@ const DELIVERY_DEADLINE_MS = 60 * 60_000;
 /**
  * What the authority issues, as DCP credential objects. Its credentials are Data Integrity (eddsa-rdfc-2022)
  * VCDM 2.0 credentials with a Bitstring Status List entry; DCP defines profiles for JWT credentials only, so
- * the profile names that form (`vc20-bssl/ldp`) and each credential travels with `format: ldp_vc`.
+ * the profile names that form (`vc20-bssl/ldp`) and each credential travels with `format: ldp_vc`. Each is
+ * also offered as a VC-JWT 1.1 (`<id>-jwt`, profile and format `vc11-sl2021/jwt`, what EDC and the DCP TCK
+ * request): the same credential, signed with the authority's JWT key.
  */
+const JWT_PROFILE = 'vc11-sl2021/jwt';
 const SUPPORTED = [
   { id: 'participant-credential', credentialType: CREDENTIAL_TYPE.participant, offerReason: 'membership' },
   { id: 'data-permit-credential', credentialType: CREDENTIAL_TYPE.dataPermit, offerReason: 'data-permit' },
-].map((c) => ({ ...c, type: 'CredentialObject', credentialSchema: `${NS.hdc}${c.credentialType}`, bindingMethods: ['did:web', 'did:key'], profile: 'vc20-bssl/ldp' }));
+]
+  .flatMap((c) => [
+    { ...c, profile: 'vc20-bssl/ldp' },
+    { ...c, id: `${c.id}-jwt`, profile: JWT_PROFILE },
+  ])
+  .map((c) => ({ ...c, type: 'CredentialObject', credentialSchema: `${NS.hdc}${c.credentialType}`, bindingMethods: ['did:web', 'did:key'] }));
 
 const CredentialRequestMessage = z.object({
   '@context': z.array(z.string()).min(1),
@@ -65,7 +74,8 @@ export function issuerServiceRoutes(ctx: ConnectorContext, authority: Authority)
     if (unknown.length > 0) throw new HttpProblem(400, 'invalid_request', `not offered by this issuer: ${unknown.join(', ')} (see /issuer/metadata)`);
     const endpoint = serviceEndpointOf(await ctx.didResolver.resolve(holder), 'CredentialService');
     if (!endpoint) throw new HttpProblem(400, 'invalid_request', `${holder} announces no CredentialService to deliver credentials to`);
-    const types = SUPPORTED.filter((s) => message.credentials.some((r) => r.id === s.id)).map((s) => s.credentialType);
+    const requested = SUPPORTED.filter((s) => message.credentials.some((r) => r.id === s.id));
+    const types = requested.map((s) => s.credentialType);
     const member = await authority.store.member(holder);
     const now = Date.now();
     const records =
@@ -83,7 +93,17 @@ export function issuerServiceRoutes(ctx: ConnectorContext, authority: Authority)
       issuerPid,
       holderPid: message.holderPid,
       status: rejectionReason ? 'REJECTED' : 'ISSUED',
-      credentials: records.map((r) => ({ credentialType: r.types.find((t) => t !== 'VerifiableCredential')!, format: 'ldp_vc', payload: r.credential })),
+      credentials: await Promise.all(
+        requested.flatMap((s) =>
+          records
+            .filter((r) => r.types.includes(s.credentialType))
+            .map(async (r) => ({
+              credentialType: s.credentialType,
+              format: s.profile === JWT_PROFILE ? JWT_PROFILE : 'ldp_vc',
+              payload: s.profile === JWT_PROFILE ? await signVcJwt11(r.credential, ctx.trust.jwtKey.keyId, ctx.trust.jwtKey.privateKey) : r.credential,
+            })),
+        ),
+      ),
       ...(rejectionReason ? { rejectionReason } : {}),
     };
     await ctx.database.db.transaction().execute(async (trx) => {

@@ -11,6 +11,7 @@ import { createCredentialVerifier, ProofCache, type CredentialVerifier } from '.
 import { createIdToken, signJwt, TokenError, verifyIdToken, type IdTokenClaims } from '../../contracts/credentials/id-token.ts';
 import { CREDENTIAL_TYPE } from '../../contracts/credentials/model.ts';
 import { createStatusChecker } from './status-lists.ts';
+import { createSchemaChecker } from './credential-schemas.ts';
 import { egressFor } from '../egress/connector-egress.ts';
 import { scopeForType } from './scopes.ts';
 
@@ -77,7 +78,14 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
     allowInsecureHttp: deps.config.allowInsecureHttpDids,
     fetch: egressFor(deps.config),
   });
-  const verifier = createCredentialVerifier({ documentLoader: deps.documentLoader, trustedIssuers: deps.config.trustedIssuers, checkStatus: statusChecker, proofCache });
+  const checkSchema = createSchemaChecker({ ttlMs: 300_000, allowInsecureHttp: deps.config.allowInsecureHttpDids, fetch: egressFor(deps.config) });
+  const verifier = createCredentialVerifier({
+    documentLoader: deps.documentLoader,
+    trustedIssuers: deps.config.trustedIssuers,
+    checkStatus: statusChecker,
+    checkSchema,
+    proofCache,
+  });
 
   const keys = new Map<string, KeyObject>();
   async function resolveAuthenticationKey(keyId: string): Promise<KeyObject> {

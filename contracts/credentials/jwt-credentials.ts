@@ -76,11 +76,20 @@ export async function openSigned(
 
 const seconds = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000).toISOString().replace('.000Z', 'Z') : undefined);
 
+const BARE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** EDC and the DCP TCK put a bare UUID in `vc.id` and `jti`; the URI it stands for is its urn:uuid form (RFC 9562). */
+const uriOf = (id: unknown) => (typeof id === 'string' && BARE_UUID.test(id) ? `urn:uuid:${id.toLowerCase()}` : id);
+
 /** VCDM 1.1 §6.3.2: the credential a `vc` claim stands for, with the registered claims filled in. */
 function credentialOfVcClaim(payload: Record<string, unknown>): VerifiableCredential {
   const vc = { ...(payload.vc as Record<string, unknown>) };
   if (vc.issuer === undefined && typeof payload.iss === 'string') vc.issuer = payload.iss;
   if (vc.id === undefined && typeof payload.jti === 'string') vc.id = payload.jti;
+  if (vc.id !== undefined) vc.id = uriOf(vc.id);
+  if (vc.credentialStatus !== undefined)
+    vc.credentialStatus = asArray(vc.credentialStatus as Record<string, unknown>[]).map((entry) =>
+      isObject(entry) && entry.id !== undefined ? { ...entry, id: uriOf(entry.id) } : entry,
+    );
   const v1 = asArray(vc['@context'] as unknown)[0] === CONTEXT.credentialsV1;
   const [from, until] = v1 ? ['issuanceDate', 'expirationDate'] : ['validFrom', 'validUntil'];
   if (vc[from] === undefined) vc[from] = seconds(payload.nbf) ?? seconds(payload.iat);
@@ -88,6 +97,36 @@ function credentialOfVcClaim(payload: Record<string, unknown>): VerifiableCreden
   if (typeof payload.sub === 'string' && isObject(vc.credentialSubject) && vc.credentialSubject.id === undefined)
     vc.credentialSubject = { ...vc.credentialSubject, id: payload.sub };
   return vc as unknown as VerifiableCredential;
+}
+
+const epoch = (date: unknown) => (typeof date === 'string' && !Number.isNaN(Date.parse(date)) ? Math.floor(Date.parse(date) / 1000) : undefined);
+
+/**
+ * A VCDM 2.0 credential as a VC-JWT 1.1 (VCDM 1.1 §6.3.1; the DCP profile `vc11-sl2021/jwt` that EDC and the
+ * DCP TCK ask for): the same claims under the 1.1 context (its other contexts kept), validFrom / validUntil as
+ * issuanceDate / expirationDate, no proof (the JWS is the proof), and the registered claims iss, sub, jti, nbf,
+ * iat and exp standing for issuer, subject, id and validity. Signed by `keyId`, a key of the issuer.
+ */
+export function signVcJwt11(credential: VerifiableCredential, keyId: string, privateKey: KeyObject): Promise<string> {
+  const { proof: _, validFrom, validUntil, '@context': context, ...rest } = credential;
+  const vc = {
+    '@context': [CONTEXT.credentialsV1, ...asArray(context).filter((c) => c !== CONTEXT.credentialsV2 && c !== CONTEXT.credentialsV1)],
+    ...rest,
+    ...(validFrom ? { issuanceDate: validFrom } : {}),
+    ...(validUntil ? { expirationDate: validUntil } : {}),
+  };
+  const subject = asArray(credential.credentialSubject)[0]?.id;
+  const [nbf, exp] = [epoch(validFrom) ?? Math.floor(Date.now() / 1000), epoch(validUntil)];
+  const claims = {
+    iss: idOf(credential.issuer),
+    ...(subject ? { sub: subject } : {}),
+    ...(credential.id ? { jti: credential.id } : {}),
+    nbf,
+    iat: nbf,
+    ...(exp ? { exp } : {}),
+    vc,
+  };
+  return signJws(claims, { keyId, privateKey });
 }
 
 /** What a JWT credential says, read without checking its signature (to index or match what the wallet already verified). */

@@ -22,7 +22,8 @@ export type RejectionCode =
   | 'status_unavailable'
   | 'wrong_holder'
   | 'missing_challenge'
-  | 'missing_credential';
+  | 'missing_credential'
+  | 'invalid_schema';
 
 export interface Rejection {
   code: RejectionCode;
@@ -46,6 +47,9 @@ export interface TrustedIssuer {
 /** Outcome of one status entry. Throw StatusUnavailableError when the list cannot be fetched or verified. */
 export type StatusCheck = (entry: CredentialStatusEntry, issuer: string) => Promise<'set' | 'unset'>;
 
+/** Checks a credential against the schemas its credentialSchema names: a problem, or undefined when it conforms. */
+export type SchemaCheck = (credential: VerifiableCredential) => Promise<string | undefined>;
+
 export class StatusUnavailableError extends Error {
   override name = 'StatusUnavailableError';
 }
@@ -54,6 +58,8 @@ export interface CredentialVerifierOptions {
   documentLoader: DocumentLoader;
   trustedIssuers: TrustedIssuer[];
   checkStatus: StatusCheck;
+  /** credentialSchema (VCDM 2.0 §4.11); without it schemas are not checked. */
+  checkSchema?: SchemaCheck;
   /** Proof results kept by credential digest; validity, trust and status are still checked on every use. */
   proofCache?: ProofCache;
   /** Tolerated clock difference for validFrom/validUntil, in ms (default 60 s). */
@@ -178,6 +184,8 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       const failure = await checkStatusEntries(credential, issuer);
       if (failure) return reject(failure.code, failure.message);
     }
+    const schemaProblem = await options.checkSchema?.(credential);
+    if (schemaProblem) return reject('invalid_schema', schemaProblem);
     if (check.holder !== undefined && !subjectsOf(credential).some((s) => s.id === check.holder)) {
       return reject('wrong_holder', `its subject is not the holder ${check.holder}`);
     }

@@ -1,14 +1,18 @@
 /**
- * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --seed-copy --hospital-heap MiB --keep]: N hospital connectors and one
+ * npm run bench:federation [-- --hospitals N --datasets D --heap MiB --database postgres://… --seed-copy --hospital-heap MiB --keep | --reuse DIR]: N hospital connectors and one
  * research institute, each its own process (SQLite). Every hospital's catalog of D HealthDCAT-AP datasets is
  * seeded straight into its database (registering 10,000 datasets through the API, SHACL-validated one by one,
  * would dominate the run). The institute crawls them all, then again with nothing changed, while a management
  * API request runs every 10 ms (the longest answer is the longest stall); then facet and text searches, whose
  * counts are checked against what was published (each a query not counted before: the institute keeps counts
  * until a catalog changes), and a walk through a result with cursors.
+ * --keep leaves the folder of a run; --reuse DIR starts that run's connectors again on their own ports,
+ * with the institute's catalog as crawled, and measures the re-crawl and the searches only (at 1,000,000
+ * entries seeding and crawling take most of an hour, the searches a minute); a run kept before its
+ * institute crawled is crawled first.
  * Prints the figures and ends with `RESULT <json>`.
  */
-import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +29,7 @@ const { values: args } = parseArgs({
     datasets: { type: 'string', default: '1000' },
     heap: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
     database: { type: 'string' },
     rounds: { type: 'string', default: '40' },
     'seed-copy': { type: 'boolean', default: false },
@@ -43,7 +48,9 @@ const RARE_THEME = 'http://publications.europa.eu/resource/authority/data-theme/
 const shape = (i: number) => ({ topic: TOPICS[i % TOPICS.length]!, category: CATEGORIES[i % CATEGORIES.length]!, rare: i % 100 === 0 });
 const expected = (test: (s: ReturnType<typeof shape>) => boolean) => HOSPITALS * Array.from({ length: DATASETS }, (_, i) => shape(i)).filter(test).length;
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-federation-'));
+const reused = args.reuse;
+const crawledBefore = reused !== undefined && existsSync(join(reused, 'institute', 'data', 'connector.db'));
+const dir = reused ?? mkdtempSync(join(tmpdir(), 'bench-federation-'));
 
 async function seedHospital(h: number, port: number): Promise<void> {
   const dataDir = join(dir, `hospital-${h}`, 'data');
@@ -164,11 +171,18 @@ async function walk(institute: ConnectorProcess, query: string, want: number): P
 const hospitals: ConnectorProcess[] = [];
 let institute: ConnectorProcess | undefined;
 try {
-  console.log(`Seeding ${HOSPITALS} hospitals × ${DATASETS} datasets…`);
-  const seedStarted = performance.now();
-  const ports = await Promise.all(Array.from({ length: HOSPITALS }, () => freePort()));
-  for (let h = 0; h < HOSPITALS; h++) await (args['seed-copy'] && h > 0 ? copyHospital(h, ports) : seedHospital(h, ports[h]!));
-  console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  // The hospitals' addresses are in their catalogs and in the institute's: a reused run keeps its ports.
+  const portsFile = join(dir, 'ports.json');
+  let ports: number[];
+  if (reused) ports = JSON.parse(readFileSync(portsFile, 'utf8'));
+  else {
+    console.log(`Seeding ${HOSPITALS} hospitals × ${DATASETS} datasets…`);
+    const seedStarted = performance.now();
+    ports = await Promise.all(Array.from({ length: HOSPITALS + 1 }, () => freePort()));
+    for (let h = 0; h < HOSPITALS; h++) await (args['seed-copy'] && h > 0 ? copyHospital(h, ports) : seedHospital(h, ports[h]!));
+    writeFileSync(portsFile, JSON.stringify(ports));
+    console.log(`  seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  }
   const env = { ...process.env, DATABASE_URL: '' };
   for (let h = 0; h < HOSPITALS; h++)
     hospitals.push(
@@ -189,7 +203,7 @@ try {
     {
       name: 'Institute',
       role: 'research-institute',
-      port: await freePort(),
+      port: ports[HOSPITALS]!,
       dataDir: 'data',
       logLevel: 'warn',
       catalogCrawlIntervalSeconds: 0,
@@ -237,7 +251,7 @@ try {
     }
   };
   const cpu0 = cpuSeconds(inst.child.pid!);
-  const first = await withStallProbe(inst, crawl);
+  const first = crawledBefore ? { value: { peers: [] } as Crawl, seconds: Number.NaN, longestStallMs: 0 } : await withStallProbe(inst, crawl);
   const cpu1 = cpuSeconds(inst.child.pid!);
   const again = await withStallProbe(inst, crawl);
   const cpu2 = cpuSeconds(inst.child.pid!);
@@ -283,7 +297,11 @@ try {
   printTable(
     `Federated catalog: ${HOSPITALS} hospitals × ${DATASETS} datasets, one institute crawling${args.heap ? ` (heap ${args.heap} MiB)` : ''}`,
     [
-      ['crawl', `${first.seconds.toFixed(2)} s`, `institute CPU ${crawlCpu.toFixed(2)} s; longest API stall ${first.longestStallMs.toFixed(0)} ms`],
+      [
+        'crawl',
+        crawledBefore ? 'not run: --reuse' : `${first.seconds.toFixed(2)} s`,
+        `institute CPU ${crawlCpu.toFixed(2)} s; longest API stall ${first.longestStallMs.toFixed(0)} ms`,
+      ],
       [
         're-crawl, nothing changed',
         `${again.seconds.toFixed(2)} s`,
@@ -322,5 +340,5 @@ try {
 } finally {
   await Promise.all([institute, ...hospitals].map((c) => c?.stop()));
   if (args.keep) console.log(`kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
+  else if (!reused) rmSync(dir, { recursive: true, force: true });
 }

@@ -5,6 +5,7 @@ import { startFakePeer, type FakePeer } from '../support/peer.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 import { createCrawler, type Peer } from '../../connector/catalog/crawler.ts';
 import { federatedStore } from '../../connector/storage/federated-store.ts';
+import { facetValues, searchTextOf, searchWords, summarizeDataset } from '../../catalog/federated.ts';
 import { freePort } from '../../scripts/bench/load.ts';
 
 const DSP = 'https://w3id.org/dspace/2025/1/context.jsonld';
@@ -145,5 +146,31 @@ describe('federated catalog: peers that fail, stall or vanish', () => {
     expect(await store.cachedDocument('did:web:example', 'urn:doc:1', 'digest')).toBeUndefined();
     expect(await store.cachedDocument('did:web:example', 'urn:doc:3', 'digest')).toEqual({ '@id': 'urn:doc:3' });
     expect(await store.cachedDocument('did:web:example', 'urn:doc:3', 'another digest')).toBeUndefined();
+  });
+
+  it("finds a peer's entries by the text of its visible generation only, while a crawl stages the next", async () => {
+    const store = federatedStore(institute.ctx.database.db);
+    const peer = { did: 'did:web:staging.example', dspAddress: 'https://staging.example/dsp' };
+    const entry = (id: string, title: string) => {
+      const summary = summarizeDataset(dataset(id, title))!;
+      return { datasetId: id, digest: `${id} ${title}`, summary, searchText: searchTextOf(summary), facetValues: facetValues(summary, peer.did) };
+    };
+    const crawlOnce = async (entries: ReturnType<typeof entry>[], beforeFinish?: () => Promise<void>) => {
+      const { generation } = await store.beginCrawl(peer);
+      const written = await store.stagePage(peer.did, generation, entries);
+      await beforeFinish?.();
+      await store.finishCrawl(peer, generation, new Set(entries.map((e) => e.datasetId)), [], { pages: 1, notModified: 0, written, ms: 0 });
+    };
+    const titles = async (q: string) => (await store.search({ words: searchWords(q), facets: { provider: peer.did }, limit: 10, counts: ['provider'] })).hits.map((h) => h.title);
+    await crawlOnce([entry('urn:s:1', 'Quartz cohort'), entry('urn:s:2', 'Basalt cohort')]);
+    expect(await titles('cohort')).toEqual(['Basalt cohort', 'Quartz cohort']);
+    await crawlOnce([entry('urn:s:1', 'Granite cohort'), entry('urn:s:2', 'Basalt cohort')], async () => {
+      expect(await titles('granite')).toEqual([]);
+      expect(await titles('quartz')).toEqual(['Quartz cohort']);
+    });
+    expect(await titles('quartz')).toEqual([]);
+    expect(await titles('granite cohort')).toEqual(['Granite cohort']);
+    expect(await titles('cohort')).toEqual(['Basalt cohort', 'Granite cohort']);
+    await store.removePeer(peer.did);
   });
 });

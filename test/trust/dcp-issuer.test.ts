@@ -6,7 +6,7 @@ import { startJoseParty, type JoseParty } from '../support/jose-party.ts';
 import { until } from '../support/wait.ts';
 import { admit, startTrio, type Trio } from '../support/dataspace.ts';
 import type { RunningConnector } from '../../connector/server.ts';
-import { openSignedDocument } from '../../contracts/credentials/jwt-credentials.ts';
+import { openJwtCredential, openSignedDocument } from '../../contracts/credentials/jwt-credentials.ts';
 
 /**
  * The governance authority as a DCP Issuer Service (DCP 1.0 §6): endpoint discovery, issuer metadata, a
@@ -59,7 +59,12 @@ describe('DCP issuer service on the governance authority', () => {
     expect(service.serviceEndpoint).toBe(`${authority.url}/issuer`);
     const metadata = await jsonOf(await fetch(`${service.serviceEndpoint}/metadata`));
     expect(metadata).toMatchObject({ '@context': [DCP], type: 'IssuerMetadata', issuer: authority.did });
-    expect(metadata.credentialsSupported.map((c: any) => c.credentialType)).toEqual(['ParticipantCredential', 'DataPermitCredential']);
+    expect(metadata.credentialsSupported.map((c: any) => `${c.id} ${c.credentialType} ${c.profile}`)).toEqual([
+      'participant-credential ParticipantCredential vc20-bssl/ldp',
+      'participant-credential-jwt ParticipantCredential vc11-sl2021/jwt',
+      'data-permit-credential DataPermitCredential vc20-bssl/ldp',
+      'data-permit-credential-jwt DataPermitCredential vc11-sl2021/jwt',
+    ]);
     for (const offered of metadata.credentialsSupported)
       expect(Object.keys(offered)).toEqual(expect.arrayContaining(['id', 'type', 'credentialType', 'credentialSchema', 'offerReason', 'bindingMethods', 'profile']));
   });
@@ -79,6 +84,22 @@ describe('DCP issuer service on the governance authority', () => {
       (s) => s.status === 'ISSUED',
     );
     expect(answered).toMatchObject({ '@context': [DCP], type: 'CredentialStatus', holderPid: 'holder-1' });
+  });
+
+  it('delivers the vc11-sl2021/jwt form as a VC-JWT 1.1 of the same credential, signed with its JWT key', async () => {
+    const response = await request(member, { holderPid: 'holder-jwt', credentials: [{ id: 'participant-credential-jwt' }] });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const message = (await until('the JWT credential', () => delivered.find((d) => d.body.holderPid === 'holder-jwt'), Boolean))!;
+    const [delivery] = message.body.credentials;
+    expect(delivery).toMatchObject({ credentialType: 'ParticipantCredential', format: 'vc11-sl2021/jwt', payload: expect.stringMatching(/^ey/) });
+    const opened = await openJwtCredential(delivery.payload, authority.ctx.documentLoader);
+    expect(opened.verified, JSON.stringify(opened)).toBe(true);
+    const claims = decodeJwt(delivery.payload);
+    expect(claims).toMatchObject({ iss: authority.did, sub: member.did, vc: { '@context': [expect.stringContaining('2018/credentials/v1'), expect.anything()] } });
+    expect(claims.vc).toMatchObject({ issuanceDate: expect.any(String), credentialSubject: { id: member.did } });
+    expect(claims.vc).not.toHaveProperty('proof');
+    const checked = await authority.ctx.trust.verifier.verifyCredential(delivery.payload, { holder: member.did, alsoTrusted: [{ did: authority.did, credentialTypes: ['*'] }] });
+    expect(checked.verified, JSON.stringify(checked)).toBe(true);
   });
 
   it('answers a stranger’s request with a REJECTED credential message', async () => {

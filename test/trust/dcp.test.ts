@@ -322,3 +322,48 @@ describe('a verifier asking an EDC-style participant (ES256 did:web, JWT present
     expect(seen.length).toBe(asked);
   });
 });
+
+describe('a catalog that requires credentials of every caller (catalogRequiredCredentials, DCP 1.0 §5.4.2)', () => {
+  let hospital: RunningConnector;
+  let issuer: JoseParty;
+  let holder: JoseParty;
+  let presented: () => Promise<string[]>;
+  const asked: string[] = [];
+  const request = async (token?: string) =>
+    fetch(`${hospital.url}/dsp/2025-1/catalog/request`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await holder.idToken(hospital.did, token ? { token } : {})}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'CatalogRequestMessage' }),
+    });
+
+  beforeAll(async () => {
+    issuer = await startJoseParty();
+    holder = await startJoseParty(async (req, res, body) => {
+      asked.push(body);
+      const presentation = await holder.present(hospital.did, await presented());
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ '@context': [DCP], type: 'PresentationResponseMessage', presentation: [presentation] }));
+    });
+    hospital = await startTestConnector({
+      name: 'dcp-required',
+      catalogRequiredCredentials: ['MembershipCredential'],
+      trustedIssuers: [{ did: issuer.did, credentialTypes: ['MembershipCredential'] }],
+    });
+  });
+
+  it('asks for exactly the required types and answers the catalog when all are presented', async () => {
+    presented = async () => [await issuer.issue(holder.did, 'MembershipCredential')];
+    const response = await request('access');
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(JSON.parse(asked.at(-1)!)).toMatchObject({ scope: [scopeForType('MembershipCredential')] });
+  });
+
+  it('refuses (403) a verified presentation that lacks a required credential, and a caller without an access token', async () => {
+    presented = async () => [];
+    const lacking = await request('access');
+    expect(lacking.status).toBe(403);
+    expect((await jsonOf(lacking)).reason[0]).toMatch(/lacks a requested credential: MembershipCredential/);
+    const count = asked.length;
+    expect((await request()).status).toBe(403);
+    expect(asked.length).toBe(count);
+  });
+});

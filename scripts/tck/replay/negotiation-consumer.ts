@@ -1,6 +1,6 @@
 import { at } from './callbacks.ts';
 import { idOf, message, readDsp, ScenarioFailure, literalOf } from './jsonld.ts';
-import { need, pause, scenarios, stateIs, type ScenarioContext } from './scenario.ts';
+import { need, pause, scripted, stateIs, type ScenarioContext } from './scenario.ts';
 
 const USE = [{ action: 'use' }];
 const NEGOTIATION_REQUEST = /\/negotiations\/request$/;
@@ -79,8 +79,6 @@ const exchange = async (expected: Promise<unknown>, send: Promise<unknown>) => {
   await expected;
 };
 
-type Provider = ReturnType<typeof asProvider>;
-
 /** A FINALIZED agreement the connector under test holds as consumer, negotiated as in CN_C:01-04; returns its id. */
 export async function agreeAsProvider(ctx: ScenarioContext, datasetId: string): Promise<string> {
   const n = asProvider({ ...ctx, ids: { DATASETID: datasetId } }, 'AGREEMENT');
@@ -91,153 +89,27 @@ export async function agreeAsProvider(ctx: ScenarioContext, datasetId: string): 
   await n.state('FINALIZED');
   return agreementId;
 }
-const cnc = (run: (n: Provider) => Promise<void>) => (ctx: ScenarioContext, key: string) => run(asProvider(ctx, key));
-
-export const CN_C_SCENARIOS = scenarios('CN_C', {
+export const CN_C_SCENARIOS = scripted('CN_C', asProvider, {
   '01-01': [
     'Verify contract request, offer received, consumer accepted, provider agreement, consumer verified, provider finalized',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.accepted(), n.offer());
-      await exchange(n.verified(), n.agreement());
-      await n.finalize();
-      await n.state('FINALIZED');
-    }),
+    'start ~accepted offer @accepted ~verified agreement @verified finalize =FINALIZED',
   ],
-  '01-02': [
-    'Verify contract request, offer received, consumer counter-request, provider terminated',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.counterRequested(), n.offer());
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '01-03': [
-    'Verify contract request, offer received, consumer terminated',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.terminated(), n.offer());
-      await n.state('TERMINATED');
-    }),
-  ],
-  '01-04': [
-    'Verify contract request, provider agreement, consumer verified, provider finalized',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.verified(), n.agreement());
-      await n.finalize();
-      await n.state('FINALIZED');
-    }),
-  ],
-  '02-01': [
-    'Verify contract request, provider terminated',
-    cnc(async (n) => {
-      await n.start();
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-02': [
-    'Verify contract request, consumer terminated',
-    cnc(async (n) => {
-      const terminated = n.terminated();
-      await n.start();
-      await terminated;
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-03': [
-    'Verify contract request, provider agreement, consumer terminated',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.terminated(), n.agreement());
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-04': [
-    'Verify contract request, offer received, provider terminated',
-    cnc(async (n) => {
-      await n.start();
-      await n.offer();
-      await n.state('OFFERED');
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-05': [
-    'Verify contract request, offer received, consumer accepted, provider terminated',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.accepted(), n.offer());
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-06': [
-    'Verify contract request, provider agreement, consumer verified, provider terminated',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.verified(), n.agreement());
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '03-01': [
-    'Verify contract request, provider finalized error',
-    cnc(async (n) => {
-      await n.start();
-      await n.finalize(true);
-      await n.state('REQUESTED');
-    }),
-  ],
-  '03-02': [
-    'Verify contract request, offer received, provider agreement error',
-    cnc(async (n) => {
-      await n.start();
-      await n.offer();
-      await n.state('OFFERED');
-      await n.agreement(true);
-      await n.state('OFFERED');
-    }),
-  ],
-  '03-03': [
-    'Verify contract request, offer received, provider finalized error',
-    cnc(async (n) => {
-      await n.start();
-      await n.offer();
-      await n.state('OFFERED');
-      await n.finalize(true);
-      await n.state('OFFERED');
-    }),
-  ],
-  '03-04': [
-    'Verify contract request, offer received, consumer accepted, provider finalized error',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.accepted(), n.offer());
-      await n.finalize(true);
-      await n.state('ACCEPTED');
-    }),
-  ],
-  '03-05': [
-    'Verify contract request, offer received, consumer accepted, provider offer error',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.accepted(), n.offer());
-      await n.offer(true);
-      await n.state('ACCEPTED');
-    }),
-  ],
+  '01-02': ['Verify contract request, offer received, consumer counter-request, provider terminated', 'start ~counterRequested offer @counterRequested terminate =TERMINATED'],
+  '01-03': ['Verify contract request, offer received, consumer terminated', 'start ~terminated offer @terminated =TERMINATED'],
+  '01-04': ['Verify contract request, provider agreement, consumer verified, provider finalized', 'start ~verified agreement @verified finalize =FINALIZED'],
+  '02-01': ['Verify contract request, provider terminated', 'start terminate =TERMINATED'],
+  '02-02': ['Verify contract request, consumer terminated', '~terminated start @terminated =TERMINATED'],
+  '02-03': ['Verify contract request, provider agreement, consumer terminated', 'start ~terminated agreement @terminated =TERMINATED'],
+  '02-04': ['Verify contract request, offer received, provider terminated', 'start offer =OFFERED terminate =TERMINATED'],
+  '02-05': ['Verify contract request, offer received, consumer accepted, provider terminated', 'start ~accepted offer @accepted terminate =TERMINATED'],
+  '02-06': ['Verify contract request, provider agreement, consumer verified, provider terminated', 'start ~verified agreement @verified terminate =TERMINATED'],
+  '03-01': ['Verify contract request, provider finalized error', 'start finalize! =REQUESTED'],
+  '03-02': ['Verify contract request, offer received, provider agreement error', 'start offer =OFFERED agreement! =OFFERED'],
+  '03-03': ['Verify contract request, offer received, provider finalized error', 'start offer =OFFERED finalize! =OFFERED'],
+  '03-04': ['Verify contract request, offer received, consumer accepted, provider finalized error', 'start ~accepted offer @accepted finalize! =ACCEPTED'],
+  '03-05': ['Verify contract request, offer received, consumer accepted, provider offer error', 'start ~accepted offer @accepted offer! =ACCEPTED'],
   '03-06': [
     'Verify contract request, offer received, consumer accepted, provider agreement, provider finalized error',
-    cnc(async (n) => {
-      await n.start();
-      await exchange(n.accepted(), n.offer());
-      await n.agreement();
-      await n.state('AGREED');
-      await n.finalize(true);
-      await n.state('AGREED');
-    }),
+    'start ~accepted offer @accepted agreement =AGREED finalize! =AGREED',
   ],
 });

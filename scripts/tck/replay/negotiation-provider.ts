@@ -1,6 +1,6 @@
 import { at } from './callbacks.ts';
 import { idOf, message, readDsp, ScenarioFailure } from './jsonld.ts';
-import { need, pause, scenarios, stateIs, type ScenarioContext } from './scenario.ts';
+import { need, pause, scripted, stateIs, type ScenarioContext } from './scenario.ts';
 
 const USE = [{ action: 'use' }];
 
@@ -55,166 +55,26 @@ export async function negotiateAgreement(ctx: ScenarioContext, datasetId: string
   return agreement['@id'];
 }
 
-const cn = (run: (n: ReturnType<typeof asConsumer>) => Promise<void>) => (ctx: ScenarioContext, key: string) => run(asConsumer(ctx, key));
-
-const TABLE: Record<string, [string, ReturnType<typeof cn>]> = {
-  '01-01': [
-    'Verify contract request, offer received, consumer terminated',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '01-02': [
-    'Verify contract request, offer received, consumer counter-offer, provider terminated',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      const terminated = n.terminated();
-      await n.counterRequest();
-      await terminated;
-    }),
-  ],
+export const CN_SCENARIOS = scripted('CN', asConsumer, {
+  '01-01': ['Verify contract request, offer received, consumer terminated', '~offer request @offer terminate =TERMINATED'],
+  '01-02': ['Verify contract request, offer received, consumer counter-offer, provider terminated', '~offer request @offer ~terminated counterRequest @terminated'],
   '01-03': [
     'Verify contract request, offer received, consumer agreed, provider agreement, consumer verified, provider finalized',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      const agreed = n.agreement();
-      await n.accept();
-      await agreed;
-      const finalized = n.finalized();
-      await n.verify();
-      await finalized;
-    }),
+    '~offer request @offer ~agreement accept @agreement ~finalized verify @finalized',
   ],
-  '01-04': [
-    'Verify contract request, provider agreement, consumer verified, provider finalized',
-    cn(async (n) => {
-      const agreed = n.agreement();
-      await n.request();
-      await agreed;
-      const finalized = n.finalized();
-      await n.verify();
-      await finalized;
-    }),
-  ],
-  '02-01': [
-    'Verify contract request, provider terminated',
-    cn(async (n) => {
-      const terminated = n.terminated();
-      await n.request();
-      await terminated;
-    }),
-  ],
-  '02-02': [
-    'Verify contract request, consumer terminated',
-    cn(async (n) => {
-      await n.request();
-      await n.state('REQUESTED');
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-03': [
-    'Verify contract request, provider agreement, consumer terminated',
-    cn(async (n) => {
-      const agreed = n.agreement();
-      await n.request();
-      await agreed;
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-04': [
-    'Verify contract request, offer received, consumer terminated',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      await n.terminate();
-      await n.state('TERMINATED');
-    }),
-  ],
-  '02-05': [
-    'Verify contract request, offer received, provider terminated',
-    cn(async (n) => {
-      const offered = n.offer();
-      const terminated = n.terminated();
-      await n.request();
-      await offered;
-      await terminated;
-    }),
-  ],
-  '02-06': [
-    'Verify contract request, offer received, consumer agreed, provider terminated',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      const terminated = n.terminated();
-      await n.accept();
-      await terminated;
-    }),
-  ],
-  '02-07': [
-    'Verify contract request, provider agreement, consumer verified, provider terminated',
-    cn(async (n) => {
-      const agreed = n.agreement();
-      await n.request();
-      await agreed;
-      const terminated = n.terminated();
-      await n.verify();
-      await terminated;
-    }),
-  ],
+  '01-04': ['Verify contract request, provider agreement, consumer verified, provider finalized', '~agreement request @agreement ~finalized verify @finalized'],
+  '02-01': ['Verify contract request, provider terminated', '~terminated request @terminated'],
+  '02-02': ['Verify contract request, consumer terminated', 'request =REQUESTED terminate =TERMINATED'],
+  '02-03': ['Verify contract request, provider agreement, consumer terminated', '~agreement request @agreement terminate =TERMINATED'],
+  '02-04': ['Verify contract request, offer received, consumer terminated', '~offer request @offer terminate =TERMINATED'],
+  '02-05': ['Verify contract request, offer received, provider terminated', '~offer ~terminated request @offer @terminated'],
+  '02-06': ['Verify contract request, offer received, consumer agreed, provider terminated', '~offer request @offer ~terminated accept @terminated'],
+  '02-07': ['Verify contract request, provider agreement, consumer verified, provider terminated', '~agreement request @agreement ~terminated verify @terminated'],
   '03-01': [
     'Verify contract request, provider agreement, consumer verified, provider finalized, consumer terminate error',
-    cn(async (n) => {
-      const agreed = n.agreement();
-      await n.request();
-      await agreed;
-      const finalized = n.finalized();
-      await n.verify();
-      await finalized;
-      await n.state('FINALIZED');
-      await n.terminate(true);
-    }),
+    '~agreement request @agreement ~finalized verify @finalized =FINALIZED terminate!',
   ],
-  '03-02': [
-    'Verify contract request, offer received, consumer verify error',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      await n.verify(true);
-    }),
-  ],
-  '03-03': [
-    'Verify contract request, offer received, consumer accepted, consumer verify error',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      await n.accept();
-      await n.verify(true);
-    }),
-  ],
-  '03-04': [
-    'Verify contract request, offer received, consumer counter-offer, consumer counter-offer error',
-    cn(async (n) => {
-      const offered = n.offer();
-      await n.request();
-      await offered;
-      await n.counterRequest();
-      await n.counterRequest(true);
-    }),
-  ],
-};
-
-export const CN_SCENARIOS = scenarios('CN', TABLE);
+  '03-02': ['Verify contract request, offer received, consumer verify error', '~offer request @offer verify!'],
+  '03-03': ['Verify contract request, offer received, consumer accepted, consumer verify error', '~offer request @offer accept verify!'],
+  '03-04': ['Verify contract request, offer received, consumer counter-offer, consumer counter-offer error', '~offer request @offer counterRequest counterRequest!'],
+});

@@ -67,3 +67,38 @@ export function scenarios(group: string, table: Record<string, [string, (ctx: Sc
     return { id: `${group}:${number}`, key, title, run: (ctx: ScenarioContext) => run(ctx, key) };
   });
 }
+
+/** A party of the TCK in one scenario: its steps (sends, expectations) and `state`, the state check. */
+export type Party = Record<string, (arg: never) => Promise<unknown>>;
+
+/**
+ * Plays a scenario's steps, separated by spaces: `request` runs the party's step, `terminate!` sends
+ * expecting an error answer, `~offer` starts expecting what the party's `offer` expects and `@offer`
+ * waits for it (several of one name are met in order), `=TERMINATED` checks the process's state.
+ */
+export async function play(party: Party, script: string): Promise<void> {
+  const run = (name: string, arg?: unknown) => {
+    const step = party[name] as ((arg?: unknown) => Promise<unknown>) | undefined;
+    if (!step) throw new Error(`the replay has no step ${name}`);
+    return step(arg);
+  };
+  const pending = new Map<string, Promise<unknown>[]>();
+  for (const token of script.split(/\s+/).filter(Boolean)) {
+    const name = token.replace(/^[~@=]|!$/g, '');
+    if (token.startsWith('=')) await run('state', name);
+    else if (token.startsWith('~')) {
+      const expected = run(name);
+      expected.catch(() => {}); // awaited (and its failure reported) at its @ step
+      pending.set(name, [...(pending.get(name) ?? []), expected]);
+    } else if (token.startsWith('@')) {
+      const expected = pending.get(name)?.shift();
+      if (!expected) throw new Error(`the replay waits for ${name} it never expected`);
+      await expected;
+    } else await run(name, token.endsWith('!') || undefined);
+  }
+}
+
+/** Scenarios whose steps are scripts for `play`, each with a new party. */
+export function scripted(group: string, partyFor: (ctx: ScenarioContext, key: string) => Party, table: Record<string, [title: string, script: string]>): Scenario[] {
+  return scenarios(group, Object.fromEntries(Object.entries(table).map(([number, [title, script]]) => [number, [title, (ctx, key) => play(partyFor(ctx, key), script)]])));
+}

@@ -1,6 +1,6 @@
 import { at } from './callbacks.ts';
 import { idOf, message, readDsp, literalOf } from './jsonld.ts';
-import { becomes, need, pause, scenarios, type ScenarioContext } from './scenario.ts';
+import { becomes, need, pause, scripted, type ScenarioContext } from './scenario.ts';
 
 const TRANSFER_REQUEST = /\/transfers\/request$/;
 
@@ -39,159 +39,23 @@ function asProvider(ctx: ScenarioContext, key: string) {
   };
 }
 
-type Provider = ReturnType<typeof asProvider>;
-const tpc = (run: (t: Provider) => Promise<void>) => (ctx: ScenarioContext, key: string) => run(asProvider(ctx, key));
-
-export const TP_C_SCENARIOS = scenarios('TP_C', {
-  '01-01': [
-    'Verify transfer request, provider start, provider terminate',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.state('STARTED');
-      await t.terminate();
-      await t.state('TERMINATED');
-    }),
-  ],
-  '01-02': [
-    'Verify transfer request, provider start, provider complete',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.state('STARTED');
-      await t.complete();
-      await t.state('COMPLETED');
-    }),
-  ],
-  '01-03': [
-    'Verify transfer request, provider start, provider suspend, provider terminate',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.state('STARTED');
-      await t.suspend();
-      await t.state('SUSPENDED');
-      await t.terminate();
-      await t.state('TERMINATED');
-    }),
-  ],
+export const TP_C_SCENARIOS = scripted('TP_C', asProvider, {
+  '01-01': ['Verify transfer request, provider start, provider terminate', 'request start =STARTED terminate =TERMINATED'],
+  '01-02': ['Verify transfer request, provider start, provider complete', 'request start =STARTED complete =COMPLETED'],
+  '01-03': ['Verify transfer request, provider start, provider suspend, provider terminate', 'request start =STARTED suspend =SUSPENDED terminate =TERMINATED'],
   '01-04': [
     'Verify transfer request, provider start, provider suspend, provider start, provider complete',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.state('STARTED');
-      await t.suspend();
-      await t.state('SUSPENDED');
-      await t.start();
-      await t.state('STARTED');
-      await t.complete();
-      await t.state('COMPLETED');
-    }),
+    'request start =STARTED suspend =SUSPENDED start =STARTED complete =COMPLETED',
   ],
-  '01-05': [
-    'Verify transfer request, provider terminate',
-    tpc(async (t) => {
-      await t.request();
-      await t.terminate();
-      await t.state('TERMINATED');
-    }),
-  ],
-  '02-01': [
-    'Verify transfer request, provider start, consumer terminate',
-    tpc(async (t) => {
-      await t.request();
-      const terminated = t.terminated();
-      await t.start();
-      await terminated;
-      await t.state('TERMINATED');
-    }),
-  ],
-  '02-02': [
-    'Verify transfer request, provider start, consumer complete',
-    tpc(async (t) => {
-      await t.request();
-      const completed = t.completed();
-      await t.start();
-      await completed;
-      await t.state('COMPLETED');
-    }),
-  ],
-  '02-03': [
-    'Verify transfer request, provider start, consumer suspend, consumer terminate',
-    tpc(async (t) => {
-      await t.request();
-      const suspended = t.suspended();
-      const terminated = t.terminated();
-      await t.start();
-      await suspended;
-      await terminated;
-      await t.state('TERMINATED');
-    }),
-  ],
-  '02-05': [
-    'Verify transfer request, consumer terminate',
-    tpc(async (t) => {
-      const terminated = t.terminated();
-      await t.request();
-      await terminated;
-      await t.state('TERMINATED');
-    }),
-  ],
-  '03-01': [
-    'Verify transfer request, provider complete error',
-    tpc(async (t) => {
-      await t.request();
-      await t.complete(true);
-      await t.state('REQUESTED');
-    }),
-  ],
-  '03-02': [
-    'Verify transfer request, provider suspend error',
-    tpc(async (t) => {
-      await t.request();
-      await t.suspend(true);
-      await t.state('REQUESTED');
-    }),
-  ],
-  '03-03': [
-    'Verify transfer request, provider start, provider suspend, provider complete error',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.suspend();
-      await t.complete(true);
-      await t.state('SUSPENDED');
-    }),
-  ],
-  '03-04': [
-    'Verify transfer request, provider start, provider terminate, provider start error',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.terminate();
-      await t.start(true);
-      await t.state('TERMINATED');
-    }),
-  ],
-  '03-05': [
-    'Verify transfer request, provider start, provider terminate, provider suspend error',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.terminate();
-      await t.suspend(true);
-      await t.state('TERMINATED');
-    }),
-  ],
-  '03-06': [
-    'Verify transfer request, provider start, provider terminate, provider complete error',
-    tpc(async (t) => {
-      await t.request();
-      await t.start();
-      await t.terminate();
-      await t.complete(true);
-      await t.state('TERMINATED');
-    }),
-  ],
+  '01-05': ['Verify transfer request, provider terminate', 'request terminate =TERMINATED'],
+  '02-01': ['Verify transfer request, provider start, consumer terminate', 'request ~terminated start @terminated =TERMINATED'],
+  '02-02': ['Verify transfer request, provider start, consumer complete', 'request ~completed start @completed =COMPLETED'],
+  '02-03': ['Verify transfer request, provider start, consumer suspend, consumer terminate', 'request ~suspended ~terminated start @suspended @terminated =TERMINATED'],
+  '02-05': ['Verify transfer request, consumer terminate', '~terminated request @terminated =TERMINATED'],
+  '03-01': ['Verify transfer request, provider complete error', 'request complete! =REQUESTED'],
+  '03-02': ['Verify transfer request, provider suspend error', 'request suspend! =REQUESTED'],
+  '03-03': ['Verify transfer request, provider start, provider suspend, provider complete error', 'request start suspend complete! =SUSPENDED'],
+  '03-04': ['Verify transfer request, provider start, provider terminate, provider start error', 'request start terminate start! =TERMINATED'],
+  '03-05': ['Verify transfer request, provider start, provider terminate, provider suspend error', 'request start terminate suspend! =TERMINATED'],
+  '03-06': ['Verify transfer request, provider start, provider terminate, provider complete error', 'request start terminate complete! =TERMINATED'],
 });

@@ -1,6 +1,6 @@
 import { at } from './callbacks.ts';
 import { idOf, message, readDsp } from './jsonld.ts';
-import { becomes, need, pause, scenarios, type ScenarioContext } from './scenario.ts';
+import { becomes, need, pause, scripted, type ScenarioContext } from './scenario.ts';
 
 /** The TCK as consumer of a transfer under a seeded agreement (TP tests). */
 function asConsumer(ctx: ScenarioContext, key: string) {
@@ -36,152 +36,23 @@ function asConsumer(ctx: ScenarioContext, key: string) {
   };
 }
 
-type Consumer = ReturnType<typeof asConsumer>;
-const tp = (run: (t: Consumer) => Promise<void>) => (ctx: ScenarioContext, key: string) => run(asConsumer(ctx, key));
-/** Requests the transfer and waits for the provider's start. */
-const requestStarted = async (t: Consumer) => {
-  const started = t.started();
-  await t.request();
-  await started;
-};
-
-export const TP_SCENARIOS = scenarios('TP', {
-  '01-01': [
-    'Verify transfer request, transfer start, provider terminate',
-    tp(async (t) => {
-      const terminated = t.terminated();
-      await requestStarted(t);
-      await terminated;
-      await t.state('TERMINATED');
-    }),
-  ],
-  '01-02': [
-    'Verify transfer request, transfer start, provider complete',
-    tp(async (t) => {
-      const completed = t.completed();
-      await requestStarted(t);
-      await completed;
-      await t.state('COMPLETED');
-    }),
-  ],
-  '01-03': [
-    'Verify transfer request, transfer start, provider suspend, provider terminate',
-    tp(async (t) => {
-      const suspended = t.suspended();
-      const terminated = t.terminated();
-      await requestStarted(t);
-      await suspended;
-      await terminated;
-      await t.state('TERMINATED');
-    }),
-  ],
+export const TP_SCENARIOS = scripted('TP', asConsumer, {
+  '01-01': ['Verify transfer request, transfer start, provider terminate', '~terminated ~started request @started @terminated =TERMINATED'],
+  '01-02': ['Verify transfer request, transfer start, provider complete', '~completed ~started request @started @completed =COMPLETED'],
+  '01-03': ['Verify transfer request, transfer start, provider suspend, provider terminate', '~suspended ~terminated ~started request @started @suspended @terminated =TERMINATED'],
   '01-04': [
     'Verify transfer request, transfer start, provider suspend, provider start, provider complete',
-    tp(async (t) => {
-      const suspended = t.suspended();
-      const completed = t.completed();
-      await requestStarted(t);
-      const restarted = t.started();
-      await suspended;
-      await restarted;
-      await completed;
-      await t.state('COMPLETED');
-    }),
+    '~suspended ~completed ~started request @started ~started @suspended @started @completed =COMPLETED',
   ],
-  '01-05': [
-    'Verify transfer request, provider terminate',
-    tp(async (t) => {
-      const terminated = t.terminated();
-      await t.request();
-      await terminated;
-      await t.state('TERMINATED');
-    }),
-  ],
-  '02-01': [
-    'Verify transfer request, transfer start, consumer terminate',
-    tp(async (t) => {
-      await requestStarted(t);
-      await t.state('STARTED');
-      await t.terminate();
-      await t.state('TERMINATED');
-    }),
-  ],
-  '02-02': [
-    'Verify transfer request, transfer start, consumer complete',
-    tp(async (t) => {
-      await requestStarted(t);
-      await t.state('STARTED');
-      await t.complete();
-      await t.state('COMPLETED');
-    }),
-  ],
-  '02-03': [
-    'Verify transfer request, transfer start, consumer suspend, consumer terminate',
-    tp(async (t) => {
-      await requestStarted(t);
-      await t.suspend();
-      await t.state('SUSPENDED');
-      await t.terminate();
-      await t.state('TERMINATED');
-    }),
-  ],
-  '02-05': [
-    'Verify transfer request, consumer terminate',
-    tp(async (t) => {
-      await t.request();
-      await t.state('REQUESTED');
-      await t.terminate();
-      await t.state('TERMINATED');
-    }),
-  ],
-  '03-01': [
-    'Verify transfer request, consumer complete error',
-    tp(async (t) => {
-      await t.request();
-      await t.state('REQUESTED');
-      await t.complete(true);
-      await t.state('REQUESTED');
-    }),
-  ],
-  '03-02': [
-    'Verify transfer request, consumer suspend error',
-    tp(async (t) => {
-      await t.request();
-      await t.suspend(true);
-      await t.state('REQUESTED');
-    }),
-  ],
-  '03-03': [
-    'Verify transfer request, transfer start, consumer suspend, consumer complete error',
-    tp(async (t) => {
-      await requestStarted(t);
-      await t.suspend();
-      await t.complete(true);
-      await t.state('SUSPENDED');
-    }),
-  ],
-  '03-04': [
-    'Verify transfer request, transfer start, consumer terminate, consumer start error',
-    tp(async (t) => {
-      await requestStarted(t);
-      await t.terminate();
-      await t.start(true);
-    }),
-  ],
-  '03-05': [
-    'Verify transfer request, transfer start, consumer terminate, consumer suspend error',
-    tp(async (t) => {
-      await requestStarted(t);
-      await t.terminate();
-      await t.suspend(true);
-    }),
-  ],
-  '03-06': [
-    'Verify transfer request, transfer start, consumer terminate, consumer complete error',
-    tp(async (t) => {
-      await requestStarted(t);
-      await t.terminate();
-      await t.complete(true);
-    }),
-  ],
+  '01-05': ['Verify transfer request, provider terminate', '~terminated request @terminated =TERMINATED'],
+  '02-01': ['Verify transfer request, transfer start, consumer terminate', '~started request @started =STARTED terminate =TERMINATED'],
+  '02-02': ['Verify transfer request, transfer start, consumer complete', '~started request @started =STARTED complete =COMPLETED'],
+  '02-03': ['Verify transfer request, transfer start, consumer suspend, consumer terminate', '~started request @started suspend =SUSPENDED terminate =TERMINATED'],
+  '02-05': ['Verify transfer request, consumer terminate', 'request =REQUESTED terminate =TERMINATED'],
+  '03-01': ['Verify transfer request, consumer complete error', 'request =REQUESTED complete! =REQUESTED'],
+  '03-02': ['Verify transfer request, consumer suspend error', 'request suspend! =REQUESTED'],
+  '03-03': ['Verify transfer request, transfer start, consumer suspend, consumer complete error', '~started request @started suspend complete! =SUSPENDED'],
+  '03-04': ['Verify transfer request, transfer start, consumer terminate, consumer start error', '~started request @started terminate start!'],
+  '03-05': ['Verify transfer request, transfer start, consumer terminate, consumer suspend error', '~started request @started terminate suspend!'],
+  '03-06': ['Verify transfer request, transfer start, consumer terminate, consumer complete error', '~started request @started terminate complete!'],
 });

@@ -5,6 +5,8 @@ import { createIdToken, signJwt, TokenError, verifyIdToken } from '../../../cont
 import { publicKeyFromJwk, publicKeyFromMultikey, publicKeyOfMethod } from '../../../contracts/credentials/jose-keys.ts';
 import { parseJsonPath, parsePresentationDefinition, PresentationDefinitionError, selectByDefinition } from '../../../contracts/credentials/presentation-definition.ts';
 import { base58btcEncode } from '../../../vocab/multikey.ts';
+import { decodeJwtCredential } from '../../../contracts/credentials/jwt-credentials.ts';
+import { checkCredentialDataModel } from '../../../contracts/credentials/data-model.ts';
 
 /** A P-256 public key as a Multikey (`zDn…`): multicodec 0x1200 and the compressed point. */
 function p256Multikey(jwk: { x?: string; y?: string }): string {
@@ -96,5 +98,28 @@ describe('presentation definitions (the DIF Presentation Exchange subset DCP pee
       expect(() => pick(bad, credential('X'))).toThrow(PresentationDefinitionError);
     }
     expect(parseJsonPath('$.a[0].b')).toEqual(['a', 0, 'b']);
+  });
+});
+
+describe('VC-JWT 1.1 credentials as EDC and the DCP TCK issue them', () => {
+  it('reads a bare UUID in vc.id, jti and a status entry id as its urn:uuid URI', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const id = crypto.randomUUID();
+    const vc = {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      id,
+      type: ['VerifiableCredential', 'MembershipCredential'],
+      issuer: 'did:web:issuer.example',
+      issuanceDate: new Date().toISOString(),
+      credentialSubject: { id: 'did:web:holder.example', foo: 'bar' },
+      credentialStatus: { id: 'a1b2c3d4-0000-4000-8000-000000000001', type: 'BitstringStatusListEntry', statusListIndex: '1' },
+    };
+    const jwt = await new SignJWT({ iss: 'did:web:issuer.example', sub: 'did:web:holder.example', jti: id, vc })
+      .setProtectedHeader({ alg: 'ES256', kid: 'did:web:issuer.example#k' })
+      .sign(privateKey);
+    const credential = decodeJwtCredential(jwt)!;
+    expect(credential.id).toBe(`urn:uuid:${id}`);
+    expect(credential.credentialStatus).toEqual([expect.objectContaining({ id: 'urn:uuid:a1b2c3d4-0000-4000-8000-000000000001' })]);
+    expect(checkCredentialDataModel(credential, { versions: ['1.1'] })).toEqual([]);
   });
 });
