@@ -112,6 +112,11 @@ const ConfigSchema = z
       .default([]),
     /** Refuse agreements that are not signed by both parties (ContractAgreementCredential); off: standard peers get plain ones. */
     requireSignedAgreements: z.boolean().default(false),
+    /**
+     * DCP: when an issuer in trustedIssuers offers credentials (CredentialOfferMessage), request at once those of
+     * the types it is trusted for; off, offers are only recorded for the operator (GET /api/wallet/offers).
+     */
+    requestOfferedCredentials: z.boolean().default(true),
   })
   .transform((c) => ({ ...c, publicUrl: c.publicUrl?.replace(/\/+$/, ''), dataRoot: c.dataRoot ?? join(c.dataDir, 'datasets'), egress: resolveEgress(c) }));
 

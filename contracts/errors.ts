@@ -36,6 +36,8 @@ export const ERROR_CATALOG = {
   not_an_authority: { status: 400, meaning: 'this connector is not a governance authority' },
   authority_refused: { status: 502, meaning: 'the authority refused the request' },
   authority_garbage: { status: 502, meaning: 'the authority answered something that is not a valid answer' },
+  authority_unreachable: { status: 502, meaning: 'the authority could not be reached' },
+  delivery_timeout: { status: 504, meaning: 'the issuer accepted the credential request but its delivery did not arrive in time' },
   // Data plane
   integrity: { status: 400, meaning: 'received data does not match its digest or length' },
   agreement_refused: { status: 403, meaning: 'the agreement no longer allows this transfer (the reasons say why)' },

@@ -15,9 +15,12 @@ export const CREDENTIALS_USAGE = `Usage: hdc credentials <list|grant-permit|revo
                 --valid-until <ISO date-time>
   revoke <id>   --reason <text>`;
 
-export const WALLET_USAGE = `Usage: hdc wallet <list|request> [options]
+export const WALLET_USAGE = `Usage: hdc wallet <list|request|requests|offers> [options]
   list                       the credentials this connector holds
-  request [--authority <did>] collect the credentials the authority issued to this connector`;
+  request [--authority <did>] [--wait <seconds>]
+                             request them from the authority over DCP and wait for the delivery (30 s)
+  requests                   the credential requests this connector sent, and what came of them
+  offers                     the credential offers issuers sent, and what came of them`;
 
 /** The action a command's first positional names; anything else is a usage error. */
 export function subcommand(positionals: string[], known: string[], usage: string): string {
@@ -124,8 +127,8 @@ export async function credentialsCommand(args: string[], out: Out): Promise<numb
 }
 
 export async function walletCommand(args: string[], out: Out): Promise<number> {
-  const { values, positionals, client } = parseManagementArgs(args, { authority: { type: 'string' } } as const, WALLET_USAGE);
-  const action = subcommand(positionals, ['list', 'request'], WALLET_USAGE);
+  const { values, positionals, client } = parseManagementArgs(args, { authority: { type: 'string' }, wait: { type: 'string' } } as const, WALLET_USAGE);
+  const action = subcommand(positionals, ['list', 'request', 'requests', 'offers'], WALLET_USAGE);
   if (action === 'list') {
     const { credentials } = await client.get<{ credentials: { id: string; types: string[]; issuer: string; validUntil: string | null }[] }>('/wallet/credentials');
     if (credentials.length === 0) out('The wallet is empty.');
@@ -138,11 +141,32 @@ export async function walletCommand(args: string[], out: Out): Promise<number> {
       );
     return 0;
   }
-  const result = await client.post<{ stored: { id: string; types: string[] }[]; refused: { id?: string; code: string; message: string }[] }>(
-    '/wallet/request',
-    values.authority ? { authorityDid: values.authority } : {},
-  );
+  if (action === 'requests') {
+    const { requests } = await client.get<{ requests: { holderPid: string; issuerDid: string; requested: string[]; status: string; reason: string | null; createdAt: string }[] }>(
+      '/wallet/credential-requests',
+    );
+    if (requests.length === 0) out('No credential request was sent.');
+    for (const r of requests) out(`${r.status.padEnd(9)} ${r.createdAt}  ${r.requested.join(',')} from ${r.issuerDid}${r.reason ? `: ${r.reason}` : ''}\n  ${r.holderPid}`);
+    return 0;
+  }
+  if (action === 'offers') {
+    const { offers } = await client.get<{ offers: { issuerDid: string; credentials: { id: string }[]; status: string; note: string | null; receivedAt: string }[] }>(
+      '/wallet/offers',
+    );
+    if (offers.length === 0) out('No credential offer was received.');
+    for (const o of offers) out(`${o.status.padEnd(9)} ${o.receivedAt}  ${o.credentials.map((c) => c.id).join(',')} from ${o.issuerDid}${o.note ? `: ${o.note}` : ''}`);
+    return 0;
+  }
+  const wait = values.wait === undefined ? undefined : Number(values.wait);
+  if (wait !== undefined && !(Number.isInteger(wait) && wait >= 1 && wait <= 120)) throw new UsageError('--wait takes a number of seconds from 1 to 120.', WALLET_USAGE);
+  const result = await client.post<{
+    status: string;
+    rejectionReason?: string;
+    stored: { id: string; types: string[] }[];
+    refused: { id?: string; code: string; message: string }[];
+  }>('/wallet/request', { ...(values.authority ? { authorityDid: values.authority } : {}), ...(wait ? { waitSeconds: wait } : {}) });
+  if (result.status === 'REJECTED') out(`The authority rejected the request: ${result.rejectionReason ?? 'no reason given'}`);
   out(`Stored ${result.stored.length} credential(s)${result.stored.length ? `: ${result.stored.map((c) => c.types.at(-1)).join(', ')}` : ''}.`);
   for (const r of result.refused) out(`Refused ${r.id ?? '(no id)'}: ${r.code}: ${r.message}`);
-  return result.refused.length > 0 ? 1 : 0;
+  return result.status === 'ISSUED' && result.refused.length === 0 ? 0 : 1;
 }

@@ -2,10 +2,11 @@ import type { DIDDocument, VerificationMethod } from 'did-resolver';
 import { CONTEXT } from '../../vocab/namespaces.ts';
 import { decodeMultikey, ED25519_PUBLIC_HEADER } from '../../vocab/multikey.ts';
 import { generateIdentityKey } from './keys.ts';
+import { publicKeyFromMultikey } from '../../contracts/credentials/jose-keys.ts';
 
 /**
  * DID methods whose identifier is the key itself, resolved without any network: did:key (Ed25519 Multikey,
- * `did:key:z6Mk…`, W3C CCG did:key v0.7) and did:jwk (`did:jwk:` + base64url of a public JWK). The
+ * `did:key:z6Mk…`, and P-256 `zDn…` or P-384 `z82…` for ES256/ES384 JWTs, W3C CCG did:key v0.7) and did:jwk (`did:jwk:` + base64url of a public JWK). The
  * document is derived from the DID alone, so resolving never fails for a well-formed one.
  */
 
@@ -31,8 +32,10 @@ function documentFor(did: string, context: string, method: VerificationMethod, w
 
 function didKeyDocument(did: string): DIDDocument {
   const multibase = did.slice('did:key:'.length);
-  if (!/^z6Mk[1-9A-HJ-NP-Za-km-z]+$/.test(multibase)) throw new Error(`${did} is not an Ed25519 did:key (z6Mk…); other key types are not supported`);
-  decodeMultikey(multibase, ED25519_PUBLIC_HEADER);
+  if (!/^(z6Mk|zDn|z82)[1-9A-HJ-NP-Za-km-z]+$/.test(multibase))
+    throw new Error(`${did} is not an Ed25519 (z6Mk…), P-256 (zDn…) or P-384 (z82…) did:key; other key types are not supported`);
+  if (multibase.startsWith('z6Mk')) decodeMultikey(multibase, ED25519_PUBLIC_HEADER);
+  else publicKeyFromMultikey(multibase);
   return documentFor(did, CONTEXT.multikeyV1, { id: `${did}#${multibase}`, type: 'Multikey', controller: did, publicKeyMultibase: multibase }, false);
 }
 

@@ -105,7 +105,7 @@ export function buildDidDocument(did: string, publicKeyMultibase: string, public
       { id: `${did}#credential-service`, type: 'CredentialService', serviceEndpoint: `${publicUrl}/dcp` },
       // Signed agreements are exchanged here, beside the plain DSP messages (connector/negotiation/agreement-credential-routes.ts).
       { id: `${did}#agreements`, type: AGREEMENT_CREDENTIAL_SERVICE, serviceEndpoint: `${publicUrl}/agreements` },
-      // A governance authority also publishes its member registry and hands members their credentials there.
+      // A governance authority also publishes its member registry and, as a DCP Issuer Service, issues members their credentials.
       ...(role === 'governance-authority'
         ? [
             { id: `${did}#member-registry`, type: MEMBER_REGISTRY_SERVICE, serviceEndpoint: `${publicUrl}/registry` },

@@ -8,6 +8,7 @@ import { federatedSearchInMemory } from './migrations/0103-federated-search-in-m
 import { trust } from './migrations/0201-trust.ts';
 import { walletStatus } from './migrations/0202-wallet-status.ts';
 import { credentialRequests } from './migrations/0203-credential-requests.ts';
+import { walletIssuance } from './migrations/0204-wallet-issuance.ts';
 import { negotiation } from './migrations/0301-negotiation.ts';
 import { transfer } from './migrations/0401-transfer.ts';
 import { transferRelease } from './migrations/0402-transfer-release.ts';
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0201_trust': trust,
   '0202_wallet_status': walletStatus,
   '0203_credential_requests': credentialRequests,
+  '0204_wallet_issuance': walletIssuance,
   '0301_negotiation': negotiation,
   '0401_transfer': transfer,
   '0402_transfer_release': transferRelease,

@@ -68,6 +68,48 @@ export interface TrustTables {
   issued_credentials: IssuedCredentialsTable;
   members: MembersTable;
   credential_requests: CredentialRequestsTable;
+  wallet_credential_requests: WalletCredentialRequestsTable;
+  wallet_credential_offers: WalletCredentialOffersTable;
+}
+
+/**
+ * Where a request this connector sent stands: REQUESTED (being sent), RECEIVED (the issuer answered 201),
+ * FAILED (the issuer refused the request or could not be reached), then the delivery: ISSUED or REJECTED as the
+ * issuer's CredentialMessage says, or REFUSED when this wallet refused what was delivered.
+ */
+export type WalletRequestStatus = 'REQUESTED' | 'RECEIVED' | 'FAILED' | 'ISSUED' | 'REJECTED' | 'REFUSED';
+
+export interface WalletCredentialRequestsTable {
+  holder_pid: string;
+  issuer_did: string;
+  issuer_pid: string | null;
+  /** JSON array of the requested credential object ids. */
+  requested: string;
+  status: WalletRequestStatus;
+  /** Why it failed, was rejected (the issuer's rejectionReason, truncated) or refused. */
+  reason: string | null;
+  /** JSON array of the ids of the credentials its delivery stored. */
+  credential_ids: string | null;
+  /** JSON array of this wallet's refusals of the delivered credentials ({id?, code, message}). */
+  refusals: string | null;
+  /** The offer this request answered, when it was made for one. */
+  offer_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What became of an offer: `received` (waiting for the operator), `requested` (holderPid), `ignored` or `failed` (note). */
+export type WalletOfferStatus = 'received' | 'requested' | 'ignored' | 'failed';
+
+export interface WalletCredentialOffersTable {
+  id: string;
+  issuer_did: string;
+  /** JSON array of the offered credential objects, as received. */
+  credentials: string;
+  status: WalletOfferStatus;
+  holder_pid: string | null;
+  note: string | null;
+  received_at: string;
 }
 
 export type CredentialRequestStatus = 'RECEIVED' | 'ISSUED' | 'REJECTED';

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
-import { HttpProblem, problemResponse } from '../http/errors.ts';
+import { HttpProblem } from '../http/errors.ts';
 import { parseJsonBody, parseQuery } from '../http/openapi.ts';
-import { requireCaller } from './caller-auth.ts';
 import type { Authority } from './authority.ts';
 import { issuerServiceRoutes } from './issuer-service-routes.ts';
+import { handleOfferDeliveries, offerCredentials } from './credential-offers.ts';
 import { signJws } from '../../contracts/credentials/id-token.ts';
 import { MEMBER_REGISTRY_MEDIA_TYPE } from '../identity/did-web.ts';
 
@@ -67,7 +67,7 @@ const issuedView = (r: IssuedCredentialRecord) => ({
   status: r.statusListId === null || r.statusIndex === null ? null : { list: r.statusListId, index: r.statusIndex },
 });
 
-/** Public face of the authority: the member registry, and each member's own credentials (authenticated). */
+/** Public face of the authority: the member registry, and its DCP Issuer Service (members request their credentials there). */
 export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hono {
   const app = new Hono();
   // The registry is signed (a JWS by the authority's JWT key, five minutes of life) for machines that ask
@@ -79,15 +79,8 @@ export function registryRoutes(ctx: ConnectorContext, authority: Authority): Hon
     const jws = await signJws({ iss: ctx.did, iat, exp: iat + REGISTRY_LIFETIME_S, members }, { ...ctx.trust.jwtKey, typ: 'member-registry+jwt' });
     return c.body(jws, 200, { 'content-type': MEMBER_REGISTRY_MEDIA_TYPE });
   });
-  app.use(
-    '/registry/credentials',
-    requireCaller(ctx.trust, (c, reason) => problemResponse(c, new HttpProblem(401, 'unauthorized', reason)), { trustProxy: ctx.config.trustProxy, logger: ctx.logger }),
-  );
-  app.get('/registry/credentials', async (c) => {
-    const issued = await authority.store.issued({ subjectDid: c.get('caller').did });
-    return c.json({ credentials: issued.map((r) => r.credential) });
-  });
   app.route('/', issuerServiceRoutes(ctx, authority));
+  handleOfferDeliveries(ctx);
   return app;
 }
 
@@ -100,7 +93,7 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
       method: 'post',
       path: '/members',
       tag,
-      summary: 'Admit (or update) a member and issue its ParticipantCredential',
+      summary: 'Admit (or update) a member, issue its ParticipantCredential and offer it (DCP CredentialOfferMessage)',
       body: AdmitMember,
       responses: {
         201: { description: 'The member and its credential', schema: z.object({ member: MemberView, credential: IssuedView }) },
@@ -120,7 +113,7 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
       method: 'post',
       path: '/permits',
       tag,
-      summary: 'Grant a data permit (DataPermitCredential) to a member',
+      summary: 'Grant a data permit (DataPermitCredential) to a member and offer it (DCP CredentialOfferMessage)',
       body: GrantPermit,
       responses: { 201: { description: 'The issued permit', schema: IssuedView }, 400: { description: 'Invalid permit or holder not a member' } },
     },
@@ -145,12 +138,15 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
   app.post('/members', async (c) => {
     const { did: memberDid, name, role, dspAddress, validUntil, ...legal } = await parseJsonBody(c, AdmitMember);
     const claims = { ...legal, dataspaceRole: role, membershipStatus: 'active' as const };
+    const readmitted = (await authority.store.member(memberDid)) !== undefined;
     const member = await authority.store.putMember({ did: memberDid, name, role, dspAddress, claims, status: 'active' });
     await authority.recordMembership(member, { admitted: true });
     const record = await authority.issue(
       unsignedCredential({ type: CREDENTIAL_TYPE.participant, issuer: ctx.did, subjectId: memberDid, claims, ...(validUntil ? { validUntil } : {}) }),
     );
     ctx.logger.info('member admitted', { member: memberDid, role });
+    // A member admitted again gets a new credential: DCP names that offer's reason `reissue`.
+    await offerCredentials(ctx, memberDid, ['participant-credential'], readmitted ? 'reissue' : undefined);
     return c.json({ member: memberView(member), credential: issuedView(record) }, 201);
   });
   app.get('/members', async (c) => c.json({ members: (await authority.store.members()).map(memberView) }));
@@ -175,6 +171,7 @@ export function authorityManagementRoutes(ctx: ConnectorContext, authority: Auth
       unsignedCredential({ type: CREDENTIAL_TYPE.dataPermit, issuer: ctx.did, subjectId: holder, claims, validUntil, ...(validFrom ? { validFrom } : {}) }),
     );
     ctx.logger.info('data permit granted', { holder, projectId: permit.projectId });
+    await offerCredentials(ctx, holder, ['data-permit-credential']);
     return c.json(issuedView(record), 201);
   });
   app.get('/credentials', async (c) => {

@@ -6,6 +6,7 @@ import { asArray, subjectsOf } from '../../contracts/credentials/model.ts';
 import { isLoopbackHost } from '../identity/did-web.ts';
 import { developmentEgress } from '../egress/connector-egress.ts';
 import { readBoundedText } from '../egress/bounded-body.ts';
+import { nestsQuantifiers } from '../../contracts/credentials/safe-pattern.ts';
 
 /** A credential's JSON Schema is a few KiB; 256 KiB is plenty. */
 const MAX_SCHEMA_BYTES = 256 * 1024;
@@ -21,6 +22,20 @@ export interface SchemaCheckerOptions {
 
 /** What a schema type validates: VC JSON Schema's JsonSchema the whole credential, the 2018 validator each subject. */
 const TARGETS: Record<string, 'credential' | 'subject'> = { JsonSchema: 'credential', JsonSchemaValidator2018: 'subject' };
+
+/** A pattern of the schema (`pattern`, a `patternProperties` key) that could backtrack catastrophically, if any. */
+function riskyPattern(node: unknown): string | undefined {
+  if (Array.isArray(node)) return node.map(riskyPattern).find((p) => p !== undefined);
+  if (typeof node !== 'object' || node === null) return undefined;
+  const record = node as Record<string, unknown>;
+  const own = [typeof record.pattern === 'string' ? record.pattern : undefined, ...Object.keys((record.patternProperties as object) ?? {})];
+  return (
+    own.find((p) => p !== undefined && nestsQuantifiers(p)) ??
+    Object.values(record)
+      .map(riskyPattern)
+      .find((p) => p !== undefined)
+  );
+}
 
 /** Ajv for the schema's dialect: 2020-12 and 2019-09 by their meta-schemas, draft-04 to draft-07 as draft-07. */
 function compile(schema: Record<string, unknown>): ValidateFunction {
@@ -58,6 +73,9 @@ export function createSchemaChecker(options: SchemaCheckerOptions): SchemaCheck 
     if (!response.ok) throw new Error(`schema ${url} answered ${response.status}`);
     const schema = JSON.parse(await readBoundedText(response, MAX_SCHEMA_BYTES)) as unknown;
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new Error(`schema ${url} is not a JSON object`);
+    // The schema is the issuer's, not ours: a pattern that could run for minutes is refused, not compiled.
+    const risky = riskyPattern(schema);
+    if (risky !== undefined) throw new Error(`schema ${url} has a pattern that nests quantifiers: ${JSON.stringify(risky)}`);
     const validate = compile(schema as Record<string, unknown>);
     if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
     cache.set(url, { validate, until: Date.now() + options.ttlMs });

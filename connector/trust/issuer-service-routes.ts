@@ -137,3 +137,6 @@ export function issuerServiceRoutes(ctx: ConnectorContext, authority: Authority)
   });
   return app;
 }
+
+/** The credential objects of this issuer's metadata, for its offers (credential-offers.ts). */
+export { SUPPORTED as CREDENTIALS_SUPPORTED };

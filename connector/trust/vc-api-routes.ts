@@ -12,6 +12,7 @@ import { CredentialDataModelError, CRYPTOSUITES, JsonLdError } from '../../contr
 import { ALL_CREDENTIAL_CHECKS, type CredentialCheckName, type Rejection, type TrustedIssuer } from '../../contracts/credentials/verifier.ts';
 import type { VerifiableCredential, VerifiablePresentation } from '../../contracts/credentials/model.ts';
 import { envelopedCredential, isEnvelopedCredential, signCredentialJwt, VC_JWT_MEDIA_TYPE } from '../../contracts/credentials/vc-jose.ts';
+import { isEnvelopedPresentation, mistypedEnvelope } from '../../contracts/credentials/vp-jose.ts';
 import { publishedContextDigests } from '../../vocab/contexts.ts';
 import type { Authority } from './authority.ts';
 
@@ -24,9 +25,17 @@ const IssueRequest = z.object({
     .loose()
     .optional(),
 });
-const VerifyCredentialRequest = z.object({ verifiableCredential: Json, options: z.object({ checks: Checks }).loose().optional() });
+/** A credential or presentation as JSON, or as a compact JWS (VC-JOSE or VC-JWT 1.1). */
+const JsonOrJws = z.union([
+  Json,
+  z
+    .string()
+    .min(1)
+    .max(256 * 1024),
+]);
+const VerifyCredentialRequest = z.object({ verifiableCredential: JsonOrJws, options: z.object({ checks: Checks }).loose().optional() });
 const VerifyPresentationRequest = z.object({
-  verifiablePresentation: Json,
+  verifiablePresentation: JsonOrJws,
   options: z
     .object({ challenge: z.string().min(1).optional(), domain: z.string().min(1).optional(), checks: Checks })
     .loose()
@@ -89,10 +98,10 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
   app.post('/credentials/verify', async (c) => {
     const { verifiableCredential, options } = await parseJsonBody(c, VerifyCredentialRequest);
     const checks = options?.checks ?? DEFAULT_CHECKS;
-    // An enveloped (VC-JOSE) credential is opened by the verifier, which checks the data model inside.
-    const unsound = isEnvelopedCredential(verifiableCredential) ? undefined : await soundnessOf(verifiableCredential);
+    // A JOSE credential (enveloped, or a compact JWS) is opened by the verifier, which checks the data model inside.
+    const unsound = typeof verifiableCredential === 'string' || isEnvelopedCredential(verifiableCredential) ? undefined : await soundnessOf(verifiableCredential);
     if (unsound) return verificationResponse(c, unsound, [...checks]);
-    const credential = verifiableCredential as VerifiableCredential;
+    const credential = verifiableCredential as VerifiableCredential | string;
     const result = await ctx.trust.verifier.verifyCredential(credential, { checks, alsoTrusted });
     if (result.verified && !checks.includes('issuer')) {
       const trust = await ctx.trust.verifier.verifyCredential(credential, { checks: ['issuer'], alsoTrusted });
@@ -105,10 +114,14 @@ export function vcApiRoutes(ctx: ConnectorContext, authority?: Authority): Hono 
     const { verifiablePresentation, options = {} } = await parseJsonBody(c, VerifyPresentationRequest);
     const checks = options.checks ?? DEFAULT_CHECKS;
     const checked = ['proof', 'challenge', 'domain', ...checks.map((check) => `credentials.${check}`)];
-    const problems = checkPresentationDataModel(verifiablePresentation, { versions: ['2.0', '1.1'] });
-    if (problems.length === 0) problems.push(...(await checkJsonLd(verifiablePresentation, ctx.documentLoader)));
+    // A JOSE presentation (vp+jwt, enveloped or compact) is opened by the verifier, which checks the data model inside.
+    const jose = typeof verifiablePresentation === 'string' || isEnvelopedPresentation(verifiablePresentation);
+    const problems = jose ? [] : checkPresentationDataModel(verifiablePresentation, { versions: ['2.0', '1.1'] });
+    if (!jose && mistypedEnvelope(verifiablePresentation))
+      problems.push({ path: 'type', message: 'a presentation whose id is the data: URL of a secured presentation must be an EnvelopedVerifiablePresentation' });
+    if (!jose && problems.length === 0) problems.push(...(await checkJsonLd(verifiablePresentation, ctx.documentLoader)));
     if (problems.length > 0) return verificationResponse(c, refusal(problems), checked);
-    const result = await ctx.trust.verifier.verifyAnyPresentation(verifiablePresentation as unknown as VerifiablePresentation, {
+    const result = await ctx.trust.verifier.verifyAnyPresentation(verifiablePresentation as unknown as VerifiablePresentation | string, {
       ...(options.challenge ? { challenge: options.challenge } : {}),
       ...(options.domain ? { domain: options.domain } : {}),
       checks,

@@ -3,18 +3,47 @@ import { z } from 'zod';
 import type { ConnectorContext } from '../context.ts';
 import { HttpProblem } from '../http/errors.ts';
 import { parseJsonBody } from '../http/openapi.ts';
-import { ISSUER_SERVICE, MEMBER_REGISTRY_SERVICE, serviceEndpointOf } from '../identity/did-web.ts';
-import { DCP_CONTEXT } from './credential-service.ts';
+import { walletIssuanceStore } from '../storage/wallet-issuance-store.ts';
+import { requestCredentials, waitForDelivery } from './credential-requests.ts';
 import type { StoredCredential } from '../storage/trust-store.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { verifyAndStore } from './wallet-hygiene.ts';
 
 const ImportCredential = z.strictObject({ verifiableCredential: z.record(z.string(), z.unknown()) });
-const RequestCredentials = z.strictObject({ authorityDid: z.string().regex(/^did:/, 'must be a DID').optional() });
+const RequestCredentials = z.strictObject({
+  authorityDid: z.string().regex(/^did:/, 'must be a DID').optional(),
+  /** Credential object ids from the issuer's metadata; default: every one of a type the issuer is trusted for. */
+  credentials: z.array(z.string().min(1).max(300)).min(1).max(10).optional(),
+  /** How long to wait for the delivery at the Storage API (default 30 s). */
+  waitSeconds: z.number().int().min(1).max(120).default(30),
+});
 const RequestOverDcp = z.strictObject({
   issuerDid: z.string().regex(/^did:/, 'must be a DID').optional(),
-  /** Credential object ids from the issuer's metadata; default: every credential type it offers, in the first form it lists. */
+  /** Credential object ids from the issuer's metadata; default: every one of a type the issuer is trusted for. */
   credentials: z.array(z.string().min(1).max(300)).min(1).max(10).optional(),
+});
+const Refusal = z.object({ id: z.string().optional(), code: z.string(), message: z.string() });
+const RequestView = z.object({
+  holderPid: z.string(),
+  issuerDid: z.string(),
+  issuerPid: z.string().nullable(),
+  requested: z.array(z.string()),
+  status: z.enum(['REQUESTED', 'RECEIVED', 'FAILED', 'ISSUED', 'REJECTED', 'REFUSED']),
+  reason: z.string().nullable(),
+  credentialIds: z.array(z.string()),
+  refusals: z.array(Refusal),
+  offerId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const OfferView = z.object({
+  id: z.string(),
+  issuerDid: z.string(),
+  credentials: z.array(z.record(z.string(), z.unknown())),
+  status: z.enum(['received', 'requested', 'ignored', 'failed']),
+  holderPid: z.string().nullable(),
+  note: z.string().nullable(),
+  receivedAt: z.string(),
 });
 const CredentialView = z.object({
   id: z.string(),
@@ -27,17 +56,13 @@ const CredentialView = z.object({
 });
 const credentialView = ({ credential: _full, ...summary }: StoredCredential) => summary;
 
-/** Where a governance authority hands its members their credentials (its DID document names the registry). */
-async function registryEndpoint(ctx: ConnectorContext, authorityDid: string): Promise<string> {
-  const doc = await ctx.didResolver.resolve(authorityDid);
-  const service = (doc.service ?? []).find((s) => s.type === MEMBER_REGISTRY_SERVICE);
-  if (typeof service?.serviceEndpoint !== 'string') throw new HttpProblem(400, 'not_an_authority', `${authorityDid} publishes no ${MEMBER_REGISTRY_SERVICE}`);
-  return service.serviceEndpoint.replace(/\/+$/, '');
-}
-
-/** The wallet's management API: the credentials this connector holds, imported or collected from its authority. */
+/**
+ * The wallet's management API: the credentials this connector holds (imported, or delivered by issuers over
+ * DCP), the credential requests it sent and the offers it received.
+ */
 export function walletManagementRoutes(ctx: ConnectorContext): Hono {
   const app = new Hono();
+  const issuance = walletIssuanceStore(ctx.database.db);
   const tag = 'wallet';
   ctx.openapi.add(
     {
@@ -78,12 +103,37 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
       responses: { 202: { description: 'Requested: the holderPid and where the issuer keeps the request' }, 502: { description: 'The issuer refused or failed' } },
     },
     {
+      method: 'get',
+      path: '/wallet/credential-requests',
+      tag,
+      summary: 'The credential requests this connector sent (newest first, 100) and what their deliveries brought',
+      responses: { 200: { description: 'Requests', schema: z.object({ requests: z.array(RequestView) }) } },
+    },
+    {
+      method: 'get',
+      path: '/wallet/credential-requests/{holderPid}',
+      tag,
+      summary: 'One credential request',
+      responses: { 200: { description: 'The request', schema: RequestView }, 404: { description: 'Never sent' } },
+    },
+    {
+      method: 'get',
+      path: '/wallet/offers',
+      tag,
+      summary: 'Credential offers (DCP CredentialOfferMessage) issuers sent (newest first, 100) and what became of them',
+      responses: { 200: { description: 'Offers', schema: z.object({ offers: z.array(OfferView) }) } },
+    },
+    {
       method: 'post',
       path: '/wallet/request',
       tag,
-      summary: 'Collect the credentials a governance authority issued to this connector',
+      summary: 'Request credentials from a governance authority over DCP and wait (waitSeconds) for their delivery',
       body: RequestCredentials,
-      responses: { 200: { description: 'What was stored and what was refused' } },
+      responses: {
+        200: { description: 'The request, what was stored and what was refused (status ISSUED, REJECTED or REFUSED)' },
+        502: { description: 'The authority refused the request or could not be reached' },
+        504: { description: 'Requested, but not delivered within waitSeconds (the holderPid finds it later)' },
+      },
     },
   );
 
@@ -106,42 +156,35 @@ export function walletManagementRoutes(ctx: ConnectorContext): Hono {
   app.post('/wallet/credential-requests', async (c) => {
     const { issuerDid = ctx.config.trustedIssuers[0]?.did, credentials } = await parseJsonBody(c, RequestOverDcp);
     if (!issuerDid) throw new HttpProblem(400, 'invalid_request', 'Name the issuerDid (no trusted issuer is configured)');
-    const endpoint = serviceEndpointOf(await ctx.didResolver.resolve(issuerDid), ISSUER_SERVICE);
-    if (!endpoint) throw new HttpProblem(400, 'not_an_authority', `${issuerDid} publishes no ${ISSUER_SERVICE}`);
-    let ids = credentials;
-    if (!ids) {
-      const metadata = await ctx.dspFetch({ url: `${endpoint}/metadata`, audienceDid: issuerDid, method: 'GET' });
-      const offered = ((await metadata.json().catch(() => ({}))) as { credentialsSupported?: { id?: unknown; credentialType?: unknown }[] }).credentialsSupported;
-      if (!metadata.ok || !Array.isArray(offered)) throw new HttpProblem(502, 'authority_garbage', `${issuerDid} answered no issuer metadata`);
-      // One form of each credential type: the first the issuer lists (it may offer one type in several profiles).
-      const types = new Map<unknown, string>();
-      for (const o of offered) if (typeof o.id === 'string' && !types.has(o.credentialType ?? o.id)) types.set(o.credentialType ?? o.id, o.id);
-      ids = [...types.values()];
-    }
-    const holderPid = `urn:uuid:${crypto.randomUUID()}`;
-    const response = await ctx.dspFetch({
-      url: `${endpoint}/credentials`,
-      audienceDid: issuerDid,
-      body: { '@context': [DCP_CONTEXT], type: 'CredentialRequestMessage', holderPid, credentials: ids.map((id) => ({ id })) },
-    });
-    await response.body?.cancel();
-    if (response.status !== 201) throw new HttpProblem(502, 'authority_refused', `${issuerDid} answered HTTP ${response.status}`);
-    ctx.logger.info('credentials requested over DCP', { issuer: issuerDid, holderPid, credentials: ids });
-    return c.json({ holderPid, issuerDid, requested: ids, location: response.headers.get('location') }, 202);
+    return c.json(await requestCredentials(ctx, issuerDid, credentials ? { credentials } : {}), 202);
   });
+  app.get('/wallet/credential-requests', async (c) => c.json({ requests: await issuance.requests() }));
+  app.get('/wallet/credential-requests/:holderPid', async (c) => {
+    const request = await issuance.request(c.req.param('holderPid'));
+    if (!request) throw new HttpProblem(404, 'not_found', `No credential request ${c.req.param('holderPid')} was sent from here`);
+    return c.json(request);
+  });
+  app.get('/wallet/offers', async (c) => c.json({ offers: await issuance.offers() }));
 
   app.post('/wallet/request', async (c) => {
-    const { authorityDid = ctx.config.trustedIssuers[0]?.did } = await parseJsonBody(c, RequestCredentials);
+    const { authorityDid = ctx.config.trustedIssuers[0]?.did, credentials, waitSeconds } = await parseJsonBody(c, RequestCredentials);
     if (!authorityDid) throw new HttpProblem(400, 'invalid_request', 'Name the authorityDid (no trusted issuer is configured)');
-    const endpoint = await registryEndpoint(ctx, authorityDid);
-    const response = await ctx.dspFetch({ url: `${endpoint}/credentials`, audienceDid: authorityDid, method: 'GET' });
-    if (!response.ok) throw new HttpProblem(502, 'authority_refused', `${authorityDid} answered HTTP ${response.status}`);
-    const body = (await response.json().catch(() => ({}))) as { credentials?: unknown };
-    if (!Array.isArray(body.credentials)) throw new HttpProblem(502, 'authority_garbage', `${authorityDid} did not answer with a list of credentials`);
-    const results = await Promise.all(body.credentials.map((vc) => verifyAndStore(ctx, vc as VerifiableCredential)));
+    const { holderPid } = await requestCredentials(ctx, authorityDid, credentials ? { credentials } : {});
+    const request = await waitForDelivery(ctx, holderPid, waitSeconds * 1000);
+    if (!request || !['ISSUED', 'REJECTED', 'REFUSED'].includes(request.status))
+      throw new HttpProblem(
+        504,
+        'delivery_timeout',
+        `${authorityDid} accepted request ${holderPid} but delivered nothing within ${waitSeconds} s (GET /api/wallet/credential-requests/${holderPid})`,
+      );
+    const held = await Promise.all(request.credentialIds.map((id) => ctx.wallet.get(id)));
     return c.json({
-      stored: results.flatMap((r) => (r.stored ? [credentialView(r.stored)] : [])),
-      refused: results.flatMap((r) => (r.refusal ? [r.refusal] : [])),
+      holderPid,
+      issuerDid: authorityDid,
+      status: request.status,
+      ...(request.status === 'REJECTED' ? { rejectionReason: request.reason } : {}),
+      stored: held.flatMap((h) => (h ? [credentialView(h)] : [])),
+      refused: request.refusals,
     });
   });
   return app;

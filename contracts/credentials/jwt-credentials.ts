@@ -24,7 +24,7 @@ export function isCompactJwt(value: unknown): value is string {
 }
 
 /** Relationships under which a DID document may list the key of a credential (issuer) or a presentation (holder). */
-const RELATIONSHIPS = {
+export const RELATIONSHIPS = {
   credential: ['assertionMethod'],
   presentation: ['authentication', 'assertionMethod', 'capabilityInvocation'],
 } as const;
@@ -44,7 +44,7 @@ export async function controllerKey(kid: string, controller: string, relationshi
 }
 
 /** Opens a compact JWS signed by a key of `signer` (read from the payload by `signerOf`); the payload on success. */
-async function openSigned(
+export async function openSigned(
   jwt: string,
   signerOf: (payload: Record<string, unknown>) => string | undefined,
   relationships: readonly string[],

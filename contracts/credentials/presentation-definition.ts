@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nestsQuantifiers } from './safe-pattern.ts';
 
 /**
  * The part of DIF Presentation Exchange 2.0 that DCP peers send in a PresentationQueryMessage: a
@@ -86,7 +87,7 @@ function matches(value: unknown, filter: Filter | undefined): boolean {
 
 /** A peer's pattern, refused when it could backtrack catastrophically (nested quantifiers). */
 function safeRegExp(pattern: string): RegExp {
-  if (/\([^)]*[+*][^)]*\)[+*{]/.test(pattern)) throw new PresentationDefinitionError(`the pattern ${JSON.stringify(pattern)} nests quantifiers`);
+  if (nestsQuantifiers(pattern)) throw new PresentationDefinitionError(`the pattern ${JSON.stringify(pattern)} nests quantifiers`);
   try {
     return new RegExp(pattern, 'u');
   } catch {

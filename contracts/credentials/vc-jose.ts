@@ -16,6 +16,8 @@ import type { Rejection } from './verifier.ts';
 
 export const VC_JWT_MEDIA_TYPE = 'application/vc+jwt';
 const DATA_URL_PREFIX = `data:${VC_JWT_MEDIA_TYPE},`;
+/** The data URLs an enveloped credential is read from: VC-JOSE's media type, or plain `application/jwt` (as the W3C suite's fixture). */
+const DATA_URL = /^data:application\/(vc\+)?jwt,/;
 
 /** The compact JWS of a credential, signed by `keyId` (which must belong to the credential's issuer). */
 export function signCredentialJwt(credential: VerifiableCredential, keyId: string, privateKey: KeyObject): Promise<string> {
@@ -35,16 +37,26 @@ type Outcome = { verified: true; credential: VerifiableCredential } | ({ verifie
 const refuse = (code: Rejection['code'], message: string): Outcome => ({ verified: false, code, message });
 
 /**
+ * What is wrong with an EnvelopedVerifiableCredential's own shape (its @context and data URL id), if anything:
+ * checked on every use, even when its JWS was verified before.
+ */
+export function envelopeRefusal(envelope: Record<string, unknown>): ({ verified: false } & Rejection) | undefined {
+  if (!asArray(envelope['@context'] as unknown).includes(CONTEXT.credentialsV2))
+    return { verified: false, code: 'malformed', message: `@context: an enveloped credential must include "${CONTEXT.credentialsV2}"` };
+  if (typeof envelope.id !== 'string' || !DATA_URL.test(envelope.id))
+    return { verified: false, code: 'malformed', message: `id: must be a data: URL of type ${VC_JWT_MEDIA_TYPE} (data:${VC_JWT_MEDIA_TYPE},<jws>)` };
+  return undefined;
+}
+
+/**
  * Opens an EnvelopedVerifiableCredential: the data URL, the JWS header, the issuer's key (under its
  * assertionMethod) and the signature. Returns the credential inside (its data model, validity and status
  * are the verifier's business).
  */
 export async function openEnvelopedCredential(envelope: Record<string, unknown>, documentLoader: DocumentLoader): Promise<Outcome> {
-  if (!asArray(envelope['@context'] as unknown).includes(CONTEXT.credentialsV2))
-    return refuse('malformed', `@context: an enveloped credential must include "${CONTEXT.credentialsV2}"`);
-  if (typeof envelope.id !== 'string' || !envelope.id.startsWith(DATA_URL_PREFIX))
-    return refuse('malformed', `id: must be a data: URL of type ${VC_JWT_MEDIA_TYPE} (data:${VC_JWT_MEDIA_TYPE},<jws>)`);
-  const jws = envelope.id.slice(DATA_URL_PREFIX.length);
+  const refusal = envelopeRefusal(envelope);
+  if (refusal) return refusal;
+  const jws = (envelope.id as string).replace(DATA_URL, '');
   let header: Record<string, unknown>;
   try {
     ({ header } = decodeJwt(jws));
@@ -52,6 +64,9 @@ export async function openEnvelopedCredential(envelope: Record<string, unknown>,
     return refuse('malformed', 'id: the data URL does not hold a compact JWS with a JSON header and payload');
   }
   if (!jws.split('.')[2]) return refuse('malformed', 'id: the data URL holds an unsigned JWS');
-  if (header.typ !== undefined && header.typ !== 'vc+jwt') return refuse('malformed', `the JWS typ must be "vc+jwt" (found ${JSON.stringify(header.typ)})`);
+  // The typ must agree with the data URL's media type: vc+jwt, or for a plain application/jwt URL also JWT.
+  const typs = (envelope.id as string).startsWith(DATA_URL_PREFIX) ? ['vc+jwt'] : ['vc+jwt', 'JWT'];
+  if (header.typ !== undefined && !typs.includes(String(header.typ)))
+    return refuse('malformed', `the JWS typ must be ${typs.map((t) => `"${t}"`).join(' or ')} (found ${JSON.stringify(header.typ)})`);
   return openJwtCredential(jws, documentLoader);
 }

@@ -3,7 +3,8 @@ import type { DocumentLoader } from '../../vocab/document-loader.ts';
 import { checkCredentialDataModel, dataModelVersion, describeProblems, type DataModelVersion } from './data-model.ts';
 import { verifyCredentialProof } from './proofs.ts';
 import { proofFailure, verifyPresentationEnvelope } from './presentation-check.ts';
-import { isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
+import { envelopeRefusal, isEnvelopedCredential, openEnvelopedCredential } from './vc-jose.ts';
+import { isEnvelopedPresentation, openJosePresentation } from './vp-jose.ts';
 import { decodeJwtCredential, isCompactJwt, openJwtCredential, openJwtPresentation } from './jwt-credentials.ts';
 import { asArray, issuerId, subjectsOf, toVerified, type CredentialStatusEntry, type VerifiableCredential, type VerifiablePresentation, type VerifiedCredential } from './model.ts';
 
@@ -172,6 +173,9 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     if (isEnvelopedCredential(credential)) {
       // VC-JOSE: opening the envelope is the proof check; the credential inside is checked like any other.
       const jws = typeof credential.id === 'string' ? credential.id : '';
+      // The envelope's own shape is checked every time; only the JWS signature is cached.
+      const shape = envelopeRefusal(credential);
+      if (shape) return shape;
       const opened = await openJwtOnce(jws, now, () => openEnvelopedCredential(credential, options.documentLoader));
       if (!opened.verified) return { ...opened, ...(typeof credential.id === 'string' && !credential.id.startsWith('data:') ? { credentialId: credential.id } : {}) };
       return verifyCredential(opened.credential, { ...check, checks: [...checks].filter((name) => name !== 'proof'), versions: ['2.0'] });
@@ -304,13 +308,29 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
    * credentials checked as `check.checks` says (they need not be about the holder).
    */
   async function verifyAnyPresentation(
-    presentation: VerifiablePresentation,
+    presentation: VerifiablePresentation | string,
     check: { challenge?: string; domain?: string; now?: Date } & Pick<CredentialCheckOptions, 'checks' | 'alsoTrusted'>,
   ): Promise<{ verified: true; holder?: string; signed: boolean; warnings: string[] } | ({ verified: false } & Rejection)> {
-    const envelope = await verifyPresentationEnvelope(presentation, { ...check, documentLoader: options.documentLoader });
+    let envelope: { verified: true; holder?: string; signed: boolean; warnings: string[] } | ({ verified: false } & Rejection);
+    let credentials: (VerifiableCredential | string)[];
+    if (typeof presentation === 'string' || isEnvelopedPresentation(presentation)) {
+      // VC-JOSE (vp+jwt) or VC-JWT 1.1: the JWS is the holder's proof; its credentials are checked as any others.
+      const opened = await openJosePresentation(presentation as string | Record<string, unknown>, {
+        documentLoader: options.documentLoader,
+        ...(check.challenge ? { challenge: check.challenge } : {}),
+        ...(check.domain ? { domain: check.domain } : {}),
+        ...(check.now ? { now: check.now.getTime() } : {}),
+      });
+      if (!opened.verified) return opened;
+      envelope = { verified: true, holder: opened.holder, signed: true, warnings: [] };
+      credentials = opened.credentials;
+    } else {
+      envelope = await verifyPresentationEnvelope(presentation, { ...check, documentLoader: options.documentLoader });
+      credentials = asArray(presentation.verifiableCredential);
+    }
     if (!envelope.verified) return envelope;
     const warnings = [...envelope.warnings];
-    for (const credential of asArray(presentation.verifiableCredential)) {
+    for (const credential of credentials) {
       const result = await verifyCredential(credential, check);
       if (!result.verified) return result;
       warnings.push(...(result.warnings ?? []));

@@ -110,23 +110,34 @@ const cpuSeconds = (pid: number) => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
-/** Runs `work` while a management API request is made every 10 ms; the slowest answer is the longest stall. */
-async function withStallProbe<T>(institute: ConnectorProcess, work: () => Promise<T>): Promise<{ value: T; seconds: number; longestStallMs: number }> {
+/**
+ * Runs `work` while a management API request is made every 10 ms; the slowest answer is the longest stall.
+ * A request that fails (the connection reset, say) is counted and printed, and the probe goes on: one
+ * failed request must not end an hour's run unreported.
+ */
+async function withStallProbe<T>(institute: ConnectorProcess, work: () => Promise<T>): Promise<{ value: T; seconds: number; longestStallMs: number; probeErrors: number }> {
   let done = false;
   let longest = 0;
+  let probeErrors = 0;
   const started = performance.now();
+  const at = (t: number) => `${((t - started) / 1000).toFixed(2)} s`;
   const probe = (async () => {
     while (!done) {
       const t0 = performance.now();
-      await institute.api.get('/catalog/peers');
+      try {
+        await institute.api.get('/catalog/peers');
+      } catch (error) {
+        probeErrors++;
+        console.log(`  probe request failed at ${at(t0)} after ${(performance.now() - t0).toFixed(0)} ms: ${(error as Error).message}`);
+      }
       longest = Math.max(longest, performance.now() - t0);
-      if (process.env.BENCH_STALLS && performance.now() - t0 > 40) console.log(`  stall ${(performance.now() - t0).toFixed(0)} ms at ${((t0 - started) / 1000).toFixed(2)} s`);
+      if (process.env.BENCH_STALLS && performance.now() - t0 > 40) console.log(`  stall ${(performance.now() - t0).toFixed(0)} ms at ${at(t0)}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
   try {
     const value = await work();
-    return { value, seconds: (performance.now() - started) / 1000, longestStallMs: longest };
+    return { value, seconds: (performance.now() - started) / 1000, longestStallMs: longest, probeErrors };
   } finally {
     done = true;
     await probe;
@@ -251,7 +262,7 @@ try {
     }
   };
   const cpu0 = cpuSeconds(inst.child.pid!);
-  const first = crawledBefore ? { value: { peers: [] } as Crawl, seconds: Number.NaN, longestStallMs: 0 } : await withStallProbe(inst, crawl);
+  const first = crawledBefore ? { value: { peers: [] } as Crawl, seconds: Number.NaN, longestStallMs: 0, probeErrors: 0 } : await withStallProbe(inst, crawl);
   const cpu1 = cpuSeconds(inst.child.pid!);
   const again = await withStallProbe(inst, crawl);
   const cpu2 = cpuSeconds(inst.child.pid!);
@@ -312,6 +323,7 @@ try {
       ...Object.entries(searches).map(([name, s]) => [`search: ${name}`, `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} ms`, s.exact ? 'count exact' : 'COUNT WRONG']),
       ['cursor walk through the rare theme', cursorWalkExact ? 'every hit once' : 'HITS MISSING OR REPEATED', ''],
       ['failed peers', String(failedPeers), ''],
+      ['management requests failed during the crawls', String(first.probeErrors + again.probeErrors), ''],
     ],
     ['', 'figure', 'note'],
   );
@@ -332,6 +344,7 @@ try {
     searchP95Ms: { facet: +facetP95.toFixed(1), text: +textP95.toFixed(1) },
     searchP50Ms: { facet: +Math.max(searches.rareTheme.p50, searches.category.p50).toFixed(1), text: +Math.max(searches.text.p50, searches.textAndFacet.p50).toFixed(1) },
     longestStallMs: Math.round(Math.max(first.longestStallMs, again.longestStallMs)),
+    probeErrors: first.probeErrors + again.probeErrors,
     failedPeers,
     exact: Object.values(searches).every((s) => s.exact) && cursorWalkExact,
   };

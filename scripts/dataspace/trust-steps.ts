@@ -47,13 +47,17 @@ const grantPermit: Step<DataspaceState> = {
 };
 
 const collectCredentials: Step<DataspaceState> = {
-  title: 'Hospital and institute collect their credentials from the authority into their wallets (each verified)',
+  title: 'Hospital and institute request their credentials from the authority over DCP; each is verified into their wallet',
   async run(state) {
     const results = await Promise.all(
       (['hospital', 'institute'] as const).map(async (key) => {
-        const { stored, refused } = await state.connectors[key]!.api.post<{ stored: { types: string[] }[]; refused: { code: string; message: string }[] }>('/wallet/request', {
-          authorityDid: state.connectors.authority!.did,
-        });
+        const { status, rejectionReason, stored, refused } = await state.connectors[key]!.api.post<{
+          status: string;
+          rejectionReason?: string;
+          stored: { types: string[] }[];
+          refused: { code: string; message: string }[];
+        }>('/wallet/request', { authorityDid: state.connectors.authority!.did });
+        if (status === 'REJECTED') throw new Error(`the authority rejected ${key}'s credential request: ${rejectionReason}`);
         if (refused.length > 0) throw new Error(`${key} refused a credential: ${refused[0]!.code}: ${refused[0]!.message}`);
         return `${key}: ${stored.map((c) => c.types.at(-1)).join(', ')}`;
       }),

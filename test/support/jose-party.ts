@@ -27,7 +27,8 @@ export interface JoseParty {
 
 export type PartyRoutes = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>;
 
-export async function startJoseParty(routes?: PartyRoutes): Promise<JoseParty> {
+/** `services`: more DID document service entries, each at a path of the party's server (e.g. an IssuerService at `/is`). */
+export async function startJoseParty(routes?: PartyRoutes, options: { services?: { type: string; path: string }[] } = {}): Promise<JoseParty> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   let document: unknown;
   const server = await startHostileServer(async (req, res, body) => {
@@ -44,7 +45,10 @@ export async function startJoseParty(routes?: PartyRoutes): Promise<JoseParty> {
     authentication: [keyId],
     assertionMethod: [keyId],
     capabilityInvocation: [keyId],
-    service: [{ id: `${did}#cs`, type: 'CredentialService', serviceEndpoint: `${server.url}/cs` }],
+    service: [
+      { id: `${did}#cs`, type: 'CredentialService', serviceEndpoint: `${server.url}/cs` },
+      ...(options.services ?? []).map((s) => ({ id: `${did}#${s.type}`, type: s.type, serviceEndpoint: `${server.url}${s.path}` })),
+    ],
   };
   const now = () => Math.floor(Date.now() / 1000);
   const sign = (claims: Record<string, unknown>, kid: string | null = keyId) =>

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../connector/cli/hdc.ts';
 import { tempDir } from '../support/connectors.ts';
 import { startTrio } from '../support/dataspace.ts';
+import { until } from '../support/wait.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 
 /** Runs the CLI in this process, capturing what it prints. */
@@ -29,7 +30,7 @@ function keyFile(connector: RunningConnector): string {
 }
 
 describe('hdc members, credentials and wallet', () => {
-  it('admits a member, grants and revokes a permit, and the member collects its credentials', async () => {
+  it('admits a member, grants and revokes a permit, and the member requests its credentials over DCP', async () => {
     const { authority, institute } = await startTrio();
     const on = (c: RunningConnector) => ['--url', c.url, '--api-key-file', keyFile(c)];
     const admitted = await hdc(
@@ -71,8 +72,18 @@ describe('hdc members, credentials and wallet', () => {
     expect(granted.code, granted.err).toBe(0);
     const permitId = /Granted data permit (\S+),/.exec(granted.out)![1]!;
     expect((await hdc('members', 'list', ...on(authority))).out).toContain(institute.did);
-    const collected = await hdc('wallet', 'request', ...on(institute), '--authority', authority.did);
+    const collected = await hdc('wallet', 'request', ...on(institute), '--authority', authority.did, '--wait', '20');
+    expect(collected, collected.err).toMatchObject({ code: 0 });
     expect(collected.out).toContain('Stored 2 credential(s): ParticipantCredential, DataPermitCredential');
+    expect((await hdc('wallet', 'requests', ...on(institute))).out).toMatch(/^ISSUED +\S+ +participant-credential,data-permit-credential from did:web:/m);
+    // The authority offered both on admission and on the permit; the institute, trusting it, requested them.
+    const offers = await until(
+      'both offers requested',
+      async () => (await hdc('wallet', 'offers', ...on(institute))).out,
+      (out) => (out.match(/^requested/gm) ?? []).length === 2,
+    );
+    expect(offers).toContain('data-permit-credential from');
+    expect((await hdc('wallet', 'request', ...on(institute), '--wait', '0')).code).toBe(2);
     expect((await hdc('wallet', 'list', ...on(institute))).out).toContain(permitId);
     expect((await hdc('credentials', 'revoke', permitId, ...on(authority), '--reason', 'ended')).code).toBe(0);
     expect((await hdc('credentials', 'list', ...on(authority), '--type', 'DataPermitCredential')).out).toMatch(/^revoked DataPermitCredential/);

@@ -15,6 +15,7 @@ describe('credential schemas', () => {
       properties: { id: { type: 'string' }, foo: { type: 'string' } },
       required: ['id', 'foo'],
     },
+    '/backtracking.json': { type: 'object', properties: { credentialSubject: { type: 'object', patternProperties: { '^(a+)+$': { type: 'string' } } } } },
     '/credential.json': { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['credentialSubject', 'validFrom'] },
   };
   beforeAll(async () => {
@@ -62,6 +63,15 @@ describe('credential schemas', () => {
     await expect(check(credential({ id: 'did:web:h' }, { id: 'http://schemas.example/x.json', type: 'JsonSchema' }))).resolves.toMatchObject({
       unavailable: true,
       message: expect.stringMatching(/must be an https URL/),
+    });
+  });
+
+  it('does not compile a schema whose pattern could backtrack catastrophically: it is unavailable', async () => {
+    const check = createSchemaChecker({ ttlMs: 0 });
+    const subject = { id: 'did:web:h', [`${'a'.repeat(40)}!`]: 'x' };
+    await expect(check(credential(subject, { id: `${base}/backtracking.json`, type: 'JsonSchema' }))).resolves.toEqual({
+      unavailable: true,
+      message: expect.stringMatching(/nests quantifiers: "\^\(a\+\)\+\$"/),
     });
   });
 });

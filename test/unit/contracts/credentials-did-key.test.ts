@@ -23,6 +23,20 @@ describe('did:key (Ed25519 Multikey), resolved without network', () => {
     expect((await resolver.verificationMethod(`${EXAMPLE}#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK`, 'assertionMethod')).controller).toBe(EXAMPLE);
   });
 
+  it('derives a P-256 did:key (zDn…) as one Multikey method, as ES256 JWTs use it (the W3C suite’s fixture key)', async () => {
+    const p256 = 'did:key:zDnaeTQKDbXQT4batxKcnMQYQ8JynjqC5Xz1uMk5euG2ht8nq';
+    const doc = await resolver.resolve(p256);
+    expect(doc.verificationMethod).toEqual([
+      {
+        id: `${p256}#zDnaeTQKDbXQT4batxKcnMQYQ8JynjqC5Xz1uMk5euG2ht8nq`,
+        type: 'Multikey',
+        controller: p256,
+        publicKeyMultibase: 'zDnaeTQKDbXQT4batxKcnMQYQ8JynjqC5Xz1uMk5euG2ht8nq',
+      },
+    ]);
+    await expect(resolver.resolve('did:key:zDnaeTQKDbXQT4batxKcnMQYQ8Jyn')).rejects.toMatchObject({ code: 'invalidDid' });
+  });
+
   it('refuses malformed did:key values and other key types with invalidDid', async () => {
     for (const did of ['did:key:z6Mk', 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme', 'did:key:abc']) {
       const error = await resolver.resolve(did).catch((e: unknown) => e);
