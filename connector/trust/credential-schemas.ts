@@ -11,6 +11,8 @@ import { nestsQuantifiers } from '../../contracts/credentials/safe-pattern.ts';
 /** A credential's JSON Schema is a few KiB; 256 KiB is plenty. */
 const MAX_SCHEMA_BYTES = 256 * 1024;
 const CACHE_ENTRIES = 100;
+/** A schema that could not be fetched or read is not asked for again for this long (at most the ttl). */
+const FAILURE_TTL_MS = 30_000;
 
 export interface SchemaCheckerOptions {
   /** How long a fetched schema is reused. */
@@ -55,12 +57,24 @@ function compile(schema: Record<string, unknown>): ValidateFunction {
  * JsonSchemaValidator2018 is not checked.
  */
 export function createSchemaChecker(options: SchemaCheckerOptions): SchemaCheck {
-  const cache = new Map<string, { validate: ValidateFunction; until: number }>();
+  const cache = new Map<string, { validate: ValidateFunction | Error; until: number }>();
   const fetchFn = options.fetch ?? developmentEgress();
 
+  /** The compiled schema, from the cache or fetched; a failure is kept briefly too, so it costs one fetch. */
   async function load(url: string): Promise<ValidateFunction> {
     const cached = cache.get(url);
-    if (cached && cached.until > Date.now()) return cached.validate;
+    if (cached && cached.until > Date.now()) {
+      if (cached.validate instanceof Error) throw cached.validate;
+      return cached.validate;
+    }
+    const outcome = await fetchSchema(url).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(url, { validate: outcome, until: Date.now() + (outcome instanceof Error ? Math.min(options.ttlMs, FAILURE_TTL_MS) : options.ttlMs) });
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+
+  async function fetchSchema(url: string): Promise<ValidateFunction> {
     const parsed = URL.canParse(url) ? new URL(url) : undefined;
     if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && (isLoopbackHost(parsed.hostname) || options.allowInsecureHttp))))
       throw new Error(`schema ${url} must be an https URL`);
@@ -76,10 +90,7 @@ export function createSchemaChecker(options: SchemaCheckerOptions): SchemaCheck 
     // The schema is the issuer's, not ours: a pattern that could run for minutes is refused, not compiled.
     const risky = riskyPattern(schema);
     if (risky !== undefined) throw new Error(`schema ${url} has a pattern that nests quantifiers: ${JSON.stringify(risky)}`);
-    const validate = compile(schema as Record<string, unknown>);
-    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(url, { validate, until: Date.now() + options.ttlMs });
-    return validate;
+    return compile(schema as Record<string, unknown>);
   }
 
   return async (credential) => {

@@ -54,6 +54,15 @@ describe('credential schemas', () => {
     await expect(check(credential({ id: 'did:web:h' }, schema))).resolves.toMatchObject({ unavailable: false, message: expect.stringMatching(/validFrom/) });
   });
 
+  it('asks again for a schema that could not be fetched only after a while', async () => {
+    const check = createSchemaChecker({ ttlMs: 60_000 });
+    const before = fetched;
+    const missing = credential({ id: 'did:web:h' }, { id: `${base}/gone.json`, type: 'JsonSchema' });
+    await expect(check(missing)).resolves.toMatchObject({ unavailable: true });
+    await expect(check(missing)).resolves.toMatchObject({ unavailable: true, message: expect.stringMatching(/answered 404/) });
+    expect(fetched - before).toBe(1);
+  });
+
   it('reports a schema that cannot be fetched as unavailable', async () => {
     const check = createSchemaChecker({ ttlMs: 0 });
     await expect(check(credential({ id: 'did:web:h' }, { id: `${base}/missing.json`, type: 'JsonSchema' }))).resolves.toEqual({
