@@ -15,22 +15,35 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?
 
 /** The range a FHIR date/dateTime/instant covers, or undefined when it is none of them. */
 export function fhirDateRange(value: unknown): Interval | undefined {
-  if (typeof value !== 'string') return undefined;
-  const date = DATE.exec(value);
-  if (date) {
-    const [year, month, day] = [Number(date[1]), date[2] ? Number(date[2]) - 1 : undefined, date[3] ? Number(date[3]) : undefined];
-    if (month === undefined) return { start: Date.UTC(year, 0, 1), end: Date.UTC(year + 1, 0, 1) };
-    if (day === undefined) return { start: Date.UTC(year, month, 1), end: Date.UTC(year, month + 1, 1) };
-    return { start: Date.UTC(year, month, day), end: Date.UTC(year, month, day + 1) };
-  }
-  if (DATE_TIME.test(value)) {
-    const start = Date.parse(value);
-    if (Number.isNaN(start)) return undefined;
+  const start = fhirDateStart(value);
+  if (start === undefined) return undefined;
+  const text = value as string;
+  if (text.length > 10) {
     // hh:mm:ss has its second colon at index 16; fractional seconds follow at 19.
-    const hasSeconds = value.charCodeAt(16) === 58;
-    return { start, end: start + (hasSeconds ? (value.charCodeAt(19) === 46 ? 1 : 1000) : 60_000) };
+    const hasSeconds = text.charCodeAt(16) === 58;
+    return { start, end: start + (hasSeconds ? (text.charCodeAt(19) === 46 ? 1 : 1000) : 60_000) };
   }
-  return undefined;
+  const [year, month, day] = [Number(text.slice(0, 4)), text.length > 4 ? Number(text.slice(5, 7)) - 1 : undefined, text.length > 7 ? Number(text.slice(8, 10)) : undefined];
+  if (month === undefined) return { start, end: Date.UTC(year + 1, 0, 1) };
+  if (day === undefined) return { start, end: Date.UTC(year, month + 1, 1) };
+  return { start, end: Date.UTC(year, month, day + 1) };
+}
+
+/**
+ * Where a FHIR date/dateTime/instant begins, or undefined when it is none of them: fhirDateRange's start, with
+ * no object made (this dates every resource of a release).
+ */
+export function fhirDateStart(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  // A date is 4, 7 or 10 characters long; anything longer can only be a dateTime.
+  if (value.length <= 10) {
+    const date = DATE.exec(value);
+    if (!date) return undefined;
+    return Date.UTC(Number(date[1]), date[2] ? Number(date[2]) - 1 : 0, date[3] ? Number(date[3]) : 1);
+  }
+  if (!DATE_TIME.test(value)) return undefined;
+  const start = Date.parse(value);
+  return Number.isNaN(start) ? undefined : start;
 }
 
 /** A FHIR Period as a range: a missing start is the beginning of time, a missing end open-ended. */
@@ -50,11 +63,11 @@ export function overlaps(a: Interval, b: Interval): boolean {
 type Json = Record<string, unknown>;
 
 /** The first of these fields that holds a date (a Period's start counts), in order. */
-function firstDate(resource: Json, fields: string[]): number | undefined {
-  for (const field of fields) {
-    const value = resource[field];
-    const range = typeof value === 'string' ? fhirDateRange(value) : value && typeof value === 'object' ? fhirDateRange((value as Json).start) : undefined;
-    if (range) return range.start;
+function firstDate(resource: Json, fields: readonly string[]): number | undefined {
+  for (let i = 0; i < fields.length; i++) {
+    const value = resource[fields[i]!];
+    const start = typeof value === 'string' ? fhirDateStart(value) : value && typeof value === 'object' ? fhirDateStart((value as Json).start) : undefined;
+    if (start !== undefined) return start;
   }
   return undefined;
 }

@@ -55,10 +55,12 @@ async function releasedFileWriter(path: string) {
     for (let at = 0; at < data.length; ) at += (await file.write(data, at, data.length - at)).bytesWritten;
   }
   return {
-    /** Queues a line (a UTF-8 character takes at most 3 bytes per UTF-16 unit); `flush` writes the queue. */
+    /** Queues a line and its newline (a UTF-8 character takes at most 3 bytes per UTF-16 unit); `flush` writes the queue. */
     add(line: string) {
-      if (overflow.length === 0 && used + line.length * 3 <= buffer.length) used += buffer.write(line, used);
-      else overflow.push(line);
+      if (overflow.length === 0 && used + line.length * 3 < buffer.length) {
+        used += buffer.write(line, used);
+        buffer[used++] = 10;
+      } else overflow.push(line, '\n');
     },
     async flush() {
       if (used > 0) await write(buffer.subarray(0, used));
