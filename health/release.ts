@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { patientOf } from './compartment.ts';
 import { resourceExclusion } from './consent.ts';
 import { deidentifyInPlace } from './deidentify.ts';
@@ -33,13 +33,13 @@ function releaseResource(index: ReleaseIndex, resource: Json): string | { reason
 /**
  * One source file's release, chunk by chunk: `push` splits a chunk into lines (copying only a line the chunk cuts,
  * so the chunk may be reused afterwards) and hands each released line to `emit`, without its newline (appending
- * one to a line would copy it). `tally`, when
- * given, counts every resource.
+ * one to a line would copy it). `tally`, when given, counts every resource; `from` releases a part of the file
+ * (see LineSplitter).
  */
-export function fileReleaser(index: ReleaseIndex, fileName: string, tally?: ReleaseTally) {
+export function fileReleaser(index: ReleaseIndex, fileName: string, tally?: ReleaseTally, from?: { lines: number; atFileStart: boolean }) {
   const file = index.files.find((f) => f.name === fileName);
   if (!file) throw new ReleaseInputError(fileName, undefined, 'not a FHIR NDJSON file of the source');
-  const splitter = new LineSplitter(fileName);
+  const splitter = new LineSplitter(fileName, from);
   let emit: (line: string) => void = () => undefined;
   const onLine = (text: string, line: number) => {
     const resource = parseResourceLine(text, fileName, line, file.resourceType);
@@ -57,6 +57,10 @@ export function fileReleaser(index: ReleaseIndex, fileName: string, tally?: Rele
     end(to: (line: string) => void) {
       emit = to;
       splitter.end(onLine);
+    },
+    /** Lines split so far (see LineSplitter.lines). */
+    get lines() {
+      return splitter.lines;
     },
   };
 }
