@@ -1,3 +1,4 @@
+import { epochDay } from './fhir-dates.ts';
 import type { Pseudonymiser } from './pseudonym.ts';
 
 /**
@@ -61,15 +62,6 @@ function digits(value: string, at: number, count: number): number {
   let n = 0;
   for (let i = at; i < at + count; i++) n = n * 10 + value.charCodeAt(i) - 48;
   return n;
-}
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (month 1–12, day 1–31 or beyond: it carries over). */
-function epochDay(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
 /**
