@@ -19,10 +19,14 @@ export interface HelperRequest {
   options: ReleaseOptions;
 }
 type ToHelper = { kind: 'index'; request: HelperRequest } | { kind: 'part'; id: number; part: ReleasePart; path: string };
-type FromHelper = { id: number; peakRssBytes: number } & ({ kind: 'done'; outcome: PartOutcome } | { kind: 'failed'; message: string });
+type FromHelper = { id: number; peakRssBytes: number; cpuMicros: number } & ({ kind: 'done'; outcome: PartOutcome } | { kind: 'failed'; message: string });
 
 // ru_maxrss is in kilobytes on Linux.
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 /** Runs this process as a helper: the loop that answers its parent's parts. */
 export function serveAsHelper(): void {
@@ -50,20 +54,20 @@ export function serveAsHelper(): void {
         const { source, index } = await ready;
         const tally = new ReleaseTally();
         const released = await releasePartToFile(source, index, message.part, message.path, tally, buffer);
-        answer = { kind: 'done', id: message.id, peakRssBytes: peakRss(), outcome: { ok: true, ...released, counts: tally.resourceCounts() } };
+        answer = { kind: 'done', id: message.id, peakRssBytes: peakRss(), cpuMicros: cpuMicros(), outcome: { ok: true, ...released, counts: tally.resourceCounts() } };
       } catch (error) {
         answer =
           error instanceof ReleaseInputError && error.line !== undefined
-            ? { kind: 'done', id: message.id, peakRssBytes: peakRss(), outcome: { ok: false, line: error.line, problem: error.problem } }
-            : { kind: 'failed', id: message.id, peakRssBytes: peakRss(), message: (error as Error).message };
+            ? { kind: 'done', id: message.id, peakRssBytes: peakRss(), cpuMicros: cpuMicros(), outcome: { ok: false, line: error.line, problem: error.problem } }
+            : { kind: 'failed', id: message.id, peakRssBytes: peakRss(), cpuMicros: cpuMicros(), message: (error as Error).message };
       }
       process.send!(answer);
     });
   });
 }
 
-/** Starts a helper process for a release; `peakRssBytes` is the highest peak it reported. */
-export function startReleaseHelper(request: HelperRequest): PartHelper & { readonly peakRssBytes: number } {
+/** Starts a helper process for a release; `peakRssBytes` is the highest peak it reported, `cpuSeconds` the CPU time it had used by its last answer. */
+export function startReleaseHelper(request: HelperRequest): PartHelper & { readonly peakRssBytes: number; readonly cpuSeconds: number } {
   const child = fork(new URL('./release-worker.ts', import.meta.url), ['--helper'], {
     serialization: 'advanced',
     execArgv: process.execArgv,
@@ -73,6 +77,7 @@ export function startReleaseHelper(request: HelperRequest): PartHelper & { reado
   let next = 0;
   let ended = false;
   let peakRssBytes = 0;
+  let cpuSeconds = 0;
   const end = () => {
     ended = true;
     for (const p of pending.values()) p.reject(new Error('the release helper ended'));
@@ -80,6 +85,7 @@ export function startReleaseHelper(request: HelperRequest): PartHelper & { reado
   };
   child.on('message', (answer: FromHelper) => {
     peakRssBytes = Math.max(peakRssBytes, answer.peakRssBytes);
+    cpuSeconds = Math.max(cpuSeconds, answer.cpuMicros / 1e6);
     const waiting = pending.get(answer.id);
     pending.delete(answer.id);
     if (answer.kind === 'done') waiting?.resolve(answer.outcome);
@@ -96,6 +102,9 @@ export function startReleaseHelper(request: HelperRequest): PartHelper & { reado
   return {
     get peakRssBytes() {
       return peakRssBytes;
+    },
+    get cpuSeconds() {
+      return cpuSeconds;
     },
     release(part, path) {
       return new Promise((resolve, reject) => {
