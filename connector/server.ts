@@ -112,8 +112,9 @@ async function assembleContext(
     .update(`${hostname()}\0${resolve(config.dataDir)}\0${did}`)
     .digest('base64url')
     .slice(0, 16)}`;
+  const sealer = createSecretSealer(key.secretKeyMultibase());
   const outbox = createOutbox(
-    { store: outboxStore(database.db, database.dialect), dspFetch, logger, metrics },
+    { store: outboxStore(database.db, database.dialect, sealer), dspFetch, logger, metrics },
     { owner: sender, leaseMs: config.workLeaseSeconds * 1000, ...parts.options.outbox },
   );
   return {
@@ -133,7 +134,7 @@ async function assembleContext(
     dspFetch,
     outbox,
     workerId: sender,
-    sealer: createSecretSealer(key.secretKeyMultibase()),
+    sealer,
     metrics,
     observeRequest: requestObserver(logger, metrics),
     rawRoutes: [],

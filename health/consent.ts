@@ -148,6 +148,8 @@ export type ResourceExclusion = 'outside-window' | 'denied';
 export function resourceExclusion(decision: Extract<ConsentDecision, { included: true }>, date: number | 'undated' | undefined): ResourceExclusion | undefined {
   if (date === undefined || decision.windows === 'all') return undefined;
   if (date === 'undated') return 'outside-window';
-  if (decision.denied.some((d) => contains(d, date))) return 'denied';
-  return decision.windows.some((w) => contains(w, date)) ? undefined : 'outside-window';
+  // Plain loops: this runs for every resource of an included patient.
+  for (let i = 0; i < decision.denied.length; i++) if (contains(decision.denied[i]!, date)) return 'denied';
+  for (let i = 0; i < decision.windows.length; i++) if (contains(decision.windows[i]!, date)) return undefined;
+  return 'outside-window';
 }

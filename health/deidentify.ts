@@ -1,3 +1,4 @@
+import { epochDay } from './fhir-dates.ts';
 import type { Pseudonymiser } from './pseudonym.ts';
 
 /**
@@ -40,48 +41,47 @@ const DROPPED_EVERYWHERE = new Set(['identifier', 'text', 'note']);
 /** Keys whose string values are never dates to shift. */
 const NOT_DATES = new Set(['id', 'reference', 'system', 'url', 'code', 'version', 'div', 'value']);
 
-const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
-const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{1,63})\/[A-Za-z0-9\-.]{1,64}$/;
-const FULL_DATE = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const FULL_DATE = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
  * A reference made unlinkable: `Type/id` (also absolute, or with `_history`) becomes `Type/<pseudonym>`; a
  * `urn:uuid:` reference a keyed UUID; a local `#id` stays. Anything else cannot be rewritten safely: undefined.
  */
 export function rewriteReference(reference: string, pseudonyms: Pseudonymiser): string | undefined {
-  if (reference.startsWith('#')) return reference;
-  if (reference.startsWith('urn:uuid:')) {
-    const hex = pseudonyms.pseudonym('urn:uuid', reference.slice(9));
-    return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  }
-  // Nearly every reference is relative, `Type/id`: its pseudonym's message is the reference itself.
-  const relative = RELATIVE_REFERENCE.exec(reference);
-  if (relative) return `${relative[1]}/${pseudonyms.pseudonymOfMessage(reference)}`;
-  const parts = reference.split('/');
-  const history = parts.lastIndexOf('_history');
-  const path = history > 0 ? parts.slice(0, history) : parts;
-  const [type, id] = path.slice(-2);
-  if (!type || !id || !RESOURCE_TYPE.test(type) || !FHIR_ID.test(id)) return undefined;
-  return `${type}/${pseudonyms.pseudonym(type, id)}`;
+  return pseudonyms.reference(reference);
 }
 
 /** A full date or dateTime moved by `days` on the calendar, time and offset unchanged (so its length stays too). */
 export function shiftDate(value: string, days: number): string {
-  const match = FULL_DATE.exec(value);
-  if (!match || days === 0) return value;
-  const memoKey = `${value.slice(0, 10)}${days}`;
-  let day = shiftedDays.get(memoKey);
-  if (day === undefined) {
-    day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days)).toISOString().slice(0, 10);
-    if (shiftedDays.size >= 2048) shiftedDays.clear();
-    shiftedDays.set(memoKey, day);
-  }
-  return day + (match[4] ?? '');
+  if (days === 0 || !FULL_DATE.test(value)) return value;
+  const day = shiftedDay(digits(value, 0, 4), digits(value, 5, 2), digits(value, 8, 2), days);
+  return value.length === 10 ? day : day + value.slice(10);
 }
 
-/** Shifted calendar days, by day and shift: a cohort's dates repeat (an encounter, its observations). */
-const shiftedDays = new Map<string, string>();
+function digits(value: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) n = n * 10 + value.charCodeAt(i) - 48;
+  return n;
+}
+
+/**
+ * "YYYY-MM-DD" of `day + days` of `month` `year`: what `new Date(Date.UTC(year, month - 1, day + days))` gives
+ * (a two-digit year meaning 19xx, as Date.UTC reads it), without a Date. Remembered by the resulting day:
+ * a cohort's dates repeat.
+ */
+function shiftedDay(year: number, month: number, day: number, days: number): string {
+  const target = epochDay(year <= 99 ? 1900 + year : year, month, 1) + day - 1 + days;
+  let text = dayTexts.get(target);
+  if (text === undefined) {
+    text = new Date(target * 86_400_000).toISOString().slice(0, 10);
+    if (dayTexts.size >= 65_536) dayTexts.clear();
+    dayTexts.set(target, text);
+  }
+  return text;
+}
+
+/** Calendar days as text, by days since 1970-01-01. */
+const dayTexts = new Map<number, string>();
 
 function generaliseBirthDate(value: unknown, precision: BirthDatePrecision): string | undefined {
   if (typeof value !== 'string' || precision === 'none') return undefined;

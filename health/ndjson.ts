@@ -10,10 +10,13 @@ export class ReleaseInputError extends Error {
   override name = 'ReleaseInputError';
   readonly file: string;
   readonly line: number | undefined;
+  /** What is wrong, without the file and line. */
+  readonly problem: string;
   constructor(file: string, line: number | undefined, problem: string) {
     super(line === undefined ? `${file}: ${problem}` : `${file} line ${line}: ${problem}`);
     this.file = file;
     this.line = line;
+    this.problem = problem;
   }
 }
 
@@ -50,11 +53,22 @@ export function parseResourceLine(text: string, file: string, line: number, expe
  */
 export class LineSplitter {
   private rest: Buffer | undefined;
-  private lineNumber = 0;
-  private first = true;
+  private lineNumber: number;
+  private first: boolean;
   private readonly file: string;
-  constructor(file: string) {
+  /**
+   * `from` splits a part of a file that begins at a line's start: `lines`, the lines before it (so numbers
+   * stay the file's), and whether it is the file's start (only there may a BOM stand).
+   */
+  constructor(file: string, from: { lines: number; atFileStart: boolean } = { lines: 0, atFileStart: true }) {
     this.file = file;
+    this.lineNumber = from.lines;
+    this.first = from.atFileStart;
+  }
+
+  /** Lines split so far, blank ones included, and those before the part split. */
+  get lines(): number {
+    return this.lineNumber;
   }
 
   push(chunk: Buffer, onLine: (text: string, line: number) => void): void {

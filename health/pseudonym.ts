@@ -63,6 +63,11 @@ export interface Pseudonymiser {
   pseudonymOfMessage(message: string): string;
   /** The same, without the memo: for a resource's own id, seen once. */
   pseudonymOnce(resourceType: string, id: string): string;
+  /**
+   * A reference made unlinkable (see rewriteReference in deidentify.ts), remembered: a patient's or an
+   * encounter's reference recurs in every resource that points at it.
+   */
+  reference(reference: string): string | undefined;
   /** The same as dateShiftDays(secret, patientId, maxDays). */
   shiftDays(patientId: string, maxDays: number): number;
 }
@@ -70,43 +75,69 @@ export interface Pseudonymiser {
 const MEMO_ENTRIES = 2048;
 const BLOCK = 64;
 
-/** Lower-case hex of each byte value. */
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 /** HMAC-SHA-256 of the secret from a precomputed keyed state (hmac-sha256.ts): hex of its first bytes, or its bytes. */
 function keyedHmac(secret: AgreementSecret): { hex: (message: string, bytes: number) => string; bytes: (message: string) => Uint8Array } {
   const mac = keyedHmacSha256(secret.length > BLOCK ? (hash('sha256', secret, 'buffer') as Buffer) : secret);
-  const out = new Uint8Array(32);
+  const out = Buffer.alloc(32);
   return {
+    // One native call gives a flat string; sixteen concatenations of two hex digits gave a chain of sixteen.
     hex(message, bytes) {
       mac(message, out);
-      let hex = '';
-      for (let i = 0; i < bytes; i++) hex += HEX[out[i]!];
-      return hex;
+      return out.toString('hex', 0, bytes);
     },
     bytes: (message) => mac(message, new Uint8Array(32)),
   };
 }
 
+/** The keyed UUID of a `urn:uuid:` reference's UUID: version 4 and variant bits set, the rest of its pseudonym. */
+function keyedUuid(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const RELATIVE_REFERENCE = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
+
 export function createPseudonymiser(secret: AgreementSecret): Pseudonymiser {
   checkSecret(secret);
   const hmac = keyedHmac(secret);
-  // References repeat (a patient's, an encounter's): a bounded memo spares most of their HMACs.
+  // References repeat (a patient's, an encounter's): bounded memos spare most of their HMACs and rewrites.
   const memo = new Map<string, string>();
+  const references = new Map<string, string | undefined>();
+  const pseudonymOfMessage = (message: string) => {
+    let value = memo.get(message);
+    if (value === undefined) {
+      value = hmac.hex(message, PSEUDONYM_HEX / 2);
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(message, value);
+    }
+    return value;
+  };
+  const rewrite = (reference: string): string | undefined => {
+    if (reference.startsWith('#')) return reference;
+    if (reference.startsWith('urn:uuid:')) return `urn:uuid:${keyedUuid(pseudonymOfMessage(`urn:uuid/${reference.slice(9)}`))}`;
+    // Nearly every reference is relative, `Type/id`: its pseudonym's message is the reference itself.
+    if (RELATIVE_REFERENCE.test(reference)) return `${reference.slice(0, reference.indexOf('/'))}/${pseudonymOfMessage(reference)}`;
+    const parts = reference.split('/');
+    const history = parts.lastIndexOf('_history');
+    const path = history > 0 ? parts.slice(0, history) : parts;
+    const [type, id] = path.slice(-2);
+    if (!type || !id || !RESOURCE_TYPE.test(type) || !FHIR_ID.test(id)) return undefined;
+    return `${type}/${pseudonymOfMessage(`${type}/${id}`)}`;
+  };
   return {
-    pseudonym(resourceType, id) {
-      return this.pseudonymOfMessage(`${resourceType}/${id}`);
-    },
-    pseudonymOfMessage(message) {
-      let value = memo.get(message);
-      if (value === undefined) {
-        value = hmac.hex(message, PSEUDONYM_HEX / 2);
-        if (memo.size >= MEMO_ENTRIES) memo.clear();
-        memo.set(message, value);
-      }
-      return value;
-    },
+    pseudonym: (resourceType, id) => pseudonymOfMessage(`${resourceType}/${id}`),
+    pseudonymOfMessage,
     pseudonymOnce: (resourceType, id) => hmac.hex(`${resourceType}/${id}`, PSEUDONYM_HEX / 2),
+    reference(reference) {
+      let rewritten = references.get(reference);
+      if (rewritten === undefined && !references.has(reference)) {
+        rewritten = rewrite(reference);
+        if (references.size >= MEMO_ENTRIES) references.clear();
+        references.set(reference, rewritten);
+      }
+      return rewritten;
+    },
     shiftDays(patientId, maxDays) {
       if (!Number.isInteger(maxDays) || maxDays < 0) throw new RangeError('maxDays must be a non-negative integer');
       return maxDays === 0 ? 0 : (Buffer.from(hmac.bytes(`date-shift:Patient/${patientId}`).buffer).readUIntBE(0, 6) % (2 * maxDays + 1)) - maxDays;

@@ -20,7 +20,15 @@ export interface ReleaseSource {
    * The same bytes as `open`, as chunks each valid only until the next is asked for (the source may read them all
    * into one buffer: no garbage a chunk). Optional; the release copies what it keeps of a chunk.
    */
-  chunks?(name: string): AsyncIterable<Buffer>;
+  chunks?(name: string, range?: ByteRange): AsyncIterable<Buffer>;
+  /** A file's size in bytes. Optional: with it and `chunks`, a release can be split into parts (release-units.ts). */
+  size?(name: string): Promise<number>;
+}
+
+/** Bytes [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 /** A source file's bytes: reused chunks where the source offers them, else its stream's. */

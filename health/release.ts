@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { patientOf } from './compartment.ts';
 import { resourceExclusion } from './consent.ts';
 import { deidentifyInPlace } from './deidentify.ts';
@@ -18,7 +18,7 @@ import { ReleaseTally, type ReleaseReport } from './report.ts';
 export type { ReleaseOptions, ReleaseSource } from './release-index.ts';
 export { patientOf } from './compartment.ts';
 
-/** Decides one parsed resource: its released line (with the newline), or why it is not released. */
+/** Decides one parsed resource: its released JSON (without the newline), or why it is not released. */
 function releaseResource(index: ReleaseIndex, resource: Json): string | { reason: Parameters<ReleaseTally['dropped']>[1] } {
   const patientId = patientOf(resource);
   if (patientId === undefined) return { reason: 'no-patient' };
@@ -27,18 +27,19 @@ function releaseResource(index: ReleaseIndex, resource: Json): string | { reason
   if (!entry.included) return { reason: entry.reason };
   const exclusion = resourceExclusion(entry, resourceDate(resource));
   if (exclusion) return { reason: exclusion };
-  return `${JSON.stringify(deidentifyInPlace(resource, { pseudonyms: index.pseudonyms, shiftDays: entry.shiftDays, birthDatePrecision: index.options.rules.birthDatePrecision }))}\n`;
+  return JSON.stringify(deidentifyInPlace(resource, { pseudonyms: index.pseudonyms, shiftDays: entry.shiftDays, birthDatePrecision: index.options.rules.birthDatePrecision }));
 }
 
 /**
  * One source file's release, chunk by chunk: `push` splits a chunk into lines (copying only a line the chunk cuts,
- * so the chunk may be reused afterwards) and hands each released line, with its newline, to `emit`. `tally`, when
- * given, counts every resource.
+ * so the chunk may be reused afterwards) and hands each released line to `emit`, without its newline (appending
+ * one to a line would copy it). `tally`, when given, counts every resource; `from` releases a part of the file
+ * (see LineSplitter).
  */
-export function fileReleaser(index: ReleaseIndex, fileName: string, tally?: ReleaseTally) {
+export function fileReleaser(index: ReleaseIndex, fileName: string, tally?: ReleaseTally, from?: { lines: number; atFileStart: boolean }) {
   const file = index.files.find((f) => f.name === fileName);
   if (!file) throw new ReleaseInputError(fileName, undefined, 'not a FHIR NDJSON file of the source');
-  const splitter = new LineSplitter(fileName);
+  const splitter = new LineSplitter(fileName, from);
   let emit: (line: string) => void = () => undefined;
   const onLine = (text: string, line: number) => {
     const resource = parseResourceLine(text, fileName, line, file.resourceType);
@@ -57,6 +58,10 @@ export function fileReleaser(index: ReleaseIndex, fileName: string, tally?: Rele
       emit = to;
       splitter.end(onLine);
     },
+    /** Lines split so far (see LineSplitter.lines). */
+    get lines() {
+      return splitter.lines;
+    },
   };
 }
 
@@ -68,7 +73,7 @@ export function releaseTransform(index: ReleaseIndex, fileName: string, tally?: 
   const releaser = fileReleaser(index, fileName, tally);
   const released: string[] = [];
   const collect = (line: string) => {
-    released.push(line);
+    released.push(line, '\n');
   };
   const flushOut = (stream: Transform) => {
     if (released.length > 0) stream.push(Buffer.from(released.join('')));

@@ -38,6 +38,13 @@ function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 }
 
+/** A tally's resource counts, as plain data. */
+export interface ResourceCounts {
+  excluded: Record<ResourceReason, number>;
+  byType: { type: string; source: number; released: number }[];
+  released: number;
+}
+
 /** Counters filled while a release runs; `report()` freezes them (types sorted, so the report is deterministic). */
 export class ReleaseTally {
   readonly patients = { source: 0, released: 0, excluded: zeros(PATIENT_EXCLUSIONS) };
@@ -68,6 +75,21 @@ export class ReleaseTally {
   dropped(resourceType: string, reason: ResourceReason): void {
     this.type(resourceType).source++;
     this.excluded[reason]++;
+  }
+
+  /** The resource counts alone, to be added to another tally (a part of a release done elsewhere). */
+  resourceCounts(): ResourceCounts {
+    return { excluded: { ...this.excluded }, byType: [...this.byType].map(([type, counts]) => ({ type, ...counts })), released: this.releasedResources };
+  }
+
+  addResourceCounts(counts: ResourceCounts): void {
+    for (const reason of RESOURCE_REASONS) this.excluded[reason] += counts.excluded[reason] ?? 0;
+    for (const { type, source, released } of counts.byType) {
+      const mine = this.type(type);
+      mine.source += source;
+      mine.released += released;
+    }
+    this.releasedResources += counts.released;
   }
 
   report(base: Pick<ReleaseReport, 'releaseDate' | 'consentModel' | 'files'>): ReleaseReport {

@@ -12,15 +12,16 @@ const WORKER_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
  * work on every line of the cohort: in a child it runs beside the connector's event loop (which keeps
  * answering DSP and management requests, on another core) and its memory is returned to the system when it
  * ends. The agreement's secret travels over the IPC channel, never on a command line or in the environment.
- * A failing input is a ReleaseInputError as in-process; anything else (the child crashed) an Error.
+ * With `helper`, the child shares the release with a helper process of its own (release-helper.ts). A failing
+ * input is a ReleaseInputError as in-process; anything else (the child crashed) an Error.
  */
-export function releaseInChildProcess(request: ReleaseRequest): Promise<{ report: ReleaseReport; peakRssBytes: number }> {
+export function releaseInChildProcess(request: ReleaseRequest): Promise<{ report: ReleaseReport; peakRssBytes: number; helperPeakRssBytes?: number }> {
   return new Promise((resolve, reject) => {
     const child = fork(WORKER, [], { serialization: 'advanced', execArgv: WORKER_FLAGS, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answered = false;
     child.once('message', (answer: ReleaseAnswer) => {
       answered = true;
-      if (answer.ok) resolve({ report: answer.report, peakRssBytes: answer.peakRssBytes });
+      if (answer.ok) resolve(answer);
       else if (answer.inputError) reject(Object.assign(new ReleaseInputError(answer.file ?? '', answer.line, ''), { message: answer.message }));
       else reject(new Error(answer.message));
     });

@@ -20,6 +20,11 @@ export interface DspRequest {
   headers?: Record<string, string>;
   /** Credential scopes the callee may ask this connector's credential service for (DCP). */
   scopes?: string[];
+  /**
+   * An access token to carry in the ID token's `token` claim as it is, instead of one minted for `scopes`:
+   * the issuer service hands the holder's own token back with its CredentialMessage (DCP 1.0 §6.4).
+   */
+  accessToken?: string;
   timeoutMs?: number;
   /** Longer answers are cut off with an EgressError while they stream. Default DSP_MAX_RESPONSE_BYTES. */
   maxResponseBytes?: number;

@@ -118,7 +118,14 @@ export function createOutbox(deps: { store: OutboxStore; dspFetch: DspFetch; log
   async function deliver(message: OutboxMessage) {
     let response: Response;
     try {
-      response = await deps.dspFetch({ url: message.url, audienceDid: message.audienceDid, method: 'POST', body: message.body, scopes: message.scopes });
+      response = await deps.dspFetch({
+        url: message.url,
+        audienceDid: message.audienceDid,
+        method: 'POST',
+        body: message.body,
+        scopes: message.scopes,
+        ...(message.accessToken ? { accessToken: message.accessToken } : {}),
+      });
     } catch (error) {
       const cause = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
       return retryOrGiveUp(message, cause, null);

@@ -80,3 +80,21 @@ export async function currentSchema(db: Kysely<Database>): Promise<string> {
   if (!schema) throw new Error('The PostgreSQL connection has no current schema (check search_path)');
   return schema;
 }
+
+/**
+ * A PostgreSQL URL whose connections use schema `schema` of the database `baseUrl` names, created there
+ * (emptied first when `replace`): connectors or tests sharing one server never see each other's tables.
+ */
+export async function schemaDatabaseUrl(baseUrl: string, schema: string, options: { replace?: boolean } = {}): Promise<string> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    if (options.replace) await client.query(`drop schema if exists ${schema} cascade`);
+    await client.query(`create schema ${schema}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { connectorMeta } from './migrations/0001-connector-meta.ts';
 import { outbox } from './migrations/0002-outbox.ts';
+import { outboxAccessToken } from './migrations/0003-outbox-access-token.ts';
 import { catalog } from './migrations/0101-catalog.ts';
 import { federatedSearch } from './migrations/0102-federated-search.ts';
 import { federatedSearchInMemory } from './migrations/0103-federated-search-in-memory.ts';
@@ -25,6 +26,7 @@ import { audit } from './migrations/0601-audit.ts';
 const migrations: Record<string, Migration> = {
   '0001_connector_meta': connectorMeta,
   '0002_outbox': outbox,
+  '0003_outbox_access_token': outboxAccessToken,
   '0101_catalog': catalog,
   '0102_federated_search': federatedSearch,
   '0103_federated_search_in_memory': federatedSearchInMemory,

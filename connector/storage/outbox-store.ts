@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from './database.ts';
 import type { Database } from './schema.ts';
+import type { SecretSealer } from './sealed-secrets.ts';
 
 export type OutboxState = 'pending' | 'sent' | 'failed';
 
@@ -14,6 +15,8 @@ export interface OutboxTable {
   audience_did: string;
   body: string;
   scopes: string;
+  /** Sealed (storage/sealed-secrets.ts): the access token its ID token carries; cleared once finished. */
+  access_token: string | null;
   state: OutboxState;
   attempts: number;
   next_attempt_at: string;
@@ -40,6 +43,8 @@ export interface NewOutboxMessage {
   audienceDid: string;
   body: unknown;
   scopes?: string[];
+  /** A peer's access token to hand back in the message's ID token (kept sealed until it is sent). */
+  accessToken?: string;
   /** Earliest send time (default now). */
   notBefore?: Date;
   /** After this, a message still not delivered is given up. */
@@ -70,6 +75,11 @@ export function withoutSecrets(body: string): string {
   return JSON.stringify(scrub(JSON.parse(body)));
 }
 
+function sealedWith(sealer: SecretSealer | undefined, token: string): string {
+  if (!sealer) throw new Error('this outbox cannot keep access tokens: it was opened without a sealer');
+  return sealer.seal(token);
+}
+
 let counter = 0;
 /** Ids sort by creation time (hex milliseconds, then a counter), so "oldest first" is "smallest id". */
 function outboxId(now: Date): string {
@@ -77,8 +87,10 @@ function outboxId(now: Date): string {
   return `${now.getTime().toString(16).padStart(12, '0')}${counter.toString(16).padStart(6, '0')}${randomBytes(5).toString('hex')}`;
 }
 
-function toMessage(row: OutboxTable): OutboxMessage {
+function toMessage(row: OutboxTable, sealer: SecretSealer | undefined): OutboxMessage {
+  const accessToken = row.access_token ? sealer?.open(row.access_token) : undefined;
   return {
+    ...(accessToken ? { accessToken } : {}),
     id: row.id,
     kind: row.kind,
     processId: row.process_id,
@@ -97,7 +109,7 @@ function toMessage(row: OutboxTable): OutboxMessage {
  * database never send the same message at once (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite serialises
  * writers). Only the oldest pending message of a process is due, which keeps each process in order.
  */
-export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
+export function outboxStore(db: Kysely<Database>, dialect: Dialect, sealer?: SecretSealer) {
   /** The finished message's body without its bearer secrets, as a column change (none when it holds none). */
   async function scrubbedBody(id: string): Promise<{ body?: string }> {
     const row = await db.selectFrom('outbox').select('body').where('id', '=', id).executeTakeFirst();
@@ -120,6 +132,7 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
           audience_did: message.audienceDid,
           body: JSON.stringify(message.body),
           scopes: JSON.stringify(message.scopes ?? []),
+          access_token: message.accessToken ? sealedWith(sealer, message.accessToken) : null,
           state: 'pending',
           attempts: 0,
           next_attempt_at: (message.notBefore ?? now).toISOString(),
@@ -169,14 +182,23 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
         .where('state', '=', 'pending')
         .returningAll()
         .execute();
-      return rows.sort((a, b) => a.id.localeCompare(b.id)).map(toMessage);
+      return rows.sort((a, b) => a.id.localeCompare(b.id)).map((row) => toMessage(row, sealer));
     },
 
     async markSent(id: string, owner: string, status: number, now: Date): Promise<boolean> {
       const body = await scrubbedBody(id);
       const result = await db
         .updateTable('outbox')
-        .set({ ...body, state: 'sent', response_status: status, finished_at: now.toISOString(), lease_owner: null, lease_until: null, attempts: sql`attempts + 1` })
+        .set({
+          ...body,
+          access_token: null,
+          state: 'sent',
+          response_status: status,
+          finished_at: now.toISOString(),
+          lease_owner: null,
+          lease_until: null,
+          attempts: sql`attempts + 1`,
+        })
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .executeTakeFirst();
@@ -198,6 +220,7 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
         .updateTable('outbox')
         .set({
           ...body,
+          access_token: null,
           state: 'failed',
           last_error: error,
           response_status: status,
@@ -216,7 +239,7 @@ export function outboxStore(db: Kysely<Database>, dialect: Dialect) {
     async cancelProcess(processId: string, reason: string, now: Date): Promise<void> {
       await db
         .updateTable('outbox')
-        .set({ state: 'failed', last_error: reason, finished_at: now.toISOString(), lease_owner: null, lease_until: null })
+        .set({ state: 'failed', access_token: null, last_error: reason, finished_at: now.toISOString(), lease_owner: null, lease_until: null })
         .where('process_id', '=', processId)
         .where('state', '=', 'pending')
         .execute();

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { folderSource, releaseToFolder } from '../../health/folder-source.ts';
 import { ReleaseInputError } from '../../health/ndjson.ts';
@@ -71,12 +71,15 @@ export interface ReleasePlannerOptions {
   maxStagedBytes?: number;
   /** Release in this process instead of a child process of its own (release-process.ts). */
   inProcess?: boolean;
+  /** The child process shares each release with a helper process (on another core); by default when the machine has more than one. */
+  releaseHelper?: boolean;
   /** Notes each release's time and the child process's peak memory (counts only). */
   logger?: Pick<Logger, 'info'>;
 }
 
 export function releasePlanner(options: ReleasePlannerOptions) {
   const maxPlans = options.maxPlans ?? 32;
+  const helper = options.releaseHelper ?? availableParallelism() > 1;
   const maxStagedBytes = options.maxStagedBytes ?? 8 * 1024 ** 3;
   const plans = new Map<string, Promise<Planned>>();
   const staged = new Map<string, Planned>();
@@ -96,7 +99,7 @@ export function releasePlanner(options: ReleasePlannerOptions) {
     try {
       let report: ReleaseReport;
       try {
-        const request = { folder: inputs.folder, target: dir, rules: inputs.rules, secret, releaseDate: inputs.releaseDate.toISOString() };
+        const request = { folder: inputs.folder, target: dir, rules: inputs.rules, secret, releaseDate: inputs.releaseDate.toISOString(), helper };
         if (options.inProcess) report = await releaseToFolder(folderSource(inputs.folder), dir, { rules: inputs.rules, secret, releaseDate: inputs.releaseDate });
         else {
           const started = performance.now();
@@ -106,6 +109,7 @@ export function releasePlanner(options: ReleasePlannerOptions) {
             transferId: inputs.transferId,
             seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
             peakRssMb: Math.round(released.peakRssBytes / 1024 ** 2),
+            ...(released.helperPeakRssBytes ? { helperPeakRssMb: Math.round(released.helperPeakRssBytes / 1024 ** 2) } : {}),
           });
         }
       } catch (error) {

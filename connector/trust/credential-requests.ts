@@ -149,6 +149,18 @@ export async function receiveOffer(ctx: ConnectorContext, issuerDid: string, cre
   return id;
 }
 
+/**
+ * Offers received but not yet requested when the connector stopped (it answers an offer before requesting
+ * its credentials): requested now, so a restart loses none. Called once at start.
+ */
+export async function resumeOffers(ctx: ConnectorContext): Promise<void> {
+  const pending = (await walletIssuanceStore(ctx.database.db).offers()).filter((o) => o.status === 'received');
+  for (const offer of pending) {
+    const types = trustedTypesOf(ctx, offer.issuerDid);
+    if (ctx.config.requestOfferedCredentials && types.length > 0) await answerOffer(ctx, offer.id, offer.issuerDid, offer.credentials as CredentialObject[], types);
+  }
+}
+
 async function answerOffer(ctx: ConnectorContext, offerId: string, issuerDid: string, offered: CredentialObject[], types: string[]): Promise<void> {
   const store = walletIssuanceStore(ctx.database.db);
   try {

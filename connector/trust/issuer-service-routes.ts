@@ -122,6 +122,8 @@ export function issuerServiceRoutes(ctx: ConnectorContext, authority: Authority)
         url: `${endpoint}/credentials`,
         audienceDid: holder,
         body,
+        // DCP 1.0 §6.4: the holder's access token, if its request carried one, goes back with the credentials.
+        ...(c.get('caller').accessToken ? { accessToken: c.get('caller').accessToken } : {}),
         deadline: new Date(now + DELIVERY_DEADLINE_MS),
       });
     });

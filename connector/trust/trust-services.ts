@@ -42,7 +42,7 @@ export interface TrustServices {
   /** The key of this connector's JWTs (`jwtAlgorithm`: EdDSA with key-1, ES256 with key-2). */
   jwtKey: JwtSigningKey;
   /** The Authorization header for an outgoing peer request: a self-issued ID token for its audience. */
-  authorizationFor(request: Pick<DspRequest, 'audienceDid' | 'scopes'>): Promise<string>;
+  authorizationFor(request: Pick<DspRequest, 'audienceDid' | 'scopes' | 'accessToken'>): Promise<string>;
   /** A self-issued ID token for `audience`, carrying an access token for `scopes` when any are asked (the STS). */
   selfIssuedToken(audience: string, scopes: string[]): Promise<string>;
   /** Verifies an incoming Authorization header (replays refused); throws TokenError. */
@@ -138,6 +138,8 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
     jwtKey,
     selfIssuedToken,
     async authorizationFor(request) {
+      if (request.accessToken)
+        return `Bearer ${await createIdToken({ issuer: deps.did, keyId: jwtKey.keyId, privateKey: jwtKey.privateKey, audience: request.audienceDid, accessToken: request.accessToken })}`;
       const scopes = request.scopes && request.scopes.length > 0 ? request.scopes : DEFAULT_SCOPES;
       return `Bearer ${await selfIssuedToken(request.audienceDid, scopes)}`;
     },

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConnector } from '../../connector/server.ts';
 import { parseConfig } from '../../connector/config.ts';
@@ -196,15 +196,16 @@ try {
   for (const member of [hospital, institute]) writeFileSync(`/proc/${member.child.pid}/clear_refs`, '5');
   console.log('Released transfer…');
   const released = await transfer(releasedAgreement);
-  // The release itself runs in a child process of the hospital's, which logs its peak when it ends.
-  const releaseProcessMb = Math.max(
-    0,
-    ...readFileSync(hospital.logPath, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('"release process finished"'))
-      .map((line) => Number(JSON.parse(line).peakRssMb)),
-  );
-  const releasedRss = { hospital: peakRssMb(hospital.child.pid!), institute: peakRssMb(institute.child.pid!), releaseProcess: releaseProcessMb };
+  // The release itself runs in a child process of the hospital's (with a helper process of its own on a
+  // machine with two cores), which logs the time and both peaks when it ends.
+  const releaseLog = readFileSync(hospital.logPath, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"release process finished"'))
+    .map((line) => JSON.parse(line) as { seconds: number; peakRssMb: number; helperPeakRssMb?: number })
+    .at(-1);
+  const releaseProcessMb = releaseLog?.peakRssMb ?? 0;
+  const releaseHelperMb = releaseLog?.helperPeakRssMb ?? 0;
+  const releasedRss = { hospital: peakRssMb(hospital.child.pid!), institute: peakRssMb(institute.child.pid!), releaseProcess: releaseProcessMb, releaseHelper: releaseHelperMb };
   const releasedRatio = rate(sourceBytes, released.seconds) / rate(measured.size, measured.seconds);
   const sourceMbPerSecond = sourceBytes / 1e6 / released.seconds;
   printTable(
@@ -216,9 +217,10 @@ try {
         released.seconds,
         `${(sourceBytes / 1024 ** 2).toFixed(0)} MiB`,
         releasedRatio.toFixed(3),
-        `${releasedRss.hospital.toFixed(0)} / ${releasedRss.institute.toFixed(0)} (release process ${releasedRss.releaseProcess.toFixed(0)})`,
+        `${releasedRss.hospital.toFixed(0)} / ${releasedRss.institute.toFixed(0)} (release process ${releasedRss.releaseProcess.toFixed(0)}${releaseHelperMb ? `, its helper ${releaseHelperMb.toFixed(0)}` : ''})`,
       ],
       ['released pull, by released bytes', rate(released.size, released.seconds), released.seconds, `${(released.size / 1024 ** 2).toFixed(0)} MiB`, '', ''],
+      ['  of which the release at the start, by source bytes', rate(sourceBytes, releaseLog?.seconds ?? Number.NaN), releaseLog?.seconds ?? '', '', '', ''],
     ],
     ['', 'MiB/s', 'seconds', 'bytes', 'ratio to the plain pull', 'peak RSS MB (provider / consumer)'],
   );
@@ -232,17 +234,21 @@ try {
       releasedSourceMiBs: rate(sourceBytes, released.seconds),
       releasedSourceMbPerSecond: sourceMbPerSecond,
       releasedRatioToPlain: releasedRatio,
+      releaseSeconds: releaseLog?.seconds,
+      loadAverage: loadavg()[0],
       releasedPeakRssMb: releasedRss,
     })}`,
   );
 
   const pass = ratio >= 0.7 && hospitalLife < 200 && instituteLife < 200;
-  const releasedPass = sourceMbPerSecond >= 50 && releasedRss.hospital < 200 && releasedRss.institute < 200 && releasedRss.releaseProcess < 200;
+  const releasedPass = sourceMbPerSecond >= 50 && Object.values(releasedRss).every((mb) => mb < 200);
   console.log(
     `\nTargets: ratio ≥ 0.7 (${ratio.toFixed(2)}), peak RSS < 200 MB for both connectors over their whole life (${hospitalLife.toFixed(0)}, ${instituteLife.toFixed(0)}): ${pass ? 'met' : 'NOT met'}`,
   );
   console.log(
-    `Released: ≥ 50 MB/s of source NDJSON (${sourceMbPerSecond.toFixed(1)}), peak RSS < 200 MB for both connectors and the release process (${releasedRss.hospital.toFixed(0)}, ${releasedRss.institute.toFixed(0)}, ${releasedRss.releaseProcess.toFixed(0)}): ${releasedPass ? 'met' : 'NOT met'}`,
+    `Released: ≥ 50 MB/s of source NDJSON (${sourceMbPerSecond.toFixed(1)}), peak RSS < 200 MB for both connectors and the release processes (${Object.values(releasedRss)
+      .map((mb) => mb.toFixed(0))
+      .join(', ')}): ${releasedPass ? 'met' : 'NOT met'}`,
   );
   process.exitCode = pass && releasedPass ? 0 : 1;
 } catch (error) {

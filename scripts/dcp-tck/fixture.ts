@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import pg from 'pg';
+import { schemaDatabaseUrl } from '../../connector/storage/database.ts';
 import { parseConfig } from '../../connector/config.ts';
 import { createLogger, type Logger } from '../../connector/logger.ts';
 import { startConnector, type RunningConnector } from '../../connector/server.ts';
@@ -90,18 +90,7 @@ async function admitTckHolder(authority: RunningConnector, holderDid: string, ca
  */
 async function databaseFor(database: string, name: 'holder' | 'authority'): Promise<string> {
   if (!/^postgres(ql)?:\/\//.test(database)) return database;
-  const schema = `dcp_tck_${name}`;
-  const client = new pg.Client({ connectionString: database });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.query(`create schema ${schema}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(database);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
+  return schemaDatabaseUrl(database, `dcp_tck_${name}`, { replace: true });
 }
 
 function listen(server: Server, url: string): Promise<void> {

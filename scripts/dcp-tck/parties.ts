@@ -87,11 +87,11 @@ export function credentialJwt(issuer: Party, vc: Record<string, unknown>): Promi
   return issuer.sign({ iss: issuer.did, sub: subject, jti: crypto.randomUUID(), nbf: now(), iat: now(), exp: now() + 300, vc });
 }
 
-/** JwtPresentationGenerator: a `vp` claim with the credentials as compact JWTs, for `audience`, 300 s. */
-export function presentationJwt(holder: Party, audience: string, credentials: string[]): Promise<string> {
-  return holder.sign({
-    iss: holder.did,
-    sub: holder.did,
+/** The claims of a JWT presentation as EDC's JwtPresentationGenerator makes it: a `vp` claim with the credentials as compact JWTs, for `audience`, 300 s. */
+export function presentationClaims(holderDid: string, audience: string, credentials: string[]): Record<string, unknown> {
+  return {
+    iss: holderDid,
+    sub: holderDid,
     aud: audience,
     jti: crypto.randomUUID(),
     nbf: now(),
@@ -102,5 +102,10 @@ export function presentationJwt(holder: Party, audience: string, credentials: st
       type: 'VerifiablePresentation',
       verifiableCredential: credentials,
     },
-  });
+  };
+}
+
+/** JwtPresentationGenerator: presentationClaims signed by the holder. */
+export function presentationJwt(holder: Party, audience: string, credentials: string[]): Promise<string> {
+  return holder.sign(presentationClaims(holder.did, audience, credentials));
 }

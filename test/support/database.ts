@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { schemaDatabaseUrl } from '../../connector/storage/database.ts';
 
 /**
  * The database a test connector uses: SQLite in its data directory, or, when DATABASE_URL is set (as CI
@@ -7,19 +7,7 @@ import pg from 'pg';
  */
 export const POSTGRES_URL = process.env.DATABASE_URL;
 
-export async function freshPostgresSchemaUrl(baseUrl: string): Promise<string> {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: baseUrl });
-  await client.connect();
-  try {
-    await client.query(`create schema ${schema}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
-}
+export const freshPostgresSchemaUrl = (baseUrl: string): Promise<string> => schemaDatabaseUrl(baseUrl, `t_${randomBytes(6).toString('hex')}`);
 
 export async function testDatabase(): Promise<string> {
   return POSTGRES_URL ? freshPostgresSchemaUrl(POSTGRES_URL) : 'sqlite';

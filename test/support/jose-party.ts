@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { didWebFromUrl } from '../../connector/identity/did-web.ts';
 import { startHostileServer } from '../security/attacker.ts';
+import { presentationClaims } from '../../scripts/dcp-tck/parties.ts';
 
 /**
  * A DCP participant built the way EDC IdentityHub and the DCP TCK build theirs, independent of this
@@ -79,21 +80,6 @@ export async function startJoseParty(routes?: PartyRoutes, options: { services?:
         },
       }),
     sign: (claims) => sign(claims),
-    present: (audience, credentials, claims = {}) =>
-      sign({
-        iss: did,
-        sub: did,
-        aud: audience,
-        jti: crypto.randomUUID(),
-        nbf: now(),
-        iat: now(),
-        exp: now() + 300,
-        vp: {
-          '@context': ['https://www.w3.org/2018/credentials/v1', 'https://identity.foundation/presentation-exchange/submission/v1'],
-          type: 'VerifiablePresentation',
-          verifiableCredential: credentials,
-        },
-        ...claims,
-      }),
+    present: (audience, credentials, claims = {}) => sign({ ...presentationClaims(did, audience, credentials), ...claims }),
   };
 }

@@ -5,6 +5,7 @@ import { jsonOf } from '../support/http.ts';
 import { startJoseParty, type JoseParty } from '../support/jose-party.ts';
 import { until } from '../support/wait.ts';
 import { admit, grantPermit, startTrio, type Trio } from '../support/dataspace.ts';
+import { resumeOffers } from '../../connector/trust/credential-requests.ts';
 import type { RunningConnector } from '../../connector/server.ts';
 import { walletIssuanceStore } from '../../connector/storage/wallet-issuance-store.ts';
 
@@ -98,6 +99,25 @@ describe('a member answering the authority’s offers, and its requests matched 
       headers: { authorization: `Bearer ${await trio.institute.ctx.trust.selfIssuedToken(trio.authority.did, [])}` },
     });
     expect(await jsonOf(status)).toMatchObject({ type: 'CredentialStatus', holderPid: offer.holderPid, status: 'ISSUED' });
+  });
+
+  it('requests, once it is up again, an offer it had recorded but not acted on when it stopped', async () => {
+    const offers = walletIssuanceStore(trio.institute.ctx.database.db);
+    const id = `urn:uuid:${crypto.randomUUID()}`;
+    await offers.insertOffer({
+      id,
+      issuerDid: trio.authority.did,
+      credentials: [{ id: 'participant-credential', type: 'CredentialObject', credentialType: 'ParticipantCredential' }],
+      status: 'received',
+    });
+    await resumeOffers(trio.institute.ctx);
+    const offer = (await offers.offers()).find((o) => o.id === id)!;
+    expect(offer).toMatchObject({ status: 'requested', holderPid: expect.stringMatching(/^urn:uuid:/) });
+    await until(
+      'the delivery',
+      async () => jsonOf(await api(trio.institute, `/wallet/credential-requests/${encodeURIComponent(offer.holderPid!)}`)),
+      (r: any) => r.status === 'ISSUED',
+    );
   });
 
   it('only records the offer when requestOfferedCredentials is off', async () => {

@@ -22,10 +22,10 @@ describe('DCP issuer service on the governance authority', () => {
   let stranger: JoseParty;
   const delivered: { authorization?: string; body: any }[] = [];
 
-  const request = async (party: JoseParty, body: Record<string, unknown>, bearer = true) =>
+  const request = async (party: JoseParty, body: Record<string, unknown>, bearer = true, claims: Record<string, unknown> = {}) =>
     fetch(`${authority.url}/issuer/credentials`, {
       method: 'POST',
-      headers: { authorization: `${bearer ? 'Bearer ' : ''}${await party.idToken(authority.did)}`, 'content-type': 'application/json' },
+      headers: { authorization: `${bearer ? 'Bearer ' : ''}${await party.idToken(authority.did, claims)}`, 'content-type': 'application/json' },
       body: JSON.stringify({ '@context': [DCP], type: 'CredentialRequestMessage', holderPid: 'holder-1', credentials: [{ id: 'participant-credential' }], ...body }),
     });
   const status = async (party: JoseParty, location: string) => fetch(location, { headers: { authorization: `Bearer ${await party.idToken(authority.did)}` } });
@@ -84,6 +84,16 @@ describe('DCP issuer service on the governance authority', () => {
       (s) => s.status === 'ISSUED',
     );
     expect(answered).toMatchObject({ '@context': [DCP], type: 'CredentialStatus', holderPid: 'holder-1' });
+  });
+
+  it('hands the holder’s access token back in the ID token of its credential message, and keeps it sealed until then (§6.4)', async () => {
+    const token = `holder-write-token-${crypto.randomUUID()}`;
+    const response = await request(member, { holderPid: 'holder-token' }, true, { token });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const message = (await until('the credential message', () => delivered.find((d) => d.body.holderPid === 'holder-token'), Boolean))!;
+    expect(decodeJwt(message.authorization!.slice('Bearer '.length))).toMatchObject({ iss: authority.did, aud: member.did, token });
+    const rows = await authority.ctx.database.db.selectFrom('outbox').select(['access_token', 'body']).execute();
+    expect(JSON.stringify(rows)).not.toContain(token);
   });
 
   it('delivers the vc11-sl2021/jwt form as a VC-JWT 1.1 of the same credential, signed with its JWT key', async () => {
