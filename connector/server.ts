@@ -67,7 +67,7 @@ function loadOrCreateApiKey(config: ConnectorConfig): string {
   const path = join(config.dataDir, API_KEY_FILE);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const key = randomBytes(32).toString('base64url');
-  writeFileSync(path, key + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
   return key;
 }
 

@@ -121,8 +121,7 @@ export async function releasePartToFile(source: ReleaseSource, index: ReleaseInd
 }
 
 /**
- * Releases a source folder into `target` (created if needed): one pass per file, no dry run, the same bytes as
- * planRelease's streams. With a `helper` (another process, see release-parts.ts) the files are cut into parts at
+ * Releases a source folder into `target` (created if needed): one pass per file, no dry run. With a `helper` (another process, see release-parts.ts) the files are cut into parts at
  * line boundaries and both release parts at once; the bytes are the same. Returns the report (its `files` list
  * names, sizes and digests of what was written).
  */

@@ -10,7 +10,7 @@ import type { Segment } from './payload.ts';
 export const BLOCK = 512;
 
 function octal(value: number, length: number): string {
-  return value.toString(8).padStart(length - 1, '0') + '\0';
+  return `${value.toString(8).padStart(length - 1, '0')}\0`;
 }
 
 /** One ustar header block for a regular file (names up to 255 bytes via the prefix field). */
@@ -37,7 +37,7 @@ export function tarHeader(name: string, size: number, mtime: number): Uint8Array
   header.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const byte of header) sum += byte;
-  header.write(octal(sum, 7) + ' ', 148, 'ascii');
+  header.write(`${octal(sum, 7)} `, 148, 'ascii');
   return header;
 }
 

@@ -76,7 +76,7 @@ export class MetricsRegistry {
 
   async render(): Promise<string> {
     await Promise.all(this.#gauges.map((refresh) => refresh().catch(() => {})));
-    return [...this.#metrics.values()].flatMap((m) => m.render()).join('\n') + '\n';
+    return `${[...this.#metrics.values()].flatMap((m) => m.render()).join('\n')}\n`;
   }
 
   #register(name: string, metric: Metric): void {

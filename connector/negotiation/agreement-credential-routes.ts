@@ -19,7 +19,7 @@ export function agreementCredentialRoutes(ctx: ConnectorContext, service: Negoti
   );
   const providersAgreement = async (id: string, callerDid: string) => {
     const agreement = await service.store.agreement(id);
-    if (!agreement || agreement.role !== 'provider' || agreement.consumerDid !== callerDid || !agreement.credential)
+    if (agreement?.role !== 'provider' || agreement.consumerDid !== callerDid || !agreement.credential)
       throw new HttpProblem(404, 'not_found', `No agreement ${id} with ${callerDid}`);
     return agreement;
   };

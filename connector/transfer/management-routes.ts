@@ -175,7 +175,7 @@ export function transferManagementRoutes(ctx: ConnectorContext, service: Transfe
   });
   app.get('/transfers/:id/data', async (c) => {
     const t = await service.store.get(c.req.param('id'));
-    if (!t || t.role !== 'consumer' || t.state !== 'COMPLETED' || !t.receivedPath || t.deletedAt || fileSize(t.receivedPath) !== t.size)
+    if (t?.role !== 'consumer' || t.state !== 'COMPLETED' || !t.receivedPath || t.deletedAt || fileSize(t.receivedPath) !== t.size)
       throw new HttpProblem(404, 'not_found', 'No complete, digest-checked data for this transfer');
     return new Response(Readable.toWeb(createReadStream(t.receivedPath)) as ReadableStream, {
       headers: { 'content-length': String(t.size), 'content-type': 'application/octet-stream', 'repr-digest': `sha-256=:${t.digest}:` },

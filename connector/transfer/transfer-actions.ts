@@ -23,7 +23,7 @@ export function transferActions(deps: TransferDeps, steps: TransferSteps) {
   /** Requests a transfer under a FINALIZED agreement, from the provider's address in the negotiation (or `providerAddress`). */
   async function start(input: { agreementId: string; format: TransferFormat; providerAddress?: string }): Promise<Transfer> {
     const agreement = await deps.agreements.agreement(input.agreementId);
-    if (!agreement || agreement.role !== 'consumer') throw new TransferProblem(404, [`No agreement ${input.agreementId} held by this connector as consumer`]);
+    if (agreement?.role !== 'consumer') throw new TransferProblem(404, [`No agreement ${input.agreementId} held by this connector as consumer`]);
     const negotiation = await deps.agreements.get(agreement.negotiationId);
     if (negotiation?.state !== 'FINALIZED')
       throw new TransferProblem(409, [`the agreement's negotiation is ${negotiation?.state ?? 'gone'}; data moves only under a FINALIZED agreement`]);

@@ -114,7 +114,7 @@ export function createTransferService(parts: TransferServiceParts) {
   const dataPlanePorts: DataPlanePorts = {
     async servedGrant(id) {
       const t = await store.get(id);
-      if (!t || t.role !== 'provider') return undefined;
+      if (t?.role !== 'provider') return undefined;
       return { tokenHash: t.tokenHash, expiresAt: t.tokenExpiresAt, state: t.state, payload: () => servedPayload(t) };
     },
     async mayProceed(id) {
@@ -127,7 +127,7 @@ export function createTransferService(parts: TransferServiceParts) {
     },
     async receivingGrant(id) {
       const t = await store.get(id);
-      if (!t || t.role !== 'consumer' || t.format !== 'HttpData-PUSH') return undefined;
+      if (t?.role !== 'consumer' || t.format !== 'HttpData-PUSH') return undefined;
       return { tokenHash: t.tokenHash, expiresAt: t.tokenExpiresAt, state: t.state, destination: (name) => receivedPathOf(t, name) };
     },
     async received(id, result) {

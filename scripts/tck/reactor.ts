@@ -59,7 +59,7 @@ export function createReactor(settings: TckSettings, logger: Logger) {
   async function decided(id: string) {
     const { negotiations, catalog } = services!;
     const n = await negotiations.store.get(id);
-    if (!n || n.role !== 'provider' || n.state !== 'REQUESTED' || n.pending !== 'approval') return;
+    if (n?.role !== 'provider' || n.state !== 'REQUESTED' || n.pending !== 'approval') return;
     const occurrence = decisions.get(id) ?? 0;
     decisions.set(id, occurrence + 1);
     const script = providerNegotiations.get(n.datasetId);
@@ -141,7 +141,7 @@ export function createReactor(settings: TckSettings, logger: Logger) {
       await sleep(WATCH_MS);
       if (stopped) return;
       const t = await services!.transfers.store.get(id);
-      if (!t || t.state !== 'REQUESTED') return;
+      if (t?.state !== 'REQUESTED') return;
       if (!t.providerPid) continue;
       await sleep(REACTION_DELAY_MS);
       await services!.transfers.terminate(id, 'scripted by the TCK fixture');

@@ -58,7 +58,11 @@ describe('self-issued ID tokens', () => {
     return publicKey;
   };
   const seen = new Set<string>();
-  const rememberTokenId = async (jti: string) => (seen.has(jti) ? false : (seen.add(jti), true));
+  const rememberTokenId = async (jti: string) => {
+    if (seen.has(jti)) return false;
+    seen.add(jti);
+    return true;
+  };
   const verify = async (token: string | Promise<string>, extra: object = {}) => verifyIdToken(await token, { audience: callee, resolveKey, rememberTokenId, ...extra });
   const code = async (promise: Promise<unknown>) => {
     try {

@@ -1,11 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { appendFileSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { writeDiabetesCohort } from '../../scripts/synthetic/write-cohort.ts';
 import { folderSource, releaseToFolder } from '../../health/folder-source.ts';
-import { planRelease } from '../../health/release.ts';
 import { miiCode } from '../../health/mii-consent.ts';
 import { RECOMMENDED_RELEASE_RULES, type ReleaseRules } from '../../health/release-rules.ts';
 import { ReleaseInputError } from '../../health/ndjson.ts';
@@ -228,26 +226,6 @@ describe('the release pipeline over the synthetic cohort', () => {
     }
     expect(new Set(shiftOf.values()).size).toBeGreaterThan(20);
   });
-
-  it('planRelease measures each file exactly, and its streams give the bytes releaseToFolder wrote', async () => {
-    const plan = await planRelease(folderSource(source), { rules: MII, secret: SECRET_A, releaseDate: RELEASE_DATE });
-    expect(plan.files).toEqual(reportA.files);
-    expect(plan.report).toEqual(reportA);
-    for (const file of plan.files) expect((await buffer(plan.open(file.name))).equals(readFileSync(join(outA, file.name)))).toBe(true);
-    expect(() => plan.open('Consent.ndjson')).toThrow(/not a file of this release/);
-    const observations = readFileSync(join(outA, 'Observation.ndjson'));
-    expect((await buffer(plan.open('Observation.ndjson', { start: 1_000_003 }))).equals(observations.subarray(1_000_003))).toBe(true);
-    expect((await buffer(plan.open('Observation.ndjson', { start: 17, end: 1_500_000 }))).equals(observations.subarray(17, 1_500_000))).toBe(true);
-    expect(() => plan.open('Observation.ndjson', { start: 0, end: observations.length + 1 })).toThrow(RangeError);
-  });
-
-  it('a stream of a plan fails when the source changed since it was planned', async () => {
-    const changed = tempDir();
-    for (const f of readdirSync(source)) copyFileSync(join(source, f), join(changed, f));
-    const plan = await planRelease(folderSource(changed), { rules: OPT_OUT, secret: SECRET_A, releaseDate: RELEASE_DATE });
-    appendFileSync(join(changed, 'Condition.ndjson'), `${lines(source, 'Condition.ndjson')[0]}\n`);
-    await expect(buffer(plan.open('Condition.ndjson'))).rejects.toThrow('Condition.ndjson: the source changed since the release was planned');
-  });
 });
 
 describe('malformed input fails with the file and line number, never the content', () => {
@@ -290,13 +268,13 @@ describe('malformed input fails with the file and line number, never the content
 
   it('rules that do not hold, a short secret, or an EHDS release without its register are refused before anything is read', async () => {
     const options = { rules: MII, secret: SECRET_A, releaseDate: RELEASE_DATE };
-    await expect(planRelease(folderSource(source), { ...options, rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: [miiCode(8)] } } })).rejects.toThrow(
-      /needs policy code 2\.16\.840\.1\.113883\.3\.1937\.777\.24\.5\.3\.6/,
-    );
-    await expect(planRelease(folderSource(source), { ...options, secret: Buffer.alloc(16) })).rejects.toThrow(/at least 32 bytes/);
+    await expect(
+      releaseToFolder(folderSource(source), tempDir(), { ...options, rules: { ...MII, consent: { model: 'mii-broad-consent', policyCodes: [miiCode(8)] } } }),
+    ).rejects.toThrow(/needs policy code 2\.16\.840\.1\.113883\.3\.1937\.777\.24\.5\.3\.6/);
+    await expect(releaseToFolder(folderSource(source), tempDir(), { ...options, secret: Buffer.alloc(16) })).rejects.toThrow(/at least 32 bytes/);
     const withoutRegister = tempDir();
     for (const f of readdirSync(source).filter((f) => f.endsWith('.ndjson'))) copyFileSync(join(source, f), join(withoutRegister, f));
-    await expect(planRelease(folderSource(withoutRegister), { ...options, rules: OPT_OUT })).rejects.toThrow(
+    await expect(releaseToFolder(folderSource(withoutRegister), tempDir(), { ...options, rules: OPT_OUT })).rejects.toThrow(
       'opt-out-register.txt: the EHDS opt-out model needs the opt-out register beside the NDJSON files',
     );
   });

@@ -338,7 +338,7 @@ describe('a catalog that requires credentials of every caller (catalogRequiredCr
 
   beforeAll(async () => {
     issuer = await startJoseParty();
-    holder = await startJoseParty(async (req, res, body) => {
+    holder = await startJoseParty(async (_req, res, body) => {
       asked.push(body);
       const presentation = await holder.present(hospital.did, await presented());
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ '@context': [DCP], type: 'PresentationResponseMessage', presentation: [presentation] }));

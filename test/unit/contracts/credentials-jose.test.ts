@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { createIdToken, signJwt, TokenError, verifyIdToken } from '../../../contracts/credentials/id-token.ts';
+import { createIdToken, signJwt, type TokenError, verifyIdToken } from '../../../contracts/credentials/id-token.ts';
 import { publicKeyFromJwk, publicKeyFromMultikey, publicKeyOfMethod } from '../../../contracts/credentials/jose-keys.ts';
 import { parseJsonPath, parsePresentationDefinition, PresentationDefinitionError, selectByDefinition } from '../../../contracts/credentials/presentation-definition.ts';
 import { base58btcEncode } from '../../../vocab/multikey.ts';
