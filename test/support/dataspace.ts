@@ -30,10 +30,15 @@ const LEGAL: Record<string, { legalName: string; registrationNumber: { kind: str
 };
 
 /** The authority admits `member`; returns the issued ParticipantCredential's record. */
-export async function admit(authority: RunningConnector, member: RunningConnector, role: 'hospital' | 'research-institute'): Promise<any> {
+export async function admit(
+  authority: RunningConnector,
+  member: Pick<RunningConnector, 'did' | 'url'> & { ctx?: { config: { name: string } } },
+  role: 'hospital' | 'research-institute',
+): Promise<any> {
+  const name = member.ctx?.config.name ?? `Participant ${member.did}`;
   const response = await managementFetch(authority, '/members', {
     method: 'POST',
-    body: JSON.stringify({ did: member.did, name: member.ctx.config.name, role, dspAddress: `${member.url}/dsp/2025-1`, headquartersCountry: 'LU', ...LEGAL[role] }),
+    body: JSON.stringify({ did: member.did, name, role, dspAddress: `${member.url}/dsp/2025-1`, headquartersCountry: 'LU', ...LEGAL[role] }),
   });
   expect(response.status, await response.clone().text()).toBe(201);
   return (await jsonOf(response)).credential;

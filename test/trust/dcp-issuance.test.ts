@@ -33,19 +33,10 @@ describe('the authority offers what it issues (CredentialOfferMessage, §6.6)', 
     authority = await startTestConnector({ role: 'governance-authority', name: 'offering-authority' });
   });
 
-  const admit = () =>
-    api(authority, '/members', {
-      did: holder.did,
-      name: 'TCK-like holder',
-      role: 'research-institute',
-      dspAddress: `${holder.url}/dsp/2025-1`,
-      headquartersCountry: 'LU',
-      legalName: 'Holder Test',
-      registrationNumber: { kind: 'leiCode', value: '222100TESTLEI0000009' },
-    });
+  const admitHolder = () => admit(authority, holder, 'research-institute');
 
   it('sends the member an offer of its ParticipantCredential when it admits it, then of a DataPermitCredential', async () => {
-    expect((await admit()).status).toBe(201);
+    await admitHolder();
     const first = (await until('the offer', () => offers[0], Boolean))!;
     expect(first.body).toMatchObject({ '@context': [DCP], type: 'CredentialOfferMessage', issuer: authority.did });
     const metadata = await jsonOf(await fetch(`${authority.url}/issuer/metadata`));
@@ -66,7 +57,7 @@ describe('the authority offers what it issues (CredentialOfferMessage, §6.6)', 
   });
 
   it('offers the new ParticipantCredential of a member admitted again for reissue', async () => {
-    expect((await admit()).status).toBe(201);
+    await admitHolder();
     const third = (await until('the reissue offer', () => offers[2], Boolean))!;
     expect(third.body.credentials).toMatchObject([{ id: 'participant-credential', offerReason: 'reissue' }]);
   });

@@ -38,19 +38,7 @@ describe('DCP issuer service on the governance authority', () => {
     };
     [member, stranger] = await Promise.all([startJoseParty(storage), startJoseParty(storage)]);
     authority = await startTestConnector({ role: 'governance-authority', name: 'dcp-issuer' });
-    const admitted = await managementFetch(authority, '/members', {
-      method: 'POST',
-      body: JSON.stringify({
-        did: member.did,
-        name: 'TCK holder',
-        role: 'research-institute',
-        dspAddress: `${member.url}/dsp/2025-1`,
-        headquartersCountry: 'LU',
-        legalName: 'Holder Test',
-        registrationNumber: { kind: 'leiCode', value: '222100TESTLEI0000009' },
-      }),
-    });
-    expect(admitted.status, await admitted.clone().text()).toBe(201);
+    await admit(authority, member, 'research-institute');
   });
 
   it('is discoverable in the DID document and publishes its metadata (§6.2, §6.7)', async () => {
