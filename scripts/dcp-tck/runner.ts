@@ -1,4 +1,5 @@
 import { credential, credentialJwt, MEMBERSHIP, SENSITIVE_DATA } from './parties.ts';
+import { printOutcome } from '../tck/cli.ts';
 import { credentialMessage, ISSUANCE_CS } from './issuance-cs.ts';
 import { ISSUANCE_ISSUER } from './issuance-issuer.ts';
 import { PRESENTATION_CS } from './presentation-cs.ts';
@@ -119,12 +120,6 @@ export async function runDcpReplay(settings: DcpTckSettings, options: { groups?:
     await tck.close();
   }
   for (const [group, [passed, failed]] of Object.entries(result.groups)) print(`${group}: ${passed} passed, ${failed} failed of ${passed + failed}`);
-  print(`Passed tests: ${result.passed.length}`);
-  print(`Failed tests: ${result.failed.length}`);
-  if (result.failed.length > 0) {
-    print('Failures:');
-    for (const failure of result.failed) print(`■ ${failure.id}\n  ${failure.message}`);
-  } else print('All tests passed');
-  print('Test run complete');
+  printOutcome(print, result, 'All tests passed');
   return result;
 }

@@ -1,4 +1,5 @@
 import { TCK_PARTICIPANT, type TckSettings } from '../settings.ts';
+import { printOutcome } from '../cli.ts';
 import { createCallbackServer, type Forward } from './callbacks.ts';
 import { tckHttp, type Authorize } from './http.ts';
 import { reading } from './jsonld.ts';
@@ -91,12 +92,6 @@ export async function runReplay(settings: TckSettings, options: ReplayOptions = 
     await callbacks.close();
     result.read = Object.fromEntries(reading.seen);
   }
-  print(`Passed tests: ${result.passed.length}`);
-  print(`Failed tests: ${result.failed.length}`);
-  if (result.failed.length > 0) {
-    print('Failures:');
-    for (const failure of result.failed) print(`■ ${failure.id}\n  ${failure.message}`);
-  } else print('🎉😃🚀All tests passed');
-  print('Test run complete');
+  printOutcome(print, result, '🎉😃🚀All tests passed');
   return result;
 }
