@@ -119,14 +119,12 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
     return signJwt(claims, jwtKey.keyId, jwtKey.privateKey);
   }
 
+  /** A self-issued ID token for `audience`, its `token` claim the given access token (none: no claim). */
+  const idTokenFor = (audience: string, accessToken?: string) =>
+    createIdToken({ issuer: deps.did, keyId: jwtKey.keyId, privateKey: jwtKey.privateKey, audience, ...(accessToken ? { accessToken } : {}) });
+
   async function selfIssuedToken(audience: string, scopes: string[]): Promise<string> {
-    return createIdToken({
-      issuer: deps.did,
-      keyId: jwtKey.keyId,
-      privateKey: jwtKey.privateKey,
-      audience,
-      ...(scopes.length > 0 ? { accessToken: await accessTokenFor(audience, scopes) } : {}),
-    });
+    return idTokenFor(audience, scopes.length > 0 ? await accessTokenFor(audience, scopes) : undefined);
   }
 
   return {
@@ -138,8 +136,7 @@ export async function createTrustServices(deps: TrustDependencies): Promise<Trus
     jwtKey,
     selfIssuedToken,
     async authorizationFor(request) {
-      if (request.accessToken)
-        return `Bearer ${await createIdToken({ issuer: deps.did, keyId: jwtKey.keyId, privateKey: jwtKey.privateKey, audience: request.audienceDid, accessToken: request.accessToken })}`;
+      if (request.accessToken) return `Bearer ${await idTokenFor(request.audienceDid, request.accessToken)}`;
       const scopes = request.scopes && request.scopes.length > 0 ? request.scopes : DEFAULT_SCOPES;
       return `Bearer ${await selfIssuedToken(request.audienceDid, scopes)}`;
     },
