@@ -20,6 +20,7 @@ import { negotiationStore } from './storage/negotiation-store.ts';
 import { transferStore } from './storage/transfer-store.ts';
 import { catalogStore } from './storage/catalog-store.ts';
 import { receivedMessageStore, workQueueStore } from './storage/work-queue-store.ts';
+import { resumeOffers } from './trust/credential-requests.ts';
 
 /**
  * The composition root of one connector's capabilities: builds each service from the few parts it needs,
@@ -103,6 +104,10 @@ export function createServices(ctx: ConnectorContext) {
   const expiry = setInterval(() => void negotiations.expireOverdue().catch((error) => ctx.logger.error('negotiation expiry failed', { error })), 5000);
   expiry.unref();
   ctx.onShutdown(() => clearInterval(expiry));
+  // Credential offers a stopped connector had recorded but not yet requested are requested once it is up.
+  const offersResumed = setTimeout(() => void resumeOffers(ctx).catch((error) => ctx.logger.warn('offers not resumed', { error: (error as Error).message })), 1000);
+  offersResumed.unref();
+  ctx.onShutdown(() => clearTimeout(offersResumed));
   const crawler = createCrawler(ctx, { concurrency: ctx.config.catalogCrawlConcurrency, peerDeadlineMs: ctx.config.catalogCrawlPeerDeadlineSeconds * 1000 });
   crawler.schedule(ctx.config.catalogCrawlIntervalSeconds * 1000);
   return { authority, catalog, negotiations, transfers, jobs, crawler, audit };

@@ -6,7 +6,7 @@ import { parseJsonBody } from '../http/openapi.ts';
 import type { VerifiableCredential } from '../../contracts/credentials/model.ts';
 import { requireCaller, type UnauthenticatedResponse } from './caller-auth.ts';
 import { checkForWallet, storeChecked } from './wallet-hygiene.ts';
-import { deliveryRecorded, receiveOffer, resumeOffers } from './credential-requests.ts';
+import { deliveryRecorded, receiveOffer } from './credential-requests.ts';
 import { walletIssuanceStore } from '../storage/wallet-issuance-store.ts';
 
 const Context = z.array(z.string()).optional();
@@ -73,8 +73,6 @@ export function credentialStorageRoutes(ctx: ConnectorContext, unauthenticated: 
   app.use('/dcp/credentials', auth);
   app.use('/dcp/offers', auth);
   const requests = walletIssuanceStore(ctx.database.db);
-  // Offers a stopped connector had not yet acted on are requested once it is up (the issuer may deliver at once).
-  setTimeout(() => void resumeOffers(ctx).catch((error) => ctx.logger.warn('offers not resumed', { error: (error as Error).message })), 1000).unref();
 
   app.post('/dcp/credentials', async (c) => {
     const issuer = c.get('caller').did;
